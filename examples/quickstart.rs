@@ -1,0 +1,73 @@
+//! A few tools over stdio. Run it with `cargo run --example quickstart` and point an MCP
+//! client at the binary.
+
+use mcpserve::prelude::*;
+
+/// Add two numbers.
+#[tool(annotations(read_only, idempotent))]
+async fn add(
+    /// The left operand.
+    a: i64,
+    /// The right operand.
+    b: i64,
+) -> i64 {
+    a + b
+}
+
+/// Echo the text back.
+#[tool(annotations(read_only))]
+async fn echo(
+    /// Text to echo.
+    text: String,
+) -> String {
+    text
+}
+
+/// Counts of words, characters and lines.
+#[derive(Serialize, JsonSchema)]
+struct WordStats {
+    /// Whitespace-separated words.
+    words: usize,
+    /// Unicode scalar values.
+    chars: usize,
+    /// Lines.
+    lines: usize,
+}
+
+/// Count the words, characters and lines of a text.
+#[tool(annotations(read_only, idempotent))]
+fn word_count(
+    /// The text to analyse.
+    text: String,
+) -> WordStats {
+    WordStats {
+        words: text.split_whitespace().count(),
+        chars: text.chars().count(),
+        lines: text.lines().count(),
+    }
+}
+
+/// Divide `a` by `b`.
+#[tool(annotations(read_only, idempotent))]
+async fn divide(
+    /// Dividend.
+    a: f64,
+    /// Divisor; must not be zero.
+    b: f64,
+) -> Result<f64, Error> {
+    if b == 0.0 {
+        return Err(Error::tool("division by zero"));
+    }
+    Ok(a / b)
+}
+
+#[tokio::main]
+async fn main() -> mcpserve::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    Server::from_registry().serve_stdio().await
+}

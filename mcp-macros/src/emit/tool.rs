@@ -1,0 +1,273 @@
+//! `#[tool]` expansion: the function, a streaming argument visitor, the schema builders
+//! and the `inventory` registration, inside `const _: () = { .. };`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{clean_fn, opt_bool, opt_str};
+use crate::model::{Param, ToolFn};
+
+pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
+    let func = clean_fn(model.original);
+    let krate = &model.krate;
+    let fn_ident = &model.original.sig.ident;
+    let ret = &model.ret;
+    let flatten = model.params.iter().find(|p| p.flatten.is_some());
+
+    let slots: Vec<_> = model.params.iter().map(slot_ident).collect();
+    let bindings: Vec<_> = model
+        .params
+        .iter()
+        .map(|p| format_ident!("__mcp_p{}", p.index))
+        .collect();
+
+    // Arguments: a generated visitor reads the JSON object straight into typed slots.
+    let (deserialize, finish) = match flatten {
+        None => {
+            let visitor = visitor(model);
+            let slot_list = &slots;
+            let finishes = model
+                .params
+                .iter()
+                .map(|p| finish_param(p, &bindings[p.index], &slots[p.index]));
+            (
+                quote! {
+                    #visitor
+                    let (#(#slot_list,)*) = match __call.__deserialize_args(__Visitor) {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(r) => return ::core::result::Result::Ok(r),
+                    };
+                },
+                quote!(#(#finishes)*),
+            )
+        }
+        Some(flat) => {
+            let ty = flat.ty;
+            let b = &bindings[flat.index];
+            let others = model.params.iter().filter(|p| p.flatten.is_none()).map(|p| {
+                let ty = p.ty;
+                let b = &bindings[p.index];
+                let name = &p.wire_name;
+                let check = quote_spanned! {ty.span()=>
+                    __mcp::assert_extractor::<#ty>();
+                };
+                quote_spanned! {ty.span()=>
+                    #check
+                    let #b: #ty = match (&&&&__mcp::probe::Probe::<#ty>::new()).__mcp_param_finish(::core::option::Option::None, &__call, #name).await {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(o) => return o,
+                    };
+                }
+            });
+            (
+                quote! {
+                    let #b: #ty = match __call.__deserialize_whole::<#ty>() {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(r) => return ::core::result::Result::Ok(r),
+                    };
+                },
+                quote!(#(#others)*),
+            )
+        }
+    };
+
+    let invoke = if model.is_async {
+        quote_spanned!(fn_ident.span()=> #fn_ident(#(#bindings),*).await)
+    } else {
+        quote_spanned!(fn_ident.span()=> __mcp::run_blocking(move || #fn_ident(#(#bindings),*)).await)
+    };
+    let into_outcome = quote_spanned! {ret.span()=>
+        (&&&&__mcp::probe::Probe::<#ret>::new()).__mcp_into_outcome(__ret)
+    };
+    let output_schema = quote_spanned! {ret.span()=>
+        (&&&&__mcp::probe::Probe::<#ret>::new()).__mcp_output_schema(__gen)
+    };
+    let input_schema = input_schema(model, flatten);
+    let descriptor = descriptor(model);
+
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, clippy::all, unused_variables, unreachable_code)]
+        const _: () = {
+            use #krate::__private as __mcp;
+            #[allow(unused_imports)]
+            use __mcp::probe::{
+                ParamExtractor as _, ParamOptional as _, ParamRequired as _, ParamInvalid as _,
+                ReturnIntoResult as _, ReturnStructuredResult as _, ReturnStructured as _, ReturnInvalid as _,
+            };
+
+            fn __mcp_call(__call: __mcp::ToolCall) -> __mcp::BoxFuture<'static, __mcp::ToolOutcome> {
+                ::std::boxed::Box::pin(async move {
+                    #deserialize
+                    #finish
+                    let __ret = #invoke;
+                    #into_outcome
+                })
+            }
+
+            fn __mcp_input_schema(__gen: &mut __mcp::SchemaGenerator) -> __mcp::serde_json::Value {
+                #input_schema
+            }
+
+            fn __mcp_output_schema(__gen: &mut __mcp::SchemaGenerator) -> ::core::option::Option<__mcp::serde_json::Value> {
+                #output_schema
+            }
+
+            __mcp::inventory::submit! { #descriptor }
+        };
+    }
+}
+
+fn slot_ident(p: &Param<'_>) -> syn::Ident {
+    format_ident!("__mcp_s{}", p.index)
+}
+
+fn probe(p: &Param<'_>) -> TokenStream {
+    let ty = p.ty;
+    quote_spanned!(ty.span()=> (&&&&__mcp::probe::Probe::<#ty>::new()))
+}
+
+fn visitor(model: &ToolFn<'_>) -> TokenStream {
+    let tys: Vec<_> = model.params.iter().map(|p| p.ty).collect();
+    let slots: Vec<_> = model.params.iter().map(slot_ident).collect();
+    let arms = model.params.iter().filter(|p| p.is_named()).map(|p| {
+        let name = &p.wire_name;
+        let slot = slot_ident(p);
+        let probe = probe(p);
+        let de = quote_spanned!(p.ty.span()=> #probe.__mcp_param_de(&mut __map));
+        quote! {
+            #name => {
+                if #slot.is_some() {
+                    return ::core::result::Result::Err(__mcp::ArgsError::duplicate::<__A::Error>(#name));
+                }
+                #slot = #de.map_err(|e| __mcp::ArgsError::at::<__A::Error>(#name, e))?;
+            }
+        }
+    });
+    quote! {
+        struct __Visitor;
+        impl<'de> __mcp::serde::de::Visitor<'de> for __Visitor {
+            type Value = (#(::core::option::Option<#tys>,)*);
+            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str("an arguments object")
+            }
+            fn visit_map<__A: __mcp::serde::de::MapAccess<'de>>(self, mut __map: __A) -> ::core::result::Result<Self::Value, __A::Error> {
+                #(let mut #slots: ::core::option::Option<#tys> = ::core::option::Option::None;)*
+                while let ::core::option::Option::Some(__key) = __map.next_key::<__mcp::ArgKey<'de>>()? {
+                    match __key.as_str() {
+                        #(#arms)*
+                        _ => { __map.next_value::<__mcp::serde::de::IgnoredAny>()?; }
+                    }
+                }
+                ::core::result::Result::Ok((#(#slots,)*))
+            }
+        }
+    }
+}
+
+fn finish_param(p: &Param<'_>, binding: &syn::Ident, slot: &syn::Ident) -> TokenStream {
+    let ty = p.ty;
+    let name = &p.wire_name;
+    if let Some(default) = &p.default {
+        let expr = match default {
+            Some(e) => quote!(#e),
+            None => quote!(::core::default::Default::default()),
+        };
+        return quote_spanned! {ty.span()=>
+            let #binding: #ty = match #slot {
+                ::core::option::Option::Some(v) => v,
+                ::core::option::Option::None => #expr,
+            };
+        };
+    }
+    let probe = probe(p);
+    let check = if p.is_named() {
+        quote!()
+    } else {
+        quote_spanned!(ty.span()=> __mcp::assert_extractor::<#ty>();)
+    };
+    quote_spanned! {ty.span()=>
+        #check
+        let #binding: #ty = match #probe.__mcp_param_finish(#slot, &__call, #name).await {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(o) => return o,
+        };
+    }
+}
+
+fn input_schema(model: &ToolFn<'_>, flatten: Option<&Param<'_>>) -> TokenStream {
+    if let Some(flat) = flatten {
+        let ty = flat.ty;
+        return quote_spanned!(ty.span()=> __mcp::schema::whole::<#ty>(__gen));
+    }
+    let params = model.params.iter().filter(|p| p.is_named()).map(|p| {
+        let name = &p.wire_name;
+        let probe = probe(p);
+        let ty = p.ty;
+        let description = opt_str(&p.description);
+        let header = opt_str(&p.header.as_ref().map(|h| h.value.clone()));
+        let default = match &p.default {
+            None => quote!(::core::option::Option::None),
+            Some(None) => quote_spanned!(ty.span()=> __mcp::default_value::<#ty>(::core::default::Default::default())),
+            Some(Some(e)) => quote_spanned!(ty.span()=> __mcp::default_value::<#ty>(#e)),
+        };
+        let schema = quote_spanned!(ty.span()=> #probe.__mcp_param_schema(__gen));
+        quote! {
+            __s.param(#name, #schema, #description, #default, #header);
+        }
+    });
+    quote! {
+        let mut __s = __mcp::schema::ObjectSchema::new();
+        #(#params)*
+        __s.finish(__gen)
+    }
+}
+
+fn descriptor(model: &ToolFn<'_>) -> TokenStream {
+    let name = &model.name;
+    let title = opt_str(&model.title);
+    let description = opt_str(&model.description);
+    let group = opt_str(&model.group);
+    let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
+    let a = model.annotations.as_ref();
+    let a_title = opt_str(&a.and_then(|a| a.title.clone()));
+    let read_only = opt_bool(a.and_then(|a| a.read_only));
+    let destructive = opt_bool(a.and_then(|a| a.destructive));
+    let idempotent = opt_bool(a.and_then(|a| a.idempotent));
+    let open_world = opt_bool(a.and_then(|a| a.open_world));
+    let icons = model.icons.iter().map(|i| {
+        let src = &i.src;
+        let mime = opt_str(&i.mime_type);
+        let sizes = &i.sizes;
+        let theme = opt_str(&i.theme);
+        quote!(__mcp::IconDef { src: #src, mime_type: #mime, sizes: &[#(#sizes),*], theme: #theme })
+    });
+    let span = model.original.sig.ident.span();
+    let line = quote_spanned!(span=> ::core::line!());
+    let _ = Span::call_site();
+    quote! {
+        __mcp::ToolDescriptor {
+            name: #name,
+            title: #title,
+            description: #description,
+            annotations: __mcp::AnnotationsDef {
+                title: #a_title,
+                read_only: #read_only,
+                destructive: #destructive,
+                idempotent: #idempotent,
+                open_world: #open_world,
+            },
+            icons: &[#(#icons),*],
+            meta: #meta,
+            group: #group,
+            input_schema: __mcp_input_schema,
+            output_schema: __mcp_output_schema,
+            call: __mcp_call,
+            location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
+            krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Procedural macros for [mcpserve](https://docs.rs/mcpserve). Use them through the
+//! `mcpserve` crate (`use mcpserve::prelude::*;`), which re-exports what the generated
+//! code needs.
+//!
+//! Each macro is a thin entry point: parse → model → validate → emit. On error the
+//! user's item is still emitted next to the errors, so one mistake does not cascade.
+
+extern crate proc_macro;
+
+mod ctxt;
+mod emit;
+mod model;
+mod parse;
+mod symbol;
+mod validate;
+
+use proc_macro::TokenStream;
+use syn::parse_macro_input;
+
+/// Registers a function as an MCP tool. See the `mcpserve` crate for the full reference.
+#[proc_macro_attribute]
+pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut tool_args = parse::attr::ToolArgs::default();
+    let parser = syn::meta::parser(|m| tool_args.parse(m));
+    let func = parse_macro_input!(item as syn::ItemFn);
+    if let Err(e) = syn::parse::Parser::parse(parser, args) {
+        return emit::fallback::tool(&func, e).into();
+    }
+    let errors = ctxt::Errors::new();
+    let model = parse::tool(tool_args, &func, &errors);
+    validate::tool(&model, &errors);
+    match errors.finish() {
+        Ok(()) => emit::tool::expand(&model).into(),
+        Err(e) => emit::fallback::tool(&func, e).into(),
+    }
+}

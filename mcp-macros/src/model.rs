@@ -1,0 +1,46 @@
+//! The internal model of an annotated function, built by `parse` and consumed by `emit`.
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, ItemFn, Pat, Type};
+
+use crate::parse::attr::{Annotations, Icon, Spanned};
+
+/// A `#[tool]` function.
+pub(crate) struct ToolFn<'a> {
+    pub(crate) original: &'a ItemFn,
+    pub(crate) name: String,
+    pub(crate) name_span: Span,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) annotations: Option<Annotations>,
+    pub(crate) icons: Vec<Icon>,
+    pub(crate) meta: Option<Spanned>,
+    pub(crate) group: Option<String>,
+    pub(crate) krate: syn::Path,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) ret: Type,
+    pub(crate) is_async: bool,
+}
+
+/// One parameter.
+pub(crate) struct Param<'a> {
+    pub(crate) index: usize,
+    /// The binding, when the pattern is a plain identifier.
+    pub(crate) binding: Option<&'a Ident>,
+    /// The argument's wire name (parameter name or `rename`).
+    pub(crate) wire_name: String,
+    pub(crate) ty: &'a Type,
+    pub(crate) pat: &'a Pat,
+    pub(crate) description: Option<String>,
+    /// `Some(None)` is `#[arg(default)]`, `Some(Some(e))` is `#[arg(default = e)]`.
+    pub(crate) default: Option<Option<Expr>>,
+    pub(crate) header: Option<Spanned>,
+    pub(crate) flatten: Option<Span>,
+}
+
+impl Param<'_> {
+    /// Whether the parameter can be an argument at all (patterns can only be extractors).
+    pub(crate) fn is_named(&self) -> bool {
+        self.binding.is_some()
+    }
+}

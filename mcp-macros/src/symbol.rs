@@ -1,0 +1,26 @@
+//! Attribute key names, compared with `path.is_ident(..)`.
+
+pub(crate) const NAME: &str = "name";
+pub(crate) const TITLE: &str = "title";
+pub(crate) const DESCRIPTION: &str = "description";
+pub(crate) const ANNOTATIONS: &str = "annotations";
+pub(crate) const ICON: &str = "icon";
+pub(crate) const META: &str = "meta";
+pub(crate) const GROUP: &str = "group";
+pub(crate) const CRATE: &str = "crate";
+
+pub(crate) const READ_ONLY: &str = "read_only";
+pub(crate) const DESTRUCTIVE: &str = "destructive";
+pub(crate) const IDEMPOTENT: &str = "idempotent";
+pub(crate) const OPEN_WORLD: &str = "open_world";
+
+pub(crate) const SRC: &str = "src";
+pub(crate) const MIME_TYPE: &str = "mime_type";
+pub(crate) const SIZES: &str = "sizes";
+pub(crate) const THEME: &str = "theme";
+
+pub(crate) const ARG: &str = "arg";
+pub(crate) const RENAME: &str = "rename";
+pub(crate) const DEFAULT: &str = "default";
+pub(crate) const HEADER: &str = "header";
+pub(crate) const FLATTEN: &str = "flatten";

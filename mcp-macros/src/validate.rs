@@ -1,0 +1,104 @@
+//! Checks that need the whole model: names, shapes, option combinations.
+
+use std::collections::HashMap;
+
+use crate::ctxt::Errors;
+use crate::model::ToolFn;
+
+pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
+    let sig = &model.original.sig;
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.at(
+            &sig.generics,
+            "#[tool] functions cannot be generic: the input schema is generated from concrete parameter types",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.at(v, "#[tool] functions cannot be variadic");
+    }
+    if let Err(msg) = check_name(&model.name) {
+        errors.push(syn::Error::new(model.name_span, msg));
+    }
+
+    let flattened: Vec<_> = model
+        .params
+        .iter()
+        .filter(|p| p.flatten.is_some())
+        .collect();
+    if flattened.len() > 1 {
+        errors.at(
+            flattened[1].pat,
+            "only one parameter can be `#[arg(flatten)]`",
+        );
+    }
+    for p in &flattened {
+        if p.default.is_some() || p.header.is_some() {
+            errors.at(
+                p.pat,
+                "`#[arg(flatten)]` cannot be combined with `default` or `header`",
+            );
+        }
+        if !p.is_named() {
+            errors.at(
+                p.pat,
+                "`#[arg(flatten)]` needs a parameter bound to a plain name",
+            );
+        }
+    }
+
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut headers: HashMap<String, ()> = HashMap::new();
+    for p in &model.params {
+        if !p.is_named() && (p.default.is_some() || p.header.is_some() || p.description.is_some()) {
+            errors.at(p.pat, "argument options need a parameter bound to a plain name; destructuring patterns are only allowed for extractors");
+        }
+        if p.is_named() && seen.insert(p.wire_name.clone(), ()).is_some() {
+            errors.at(
+                p.pat,
+                format_args!("two parameters share the argument name `{}`", p.wire_name),
+            );
+        }
+        if let Some(h) = &p.header {
+            if let Err(msg) = check_header(&h.value) {
+                errors.push(syn::Error::new(h.span, msg));
+            } else if headers.insert(h.value.to_ascii_lowercase(), ()).is_some() {
+                errors.push(syn::Error::new(
+                    h.span,
+                    format!(
+                        "header `{}` is used twice (names are case-insensitive)",
+                        h.value
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// 1–128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25 tool names).
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "invalid tool name `{name}`: names must be 1 to 128 characters long"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(format!(
+            "invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `.` and `-`"
+        ));
+    }
+    Ok(())
+}
+
+/// An HTTP field-name token (`1*tchar`), used as `Mcp-Param-{name}`.
+fn check_header(name: &str) -> Result<(), String> {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(tchar) {
+        return Err(format!(
+            "invalid header name `{name}`: it must be a non-empty HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
+        ));
+    }
+    Ok(())
+}

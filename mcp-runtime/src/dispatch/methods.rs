@@ -1,0 +1,154 @@
+//! Method semantics, shared by both eras. Each returns an undecorated result object.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::catch::CatchUnwind;
+use super::{method_not_found, CacheScope, Dispatcher, MethodResult};
+use crate::error::{Error, ErrorKind};
+use crate::extract::Context;
+use crate::protocol::jsonrpc::Request;
+use crate::protocol::meta;
+use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
+use crate::protocol::{Era, ProtocolVersion};
+use crate::tool::ToolCall;
+
+pub(super) async fn route(
+    d: &Dispatcher,
+    req: &Request,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let params = req.params.as_deref();
+    match (ctx.era(), &*req.method) {
+        (_, "tools/call") => call_tool(d, params, ctx).await,
+        (_, "tools/list") => list_tools(d, params),
+        (Era::Session, "ping") => Ok(MethodResult::Complete(b"{}".to_vec())),
+        (Era::Session, "initialize") => initialize(d, &ctx),
+        (Era::Session, "logging/setLevel") => set_level(params, &ctx),
+        (Era::Sessionless, "server/discover") => discover(d),
+        (_, method) => Err(method_not_found(method)),
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, Error> {
+    serde_json::from_str(params.map_or("{}", RawValue::get))
+        .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))
+}
+
+fn to_vec(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(Error::from)
+}
+
+fn initialize(d: &Dispatcher, ctx: &Context) -> Result<MethodResult, Error> {
+    let server = &d.server;
+    let result = InitializeResult {
+        protocol_version: ctx.protocol_version().as_str().to_owned(),
+        capabilities: server.capabilities(),
+        server_info: server.info.clone(),
+        instructions: server.instructions.clone(),
+    };
+    if let Some(s) = ctx.session() {
+        tracing::info!(client = %s.client_info().name, version = %s.version(), "session initialized");
+    }
+    Ok(MethodResult::Complete(to_vec(&result)?))
+}
+
+fn discover(d: &Dispatcher) -> Result<MethodResult, Error> {
+    let server = &d.server;
+    let mut meta_map = serde_json::Map::new();
+    meta_map.insert(
+        meta::SERVER_INFO.into(),
+        serde_json::to_value(&server.info)?,
+    );
+    let result = DiscoverResult {
+        supported_versions: ProtocolVersion::SESSIONLESS
+            .iter()
+            .map(|v| v.as_str().to_owned())
+            .collect(),
+        capabilities: server.capabilities(),
+        instructions: server.instructions.clone(),
+        meta: Some(meta_map),
+    };
+    Ok(MethodResult::Cacheable(
+        to_vec(&result)?,
+        CacheScope::Public,
+    ))
+}
+
+fn set_level(params: Option<&RawValue>, ctx: &Context) -> Result<MethodResult, Error> {
+    #[derive(Deserialize)]
+    struct P {
+        level: LoggingLevel,
+    }
+    let p: P = parse(params)?;
+    if let Some(s) = ctx.session() {
+        s.set_log_level(p.level);
+    }
+    Ok(MethodResult::Complete(b"{}".to_vec()))
+}
+
+#[derive(Deserialize)]
+struct ListParams<'a> {
+    #[serde(borrow, default)]
+    cursor: Option<Cow<'a, str>>,
+}
+
+fn list_tools(d: &Dispatcher, params: Option<&RawValue>) -> Result<MethodResult, Error> {
+    let p: ListParams<'_> = parse(params)?;
+    let catalog = d.server.tools.load();
+    let page = catalog.page(p.cursor.as_deref())?;
+    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+}
+
+#[derive(Deserialize)]
+struct CallParams<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+}
+
+async fn call_tool(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let p: CallParams<'_> = parse(params)?;
+    let catalog = d.server.tools.load_full();
+    let entry = catalog
+        .get(&p.name)
+        .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
+    let era = ctx.era();
+    if let Err(message) = entry.validate(p.arguments) {
+        return finish(Ok(CallToolResult::error(message)), era);
+    }
+    let call = ToolCall {
+        ctx,
+        tool: entry.name.clone(),
+        args: p.arguments.map(RawValue::to_owned),
+    };
+    let outcome = match CatchUnwind(Box::pin(entry.call(call))).await {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            tracing::error!(tool = %entry.name, %panic, "tool panicked");
+            Ok(CallToolResult::error(format!(
+                "Tool `{}` panicked: {panic}",
+                entry.name
+            )))
+        }
+    };
+    drop(catalog);
+    finish(outcome, era)
+}
+
+fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {
+    match outcome {
+        Ok(result) => Ok(MethodResult::Complete(to_vec(&result)?)),
+        Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => Ok(
+            MethodResult::Complete(to_vec(&CallToolResult::error(e.message()))?),
+        ),
+        Err(e) => Err(e),
+    }
+}

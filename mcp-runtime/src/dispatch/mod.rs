@@ -1,0 +1,201 @@
+//! The one dispatcher. Transports hand it parsed messages; it picks the protocol era,
+//! validates the era's envelope rules, runs the method and decorates the result the way
+//! the era wants it. Method semantics live in [`methods`] and are shared by both eras.
+
+mod catch;
+mod era;
+mod methods;
+mod outbound;
+mod session;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+pub use outbound::{OutMessage, Outbound};
+pub use session::{ClientReply, Connection, Session};
+
+use crate::error::{Error, ErrorKind};
+use crate::extract::{Context, RequestScope};
+use crate::protocol::jsonrpc::{self, Notification, Request, Response};
+use crate::protocol::meta::RequestMeta;
+use crate::protocol::{Era, ErrorObject, RequestId};
+use crate::server::ServerShared;
+
+/// How a transport wants a request handled.
+pub struct RequestEnv {
+    /// Where request-related notifications and server-to-client requests go.
+    pub out: Outbound,
+    /// The connection the request arrived on (stdio, socket, HTTP session), if any.
+    pub conn: Option<Arc<Connection>>,
+    /// The era the transport already decided on (HTTP does, from headers); `None` lets
+    /// the dispatcher decide from the message.
+    pub era: Option<Era>,
+    /// Fires when the transport gives up on the request (e.g. a closed HTTP stream).
+    pub cancel: CancellationToken,
+}
+
+/// A serialized response and, for errors, the JSON-RPC code (transports map it to
+/// HTTP statuses without re-parsing).
+#[derive(Debug)]
+pub struct Reply {
+    /// The full JSON-RPC response.
+    pub bytes: Vec<u8>,
+    /// The error code, if this is an error response.
+    pub error_code: Option<i64>,
+    /// The era the request was served in.
+    pub era: Era,
+}
+
+/// What a method produced, before era decoration.
+pub(crate) enum MethodResult {
+    /// A plain result object.
+    Complete(Vec<u8>),
+    /// A result carrying caching hints in the 2026 era.
+    Cacheable(Vec<u8>, CacheScope),
+    /// A result that already carries its own `resultType`.
+    #[allow(dead_code)] // produced by input-required results
+    Raw(Vec<u8>),
+}
+
+/// `cacheScope` of a cacheable result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheScope {
+    /// Shareable across users.
+    Public,
+    /// Only for the same authorization context.
+    Private,
+}
+
+/// The dispatcher. Cheap to clone; one per server.
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub(crate) server: Arc<ServerShared>,
+}
+
+impl Dispatcher {
+    /// Handles one request. `None` means no response must be sent (it was cancelled).
+    pub async fn handle_request(&self, req: Request, env: RequestEnv) -> Option<Reply> {
+        let id = req.id.clone();
+        let scope = match self.prepare(&req, &env) {
+            Ok(scope) => Arc::new(scope),
+            Err((era, e)) => return Some(error_reply(&id, era, &e)),
+        };
+        let era = scope.version.era();
+        if let Some(conn) = &env.conn {
+            conn.track(id.clone(), scope.cancel.clone());
+        }
+        let cancel = scope.cancel.clone();
+        let ctx = Context { scope };
+        let mut work = Box::pin(methods::route(self, &req, ctx.clone()));
+        let outcome = tokio::select! {
+            biased;
+            r = &mut work => Some(r),
+            _ = cancel.cancelled() => {
+                // Give the handler a moment to wind down, but never answer.
+                let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
+                None
+            }
+        };
+        ctx.scope.done.store(true, Ordering::Release);
+        if let Some(conn) = &env.conn {
+            conn.untrack(&id);
+        }
+        match outcome? {
+            Ok(result) => Some(Reply {
+                bytes: jsonrpc::result_response(
+                    &id,
+                    &era::decorate(era, result, &self.server.config),
+                ),
+                error_code: None,
+                era,
+            }),
+            Err(e) if e.kind() == ErrorKind::Cancelled => None,
+            Err(e) => Some(error_reply(&id, era, &e)),
+        }
+    }
+
+    /// Handles a notification from the client.
+    pub fn handle_notification(&self, n: &Notification, conn: Option<&Connection>) {
+        match &*n.method {
+            "notifications/initialized" => {
+                if let Some(session) = conn.and_then(Connection::session) {
+                    session.mark_initialized();
+                }
+            }
+            "notifications/cancelled" => {
+                #[derive(serde::Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                struct P {
+                    request_id: RequestId,
+                }
+                let parsed = n
+                    .params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<P>(p.get()).ok());
+                if let (Some(p), Some(conn)) = (parsed, conn) {
+                    tracing::debug!(id = %p.request_id, "client cancelled request");
+                    conn.cancel(&p.request_id);
+                }
+            }
+            other => tracing::trace!(method = other, "ignoring notification"),
+        }
+    }
+
+    /// Routes a client's response to the server-to-client request awaiting it.
+    pub fn handle_response(&self, r: Response, conn: &Connection) {
+        let delivered = conn
+            .session()
+            .is_some_and(|s| s.complete_request(&r.id, r.outcome));
+        if !delivered {
+            tracing::debug!(id = %r.id, "response to an unknown request ignored");
+        }
+    }
+
+    fn prepare(&self, req: &Request, env: &RequestEnv) -> Result<RequestScope, (Era, Error)> {
+        let meta = RequestMeta::from_params(req.params.as_deref())
+            .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
+        let session = env.conn.as_ref().and_then(|c| c.session().cloned());
+        let era = env
+            .era
+            .unwrap_or_else(|| era::detect(&req.method, meta.as_ref(), session.is_some()));
+        let cancel = env.cancel.child_token();
+        let common = era::Common {
+            server: &self.server,
+            out: env.out.clone(),
+            cancel,
+        };
+        match era {
+            Era::Sessionless => era::sessionless_scope(req, meta, common).map_err(|e| (era, e)),
+            Era::Session => era::session_scope(req, meta, session, env.conn.as_deref(), common)
+                .map_err(|e| (era, e)),
+        }
+    }
+}
+
+fn error_reply(id: &RequestId, era: Era, e: &Error) -> Reply {
+    let obj: ErrorObject = e.to_error_object(era);
+    Reply {
+        error_code: Some(obj.code),
+        bytes: jsonrpc::error_response(Some(id), &obj),
+        era,
+    }
+}
+
+/// The error response for a message that could not be parsed or is not a request.
+pub fn rejection_reply(rejected: &jsonrpc::Rejected) -> Reply {
+    Reply {
+        bytes: rejected.to_bytes(),
+        error_code: Some(rejected.error.code),
+        era: Era::Session,
+    }
+}
+
+/// `-32601` for a method the era does not have.
+pub(crate) fn method_not_found(method: &str) -> Error {
+    Error::new(
+        ErrorKind::MethodNotFound,
+        format!("Method not found: {method}"),
+    )
+}

@@ -1,0 +1,163 @@
+//! Per-connection and per-session state.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use super::Outbound;
+use crate::protocol::types::{Implementation, LoggingLevel};
+use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
+
+/// Reply to a server-to-client request.
+pub type ClientReply = Result<Box<RawValue>, ErrorObject>;
+
+/// A session-era (2024-11-05 … 2025-11-25) session, created by `initialize`.
+pub struct Session {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_capabilities: Value,
+    pub(crate) client_info: Implementation,
+    log_level: AtomicU8,
+    initialized: std::sync::atomic::AtomicBool,
+    #[allow(dead_code)] // server-to-client requests
+    next_id: AtomicI64,
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
+}
+
+const NO_LOGS: u8 = u8::MAX;
+
+impl Session {
+    pub(crate) fn new(
+        version: ProtocolVersion,
+        client_capabilities: Value,
+        client_info: Implementation,
+    ) -> Self {
+        Session {
+            version,
+            client_capabilities,
+            client_info,
+            log_level: AtomicU8::new(NO_LOGS),
+            initialized: Default::default(),
+            next_id: AtomicI64::new(0),
+            pending: Mutex::default(),
+        }
+    }
+
+    /// The negotiated protocol revision.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The client's identity.
+    pub fn client_info(&self) -> &Implementation {
+        &self.client_info
+    }
+
+    /// The log level set with `logging/setLevel`, if any.
+    pub fn log_level(&self) -> Option<LoggingLevel> {
+        const LEVELS: [LoggingLevel; 8] = [
+            LoggingLevel::Debug,
+            LoggingLevel::Info,
+            LoggingLevel::Notice,
+            LoggingLevel::Warning,
+            LoggingLevel::Error,
+            LoggingLevel::Critical,
+            LoggingLevel::Alert,
+            LoggingLevel::Emergency,
+        ];
+        LEVELS
+            .get(self.log_level.load(Ordering::Relaxed) as usize)
+            .copied()
+    }
+
+    pub(crate) fn set_log_level(&self, level: LoggingLevel) {
+        self.log_level.store(level as u8, Ordering::Relaxed);
+    }
+
+    pub(crate) fn mark_initialized(&self) {
+        self.initialized.store(true, Ordering::Release);
+    }
+
+    /// True once `notifications/initialized` arrived.
+    pub fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Acquire)
+    }
+
+    #[allow(dead_code)] // server-to-client requests
+    /// Registers a server-to-client request and returns its id and reply receiver.
+    pub(crate) fn register_request(&self) -> (RequestId, oneshot::Receiver<ClientReply>) {
+        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = oneshot::channel();
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    #[allow(dead_code)] // server-to-client requests
+    /// Forgets a request whose reply will not be awaited.
+    pub(crate) fn forget_request(&self, id: &RequestId) {
+        self.pending.lock().expect("pending lock").remove(id);
+    }
+
+    /// Delivers a client's reply; false when no such request is pending.
+    pub(crate) fn complete_request(&self, id: &RequestId, reply: ClientReply) -> bool {
+        let tx = self.pending.lock().expect("pending lock").remove(id);
+        tx.is_some_and(|tx| tx.send(reply).is_ok())
+    }
+}
+
+/// A bidirectional message stream (stdio, a socket, an in-memory pipe, or one HTTP
+/// session): the in-flight requests that can be cancelled, the optional legacy session,
+/// and where unsolicited messages go.
+pub struct Connection {
+    #[allow(dead_code)] // unsolicited notifications (list_changed, server pings)
+    pub(crate) out: Outbound,
+    pub(crate) session: OnceLock<Arc<Session>>,
+    inflight: Mutex<HashMap<RequestId, CancellationToken>>,
+}
+
+impl Connection {
+    /// A connection whose unsolicited messages go to `out`.
+    pub fn new(out: Outbound) -> Arc<Self> {
+        Arc::new(Connection {
+            out,
+            session: OnceLock::new(),
+            inflight: Mutex::default(),
+        })
+    }
+
+    /// The legacy session, once `initialize` succeeded.
+    pub fn session(&self) -> Option<&Arc<Session>> {
+        self.session.get()
+    }
+
+    pub(crate) fn track(&self, id: RequestId, token: CancellationToken) {
+        self.inflight
+            .lock()
+            .expect("inflight lock")
+            .insert(id, token);
+    }
+
+    pub(crate) fn untrack(&self, id: &RequestId) {
+        self.inflight.lock().expect("inflight lock").remove(id);
+    }
+
+    pub(crate) fn cancel(&self, id: &RequestId) {
+        if let Some(token) = self.inflight.lock().expect("inflight lock").get(id) {
+            token.cancel();
+        }
+    }
+
+    /// Cancels every in-flight request (the peer went away).
+    pub fn cancel_all(&self) {
+        for token in self.inflight.lock().expect("inflight lock").values() {
+            token.cancel();
+        }
+    }
+}

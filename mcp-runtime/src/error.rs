@@ -1,0 +1,172 @@
+//! The framework's error type.
+//!
+//! One type serves handlers and startup: its [`ErrorKind`] decides whether a handler's
+//! error becomes a tool execution error (`isError: true`, visible to the model) or a
+//! JSON-RPC error, and which code each protocol era uses for it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::protocol::{code, Era, ErrorObject};
+
+/// Convenience alias used throughout the framework.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, which decides how the error reaches the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A handler failed; reported as a tool execution error (`isError: true`).
+    Tool,
+    /// The request is not valid in the current state (`-32600`).
+    InvalidRequest,
+    /// The request's parameters are invalid (`-32602`).
+    InvalidParams,
+    /// A resource does not exist (`-32002` in the session era, `-32602` from 2026-07-28).
+    ResourceNotFound,
+    /// The method does not exist (`-32601`).
+    MethodNotFound,
+    /// The request needs a client capability the client did not declare (`-32021`).
+    MissingCapability,
+    /// The requested protocol version is not supported (`-32022`).
+    UnsupportedVersion,
+    /// The request was cancelled; no response is sent.
+    Cancelled,
+    /// Something broke inside the server (`-32603`).
+    Internal,
+    /// The server could not be built or started (never sent to a client).
+    Startup,
+    /// Reading or writing the transport failed.
+    Io,
+}
+
+/// The framework's error.
+#[derive(Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    data: Option<Value>,
+}
+
+impl Error {
+    /// An error with the given kind and message.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// A tool execution error: the model sees the message and can react to it.
+    pub fn tool(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Tool, message)
+    }
+
+    /// Invalid parameters (`-32602`).
+    pub fn invalid_params(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::InvalidParams, message)
+    }
+
+    /// A resource was not found; the error carries the URI as `data.uri`.
+    pub fn resource_not_found(uri: impl Into<String>) -> Self {
+        let uri = uri.into();
+        Self::new(
+            ErrorKind::ResourceNotFound,
+            format!("Resource not found: {uri}"),
+        )
+        .with_data(serde_json::json!({ "uri": uri }))
+    }
+
+    /// An internal error (`-32603`).
+    pub fn internal(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// The client lacks a capability the request needs, e.g. `"sampling"`.
+    pub fn missing_capability(capability: &str) -> Self {
+        Self::new(
+            ErrorKind::MissingCapability,
+            format!("Missing required client capability: {capability}"),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
+    }
+
+    /// A startup/configuration error.
+    pub fn startup(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Startup, message)
+    }
+
+    /// Attaches structured data (sent as `error.data`).
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The structured data, if any.
+    pub fn data(&self) -> Option<&Value> {
+        self.data.as_ref()
+    }
+
+    /// The JSON-RPC error object this error becomes in the given era.
+    pub fn to_error_object(&self, era: Era) -> ErrorObject {
+        let code = match self.kind {
+            ErrorKind::InvalidParams => code::INVALID_PARAMS,
+            ErrorKind::InvalidRequest => code::INVALID_REQUEST,
+            ErrorKind::ResourceNotFound => match era {
+                Era::Session => code::RESOURCE_NOT_FOUND,
+                Era::Sessionless => code::INVALID_PARAMS,
+            },
+            ErrorKind::MethodNotFound => code::METHOD_NOT_FOUND,
+            ErrorKind::UnsupportedVersion => code::UNSUPPORTED_PROTOCOL_VERSION,
+            ErrorKind::MissingCapability => match era {
+                Era::Sessionless => code::MISSING_CLIENT_CAPABILITY,
+                Era::Session => code::INVALID_REQUEST,
+            },
+            _ => code::INTERNAL_ERROR,
+        };
+        ErrorObject {
+            code,
+            message: self.message.to_string(),
+            data: self.data.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::internal(e.to_string())
+    }
+}

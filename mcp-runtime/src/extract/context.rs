@@ -1,0 +1,175 @@
+//! The request context handed to handlers.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::dispatch::{Outbound, Session};
+use crate::protocol::jsonrpc;
+use crate::protocol::meta::RequestMeta;
+use crate::protocol::types::{
+    Implementation, LoggingLevel, LoggingMessageParams, ProgressNotificationParams, ProgressToken,
+};
+use crate::protocol::{Era, ProtocolVersion, RequestId};
+use crate::server::ServerShared;
+
+/// Everything the runtime knows about one request. Cheap to clone.
+///
+/// Handlers take it as a parameter (`ctx: Context`); it is never part of the input schema.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) scope: Arc<RequestScope>,
+}
+
+pub(crate) struct RequestScope {
+    pub(crate) id: RequestId,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) meta: RequestMeta,
+    pub(crate) client_capabilities: Value,
+    pub(crate) client_info: Option<Implementation>,
+    pub(crate) log_level: Option<LoggingLevel>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) out: Outbound,
+    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) server: Arc<ServerShared>,
+    pub(crate) last_progress: Mutex<Option<f64>>,
+    pub(crate) done: AtomicBool,
+}
+
+impl Context {
+    /// The JSON-RPC id of the request.
+    pub fn request_id(&self) -> &RequestId {
+        &self.scope.id
+    }
+
+    /// The protocol revision this request speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.scope.version
+    }
+
+    /// The protocol era of this request.
+    pub fn era(&self) -> Era {
+        self.scope.version.era()
+    }
+
+    /// The progress token the client attached, if any.
+    pub fn progress_token(&self) -> Option<&ProgressToken> {
+        self.scope.meta.progress_token.as_ref()
+    }
+
+    /// The client's identity (from `initialize`, or the request's `_meta`).
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.scope.client_info.as_ref()
+    }
+
+    /// The client's declared capabilities (per session, or per request from 2026-07-28).
+    pub fn client_capabilities(&self) -> &Value {
+        &self.scope.client_capabilities
+    }
+
+    /// True when the client declared the named top-level capability, e.g. `"sampling"`.
+    pub fn client_supports(&self, capability: &str) -> bool {
+        self.scope.client_capabilities.get(capability).is_some()
+    }
+
+    /// The raw `_meta` of the request.
+    pub fn meta(&self) -> &serde_json::Map<String, Value> {
+        &self.scope.meta.rest
+    }
+
+    /// Fires when the client cancels the request.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.scope.cancel
+    }
+
+    /// True once the client cancelled the request.
+    pub fn is_cancelled(&self) -> bool {
+        self.scope.cancel.is_cancelled()
+    }
+
+    /// Resolves when the client cancels the request.
+    pub async fn cancelled(&self) {
+        self.scope.cancel.cancelled().await
+    }
+
+    /// A value registered with `.state(value)` on the server builder.
+    pub fn state<T: Clone + 'static>(&self) -> Option<T> {
+        self.scope.server.state.get::<T>().cloned()
+    }
+
+    /// Reports progress. Sent only when the client asked for progress (a `progressToken`),
+    /// only while the request runs, and only when `progress` increases; returns whether a
+    /// notification was sent.
+    pub async fn progress(
+        &self,
+        progress: impl Into<f64>,
+        total: Option<f64>,
+        message: impl Into<Option<String>>,
+    ) -> bool {
+        let Some(token) = self.progress_token() else {
+            return false;
+        };
+        let progress = progress.into();
+        {
+            let mut last = self.scope.last_progress.lock().expect("progress lock");
+            if self.scope.done.load(Ordering::Acquire) || last.is_some_and(|l| progress <= l) {
+                return false;
+            }
+            *last = Some(progress);
+        }
+        let params = ProgressNotificationParams {
+            progress_token: token.clone(),
+            progress,
+            total,
+            message: message.into(),
+        };
+        self.scope
+            .out
+            .send(jsonrpc::notification("notifications/progress", &params))
+            .await
+    }
+
+    /// The minimum level the client wants log messages at, if it asked for any.
+    pub fn log_level(&self) -> Option<LoggingLevel> {
+        match &self.scope.session {
+            Some(session) if self.era() == Era::Session => session.log_level(),
+            _ => self.scope.log_level,
+        }
+    }
+
+    /// Sends a `notifications/message` on this request's stream if the client asked for
+    /// messages at `level` or above; returns whether it was sent.
+    pub async fn log(&self, level: LoggingLevel, data: impl Serialize) -> bool {
+        self.log_to(level, None, data).await
+    }
+
+    /// Like [`log`](Self::log), with a logger name.
+    pub async fn log_to(
+        &self,
+        level: LoggingLevel,
+        logger: Option<&str>,
+        data: impl Serialize,
+    ) -> bool {
+        if self.scope.done.load(Ordering::Acquire) || self.log_level().is_none_or(|min| level < min)
+        {
+            return false;
+        }
+        let params = LoggingMessageParams {
+            level,
+            logger: logger.map(str::to_owned),
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+        };
+        self.scope
+            .out
+            .send(jsonrpc::notification("notifications/message", &params))
+            .await
+    }
+
+    /// The legacy session this request belongs to, if any.
+    pub(crate) fn session(&self) -> Option<&Arc<Session>> {
+        self.scope.session.as_ref()
+    }
+}

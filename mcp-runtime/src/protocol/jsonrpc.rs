@@ -1,0 +1,444 @@
+//! JSON-RPC 2.0 envelopes: parsing incoming messages without copying their
+//! payloads, and writing responses straight into byte buffers.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Standard JSON-RPC and MCP error codes.
+pub mod code {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON sent is not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not available.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid method parameters.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// Resource not found (session era only; 2026-07-28 uses `INVALID_PARAMS`).
+    pub const RESOURCE_NOT_FOUND: i64 = -32002;
+    /// HTTP headers do not match the body (2026-07-28).
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// The request needs a client capability that was not declared (2026-07-28).
+    pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
+    /// The requested protocol version is not supported (2026-07-28).
+    pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+}
+
+/// A JSON-RPC request id: a string or an integer, never null.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(Arc<str>),
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RequestId::Number(n) => s.serialize_i64(*n),
+            RequestId::String(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RequestId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or integer id")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RequestId, E> {
+                Ok(RequestId::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RequestId, E> {
+                i64::try_from(v)
+                    .map(RequestId::Number)
+                    .map_err(|_| E::custom("id out of range"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RequestId, E> {
+                Ok(RequestId::String(v.into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The error member of a JSON-RPC error response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorObject {
+    /// Error code.
+    pub code: i64,
+    /// Human-readable message.
+    pub message: String,
+    /// Optional structured data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+/// What an incoming line or body turned out to be.
+#[derive(Debug)]
+pub enum Message {
+    /// A request (has `id` and `method`).
+    Request(Request),
+    /// A notification (has `method`, no `id`).
+    Notification(Notification),
+    /// A response to a request the server sent.
+    Response(Response),
+}
+
+/// An incoming request. `params` stays raw so each method deserializes only what it needs.
+#[derive(Debug)]
+pub struct Request {
+    /// The id, echoed in the response.
+    pub id: RequestId,
+    /// The method name.
+    pub method: Box<str>,
+    /// Raw params, if any.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// An incoming notification.
+#[derive(Debug)]
+pub struct Notification {
+    /// The method name.
+    pub method: Box<str>,
+    /// Raw params, if any.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// An incoming response (to a server-to-client request).
+#[derive(Debug)]
+pub struct Response {
+    /// The id of the request this answers.
+    pub id: RequestId,
+    /// `Ok(result)` or `Err(error)`.
+    pub outcome: Result<Box<RawValue>, ErrorObject>,
+}
+
+/// Why a message could not be accepted; carries the ready-to-send error response.
+#[derive(Debug)]
+pub struct Rejected {
+    /// The id, when it could be read.
+    pub id: Option<RequestId>,
+    /// The error to send.
+    pub error: ErrorObject,
+}
+
+impl Rejected {
+    fn new(id: Option<RequestId>, code: i64, message: impl Into<String>) -> Self {
+        Rejected {
+            id,
+            error: ErrorObject {
+                code,
+                message: message.into(),
+                data: None,
+            },
+        }
+    }
+
+    /// Serializes the error response.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        error_response(self.id.as_ref(), &self.error)
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    error: Option<&'a RawValue>,
+}
+
+/// Distinguishes `"id": null` (present) from an absent `id`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// Parses one JSON-RPC message. Batches, wrong versions and malformed envelopes are
+/// rejected with the error response the spec prescribes.
+pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
+    let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    if first == Some(b'[') {
+        // Valid JSON is still required before we call it a batch.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
+            return Err(Rejected::new(None, code::PARSE_ERROR, "Parse error"));
+        }
+        return Err(Rejected::new(
+            None,
+            code::INVALID_REQUEST,
+            "Invalid Request: JSON-RPC batches are not supported",
+        ));
+    }
+    let env: Envelope<'_> = match serde_json::from_slice(bytes) {
+        Ok(env) => env,
+        Err(e) if e.is_data() => {
+            return Err(Rejected::new(
+                None,
+                code::INVALID_REQUEST,
+                "Invalid Request: expected a JSON-RPC object",
+            ))
+        }
+        Err(_) => return Err(Rejected::new(None, code::PARSE_ERROR, "Parse error")),
+    };
+    let id = match env.id {
+        None => None,
+        Some(raw) => match serde_json::from_str::<RequestId>(raw.get()) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return Err(Rejected::new(
+                    None,
+                    code::INVALID_REQUEST,
+                    "Invalid Request: id must be a string or an integer",
+                ))
+            }
+        },
+    };
+    if env.jsonrpc.map(RawValue::get) != Some("\"2.0\"") {
+        return Err(Rejected::new(
+            id,
+            code::INVALID_REQUEST,
+            "Invalid Request: jsonrpc must be \"2.0\"",
+        ));
+    }
+    if let Some(method) = env.method {
+        let Ok(method) = serde_json::from_str::<String>(method.get()) else {
+            return Err(Rejected::new(
+                id,
+                code::INVALID_REQUEST,
+                "Invalid Request: method must be a string",
+            ));
+        };
+        if let Some(p) = env.params {
+            let c = p.get().as_bytes()[0];
+            if c != b'{' && c != b'[' {
+                return Err(Rejected::new(
+                    id,
+                    code::INVALID_REQUEST,
+                    "Invalid Request: params must be an object",
+                ));
+            }
+        }
+        let params = env.params.map(RawValue::to_owned);
+        let method = method.into_boxed_str();
+        return Ok(match id {
+            Some(id) => Message::Request(Request { id, method, params }),
+            None => Message::Notification(Notification { method, params }),
+        });
+    }
+    match (id, env.result, env.error) {
+        (Some(id), Some(result), None) => Ok(Message::Response(Response {
+            id,
+            outcome: Ok(result.to_owned()),
+        })),
+        (Some(id), None, Some(error)) => match serde_json::from_str(error.get()) {
+            Ok(error) => Ok(Message::Response(Response {
+                id,
+                outcome: Err(error),
+            })),
+            Err(_) => Err(Rejected::new(
+                None,
+                code::INVALID_REQUEST,
+                "Invalid Request: malformed error object",
+            )),
+        },
+        (id, _, _) => Err(Rejected::new(
+            id,
+            code::INVALID_REQUEST,
+            "Invalid Request: missing method",
+        )),
+    }
+}
+
+/// Writes `{"jsonrpc":"2.0","id":ID,"result":RESULT}`; `result` must be a serialized JSON value.
+pub fn result_response(id: &RequestId, result: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(result.len() + 40);
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    write_id(&mut out, Some(id));
+    out.extend_from_slice(b",\"result\":");
+    out.extend_from_slice(result);
+    out.push(b'}');
+    out
+}
+
+/// Writes a JSON-RPC error response (`id: null` when the id is unknown).
+pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + error.message.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    write_id(&mut out, id);
+    out.extend_from_slice(b",\"error\":");
+    serde_json::to_writer(&mut out, error).expect("error objects serialize");
+    out.push(b'}');
+    out
+}
+
+/// Writes a notification with already-serialized params.
+pub fn notification(method: &str, params: &impl Serialize) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct N<'a, P> {
+        jsonrpc: &'static str,
+        method: &'a str,
+        params: &'a P,
+    }
+    serde_json::to_vec(&N {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
+    .expect("notifications serialize")
+}
+
+/// Writes a request (server to client).
+pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct R<'a, P> {
+        jsonrpc: &'static str,
+        id: &'a RequestId,
+        method: &'a str,
+        params: &'a P,
+    }
+    serde_json::to_vec(&R {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params,
+    })
+    .expect("requests serialize")
+}
+
+fn write_id(out: &mut Vec<u8>, id: Option<&RequestId>) {
+    match id {
+        None => out.extend_from_slice(b"null"),
+        Some(id) => serde_json::to_writer(out, id).expect("ids serialize"),
+    }
+}
+
+/// Inserts `fields` (a serialized list of `"k":v` pairs, no braces) at the start of a
+/// serialized JSON object. Used to add `resultType` and caching hints without
+/// re-serializing cached results.
+pub fn splice_fields(object: &[u8], fields: &[u8]) -> Vec<u8> {
+    debug_assert_eq!(object.first(), Some(&b'{'));
+    let mut out = Vec::with_capacity(object.len() + fields.len() + 1);
+    out.push(b'{');
+    out.extend_from_slice(fields);
+    let rest = &object[1..];
+    let empty = rest.iter().copied().find(|b| !b.is_ascii_whitespace()) == Some(b'}');
+    if !empty && !fields.is_empty() {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(s: &str) -> (Option<RequestId>, i64) {
+        match parse(s.as_bytes()) {
+            Err(r) => (r.id, r.error.code),
+            Ok(m) => panic!("accepted {m:?}"),
+        }
+    }
+
+    #[test]
+    fn classifies_messages() {
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#),
+            Ok(Message::Request(Request {
+                id: RequestId::String(_),
+                ..
+            }))
+        ));
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Ok(Message::Notification(_))
+        ));
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#),
+            Ok(Message::Response(Response { outcome: Ok(_), .. }))
+        ));
+    }
+
+    #[test]
+    fn rejects_per_spec() {
+        assert_eq!(rejected("{not json"), (None, code::PARSE_ERROR));
+        assert_eq!(rejected("[]"), (None, code::INVALID_REQUEST));
+        assert_eq!(
+            rejected(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
+            (None, code::INVALID_REQUEST)
+        );
+        assert_eq!(rejected("42"), (None, code::INVALID_REQUEST));
+        assert_eq!(
+            rejected(r#"{"jsonrpc":"1.0","id":3,"method":"ping"}"#),
+            (Some(RequestId::Number(3)), code::INVALID_REQUEST)
+        );
+        assert_eq!(
+            rejected(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
+            (None, code::INVALID_REQUEST)
+        );
+        assert_eq!(
+            rejected(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#),
+            (None, code::INVALID_REQUEST)
+        );
+        assert_eq!(
+            rejected(r#"{"jsonrpc":"2.0","id":2,"method":5}"#),
+            (Some(RequestId::Number(2)), code::INVALID_REQUEST)
+        );
+        assert_eq!(
+            rejected(r#"{"jsonrpc":"2.0","id":2,"method":"x","params":3}"#),
+            (Some(RequestId::Number(2)), code::INVALID_REQUEST)
+        );
+    }
+
+    #[test]
+    fn splices_fields() {
+        assert_eq!(splice_fields(b"{}", b"\"a\":1"), b"{\"a\":1}");
+        assert_eq!(
+            splice_fields(b"{\"b\":2}", b"\"a\":1"),
+            b"{\"a\":1,\"b\":2}"
+        );
+        assert_eq!(splice_fields(b"{\"b\":2}", b""), b"{\"b\":2}");
+    }
+
+    #[test]
+    fn echoes_ids_exactly() {
+        let out = result_response(&RequestId::String("x\"y".into()), b"{}");
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"jsonrpc":"2.0","id":"x\"y","result":{}}"#
+        );
+    }
+}

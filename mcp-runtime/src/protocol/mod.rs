@@ -1,0 +1,10 @@
+//! Wire types. Free of tokio so they can be used from any context.
+
+pub mod jsonrpc;
+pub mod meta;
+pub mod types;
+pub mod version;
+
+pub use jsonrpc::{code, ErrorObject, Message, RequestId};
+pub use types::*;
+pub use version::{Era, ProtocolVersion};

@@ -1,0 +1,275 @@
+//! The tool catalog: built once from the registry (and rebuilt only when tools change
+//! at run time), with `tools/list` pages serialized ahead of time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::protocol::types::{ListToolsResult, Tool};
+use crate::registry::{CallFn, Location};
+use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
+
+/// A tool handler built at run time.
+pub type DynToolFn = Arc<dyn Fn(ToolCall) -> BoxFuture<'static, ToolOutcome> + Send + Sync>;
+
+pub(crate) enum Handler {
+    Static(CallFn),
+    Dynamic(DynToolFn),
+}
+
+/// One servable tool.
+pub(crate) struct ToolEntry {
+    pub(crate) name: Arc<str>,
+    pub(crate) tool: Tool,
+    pub(crate) handler: Handler,
+    pub(crate) validator: Option<jsonschema::Validator>,
+    pub(crate) location: Option<Location>,
+}
+
+impl ToolEntry {
+    pub(crate) fn new(
+        tool: Tool,
+        handler: Handler,
+        location: Option<Location>,
+    ) -> Result<Self, Error> {
+        let validator = if needs_validation(&tool.input_schema) {
+            Some(jsonschema::validator_for(&tool.input_schema).map_err(|e| {
+                Error::startup(format!(
+                    "tool `{}` has an invalid input schema: {e}",
+                    tool.name
+                ))
+            })?)
+        } else {
+            None
+        };
+        Ok(ToolEntry {
+            name: tool.name.as_str().into(),
+            tool,
+            handler,
+            validator,
+            location,
+        })
+    }
+
+    pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
+        match &self.handler {
+            Handler::Static(f) => f(call),
+            Handler::Dynamic(f) => f(call),
+        }
+    }
+
+    /// Checks the arguments against the schema's constraints; the error names each
+    /// offending field.
+    pub(crate) fn validate(&self, args: Option<&RawValue>) -> Result<(), String> {
+        let Some(validator) = &self.validator else {
+            return Ok(());
+        };
+        let value: Value = match args {
+            None => Value::Object(Default::default()),
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| e.to_string())?,
+        };
+        let value = if value.is_null() {
+            Value::Object(Default::default())
+        } else {
+            value
+        };
+        let problems: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                if path.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("`{}`: {e}", path.trim_start_matches('/').replace('/', "."))
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "Invalid arguments for tool `{}`: {}",
+                self.name,
+                problems.join("; ")
+            ))
+        }
+    }
+}
+
+/// Keywords whose constraints typed deserialization does not already enforce. Schemas
+/// without them skip the validator entirely (the common, fast case).
+fn needs_validation(schema: &Value) -> bool {
+    const ASSERTIONS: &[&str] = &[
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "dependentRequired",
+        "const",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "contains",
+        "propertyNames",
+        "dependentSchemas",
+        "patternProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+    ];
+    match schema {
+        Value::Object(map) => {
+            // schemars states integer ranges as min/max next to a `format`; serde enforces those.
+            let integer_format = map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
+            map.iter().any(|(k, v)| {
+                let typed_range = integer_format && (k == "minimum" || k == "maximum");
+                (ASSERTIONS.contains(&k.as_str()) && !typed_range)
+                    || (k == "additionalProperties" && v == &Value::Bool(false))
+                    || needs_validation(v)
+            })
+        }
+        Value::Array(items) => items.iter().any(needs_validation),
+        _ => false,
+    }
+}
+
+/// All tools, in a deterministic order, with pre-serialized pages.
+pub(crate) struct ToolCatalog {
+    entries: Vec<Arc<ToolEntry>>,
+    by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
+    pages: Vec<Vec<u8>>,
+}
+
+const CURSOR_PREFIX: &str = "tools:";
+
+impl ToolCatalog {
+    pub(crate) fn new(entries: Vec<ToolEntry>, page_size: usize) -> Result<Self, Error> {
+        let entries: Vec<Arc<ToolEntry>> = entries.into_iter().map(Arc::new).collect();
+        let mut by_name: HashMap<Arc<str>, Arc<ToolEntry>> = HashMap::with_capacity(entries.len());
+        for e in &entries {
+            if let Some(prev) = by_name.insert(e.name.clone(), e.clone()) {
+                return Err(Error::startup(format!(
+                    "duplicate tool name `{}`: defined at {} and at {}",
+                    e.name,
+                    describe(prev.location),
+                    describe(e.location)
+                )));
+            }
+        }
+        let page_size = page_size.max(1);
+        let chunks: Vec<&[Arc<ToolEntry>]> = if entries.is_empty() {
+            vec![&[]]
+        } else {
+            entries.chunks(page_size).collect()
+        };
+        let count = chunks.len();
+        let pages = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let page = ListToolsResult {
+                    tools: chunk.iter().map(|e| e.tool.clone()).collect(),
+                    next_cursor: (i + 1 < count).then(|| encode_cursor(i + 1)),
+                };
+                serde_json::to_vec(&page).map_err(Error::from)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ToolCatalog {
+            entries,
+            by_name,
+            pages,
+        })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<ToolEntry>> {
+        self.by_name.get(name)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Arc<ToolEntry>> {
+        self.entries.iter()
+    }
+
+    /// The serialized page for a cursor (`None` = first page).
+    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<&[u8], Error> {
+        let index = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(c)
+                .filter(|&i| i > 0 && i < self.pages.len())
+                .ok_or_else(|| Error::invalid_params(format!("Invalid cursor: {c}")))?,
+        };
+        Ok(&self.pages[index])
+    }
+}
+
+fn describe(location: Option<Location>) -> String {
+    location.map_or_else(|| "run time".to_owned(), |l| l.to_string())
+}
+
+fn encode_cursor(index: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{index}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix(CURSOR_PREFIX)?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validation_only_when_constraints_exist() {
+        assert!(!needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"int64"}}})
+        ));
+        assert!(!needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"uint8","minimum":0,"maximum":255}}})
+        ));
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","minimum":1}}})
+        ));
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"s":{"type":"string","pattern":"^a"}}})
+        ));
+        assert!(needs_validation(
+            &json!({"type":"object","additionalProperties":false})
+        ));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(3)), Some(3));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+}

@@ -1,0 +1,362 @@
+//! The server: what `Server::from_registry()` collects and how it is configured.
+
+mod catalog;
+mod tool_def;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub use tool_def::ToolDef;
+
+use crate::dispatch::Dispatcher;
+use crate::error::{Error, Result};
+use crate::extract::state::Extensions;
+use crate::protocol::types::{
+    Icon, Implementation, ListChanged, ServerCapabilities, Tool, ToolAnnotations,
+};
+use crate::registry::{self, ToolDescriptor};
+use crate::schema;
+
+/// Limits and tunables. The defaults suit a local server.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Items per page in list results.
+    pub page_size: usize,
+    /// Requests handled concurrently per connection; reading pauses beyond this.
+    pub max_in_flight: usize,
+    /// Largest accepted message, in bytes.
+    pub max_message_bytes: usize,
+    /// How long a cancelled handler may keep running before it is dropped.
+    pub cancel_grace: Duration,
+    /// `ttlMs` on public cacheable results (lists, `server/discover`) in the 2026 era.
+    pub cache_ttl_public_ms: u64,
+    /// `ttlMs` on private cacheable results (`resources/read`) in the 2026 era.
+    pub cache_ttl_private_ms: u64,
+    /// Queued outgoing messages per connection or stream before senders wait.
+    pub outbound_capacity: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            page_size: 1000,
+            max_in_flight: 128,
+            max_message_bytes: 4 * 1024 * 1024,
+            cancel_grace: Duration::from_secs(2),
+            cache_ttl_public_ms: 0,
+            cache_ttl_private_ms: 0,
+            outbound_capacity: 1024,
+        }
+    }
+}
+
+pub(crate) struct ServerShared {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: ArcSwap<ToolCatalog>,
+    pub(crate) state: Extensions,
+    pub(crate) config: ServerConfig,
+}
+
+impl ServerShared {
+    /// Capabilities derived from what is registered.
+    pub(crate) fn capabilities(&self) -> ServerCapabilities {
+        ServerCapabilities {
+            tools: Some(ListChanged {
+                list_changed: Some(true),
+            }),
+            logging: Some(Default::default()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A built server. Cheap to clone; all clones serve the same tools and state.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) shared: Arc<ServerShared>,
+}
+
+/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`].
+#[must_use = "a builder does nothing until it is built or served"]
+pub struct ServerBuilder {
+    name: Option<String>,
+    version: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    website_url: Option<String>,
+    icons: Vec<Icon>,
+    instructions: Option<String>,
+    state: Extensions,
+    groups: Vec<String>,
+    tools: Vec<ToolDef>,
+    use_registry: bool,
+    config: ServerConfig,
+    caller_file: &'static str,
+}
+
+impl Server {
+    /// A builder holding every `#[tool]` linked into the binary. Name and version default
+    /// to the crate that defines the tools (the one calling this, when it has any).
+    #[track_caller]
+    pub fn from_registry() -> ServerBuilder {
+        Self::builder()
+    }
+
+    /// Same as [`from_registry`](Self::from_registry): registered tools are always included.
+    #[track_caller]
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            name: None,
+            version: None,
+            title: None,
+            description: None,
+            website_url: None,
+            icons: Vec::new(),
+            instructions: None,
+            state: Extensions::default(),
+            groups: Vec::new(),
+            tools: Vec::new(),
+            use_registry: true,
+            config: ServerConfig::default(),
+            caller_file: std::panic::Location::caller().file(),
+        }
+    }
+
+    /// The server's identity as sent in `serverInfo`.
+    pub fn info(&self) -> &Implementation {
+        &self.shared.info
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &ServerConfig {
+        &self.shared.config
+    }
+
+    /// The tools being served, in `tools/list` order.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.shared
+            .tools
+            .load()
+            .entries()
+            .map(|e| e.tool.clone())
+            .collect()
+    }
+
+    /// The dispatcher transports feed messages to.
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher {
+            server: self.shared.clone(),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Sets `serverInfo.name`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets `serverInfo.version`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets `serverInfo.title`.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets `serverInfo.description`.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets `serverInfo.websiteUrl`.
+    pub fn website_url(mut self, url: impl Into<String>) -> Self {
+        self.website_url = Some(url.into());
+        self
+    }
+
+    /// Adds an icon to `serverInfo`.
+    pub fn icon(mut self, icon: Icon) -> Self {
+        self.icons.push(icon);
+        self
+    }
+
+    /// Sets the instructions sent to clients.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers shared state, extracted in handlers with `State<T>`.
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Serves tools of these groups (`#[tool(group = "...")]`) in addition to ungrouped ones.
+    pub fn groups<I, S>(mut self, groups: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.groups.extend(groups.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a tool built at run time.
+    pub fn tool(mut self, tool: ToolDef) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Leaves out registered (`#[tool]`) tools; only tools added with [`tool`](Self::tool) are served.
+    pub fn without_registry(mut self) -> Self {
+        self.use_registry = false;
+        self
+    }
+
+    /// Replaces the configuration.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Changes the configuration in place.
+    pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Builds the server: collects tools, rejects duplicates and invalid names, and
+    /// generates and checks every schema once.
+    pub fn build(self) -> Result<Server> {
+        let descriptors: Vec<&'static ToolDescriptor> = if self.use_registry {
+            let mut d: Vec<_> = registry::tools()
+                .filter(|t| t.group.is_none_or(|g| self.groups.iter().any(|s| s == g)))
+                .collect();
+            d.sort_by_key(|t| (t.location.file, t.location.line, t.name));
+            d
+        } else {
+            Vec::new()
+        };
+        let default_crate = default_crate(&descriptors, self.caller_file);
+        let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
+        for d in &descriptors {
+            entries.push(entry_from_descriptor(d)?);
+        }
+        for def in self.tools {
+            entries.push(def.into_entry()?);
+        }
+        if entries.is_empty() {
+            tracing::warn!(
+                "no tools are registered: if your tools live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
+            );
+        }
+        let catalog = ToolCatalog::new(entries, self.config.page_size)?;
+        tracing::debug!(tools = catalog.len(), "server built");
+        let (crate_name, crate_version) = default_crate;
+        let info = Implementation {
+            name: self.name.unwrap_or(crate_name),
+            version: self.version.unwrap_or(crate_version),
+            title: self.title,
+            description: self.description,
+            website_url: self.website_url,
+            icons: self.icons,
+        };
+        Ok(Server {
+            shared: Arc::new(ServerShared {
+                info,
+                instructions: self.instructions,
+                tools: ArcSwap::from_pointee(catalog),
+                state: self.state,
+                config: self.config,
+            }),
+        })
+    }
+}
+
+fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
+    schema::check_tool_name(d.name)
+        .map_err(|e| Error::startup(format!("{e} (at {})", d.location)))?;
+    let input_schema = (d.input_schema)(&mut schema::input_generator());
+    if input_schema.get("type").and_then(|t| t.as_str()) != Some("object") {
+        return Err(Error::startup(format!(
+            "tool `{}` (at {}): the input schema must have `type: object`",
+            d.name, d.location
+        )));
+    }
+    let output_schema = (d.output_schema)(&mut schema::output_generator());
+    let annotations = ToolAnnotations {
+        title: d.annotations.title.map(str::to_owned),
+        read_only_hint: d.annotations.read_only,
+        destructive_hint: d.annotations.destructive,
+        idempotent_hint: d.annotations.idempotent,
+        open_world_hint: d.annotations.open_world,
+    };
+    let meta = match d.meta {
+        None => None,
+        Some(text) => match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => {
+                return Err(Error::startup(format!(
+                    "tool `{}`: meta must be a JSON object",
+                    d.name
+                )))
+            }
+        },
+    };
+    let tool = Tool {
+        name: d.name.to_owned(),
+        title: d.title.map(str::to_owned),
+        description: d.description.map(str::to_owned),
+        input_schema,
+        output_schema,
+        annotations: (!annotations.is_empty()).then_some(annotations),
+        icons: d
+            .icons
+            .iter()
+            .map(|i| Icon {
+                src: i.src.to_owned(),
+                mime_type: i.mime_type.map(str::to_owned),
+                sizes: i.sizes.iter().map(|s| (*s).to_owned()).collect(),
+                theme: i.theme.map(str::to_owned),
+            })
+            .collect(),
+        meta,
+    };
+    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+}
+
+/// The crate whose name and version become `serverInfo` by default: the caller's crate
+/// if it defines tools, else the only crate that does, else the executable's name.
+fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
+    let pick = descriptors
+        .iter()
+        .find(|d| d.location.file == caller_file)
+        .or_else(|| {
+            let first = descriptors.first()?;
+            descriptors
+                .iter()
+                .all(|d| d.krate == first.krate)
+                .then_some(first)
+        });
+    if let Some(d) = pick {
+        return (d.krate.name.to_owned(), d.krate.version.to_owned());
+    }
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "mcp-server".to_owned());
+    (exe, "0.0.0".to_owned())
+}

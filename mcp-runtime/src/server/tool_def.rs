@@ -1,0 +1,111 @@
+//! Tools defined at run time, for schemas only known when the program runs.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::catalog::{Handler, ToolEntry};
+use crate::error::{Error, Result};
+use crate::protocol::types::{Tool, ToolAnnotations};
+use crate::schema;
+use crate::tool::{IntoToolResult, ToolCall};
+
+/// A tool built at run time, added with [`ServerBuilder::tool`](crate::ServerBuilder::tool).
+///
+/// ```
+/// use mcp_runtime::{ToolCall, ToolDef};
+///
+/// let shout = ToolDef::new("shout", |call: ToolCall| async move {
+///     #[derive(serde::Deserialize)]
+///     struct Args { text: String }
+///     let args: Args = call.arguments()?;
+///     Ok::<_, mcp_runtime::Error>(args.text.to_uppercase())
+/// })
+/// .description("Upper-cases text.")
+/// .input_schema(serde_json::json!({
+///     "type": "object",
+///     "properties": { "text": { "type": "string" } },
+///     "required": ["text"]
+/// }));
+/// ```
+pub struct ToolDef {
+    tool: Tool,
+    handler: super::catalog::DynToolFn,
+}
+
+impl ToolDef {
+    /// A tool named `name` whose calls run `handler`. The input schema defaults to an
+    /// object with no declared properties.
+    pub fn new<F, Fut, R>(name: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(ToolCall) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoToolResult,
+    {
+        let handler = Arc::new(handler);
+        ToolDef {
+            tool: Tool {
+                name: name.into(),
+                title: None,
+                description: None,
+                input_schema: serde_json::json!({ "type": "object", "properties": {} }),
+                output_schema: None,
+                annotations: None,
+                icons: Vec::new(),
+                meta: None,
+            },
+            handler: Arc::new(move |call| {
+                let fut = handler(call);
+                Box::pin(async move { fut.await.into_tool_result() })
+            }),
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.tool.description = Some(description.into());
+        self
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.tool.title = Some(title.into());
+        self
+    }
+
+    /// Sets the input schema (must be `type: object`).
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        self.tool.input_schema = schema;
+        self
+    }
+
+    /// Derives the input schema from a type.
+    pub fn input_schema_for<T: schemars::JsonSchema>(mut self) -> Self {
+        self.tool.input_schema = schema::whole::<T>(&mut schema::input_generator());
+        self
+    }
+
+    /// Sets the output schema.
+    pub fn output_schema(mut self, schema: Value) -> Self {
+        self.tool.output_schema = Some(schema);
+        self
+    }
+
+    /// Sets the behaviour hints.
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.tool.annotations = Some(annotations);
+        self
+    }
+
+    pub(crate) fn into_entry(self) -> Result<ToolEntry> {
+        schema::check_tool_name(&self.tool.name).map_err(Error::startup)?;
+        if self.tool.input_schema.get("type").and_then(Value::as_str) != Some("object") {
+            return Err(Error::startup(format!(
+                "tool `{}`: the input schema must have `type: object`",
+                self.tool.name
+            )));
+        }
+        ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)
+    }
+}

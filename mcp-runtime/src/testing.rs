@@ -1,0 +1,324 @@
+//! A small typed client for tests: it runs a [`Server`] over an in-memory pipe and
+//! speaks either protocol era.
+//!
+//! ```
+//! # async fn demo(server: mcp_runtime::Server) -> Result<(), Box<dyn std::error::Error>> {
+//! use mcp_runtime::testing::TestClient;
+//! let client = TestClient::session(server).await?;        // 2025-11-25, with initialize
+//! let tools = client.list_tools().await?;
+//! let result = client.call_tool("add", serde_json::json!({ "a": 1, "b": 2 })).await?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::protocol::types::{CallToolResult, Tool};
+use crate::protocol::{meta, ErrorObject, ProtocolVersion};
+use crate::server::{Server, ServerBuilder};
+
+type Pending = Arc<Mutex<HashMap<i64, oneshot::Sender<Result<Value, ErrorObject>>>>>;
+type Writer = Arc<tokio::sync::Mutex<tokio::io::WriteHalf<tokio::io::DuplexStream>>>;
+type RequestHandler = Arc<dyn Fn(&str, &Value) -> Result<Value, ErrorObject> + Send + Sync>;
+
+/// Why a test client call failed.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The server answered with a JSON-RPC error.
+    Rpc(ErrorObject),
+    /// No answer within the timeout, or the connection closed.
+    Transport(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Rpc(e) => write!(f, "JSON-RPC error {}: {}", e.code, e.message),
+            ClientError::Transport(e) => write!(f, "transport: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// A client connected to a server over an in-memory pipe.
+pub struct TestClient {
+    writer: Writer,
+    pending: Pending,
+    notifications: tokio::sync::Mutex<mpsc::UnboundedReceiver<Value>>,
+    next_id: AtomicI64,
+    modern_meta: Option<Value>,
+    handler: Arc<Mutex<Option<RequestHandler>>>,
+    timeout: Duration,
+    _reader: JoinHandle<()>,
+    _server: JoinHandle<()>,
+}
+
+/// Anything a test client can be started from.
+pub trait IntoTestServer {
+    /// Builds the server.
+    fn into_test_server(self) -> Server;
+}
+
+impl IntoTestServer for Server {
+    fn into_test_server(self) -> Server {
+        self
+    }
+}
+
+impl IntoTestServer for ServerBuilder {
+    fn into_test_server(self) -> Server {
+        self.build().expect("server failed to build")
+    }
+}
+
+impl TestClient {
+    /// Connects without any handshake.
+    pub fn connect(server: impl IntoTestServer) -> Self {
+        let server = server.into_test_server();
+        let (client_io, server_io) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_io);
+        let server_task = tokio::spawn(async move {
+            if let Err(e) = server.serve_io(server_read, server_write).await {
+                tracing::debug!(error = %e, "test server stopped");
+            }
+        });
+        let (read, write) = tokio::io::split(client_io);
+        let pending: Pending = Arc::default();
+        let handler: Arc<Mutex<Option<RequestHandler>>> = Arc::default();
+        let (ntx, nrx) = mpsc::unbounded_channel();
+        let writer: Writer = Arc::new(tokio::sync::Mutex::new(write));
+        let reader = tokio::spawn(read_loop(
+            read,
+            pending.clone(),
+            ntx,
+            handler.clone(),
+            writer.clone(),
+        ));
+        TestClient {
+            writer,
+            pending,
+            notifications: tokio::sync::Mutex::new(nrx),
+            next_id: AtomicI64::new(1),
+            modern_meta: None,
+            handler,
+            timeout: Duration::from_secs(10),
+            _reader: reader,
+            _server: server_task,
+        }
+    }
+
+    /// Connects and performs the session-era handshake (`initialize` at 2025-11-25 with
+    /// the given client capabilities, then `notifications/initialized`).
+    pub async fn session_with(
+        server: impl IntoTestServer,
+        capabilities: Value,
+    ) -> Result<Self, ClientError> {
+        let client = Self::connect(server);
+        client
+            .request(
+                "initialize",
+                json!({
+                    "protocolVersion": ProtocolVersion::LATEST_SESSION.as_str(),
+                    "capabilities": capabilities,
+                    "clientInfo": { "name": "mcpserve-test-client", "version": "1.0.0" }
+                }),
+            )
+            .await?;
+        client
+            .notify("notifications/initialized", json!({}))
+            .await?;
+        Ok(client)
+    }
+
+    /// [`session_with`](Self::session_with) and no client capabilities.
+    pub async fn session(server: impl IntoTestServer) -> Result<Self, ClientError> {
+        Self::session_with(server, json!({})).await
+    }
+
+    /// A 2026-07-28 client: every request carries `_meta` with the version and these capabilities.
+    pub fn sessionless_with(server: impl IntoTestServer, capabilities: Value) -> Self {
+        let mut client = Self::connect(server);
+        client.modern_meta = Some(json!({
+            meta::PROTOCOL_VERSION: ProtocolVersion::V2026_07_28.as_str(),
+            meta::CLIENT_CAPABILITIES: capabilities,
+            meta::CLIENT_INFO: { "name": "mcpserve-test-client", "version": "1.0.0" },
+        }));
+        client
+    }
+
+    /// [`sessionless_with`](Self::sessionless_with) and no client capabilities.
+    pub fn sessionless(server: impl IntoTestServer) -> Self {
+        Self::sessionless_with(server, json!({}))
+    }
+
+    /// Answers server-to-client requests (sampling, elicitation, roots) with `handler`.
+    pub fn on_request(
+        &self,
+        handler: impl Fn(&str, &Value) -> Result<Value, ErrorObject> + Send + Sync + 'static,
+    ) {
+        *self.handler.lock().expect("handler lock") = Some(Arc::new(handler));
+    }
+
+    /// Sends a request and waits for its result.
+    pub async fn request(
+        &self,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<Value, ClientError> {
+        let mut params =
+            serde_json::to_value(params).map_err(|e| ClientError::Transport(e.to_string()))?;
+        if let (Some(m), Value::Object(p)) = (&self.modern_meta, &mut params) {
+            let entry = p.entry("_meta").or_insert_with(|| json!({}));
+            if let (Value::Object(dst), Value::Object(src)) = (entry, m) {
+                for (k, v) in src {
+                    dst.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().expect("pending lock").insert(id, tx);
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+            .await?;
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(e))) => Err(ClientError::Rpc(e)),
+            Ok(Err(_)) => Err(ClientError::Transport("connection closed".into())),
+            Err(_) => Err(ClientError::Transport(format!(
+                "no response to `{method}` within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
+    /// Sends a notification.
+    pub async fn notify(&self, method: &str, params: impl Serialize) -> Result<(), ClientError> {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
+            .await
+    }
+
+    /// Sends any JSON value as one line.
+    pub async fn send(&self, message: &Value) -> Result<(), ClientError> {
+        self.send_raw(&message.to_string()).await
+    }
+
+    /// Sends raw text as one line (for malformed-input tests).
+    pub async fn send_raw(&self, line: &str) -> Result<(), ClientError> {
+        let mut w = self.writer.lock().await;
+        let io = |e: std::io::Error| ClientError::Transport(e.to_string());
+        w.write_all(line.as_bytes()).await.map_err(io)?;
+        w.write_all(b"\n").await.map_err(io)?;
+        w.flush().await.map_err(io)
+    }
+
+    /// The next notification (or unsolicited message) from the server.
+    pub async fn next_notification(&self) -> Option<Value> {
+        let mut rx = self.notifications.lock().await;
+        tokio::time::timeout(self.timeout, rx.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Every tool, following cursors.
+    pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let params = match &cursor {
+                Some(c) => json!({ "cursor": c }),
+                None => json!({}),
+            };
+            let page = self.request("tools/list", params).await?;
+            let batch: Vec<Tool> = serde_json::from_value(page["tools"].clone())
+                .map_err(|e| ClientError::Transport(format!("bad tools/list result: {e}")))?;
+            tools.extend(batch);
+            match page.get("nextCursor").and_then(Value::as_str) {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return Ok(tools),
+            }
+        }
+    }
+
+    /// Calls a tool.
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: impl Serialize,
+    ) -> Result<CallToolResult, ClientError> {
+        let result = self
+            .request(
+                "tools/call",
+                json!({ "name": name, "arguments": arguments }),
+            )
+            .await?;
+        serde_json::from_value(result)
+            .map_err(|e| ClientError::Transport(format!("bad tools/call result: {e}")))
+    }
+}
+
+async fn read_loop(
+    read: tokio::io::ReadHalf<tokio::io::DuplexStream>,
+    pending: Pending,
+    notifications: mpsc::UnboundedSender<Value>,
+    handler: Arc<Mutex<Option<RequestHandler>>>,
+    writer: Writer,
+) {
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let Ok(msg) = serde_json::from_str::<Value>(&line) else {
+            let _ = notifications.send(json!({ "unparseable": line }));
+            continue;
+        };
+        let id = msg.get("id").and_then(Value::as_i64);
+        if let (Some(method), Some(_)) = (msg.get("method").and_then(Value::as_str), msg.get("id"))
+        {
+            // A server-to-client request: surface it and answer it.
+            let _ = notifications.send(msg.clone());
+            let h = handler.lock().expect("handler lock").clone();
+            let reply = match h {
+                Some(h) => h(method, msg.get("params").unwrap_or(&Value::Null)),
+                None => Err(ErrorObject {
+                    code: -32601,
+                    message: "Method not found".into(),
+                    data: None,
+                }),
+            };
+            let response = match reply {
+                Ok(result) => json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result }),
+                Err(error) => json!({ "jsonrpc": "2.0", "id": msg["id"], "error": error }),
+            };
+            let mut w = writer.lock().await;
+            let _ = w.write_all(format!("{response}\n").as_bytes()).await;
+            let _ = w.flush().await;
+            continue;
+        }
+        match (id, msg.get("method")) {
+            (Some(id), None) => {
+                if let Some(tx) = pending.lock().expect("pending lock").remove(&id) {
+                    let outcome = match msg.get("error") {
+                        Some(e) => Err(serde_json::from_value(e.clone()).unwrap_or(ErrorObject {
+                            code: 0,
+                            message: e.to_string(),
+                            data: None,
+                        })),
+                        None => Ok(msg.get("result").cloned().unwrap_or(Value::Null)),
+                    };
+                    let _ = tx.send(outcome);
+                }
+            }
+            _ => {
+                let _ = notifications.send(msg);
+            }
+        }
+    }
+}

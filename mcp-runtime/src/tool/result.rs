@@ -1,0 +1,147 @@
+//! Turning what a tool returns into a `CallToolResult`.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt::Display;
+
+use schemars::{JsonSchema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ToolOutcome;
+use crate::error::{Error, ErrorKind};
+use crate::protocol::{CallToolResult, Content};
+
+/// A value a tool can return.
+///
+/// Implemented for text-like values, [`Content`], `Vec<Content>`, [`CallToolResult`],
+/// [`Json<T>`] and `Result<T, E>` with `E: Display`. Plain structs implementing
+/// `Serialize + JsonSchema` need no impl: `#[tool]` turns them into structured output.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a tool",
+    note = "return a String, a number, Content, Vec<Content>, CallToolResult, Json<T>, any `Serialize + JsonSchema` struct, or a Result of one of these"
+)]
+pub trait IntoToolResult {
+    /// Converts the value.
+    fn into_tool_result(self) -> ToolOutcome;
+
+    /// The `outputSchema` this type produces, if it is structured.
+    fn output_schema(_gen: &mut SchemaGenerator) -> Option<Value> {
+        None
+    }
+}
+
+impl IntoToolResult for CallToolResult {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(self)
+    }
+}
+
+impl IntoToolResult for Content {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(vec![self]))
+    }
+}
+
+impl IntoToolResult for Vec<Content> {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(self))
+    }
+}
+
+impl IntoToolResult for () {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(Vec::new()))
+    }
+}
+
+impl IntoToolResult for String {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(vec![Content::text(self)]))
+    }
+}
+
+impl IntoToolResult for &'static str {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(vec![Content::text(self)]))
+    }
+}
+
+impl IntoToolResult for Cow<'static, str> {
+    fn into_tool_result(self) -> ToolOutcome {
+        Ok(CallToolResult::success(vec![Content::text(self)]))
+    }
+}
+
+macro_rules! display_results {
+    ($($t:ty),*) => {$(
+        impl IntoToolResult for $t {
+            fn into_tool_result(self) -> ToolOutcome {
+                Ok(CallToolResult::success(vec![Content::text(self.to_string())]))
+            }
+        }
+    )*};
+}
+display_results!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char
+);
+
+impl<T: IntoToolResult, E: Display + 'static> IntoToolResult for Result<T, E> {
+    fn into_tool_result(self) -> ToolOutcome {
+        match self {
+            Ok(v) => v.into_tool_result(),
+            Err(e) => error_outcome(e),
+        }
+    }
+
+    fn output_schema(gen: &mut SchemaGenerator) -> Option<Value> {
+        T::output_schema(gen)
+    }
+}
+
+/// Structured output: `structuredContent`, an `outputSchema` and a JSON text copy.
+///
+/// Any `Serialize + JsonSchema` struct returned from a `#[tool]` already gets this
+/// treatment; the wrapper is for code that builds results by hand.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
+    fn into_tool_result(self) -> ToolOutcome {
+        structured(&self.0)
+    }
+
+    fn output_schema(gen: &mut SchemaGenerator) -> Option<Value> {
+        object_schema::<T>(gen)
+    }
+}
+
+/// Converts a handler's error: the framework's own error keeps its kind, anything else
+/// becomes a tool execution error with its `Display` text.
+pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
+    if let Some(err) = (&e as &dyn Any).downcast_ref::<Error>() {
+        return match err.kind() {
+            ErrorKind::MissingCapability | ErrorKind::Cancelled => Err(err.clone()),
+            _ => Ok(CallToolResult::error(err.message())),
+        };
+    }
+    Ok(CallToolResult::error(e.to_string()))
+}
+
+/// Serializes `value` as structured content (objects) or JSON text (anything else).
+pub(crate) fn structured<T: Serialize + ?Sized>(value: &T) -> ToolOutcome {
+    match serde_json::to_value(value) {
+        Ok(v @ Value::Object(_)) => Ok(CallToolResult::structured(v)),
+        Ok(v) => Ok(CallToolResult::success(vec![Content::text(v.to_string())])),
+        Err(e) => Err(Error::internal(format!(
+            "failed to serialize tool output: {e}"
+        ))),
+    }
+}
+
+/// The schema of `T` if its root is an object (`outputSchema` must be).
+pub(crate) fn object_schema<T: JsonSchema + ?Sized>(gen: &mut SchemaGenerator) -> Option<Value> {
+    let schema = gen.root_schema_for::<T>();
+    let is_object = schema.get("type").and_then(Value::as_str) == Some("object");
+    is_object.then(|| schema.to_value())
+}

@@ -1,0 +1,133 @@
+//! Newline-delimited JSON-RPC over any `AsyncRead`/`AsyncWrite` pair: stdio, sockets,
+//! pipes, and the in-memory pair used by `testing`.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::lines::{next_line, Line};
+use crate::dispatch::{rejection_reply, Connection, OutMessage, Outbound, RequestEnv};
+use crate::error::Result;
+use crate::protocol::jsonrpc::{self, Message};
+use crate::protocol::{code, ErrorObject};
+use crate::server::Server;
+
+/// Serves `server` over a reader/writer pair until the reader reaches end of file, then
+/// lets in-flight requests finish (cancelling them after the grace period) and flushes.
+pub async fn serve_io<R, W>(server: Server, reader: R, writer: W) -> Result<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let config = server.shared.config.clone();
+    let dispatcher = server.dispatcher();
+    let (out, rx) = Outbound::channel(config.outbound_capacity);
+    let closed = CancellationToken::new();
+    let writer_task = tokio::spawn(write_loop(writer, rx, closed.clone()));
+    let conn = Connection::new(out.clone());
+    let permits = Arc::new(Semaphore::new(config.max_in_flight));
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+
+    loop {
+        let line = tokio::select! {
+            line = next_line(&mut reader, config.max_message_bytes) => line,
+            _ = closed.cancelled() => break,
+        };
+        let bytes = match line {
+            Ok(Line::Message(bytes)) => bytes,
+            Ok(Line::Eof) => break,
+            Ok(Line::TooLong) => {
+                let error = ErrorObject {
+                    code: code::INVALID_REQUEST,
+                    message: format!(
+                        "Invalid Request: message exceeds {} bytes",
+                        config.max_message_bytes
+                    ),
+                    data: None,
+                };
+                out.send(jsonrpc::error_response(None, &error)).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "input closed");
+                break;
+            }
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match jsonrpc::parse(&bytes) {
+            Err(rejected) => {
+                out.send(rejection_reply(&rejected).bytes).await;
+            }
+            Ok(Message::Request(req)) => {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let (dispatcher, conn, out) = (dispatcher.clone(), conn.clone(), out.clone());
+                tokio::spawn(async move {
+                    let env = RequestEnv {
+                        out: out.clone(),
+                        conn: Some(conn),
+                        era: None,
+                        cancel: CancellationToken::new(),
+                    };
+                    if let Some(reply) = dispatcher.handle_request(req, env).await {
+                        out.send(reply.bytes).await;
+                    }
+                    drop(permit);
+                });
+            }
+            Ok(Message::Notification(n)) => dispatcher.handle_notification(&n, Some(&conn)),
+            Ok(Message::Response(r)) => dispatcher.handle_response(r, &conn),
+        }
+    }
+
+    // Let in-flight requests finish; past the grace period, cancel what is left.
+    let all = config.max_in_flight as u32;
+    if tokio::time::timeout(config.cancel_grace, permits.acquire_many(all))
+        .await
+        .is_err()
+    {
+        conn.cancel_all();
+        let _ = tokio::time::timeout(config.cancel_grace, permits.acquire_many(all)).await;
+    }
+    drop(conn);
+    drop(out);
+    match writer_task.await {
+        Ok(result) => result.map_err(Into::into),
+        Err(e) => Err(crate::Error::internal(format!("writer task failed: {e}"))),
+    }
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(
+    writer: W,
+    mut rx: mpsc::Receiver<OutMessage>,
+    closed: CancellationToken,
+) -> std::io::Result<()> {
+    let mut w = BufWriter::with_capacity(64 * 1024, writer);
+    let result = async {
+        while let Some(msg) = rx.recv().await {
+            w.write_all(&msg).await?;
+            w.write_all(b"\n").await?;
+            // Batch whatever is already queued into the same flush.
+            while let Ok(msg) = rx.try_recv() {
+                w.write_all(&msg).await?;
+                w.write_all(b"\n").await?;
+            }
+            w.flush().await?;
+        }
+        w.shutdown().await
+    }
+    .await;
+    if let Err(e) = &result {
+        tracing::debug!(error = %e, "output closed");
+        closed.cancel();
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(());
+        }
+    }
+    result
+}

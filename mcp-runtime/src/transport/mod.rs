@@ -1,0 +1,44 @@
+//! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
+
+mod io;
+mod lines;
+
+pub use io::serve_io;
+
+use crate::error::Result;
+use crate::server::{Server, ServerBuilder};
+
+impl Server {
+    /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin closes.
+    ///
+    /// Nothing but protocol messages is written to stdout; log with `tracing` to stderr.
+    pub async fn serve_stdio(self) -> Result<()> {
+        serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+    }
+
+    /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,
+    /// a pipe) until the reader reaches end of file.
+    pub async fn serve_io<R, W>(self, reader: R, writer: W) -> Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        serve_io(self, reader, writer).await
+    }
+}
+
+impl ServerBuilder {
+    /// Builds the server and serves it on stdin/stdout.
+    pub async fn serve_stdio(self) -> Result<()> {
+        self.build()?.serve_stdio().await
+    }
+
+    /// Builds the server and serves it over a byte stream pair.
+    pub async fn serve_io<R, W>(self, reader: R, writer: W) -> Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        self.build()?.serve_io(reader, writer).await
+    }
+}

@@ -1,0 +1,113 @@
+//! # mcpserve
+//!
+//! Write [Model Context Protocol](https://modelcontextprotocol.io) servers the way you
+//! write web handlers in axum: annotate plain functions, run.
+//!
+//! ```no_run
+//! use mcpserve::prelude::*;
+//!
+//! /// Add two numbers.
+//! #[tool(annotations(read_only, idempotent))]
+//! async fn add(
+//!     /// The left operand.
+//!     a: i64,
+//!     /// The right operand.
+//!     b: i64,
+//! ) -> i64 {
+//!     a + b
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> mcpserve::Result<()> {
+//!     Server::from_registry().serve_stdio().await
+//! }
+//! ```
+//!
+//! * `#[tool]` works on `async fn` and plain `fn` (run on the blocking pool) in any module
+//!   of any crate linked into the binary; `inventory` collects them at link time. A crate
+//!   that only defines tools must be linked: `use my_tools as _;`.
+//! * Parameters become the input schema (JSON Schema 2020-12); doc comments become
+//!   descriptions. Parameters whose type implements [`FromContext`] ([`Context`],
+//!   [`State<T>`], your own) are extractors and stay out of the schema.
+//! * Return text, numbers, [`Content`], `Vec<Content>`, [`CallToolResult`], any
+//!   `Serialize + JsonSchema` struct (structured output with an `outputSchema`), or a
+//!   `Result` of those: an `Err` becomes a tool error (`isError: true`) the model sees.
+//! * One server serves both protocol eras: the session era (2024-11-05 … 2025-11-25,
+//!   `initialize`) and the sessionless 2026-07-28 era (`server/discover`, per-request
+//!   `_meta`), chosen per request.
+//!
+//! ## `#[tool]` options
+//! `name = "..."`, `title = "..."`, `description = "..."` (overrides the doc comment),
+//! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
+//! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
+//! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
+//! `crate = "path::to::mcpserve"`.
+//!
+//! Parameter options, `#[arg(...)]`: `rename = "wireName"`, `description = "..."`,
+//! `default` or `default = expr` (the argument becomes optional), `header = "Region"`
+//! (mirrored as the `Mcp-Param-Region` HTTP header, `x-mcp-header` in the schema),
+//! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
+#![warn(missing_docs)]
+
+pub use mcp_macros::tool;
+pub use mcp_runtime::{
+    CallToolResult, CancellationToken, Content, Context, Era, Error, ErrorKind, FromContext,
+    IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
+    ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
+};
+
+/// Wire types of both protocol eras.
+pub mod protocol {
+    pub use mcp_runtime::protocol::*;
+}
+
+/// Transports beyond stdio.
+pub mod transport {
+    pub use mcp_runtime::transport::*;
+}
+
+/// A typed in-memory client for testing servers.
+pub mod testing {
+    pub use mcp_runtime::testing::*;
+}
+
+/// The dispatcher, for writing transports.
+pub mod dispatch {
+    pub use mcp_runtime::dispatch::*;
+}
+
+pub use schemars;
+pub use schemars::JsonSchema;
+pub use serde;
+
+/// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
+pub mod prelude {
+    pub use crate::{
+        tool, CallToolResult, Content, Context, Error, FromContext, Json, JsonSchema, LoggingLevel,
+        Server, State,
+    };
+    pub use schemars;
+    pub use serde::{Deserialize, Serialize};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+    pub use mcp_runtime::registry::{AnnotationsDef, CrateInfo, IconDef, Location, ToolDescriptor};
+    pub use mcp_runtime::schema;
+    pub use mcp_runtime::tool::probe;
+    pub use mcp_runtime::tool::{
+        run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,
+    };
+    pub use schemars::SchemaGenerator;
+    pub use serde;
+    pub use serde_json;
+
+    /// Compile-time check that a parameter is an extractor.
+    pub fn assert_extractor<T: mcp_runtime::FromContext>() {}
+
+    /// A parameter's default value, for the schema.
+    pub fn default_value<T: serde::Serialize>(value: T) -> Option<serde_json::Value> {
+        serde_json::to_value(value).ok()
+    }
+}
