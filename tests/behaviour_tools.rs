@@ -28,7 +28,7 @@ impl FromContext for ClientName {
 /// Counts calls.
 #[tool]
 async fn bump(counter: State<Counter>, #[arg(default = 1)] by: usize) -> usize {
-    counter.0.fetch_add(by, Ordering::SeqCst) + by
+    counter.0 .0.fetch_add(by, Ordering::SeqCst) + by
 }
 
 /// Greets the calling client.

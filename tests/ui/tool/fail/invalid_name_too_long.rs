@@ -1,6 +1,6 @@
 use mcpserve::prelude::*;
 
-#[tool(name = "a_name_that_goes_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_forever")]
+#[tool(name = "a_name_that_goes_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_and_on_forever")]
 async fn long_name() -> String {
     String::new()
 }
