@@ -106,7 +106,10 @@ async fn panicking_tool_is_an_error_result_and_the_server_keeps_serving() {
     }
     assert_eq!(
         client
-            .request("tools/call", json!({ "name": "boom", "arguments": { "sync": true } }))
+            .request(
+                "tools/call",
+                json!({ "name": "boom", "arguments": { "sync": true } })
+            )
             .await
             .unwrap(),
         json!({
@@ -212,7 +215,9 @@ async fn cancelled_request_gets_no_response() {
     *gate.observed.lock().unwrap() = Some(observed_tx);
     let transcript = cancelled_request_transcript(gate).await;
     // The tool saw the cancellation and returned, yet its result was not sent.
-    observed_rx.await.expect("the tool observed its cancellation");
+    observed_rx
+        .await
+        .expect("the tool observed its cancellation");
     assert_eq!(
         transcript,
         vec![json!({

@@ -119,7 +119,11 @@ async fn state_and_custom_extractor() {
 #[tokio::test]
 async fn extractor_schema_is_only_the_arguments() {
     let server = Server::from_registry().build().unwrap();
-    let tool = server.tools().into_iter().find(|t| t.name == "bump").unwrap();
+    let tool = server
+        .tools()
+        .into_iter()
+        .find(|t| t.name == "bump")
+        .unwrap();
     assert_eq!(
         tool.input_schema,
         json!({
@@ -176,12 +180,21 @@ async fn extractor_error_becomes_a_tool_error() {
 #[tokio::test]
 async fn grouped_tools_are_hidden_unless_selected() {
     let plain = TestClient::session(Server::from_registry()).await.unwrap();
-    let names: Vec<String> = plain.list_tools().await.unwrap().into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = plain
+        .list_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert!(names.iter().any(|n| n == "bump"));
     assert!(!names.iter().any(|n| n == "purge"), "{names:?}");
     match plain.call_tool("purge", json!({})).await {
         Err(ClientError::Rpc(e)) => {
-            assert_eq!((e.code, e.message.as_str()), (-32602, "Unknown tool: purge"))
+            assert_eq!(
+                (e.code, e.message.as_str()),
+                (-32602, "Unknown tool: purge")
+            )
         }
         other => panic!("expected unknown tool, got {other:?}"),
     }
@@ -189,7 +202,13 @@ async fn grouped_tools_are_hidden_unless_selected() {
     let admin = TestClient::session(Server::from_registry().groups(["admin"]))
         .await
         .unwrap();
-    let names: Vec<String> = admin.list_tools().await.unwrap().into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = admin
+        .list_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert!(names.iter().any(|n| n == "purge"), "{names:?}");
     assert_eq!(
         admin
@@ -242,14 +261,20 @@ async fn runtime_tool_def() {
     );
     assert_eq!(
         client
-            .request("tools/call", json!({ "name": "shout", "arguments": { "text": "hi" } }))
+            .request(
+                "tools/call",
+                json!({ "name": "shout", "arguments": { "text": "hi" } })
+            )
             .await
             .unwrap(),
         json!({ "content": [{ "type": "text", "text": "HI" }] })
     );
     assert_eq!(
         client
-            .request("tools/call", json!({ "name": "shout", "arguments": { "txt": "hi" } }))
+            .request(
+                "tools/call",
+                json!({ "name": "shout", "arguments": { "txt": "hi" } })
+            )
             .await
             .unwrap(),
         json!({
@@ -262,13 +287,22 @@ async fn runtime_tool_def() {
 #[tokio::test]
 async fn runtime_tool_clashing_with_a_registered_name_fails_to_build() {
     let clash = ToolDef::new("bump", |_call: mcpserve::ToolCall| async { "never" });
-    let err = Server::from_registry().tool(clash).build().err().expect("duplicate");
+    let err = Server::from_registry()
+        .tool(clash)
+        .build()
+        .err()
+        .expect("duplicate");
     assert!(
-        err.message().starts_with("duplicate tool name `bump`: defined at tests/behaviour_tools.rs:"),
+        err.message()
+            .starts_with("duplicate tool name `bump`: defined at tests/behaviour_tools.rs:"),
         "{}",
         err.message()
     );
-    assert!(err.message().ends_with(" and at run time"), "{}", err.message());
+    assert!(
+        err.message().ends_with(" and at run time"),
+        "{}",
+        err.message()
+    );
 }
 
 #[tokio::test]
@@ -279,7 +313,11 @@ async fn pagination_follows_cursors_in_a_stable_order() {
             Server::builder()
                 .without_registry()
                 .configure(|c| c.page_size = 2),
-            |b, name| b.tool(ToolDef::new(*name, |_call: mcpserve::ToolCall| async { "ok" })),
+            |b, name| {
+                b.tool(ToolDef::new(*name, |_call: mcpserve::ToolCall| async {
+                    "ok"
+                }))
+            },
         )
     };
     let client = TestClient::session(build()).await.unwrap();
@@ -294,30 +332,58 @@ async fn pagination_follows_cursors_in_a_stable_order() {
     let first = client.request("tools/list", json!({})).await.unwrap();
     assert_eq!(names(&first), ["t1", "t2"]);
     let c1 = first["nextCursor"].as_str().unwrap().to_owned();
-    let second = client.request("tools/list", json!({ "cursor": c1 })).await.unwrap();
+    let second = client
+        .request("tools/list", json!({ "cursor": c1 }))
+        .await
+        .unwrap();
     assert_eq!(names(&second), ["t3", "t4"]);
     let c2 = second["nextCursor"].as_str().unwrap().to_owned();
-    let third = client.request("tools/list", json!({ "cursor": c2 })).await.unwrap();
+    let third = client
+        .request("tools/list", json!({ "cursor": c2 }))
+        .await
+        .unwrap();
     assert_eq!(names(&third), ["t5"]);
     assert_eq!(third.get("nextCursor"), None);
     // Same cursors, same pages, also from another server built the same way.
     let again = TestClient::session(build()).await.unwrap();
-    assert_eq!(again.request("tools/list", json!({ "cursor": c1 })).await.unwrap(), second);
+    assert_eq!(
+        again
+            .request("tools/list", json!({ "cursor": c1 }))
+            .await
+            .unwrap(),
+        second
+    );
 
     for bad in ["garbage", "", "dG9vbHM6OTk"] {
         match client.request("tools/list", json!({ "cursor": bad })).await {
             Err(ClientError::Rpc(e)) => {
-                assert_eq!((e.code, e.message), (-32602, format!("Invalid cursor: {bad}")))
+                assert_eq!(
+                    (e.code, e.message),
+                    (-32602, format!("Invalid cursor: {bad}"))
+                )
             }
             other => panic!("expected invalid cursor for {bad:?}, got {other:?}"),
         }
     }
     // The 2026 era pages the same way, with caching hints.
     let modern = TestClient::sessionless(build());
-    let page = modern.request("tools/list", json!({ "cursor": c2 })).await.unwrap();
+    let page = modern
+        .request("tools/list", json!({ "cursor": c2 }))
+        .await
+        .unwrap();
     assert_eq!(
-        (&page["resultType"], &page["ttlMs"], &page["cacheScope"], names(&page)),
-        (&json!("complete"), &json!(0), &json!("public"), vec!["t5".to_owned()])
+        (
+            &page["resultType"],
+            &page["ttlMs"],
+            &page["cacheScope"],
+            names(&page)
+        ),
+        (
+            &json!("complete"),
+            &json!(0),
+            &json!("public"),
+            vec!["t5".to_owned()]
+        )
     );
 }
 
@@ -356,7 +422,11 @@ async fn schema_constraints_are_enforced_naming_the_field() {
 #[tokio::test]
 async fn flattened_argument_schema_is_the_struct() {
     let server = Server::from_registry().build().unwrap();
-    let tool = server.tools().into_iter().find(|t| t.name == "order").unwrap();
+    let tool = server
+        .tools()
+        .into_iter()
+        .find(|t| t.name == "order")
+        .unwrap();
     assert_eq!(
         tool.input_schema,
         json!({
@@ -382,14 +452,20 @@ async fn sync_tools_run_with_defaults() {
     let client = TestClient::sessionless(Server::from_registry());
     assert_eq!(
         client
-            .request("tools/call", json!({ "name": "repeat", "arguments": { "text": "ab" } }))
+            .request(
+                "tools/call",
+                json!({ "name": "repeat", "arguments": { "text": "ab" } })
+            )
             .await
             .unwrap(),
         json!({ "resultType": "complete", "content": [{ "type": "text", "text": "abab" }] })
     );
     assert_eq!(
         client
-            .request("tools/call", json!({ "name": "repeat", "arguments": { "text": "ab", "times": 3 } }))
+            .request(
+                "tools/call",
+                json!({ "name": "repeat", "arguments": { "text": "ab", "times": 3 } })
+            )
             .await
             .unwrap(),
         json!({ "resultType": "complete", "content": [{ "type": "text", "text": "ababab" }] })

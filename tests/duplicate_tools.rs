@@ -19,7 +19,10 @@ async fn second() -> &'static str {
 
 #[test]
 fn duplicate_names_fail_the_build_naming_both_places() {
-    let err = Server::from_registry().build().err().expect("build must fail");
+    let err = Server::from_registry()
+        .build()
+        .err()
+        .expect("build must fail");
     assert_eq!(err.kind(), mcpserve::ErrorKind::Startup);
     assert_eq!(
         err.message(),

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use mcpserve::prelude::*;
 use mcpserve::protocol::{
-    CallToolResult, Content, DiscoverResult, ErrorObject, ListToolsResult,
-    LoggingMessageParams, ProgressNotificationParams, ResourceContents, ServerCapabilities,
-    Tool,
+    CallToolResult, Content, DiscoverResult, ErrorObject, ListToolsResult, LoggingMessageParams,
+    ProgressNotificationParams, ResourceContents, ServerCapabilities, Tool,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};

@@ -159,7 +159,8 @@ fn session_errors() {
     let mut s = quickstart();
     initialize(&mut s, "2025-11-25");
     assert_eq!(
-        s.peer.request(json!(2), "tools/call", json!({ "name": "nope" })),
+        s.peer
+            .request(json!(2), "tools/call", json!({ "name": "nope" })),
         error(json!(2), -32602, "Unknown tool: nope")
     );
     assert_eq!(
@@ -167,11 +168,19 @@ fn session_errors() {
         error(json!(3), -32601, "Method not found: foo/bar")
     );
     assert_eq!(
-        s.peer.request(json!(4), "initialize", json!({
-            "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": { "name": "again", "version": "1" }
-        })),
-        error(json!(4), -32600, "Invalid Request: the session is already initialized")
+        s.peer.request(
+            json!(4),
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": { "name": "again", "version": "1" }
+            })
+        ),
+        error(
+            json!(4),
+            -32600,
+            "Invalid Request: the session is already initialized"
+        )
     );
 }
 
@@ -187,7 +196,8 @@ fn malformed_messages_get_spec_errors_and_the_server_keeps_serving() {
         error(json!(9), -32600, "Invalid Request: jsonrpc must be \"2.0\"")
     );
     assert_eq!(
-        s.peer.exchange(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
+        s.peer
+            .exchange(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
         error(
             Value::Null,
             -32600,
@@ -195,7 +205,8 @@ fn malformed_messages_get_spec_errors_and_the_server_keeps_serving() {
         )
     );
     assert_eq!(
-        s.peer.exchange(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
         error(
             Value::Null,
             -32600,
@@ -204,11 +215,16 @@ fn malformed_messages_get_spec_errors_and_the_server_keeps_serving() {
     );
     assert_eq!(
         s.peer.exchange("42"),
-        error(Value::Null, -32600, "Invalid Request: expected a JSON-RPC object")
+        error(
+            Value::Null,
+            -32600,
+            "Invalid Request: expected a JSON-RPC object"
+        )
     );
     // Still serving.
     assert_eq!(
-        s.peer.exchange(r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#),
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#),
         json!({ "jsonrpc": "2.0", "id": 10, "result": {} })
     );
 }
@@ -241,7 +257,8 @@ fn notifications_are_never_answered() {
     }
     // The next line is the answer to the ping: nothing was sent for the notifications.
     assert_eq!(
-        s.peer.exchange(r#"{"jsonrpc":"2.0","id":"after","method":"ping"}"#),
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":"after","method":"ping"}"#),
         json!({ "jsonrpc": "2.0", "id": "after", "result": {} })
     );
 }
@@ -261,7 +278,10 @@ fn ids_are_echoed_exactly() {
         let line = s
             .peer
             .exchange_raw(&format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#));
-        assert_eq!(line, format!(r#"{{"jsonrpc":"2.0","id":{raw},"result":{{}}}}"#));
+        assert_eq!(
+            line,
+            format!(r#"{{"jsonrpc":"2.0","id":{raw},"result":{{}}}}"#)
+        );
     }
 }
 
@@ -293,7 +313,8 @@ fn eof_lets_in_flight_requests_answer() {
 fn discover_is_exact() {
     let mut s = quickstart();
     assert_eq!(
-        s.peer.request(json!(1), "server/discover", modern(json!({}))),
+        s.peer
+            .request(json!(1), "server/discover", modern(json!({}))),
         json!({
             "jsonrpc": "2.0",
             "id": 1,
@@ -317,7 +338,11 @@ fn modern_missing_meta_is_invalid_params() {
     };
     assert_eq!(
         s.peer.request(json!(1), "server/discover", json!({})),
-        error(json!(1), -32602, &missing("io.modelcontextprotocol/protocolVersion"))
+        error(
+            json!(1),
+            -32602,
+            &missing("io.modelcontextprotocol/protocolVersion")
+        )
     );
     assert_eq!(
         s.peer.request(
@@ -325,7 +350,11 @@ fn modern_missing_meta_is_invalid_params() {
             "tools/list",
             json!({ "_meta": { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } })
         ),
-        error(json!(2), -32602, &missing("io.modelcontextprotocol/clientCapabilities"))
+        error(
+            json!(2),
+            -32602,
+            &missing("io.modelcontextprotocol/clientCapabilities")
+        )
     );
 }
 
@@ -430,7 +459,8 @@ fn modern_tools_list_and_call_carry_result_type() {
         })
     );
     assert_eq!(
-        s.peer.request(json!(6), "tools/call", modern(json!({ "name": "nope" }))),
+        s.peer
+            .request(json!(6), "tools/call", modern(json!({ "name": "nope" }))),
         error(json!(6), -32602, "Unknown tool: nope")
     );
     assert_eq!(

@@ -86,7 +86,11 @@ fn tcp_connections_are_independent_sessions() {
         })
     );
     assert_eq!(
-        a.request(json!(2), "tools/call", json!({ "name": "add", "arguments": { "a": 20, "b": 22 } })),
+        a.request(
+            json!(2),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": 20, "b": 22 } })
+        ),
         json!({ "jsonrpc": "2.0", "id": 2, "result": { "content": [{ "type": "text", "text": "42" }] } })
     );
     // A second initialize on A fails; B can still initialize its own session.
@@ -101,7 +105,10 @@ fn tcp_connections_are_independent_sessions() {
 
     // Closing B's writing side ends B's stream only; A keeps working.
     b_stream.shutdown(Shutdown::Write).expect("shutdown");
-    assert!(b.closed(), "the server closes a connection after its end of input");
+    assert!(
+        b.closed(),
+        "the server closes a connection after its end of input"
+    );
     assert_eq!(
         a.exchange(r#"{"jsonrpc":"2.0","id":4,"method":"ping"}"#),
         json!({ "jsonrpc": "2.0", "id": 4, "result": {} })

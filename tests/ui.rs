@@ -32,9 +32,15 @@ fn facade_only() {
             }
             let text = std::fs::read_to_string(&path).expect("read case");
             for (n, line) in text.lines().enumerate() {
-                let direct = ["serde_json", "schemars::", "mcp_runtime", "mcp_macros", "inventory"]
-                    .iter()
-                    .any(|c| line.contains(c) && !line.contains(&format!("mcpserve::{c}")));
+                let direct = [
+                    "serde_json",
+                    "schemars::",
+                    "mcp_runtime",
+                    "mcp_macros",
+                    "inventory",
+                ]
+                .iter()
+                .any(|c| line.contains(c) && !line.contains(&format!("mcpserve::{c}")));
                 assert!(
                     !direct,
                     "{}:{}: UI cases may only use the `mcpserve` facade: {line}",

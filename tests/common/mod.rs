@@ -77,7 +77,8 @@ impl Peer {
     /// The next message from the server.
     pub fn recv(&mut self) -> Value {
         let line = self.recv_raw();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {line}"))
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {line}"))
     }
 
     /// Sends a raw line and returns the raw line that answers it.

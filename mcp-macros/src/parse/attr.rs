@@ -139,7 +139,16 @@ impl ToolArgs {
             Err(unknown(
                 &meta,
                 "`tool` option",
-                &[NAME, TITLE, DESCRIPTION, ANNOTATIONS, ICON, META, GROUP, CRATE],
+                &[
+                    NAME,
+                    TITLE,
+                    DESCRIPTION,
+                    ANNOTATIONS,
+                    ICON,
+                    META,
+                    GROUP,
+                    CRATE,
+                ],
             ))
         }
     }
