@@ -146,6 +146,10 @@ async fn call_tool(
 fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {
     match outcome {
         Ok(result) => Ok(MethodResult::Complete(to_vec(&result)?)),
+        // A tool error from anywhere in the call (e.g. an extractor) is for the model.
+        Err(e) if e.kind() == ErrorKind::Tool => Ok(MethodResult::Complete(to_vec(
+            &CallToolResult::error(e.message()),
+        )?)),
         Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => Ok(
             MethodResult::Complete(to_vec(&CallToolResult::error(e.message()))?),
         ),

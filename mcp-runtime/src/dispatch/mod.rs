@@ -102,6 +102,11 @@ impl Dispatcher {
         if let Some(conn) = &env.conn {
             conn.untrack(&id);
         }
+        // A handler that returns because it saw the cancellation finishes in the same poll
+        // that observes it; the client still must not get an answer.
+        if cancel.is_cancelled() {
+            return None;
+        }
         match outcome? {
             Ok(result) => Some(Reply {
                 bytes: jsonrpc::result_response(

@@ -135,19 +135,42 @@ fn needs_validation(schema: &Value) -> bool {
     ];
     match schema {
         Value::Object(map) => {
-            // schemars states integer ranges as min/max next to a `format`; serde enforces those.
-            let integer_format = map
-                .get("format")
-                .and_then(Value::as_str)
-                .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
+            // schemars states an integer type's own range as min/max next to its `format`;
+            // serde enforces those. A narrower range (`#[schemars(range(min = 1))]`) is not.
+            let format = map.get("format").and_then(Value::as_str);
             map.iter().any(|(k, v)| {
-                let typed_range = integer_format && (k == "minimum" || k == "maximum");
+                let typed_range = format.is_some_and(|f| is_type_bound(f, k, v));
                 (ASSERTIONS.contains(&k.as_str()) && !typed_range)
                     || (k == "additionalProperties" && v == &Value::Bool(false))
                     || needs_validation(v)
             })
         }
         Value::Array(items) => items.iter().any(needs_validation),
+        _ => false,
+    }
+}
+
+/// True when `key: value` is just the natural range of the integer `format`.
+fn is_type_bound(format: &str, key: &str, value: &Value) -> bool {
+    let (min, max): (f64, f64) = match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" | "int" => (i64::MIN as f64, i64::MAX as f64),
+        "int128" => (i128::MIN as f64, i128::MAX as f64),
+        "uint8" => (0.0, u8::MAX.into()),
+        "uint16" => (0.0, u16::MAX.into()),
+        "uint32" => (0.0, u32::MAX.into()),
+        "uint64" | "uint" => (0.0, u64::MAX as f64),
+        "uint128" => (0.0, u128::MAX as f64),
+        _ => return false,
+    };
+    let Some(v) = value.as_f64() else {
+        return false;
+    };
+    match key {
+        "minimum" => v == min,
+        "maximum" => v == max,
         _ => false,
     }
 }
@@ -258,6 +281,13 @@ mod tests {
         ));
         assert!(needs_validation(
             &json!({"type":"object","properties":{"a":{"type":"integer","minimum":1}}})
+        ));
+        // `#[schemars(range(min = 1))]` on a u32: narrower than the type, so validated.
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"uint32","minimum":1}}})
+        ));
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"int64","maximum":10}}})
         ));
         assert!(needs_validation(
             &json!({"type":"object","properties":{"s":{"type":"string","pattern":"^a"}}})
