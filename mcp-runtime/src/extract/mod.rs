@@ -8,7 +8,7 @@ pub(crate) mod state;
 
 use std::future::Future;
 
-pub use context::Context;
+pub use context::{Context, ProgressMessage};
 pub(crate) use context::RequestScope;
 pub use state::State;
 pub use tokio_util::sync::CancellationToken;
