@@ -49,12 +49,19 @@
 //! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
 #![warn(missing_docs)]
 
-pub use mcp_macros::tool;
+pub use mcp_macros::{tool, Elicit};
 pub use mcp_runtime::{
-    CallToolResult, CancellationToken, Content, Context, Era, Error, ErrorKind, FromContext,
-    IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
-    ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
+    Ask, CallToolResult, CancellationToken, Content, Context, Elicit, Elicitation, Era, Error,
+    ErrorKind, FromContext, IntoToolResult, Json, LoggingLevel, McpLogLayer, Peer,
+    ProgressMessage, ProtocolVersion, ResourceContents, Result, Root, SampledMessage,
+    SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder, ServerConfig,
+    ServerHandle, State, ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
+
+/// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
+pub mod logging {
+    pub use mcp_runtime::logging::*;
+}
 
 /// Wire types of both protocol eras.
 pub mod protocol {
@@ -83,8 +90,8 @@ pub use serde;
 /// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
 pub mod prelude {
     pub use crate::{
-        tool, CallToolResult, Content, Context, Error, FromContext, Json, JsonSchema, LoggingLevel,
-        Server, State,
+        tool, CallToolResult, Content, Context, Elicit, Elicitation, Error, FromContext, Json,
+        JsonSchema, LoggingLevel, SamplingOptions, Server, State,
     };
     pub use schemars;
     pub use serde::{Deserialize, Serialize};
@@ -93,6 +100,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use inventory;
+    pub use mcp_runtime::input::elicit::derive as elicit;
+    pub use mcp_runtime::Elicit;
     pub use mcp_runtime::registry::{AnnotationsDef, CrateInfo, IconDef, Location, ToolDescriptor};
     pub use mcp_runtime::schema;
     pub use mcp_runtime::tool::probe;

@@ -96,7 +96,8 @@ impl Dispatcher {
         let outcome = if cancellable {
             tokio::select! {
                 biased;
-                r = &mut work => Some(r),
+                // A handler that returns because it was cancelled still gets no answer.
+                r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
                 _ = cancel.cancelled() => {
                     // Give the handler a moment to wind down, but never answer.
                     let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
