@@ -39,7 +39,7 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Derives a flat elicitation form (`Elicit`) for a struct, or a select for a
 /// unit-variant enum. See `mcpserve::Elicit` for the supported field types and the
 /// `#[elicit(...)]` options.
-#[proc_macro_derive(Elicit, attributes(elicit))]
+#[proc_macro_derive(Elicit, attributes(elicit, schemars))]
 pub fn derive_elicit(item: TokenStream) -> TokenStream {
     let input = parse_macro_input!(item as syn::DeriveInput);
     elicit::expand(&input).into()
