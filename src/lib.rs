@@ -52,10 +52,10 @@
 pub use mcp_macros::{tool, Elicit};
 pub use mcp_runtime::{
     Ask, CallToolResult, CancellationToken, Content, Context, Elicit, Elicitation, Era, Error,
-    ErrorKind, FromContext, IntoToolResult, Json, LoggingLevel, McpLogLayer, Peer,
-    ProgressMessage, ProtocolVersion, ResourceContents, Result, Root, SampledMessage,
-    SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder, ServerConfig,
-    ServerHandle, State, ToolCall, ToolChoice, ToolDef, UrlElicitation,
+    ErrorKind, FromContext, IntoToolResult, Json, LoggingLevel, McpLogLayer, Peer, ProgressMessage,
+    ProtocolVersion, ResourceContents, Result, Root, SampledMessage, SamplingMessage,
+    SamplingOptions, SamplingPrompt, Server, ServerBuilder, ServerConfig, ServerHandle, State,
+    ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
@@ -101,13 +101,13 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use mcp_runtime::input::elicit::derive as elicit;
-    pub use mcp_runtime::Elicit;
     pub use mcp_runtime::registry::{AnnotationsDef, CrateInfo, IconDef, Location, ToolDescriptor};
     pub use mcp_runtime::schema;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,
     };
+    pub use mcp_runtime::Elicit;
     pub use schemars::SchemaGenerator;
     pub use serde;
     pub use serde_json;

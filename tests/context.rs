@@ -48,7 +48,11 @@ async fn delete_project(name: String, ctx: Context) -> Result<String, Error> {
     Ok(format!(
         "deleted {name}: {} (roots: {})",
         summary.text(),
-        roots.iter().map(|r| r.uri.as_str()).collect::<Vec<_>>().join(",")
+        roots
+            .iter()
+            .map(|r| r.uri.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     ))
 }
 
@@ -61,9 +65,11 @@ async fn gather(ctx: Context) -> Result<String, Error> {
     }
     let (name, greeting, roots) = tokio::join!(
         ctx.elicit::<Name>("What is your name?").key("user_name"),
-        ctx.sample("Generate a greeting", SamplingOptions::default().max_tokens(50))
-            .key("greeting")
-            ,
+        ctx.sample(
+            "Generate a greeting",
+            SamplingOptions::default().max_tokens(50)
+        )
+        .key("greeting"),
         ctx.roots().key("client_roots"),
     );
     let name = name?.required()?.name;
@@ -77,10 +83,7 @@ async fn gather(ctx: Context) -> Result<String, Error> {
 /// Samples only.
 #[tool]
 async fn summarise(text: String, ctx: Context) -> Result<String, Error> {
-    Ok(ctx
-        .sample(text, SamplingOptions::default())
-        .await?
-        .text())
+    Ok(ctx.sample(text, SamplingOptions::default()).await?.text())
 }
 
 /// Lists the client's roots.
@@ -115,7 +118,9 @@ const ALL_CAPS: fn() -> Value = || json!({ "elicitation": {}, "sampling": {}, "r
 fn answer(method: &str, params: &Value) -> Result<Value, mcpserve::protocol::ErrorObject> {
     Ok(match method {
         "elicitation/create" => match params["message"].as_str() {
-            Some("What is your name?") => json!({ "action": "accept", "content": { "name": "Alice" } }),
+            Some("What is your name?") => {
+                json!({ "action": "accept", "content": { "name": "Alice" } })
+            }
             _ => json!({ "action": "accept", "content": { "proceed": true } }),
         },
         "sampling/createMessage" => json!({
@@ -157,7 +162,9 @@ fn drain(client: &TestClient) -> Vec<Value> {
 
 #[tokio::test]
 async fn session_era_asks_with_server_to_client_requests() {
-    let client = TestClient::session_with(server(), ALL_CAPS()).await.unwrap();
+    let client = TestClient::session_with(server(), ALL_CAPS())
+        .await
+        .unwrap();
     client.on_request(answer);
     client
         .request("logging/setLevel", json!({ "level": "info" }))
@@ -212,7 +219,12 @@ async fn sessionless_era_asks_with_input_required_rounds() {
     );
     // Round 2: answered; now sampling is needed. Only this round's answer is sent back.
     let r2 = client
-        .retry("tools/call", call.clone(), &r1, json!({ "elicitation_1": { "action": "accept", "content": { "proceed": true } } }))
+        .retry(
+            "tools/call",
+            call.clone(),
+            &r1,
+            json!({ "elicitation_1": { "action": "accept", "content": { "proceed": true } } }),
+        )
         .await
         .unwrap();
     let state2 = r2["requestState"].as_str().unwrap().to_owned();
@@ -224,7 +236,12 @@ async fn sessionless_era_asks_with_input_required_rounds() {
     drain(&client);
     // Round 3: the earlier answer travels in requestState.
     let r3 = client
-        .retry("tools/call", call.clone(), &r2, json!({ "sampling_2": answer("sampling/createMessage", &json!({})).unwrap() }))
+        .retry(
+            "tools/call",
+            call.clone(),
+            &r2,
+            json!({ "sampling_2": answer("sampling/createMessage", &json!({})).unwrap() }),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -232,7 +249,12 @@ async fn sessionless_era_asks_with_input_required_rounds() {
         json!({ "roots_3": { "method": "roots/list", "params": {} } })
     );
     let r4 = client
-        .retry("tools/call", call.clone(), &r3, json!({ "roots_3": answer("roots/list", &json!({})).unwrap() }))
+        .retry(
+            "tools/call",
+            call.clone(),
+            &r3,
+            json!({ "roots_3": answer("roots/list", &json!({})).unwrap() }),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -243,7 +265,9 @@ async fn sessionless_era_asks_with_input_required_rounds() {
 
 #[tokio::test]
 async fn same_handler_same_result_in_both_eras() {
-    let session = TestClient::session_with(server(), ALL_CAPS()).await.unwrap();
+    let session = TestClient::session_with(server(), ALL_CAPS())
+        .await
+        .unwrap();
     session.on_request(answer);
     let modern = TestClient::sessionless_with(server(), ALL_CAPS());
     modern.on_request(answer);
@@ -278,10 +302,15 @@ async fn joined_asks_form_one_round_with_explicit_keys() {
     client.on_request(answer);
     let call = json!({ "name": "gather", "arguments": {} });
     let r2 = client
-        .retry("tools/call", call.clone(), &r1, json!({
-            "user_name": { "action": "accept", "content": { "name": "Alice" } },
-            "unknown_extra_key": { "x": 1 }
-        }))
+        .retry(
+            "tools/call",
+            call.clone(),
+            &r1,
+            json!({
+                "user_name": { "action": "accept", "content": { "name": "Alice" } },
+                "unknown_extra_key": { "x": 1 }
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(r2["resultType"], "input_required");
@@ -289,10 +318,15 @@ async fn joined_asks_form_one_round_with_explicit_keys() {
     keys.sort();
     assert_eq!(keys, ["client_roots", "greeting"]);
     let r3 = client
-        .retry("tools/call", call, &r2, json!({
-            "greeting": answer("sampling/createMessage", &json!({})).unwrap(),
-            "client_roots": answer("roots/list", &json!({})).unwrap()
-        }))
+        .retry(
+            "tools/call",
+            call,
+            &r2,
+            json!({
+                "greeting": answer("sampling/createMessage", &json!({})).unwrap(),
+                "client_roots": answer("roots/list", &json!({})).unwrap()
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(r3["content"][0]["text"], "All gone. Alice (1 roots)");
@@ -330,19 +364,34 @@ async fn tampered_request_state_is_rejected() {
     let mut tampered = r1.clone();
     tampered["requestState"] = json!(format!("{}-TAMPERED", r1["requestState"].as_str().unwrap()));
     let answer = json!({ "sampling_1": answer("sampling/createMessage", &json!({})).unwrap() });
-    let e = rpc_error(client.retry("tools/call", call.clone(), &tampered, answer.clone()).await);
+    let e = rpc_error(
+        client
+            .retry("tools/call", call.clone(), &tampered, answer.clone())
+            .await,
+    );
     assert_eq!(e.code, -32602);
-    assert!(e.message.starts_with("Invalid requestState: "), "{}", e.message);
+    assert!(
+        e.message.starts_with("Invalid requestState: "),
+        "{}",
+        e.message
+    );
     // The state is bound to its request: other arguments do not match it.
     let other = json!({ "name": "summarise", "arguments": { "text": "other" } });
     let e = rpc_error(client.retry("tools/call", other, &r1, answer.clone()).await);
     assert_eq!(
         (e.code, e.message.as_str()),
-        (-32602, "Invalid requestState: it belongs to a different request")
+        (
+            -32602,
+            "Invalid requestState: it belongs to a different request"
+        )
     );
     // A state sealed by another server (another key) is rejected too.
     let foreign = TestClient::sessionless_with(server().request_state_key("other key"), ALL_CAPS());
-    let e = rpc_error(foreign.retry("tools/call", call.clone(), &r1, answer.clone()).await);
+    let e = rpc_error(
+        foreign
+            .retry("tools/call", call.clone(), &r1, answer.clone())
+            .await,
+    );
     assert_eq!(
         (e.code, e.message.as_str()),
         (-32602, "Invalid requestState: integrity check failed")
@@ -359,7 +408,12 @@ async fn shared_request_state_key_works_across_instances() {
     let call = json!({ "name": "gather", "arguments": {} });
     let r1 = a.request("tools/call", call.clone()).await.unwrap();
     let r2 = b
-        .retry("tools/call", call, &r1, json!({ "user_name": { "action": "accept", "content": { "name": "Bo" } } }))
+        .retry(
+            "tools/call",
+            call,
+            &r1,
+            json!({ "user_name": { "action": "accept", "content": { "name": "Bo" } } }),
+        )
         .await
         .unwrap();
     assert_eq!(r2["resultType"], "input_required");
@@ -369,24 +423,41 @@ async fn shared_request_state_key_works_across_instances() {
 async fn malformed_input_responses_are_errors() {
     let client = TestClient::sessionless_with(server(), ALL_CAPS());
     let call = |responses: Value| json!({ "name": "summarise", "arguments": { "text": "hi" }, "inputResponses": responses });
-    let e = rpc_error(client.request("tools/call", call(json!({ "sampling_1": 12345 }))).await);
+    let e = rpc_error(
+        client
+            .request("tools/call", call(json!({ "sampling_1": 12345 })))
+            .await,
+    );
     assert_eq!(
         (e.code, e.message.as_str()),
         (-32602, "Invalid params: inputResponses[\"sampling_1\"] must be an object (the client's result for that input request)")
     );
     // A response that is an object but not a sampling result.
-    let e = rpc_error(client.request("tools/call", call(json!({ "sampling_1": { "nope": true } }))).await);
+    let e = rpc_error(
+        client
+            .request(
+                "tools/call",
+                call(json!({ "sampling_1": { "nope": true } })),
+            )
+            .await,
+    );
     assert_eq!(e.code, -32602);
     assert!(e.message.starts_with("Invalid params: inputResponses[\"sampling_1\"]: The client sent an invalid sampling result"), "{}", e.message);
     // `null` means no answers: ask again.
-    let again = client.request("tools/call", call(Value::Null)).await.unwrap();
+    let again = client
+        .request("tools/call", call(Value::Null))
+        .await
+        .unwrap();
     assert_eq!(again["resultType"], "input_required");
 }
 
 #[tokio::test]
 async fn non_tool_requests_never_need_input() {
     let client = TestClient::sessionless_with(server(), ALL_CAPS());
-    let list = client.request("tools/list", json!({ "inputResponses": {} })).await.unwrap();
+    let list = client
+        .request("tools/list", json!({ "inputResponses": {} }))
+        .await
+        .unwrap();
     assert_eq!(list["resultType"], "complete");
 }
 
@@ -394,14 +465,21 @@ async fn non_tool_requests_never_need_input() {
 async fn missing_capability_in_both_eras() {
     // 2026: -32021 with the capability the request needed.
     let modern = TestClient::sessionless(server());
-    let e = rpc_error(modern.call_tool_raw("summarise", json!({ "text": "hi" })).await);
+    let e = rpc_error(
+        modern
+            .call_tool_raw("summarise", json!({ "text": "hi" }))
+            .await,
+    );
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
         json!({ "code": -32021, "message": "Missing required client capability: sampling", "data": { "requiredCapabilities": { "sampling": {} } } })
     );
     // Session era: a tool error the model can read; no request is sent.
     let session = TestClient::session(server()).await.unwrap();
-    let result = session.call_tool_raw("list_roots", json!({})).await.unwrap();
+    let result = session
+        .call_tool_raw("list_roots", json!({}))
+        .await
+        .unwrap();
     assert_eq!(
         result,
         json!({ "content": [{ "type": "text", "text": "Missing required client capability: roots" }], "isError": true })
@@ -411,7 +489,8 @@ async fn missing_capability_in_both_eras() {
 
 #[tokio::test]
 async fn unanswered_client_requests_time_out() {
-    let server = server().configure(|c| c.client_request_timeout = std::time::Duration::from_millis(100));
+    let server =
+        server().configure(|c| c.client_request_timeout = std::time::Duration::from_millis(100));
     let client = TestClient::session_with(server, ALL_CAPS()).await.unwrap();
     client.stop_answering();
     let result = client.call_tool_raw("list_roots", json!({})).await.unwrap();
@@ -430,11 +509,20 @@ async fn unanswered_client_requests_time_out() {
 
 #[tokio::test]
 async fn client_errors_become_tool_errors() {
-    let client = TestClient::session_with(server(), ALL_CAPS()).await.unwrap();
+    let client = TestClient::session_with(server(), ALL_CAPS())
+        .await
+        .unwrap();
     client.on_request(|_, _| {
-        Err(mcpserve::protocol::ErrorObject { code: -1, message: "User rejected sampling request".into(), data: None })
+        Err(mcpserve::protocol::ErrorObject {
+            code: -1,
+            message: "User rejected sampling request".into(),
+            data: None,
+        })
     });
-    let result = client.call_tool_raw("summarise", json!({ "text": "hi" })).await.unwrap();
+    let result = client
+        .call_tool_raw("summarise", json!({ "text": "hi" }))
+        .await
+        .unwrap();
     assert_eq!(
         result["content"][0]["text"],
         "The client refused `sampling/createMessage` (-1: User rejected sampling request)"
@@ -465,12 +553,18 @@ async fn cancelled_requests_get_no_response_in_both_eras() {
         // The handler is running once the cancel reaches it; wait until it saw it.
         loop {
             client
-                .notify("notifications/cancelled", json!({ "requestId": "slow", "reason": "user" }))
+                .notify(
+                    "notifications/cancelled",
+                    json!({ "requestId": "slow", "reason": "user" }),
+                )
                 .await
                 .unwrap();
-            if tokio::time::timeout(std::time::Duration::from_millis(50), &mut Box::pin(seen.0.notified()))
-                .await
-                .is_ok()
+            if tokio::time::timeout(
+                std::time::Duration::from_millis(50),
+                &mut Box::pin(seen.0.notified()),
+            )
+            .await
+            .is_ok()
             {
                 break;
             }
@@ -506,22 +600,92 @@ async fn initialize_is_never_cancelled() {
 #[tokio::test]
 async fn logs_only_when_asked() {
     let modern = TestClient::sessionless(server());
-    modern.call_tool("delete_project", json!({ "name": "x" })).await.ok();
-    let session = TestClient::session_with(server(), ALL_CAPS()).await.unwrap();
+    modern
+        .call_tool("delete_project", json!({ "name": "x" }))
+        .await
+        .ok();
+    let session = TestClient::session_with(server(), ALL_CAPS())
+        .await
+        .unwrap();
     session.on_request(|_, _| Ok(json!({ "action": "decline" })));
-    let r = session.call_tool("delete_project", json!({ "name": "x" })).await.unwrap();
-    assert_eq!(serde_json::to_value(r).unwrap()["content"][0]["text"], "kept x");
-    let methods: Vec<Value> = drain(&session).into_iter().map(|m| m["method"].clone()).collect();
+    let r = session
+        .call_tool("delete_project", json!({ "name": "x" }))
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(r).unwrap()["content"][0]["text"],
+        "kept x"
+    );
+    let methods: Vec<Value> = drain(&session)
+        .into_iter()
+        .map(|m| m["method"].clone())
+        .collect();
     assert_eq!(methods, vec![json!("elicitation/create")]);
     assert!(drain(&modern).is_empty());
     // Below the requested level nothing is sent either.
-    session.request("logging/setLevel", json!({ "level": "warning" })).await.unwrap();
-    session.call_tool("delete_project", json!({ "name": "x" })).await.unwrap();
-    let methods: Vec<Value> = drain(&session).into_iter().map(|m| m["method"].clone()).collect();
+    session
+        .request("logging/setLevel", json!({ "level": "warning" }))
+        .await
+        .unwrap();
+    session
+        .call_tool("delete_project", json!({ "name": "x" }))
+        .await
+        .unwrap();
+    let methods: Vec<Value> = drain(&session)
+        .into_iter()
+        .map(|m| m["method"].clone())
+        .collect();
     assert_eq!(methods, vec![json!("elicitation/create")]);
 }
 
 #[test]
 fn confirm_schema_is_derived() {
     assert_eq!(Confirm::requested_schema(), confirm_schema());
+}
+
+/// Reports progress in steps, some of them out of order.
+#[tool]
+async fn steps(ctx: Context) -> String {
+    let sent = [
+        ctx.progress(1, Some(4), "one").await,
+        ctx.progress(1, Some(4), "again").await,
+        ctx.progress(0.5, None::<f64>, None).await,
+        ctx.progress(2u32, None::<u32>, String::from("two")).await,
+    ];
+    format!("{sent:?}")
+}
+
+#[tokio::test]
+async fn progress_needs_a_token_and_increases() {
+    for modern in [false, true] {
+        let client = if modern {
+            TestClient::sessionless(server())
+        } else {
+            TestClient::session(server()).await.unwrap()
+        };
+        let with_token = client
+            .request(
+                "tools/call",
+                json!({ "name": "steps", "arguments": {}, "_meta": { "progressToken": 7 } }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            with_token["content"][0]["text"],
+            "[true, false, false, true]"
+        );
+        assert_eq!(
+            drain(&client),
+            vec![
+                json!({ "jsonrpc": "2.0", "method": "notifications/progress", "params": { "progressToken": 7, "progress": 1.0, "total": 4.0, "message": "one" } }),
+                json!({ "jsonrpc": "2.0", "method": "notifications/progress", "params": { "progressToken": 7, "progress": 2.0, "message": "two" } }),
+            ]
+        );
+        let without = client.call_tool_raw("steps", json!({})).await.unwrap();
+        assert_eq!(
+            without["content"][0]["text"],
+            "[false, false, false, false]"
+        );
+        assert_eq!(drain(&client), Vec::<Value>::new());
+    }
 }

@@ -182,15 +182,24 @@ fn drain(client: &TestClient) -> Vec<Value> {
 
 #[tokio::test]
 async fn url_mode_in_the_session_era_completes_with_a_notification() {
-    let client = TestClient::session_with(Server::from_registry(), json!({ "elicitation": { "url": {} } }))
-        .await
-        .unwrap();
+    let client = TestClient::session_with(
+        Server::from_registry(),
+        json!({ "elicitation": { "url": {} } }),
+    )
+    .await
+    .unwrap();
     client.on_request(|_, _| Ok(json!({ "action": "accept" })));
     let result = client.call_tool_raw("sign_in", json!({})).await.unwrap();
-    assert_eq!(result, json!({ "content": [{ "type": "text", "text": "signed in" }] }));
+    assert_eq!(
+        result,
+        json!({ "content": [{ "type": "text", "text": "signed in" }] })
+    );
     let seen = drain(&client);
     assert_eq!(seen.len(), 2, "{seen:?}");
-    let id = seen[0]["params"]["elicitationId"].as_str().unwrap().to_owned();
+    let id = seen[0]["params"]["elicitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         seen,
         vec![
@@ -208,19 +217,31 @@ async fn url_mode_in_the_session_era_completes_with_a_notification() {
 
 #[tokio::test]
 async fn url_mode_in_the_2026_era_is_an_input_request() {
-    let client = TestClient::sessionless_with(Server::from_registry(), json!({ "elicitation": { "form": {}, "url": {} } }));
+    let client = TestClient::sessionless_with(
+        Server::from_registry(),
+        json!({ "elicitation": { "form": {}, "url": {} } }),
+    );
     let r1 = client.call_tool_raw("sign_in", json!({})).await.unwrap();
     assert_eq!(
         r1["inputRequests"],
         json!({ "login": { "method": "elicitation/create", "params": { "mode": "url", "message": "Please sign in", "url": "https://example.com/login" } } })
     );
     let r2 = client
-        .retry("tools/call", json!({ "name": "sign_in", "arguments": {} }), &r1, json!({ "login": { "action": "decline" } }))
+        .retry(
+            "tools/call",
+            json!({ "name": "sign_in", "arguments": {} }),
+            &r1,
+            json!({ "login": { "action": "decline" } }),
+        )
         .await
         .unwrap();
-    assert_eq!(r2, json!({ "resultType": "complete", "content": [{ "type": "text", "text": "declined" }] }));
+    assert_eq!(
+        r2,
+        json!({ "resultType": "complete", "content": [{ "type": "text", "text": "declined" }] })
+    );
     // Form-only clients (`elicitation: {}`) cannot be sent URL requests.
-    let form_only = TestClient::sessionless_with(Server::from_registry(), json!({ "elicitation": {} }));
+    let form_only =
+        TestClient::sessionless_with(Server::from_registry(), json!({ "elicitation": {} }));
     let e = match form_only.call_tool_raw("sign_in", json!({})).await {
         Err(mcpserve::testing::ClientError::Rpc(e)) => e,
         other => panic!("{other:?}"),
@@ -233,17 +254,25 @@ async fn url_mode_in_the_2026_era_is_an_input_request() {
 
 #[tokio::test]
 async fn answers_are_decoded_into_the_form_type() {
-    let client = TestClient::session_with(Server::from_registry(), json!({ "elicitation": {} })).await.unwrap();
+    let client = TestClient::session_with(Server::from_registry(), json!({ "elicitation": {} }))
+        .await
+        .unwrap();
     client.on_request(|_, _| Ok(json!({ "action": "accept", "content": { "status": "pending" } })));
     let r = client.call_tool_raw("pick", json!({})).await.unwrap();
     assert_eq!(r["content"][0]["text"], "pending");
     client.on_request(|_, _| Ok(json!({ "action": "accept", "content": { "status": "bogus" } })));
     let r = client.call_tool_raw("pick", json!({})).await.unwrap();
     assert_eq!(r["isError"], true);
-    assert!(r["content"][0]["text"].as_str().unwrap().starts_with("The user's answer does not fit the form: unknown variant `bogus`"));
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("The user's answer does not fit the form: unknown variant `bogus`"));
     client.on_request(|_, _| Ok(json!({ "action": "cancel" })));
     let r = client.call_tool_raw("pick", json!({})).await.unwrap();
-    assert_eq!(r, json!({ "content": [{ "type": "text", "text": "The user cancelled the request" }], "isError": true }));
+    assert_eq!(
+        r,
+        json!({ "content": [{ "type": "text", "text": "The user cancelled the request" }], "isError": true })
+    );
 }
 
 #[test]

@@ -23,11 +23,18 @@ fn server() -> Server {
 }
 
 fn extra(name: &str) -> ToolDef {
-    ToolDef::new(name, |_call: mcpserve::ToolCall| async { "extra" }).description("Added at run time.")
+    ToolDef::new(name, |_call: mcpserve::ToolCall| async { "extra" })
+        .description("Added at run time.")
 }
 
 async fn tool_names(client: &TestClient) -> Vec<String> {
-    client.list_tools().await.unwrap().into_iter().map(|t| t.name).collect()
+    client
+        .list_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect()
 }
 
 #[tokio::test]
@@ -46,7 +53,11 @@ async fn session_clients_hear_about_run_time_tool_changes_once() {
     );
     assert_eq!(tool_names(&client).await, ["base", "two"]);
     assert_eq!(
-        client.call_tool_raw("one", json!({})).await.unwrap_err().to_string(),
+        client
+            .call_tool_raw("one", json!({}))
+            .await
+            .unwrap_err()
+            .to_string(),
         "JSON-RPC error -32602: Unknown tool: one"
     );
     assert!(handle.enable_tool("one"));
@@ -77,7 +88,10 @@ async fn subscriptions_listen_acknowledges_tags_and_filters() {
     let handle = server.handle();
     let client = TestClient::sessionless(server);
     client
-        .send(&listen("tools", json!({ "toolsListChanged": true, "promptsListChanged": true })))
+        .send(&listen(
+            "tools",
+            json!({ "toolsListChanged": true, "promptsListChanged": true }),
+        ))
         .await
         .unwrap();
     // The server has no prompts capability: only tools are honoured.
@@ -85,7 +99,10 @@ async fn subscriptions_listen_acknowledges_tags_and_filters() {
         client.next_notification().await.unwrap(),
         json!({ "jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged", "params": { "_meta": { "io.modelcontextprotocol/subscriptionId": "tools" }, "notifications": { "toolsListChanged": true } } })
     );
-    client.send(&listen("prompts", json!({ "promptsListChanged": true }))).await.unwrap();
+    client
+        .send(&listen("prompts", json!({ "promptsListChanged": true })))
+        .await
+        .unwrap();
     assert_eq!(
         client.next_notification().await.unwrap(),
         json!({ "jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged", "params": { "_meta": { "io.modelcontextprotocol/subscriptionId": "prompts" }, "notifications": {} } })
@@ -117,7 +134,10 @@ async fn cancelled_subscriptions_end_without_a_response() {
     let server = server();
     let handle = server.handle();
     let client = TestClient::sessionless(server);
-    client.send(&listen("s1", json!({ "toolsListChanged": true }))).await.unwrap();
+    client
+        .send(&listen("s1", json!({ "toolsListChanged": true })))
+        .await
+        .unwrap();
     assert_eq!(
         client.next_notification().await.unwrap()["method"],
         "notifications/subscriptions/acknowledged"
@@ -161,7 +181,10 @@ async fn a_silent_client_fails_the_ping() {
     let client = TestClient::session(server).await.unwrap();
     client.stop_answering();
     let err = handle.peers()[0].ping().await.unwrap_err();
-    assert_eq!(err.message(), "The client did not answer `ping` within 50ms");
+    assert_eq!(
+        err.message(),
+        "The client did not answer `ping` within 50ms"
+    );
 }
 
 #[tokio::test]
@@ -193,7 +216,10 @@ async fn roots_changes_reach_the_callback() {
     let roots = rx.recv().await.unwrap().unwrap();
     assert_eq!(
         roots,
-        vec![mcpserve::Root { uri: "file:///work".into(), name: Some("work".into()) }]
+        vec![mcpserve::Root {
+            uri: "file:///work".into(),
+            name: Some("work".into())
+        }]
     );
     assert_eq!(*calls.lock().unwrap(), 1);
 }

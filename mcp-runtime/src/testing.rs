@@ -252,9 +252,7 @@ impl TestClient {
                 .await?;
             rounds += 1;
             if rounds > 16 {
-                return Err(ClientError::Transport(
-                    "more than 16 input rounds".into(),
-                ));
+                return Err(ClientError::Transport("more than 16 input rounds".into()));
             }
         }
         Ok((result, rounds))

@@ -37,7 +37,10 @@ const FORMATS: &[&str] = &["email", "uri", "date", "date-time"];
 
 pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<Model<'a>> {
     if !input.generics.params.is_empty() {
-        errors.at(&input.generics, "#[derive(Elicit)] does not support generic types");
+        errors.at(
+            &input.generics,
+            "#[derive(Elicit)] does not support generic types",
+        );
     }
     let mut krate: syn::Path = syn::parse_quote!(::mcpserve);
     let mut rename_all: Option<String> = None;
@@ -70,7 +73,10 @@ pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<
     match &input.data {
         syn::Data::Struct(s) => {
             let syn::Fields::Named(named) = &s.fields else {
-                errors.at(&input.ident, "#[derive(Elicit)] forms need a struct with named fields");
+                errors.at(
+                    &input.ident,
+                    "#[derive(Elicit)] forms need a struct with named fields",
+                );
                 return None;
             };
             let fields = named
@@ -100,7 +106,9 @@ pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<
                                 title = Some(m.value()?.parse::<syn::LitStr>()?.value());
                                 Ok(())
                             } else {
-                                Err(m.error("unknown elicit variant attribute; expected `title = \"...\"`"))
+                                Err(m.error(
+                                    "unknown elicit variant attribute; expected `title = \"...\"`",
+                                ))
                             }
                         });
                         if let Err(e) = r {

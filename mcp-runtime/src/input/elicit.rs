@@ -61,7 +61,9 @@ pub struct UrlElicitation {
 
 impl std::fmt::Debug for UrlElicitation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UrlElicitation").field("id", &self.id).finish()
+        f.debug_struct("UrlElicitation")
+            .field("id", &self.id)
+            .finish()
     }
 }
 
@@ -101,9 +103,15 @@ struct ElicitResult {
     content: Option<Value>,
 }
 
-fn outcome<T>(answer: Value, accept: impl FnOnce(Option<Value>) -> Result<T, Error>) -> Result<Elicitation<T>, Error> {
-    let result: ElicitResult = serde_json::from_value(answer)
-        .map_err(|e| Error::tool(format!("The client sent an invalid elicitation result: {e}")))?;
+fn outcome<T>(
+    answer: Value,
+    accept: impl FnOnce(Option<Value>) -> Result<T, Error>,
+) -> Result<Elicitation<T>, Error> {
+    let result: ElicitResult = serde_json::from_value(answer).map_err(|e| {
+        Error::tool(format!(
+            "The client sent an invalid elicitation result: {e}"
+        ))
+    })?;
     match result.action.as_str() {
         "accept" => accept(result.content).map(Elicitation::Accepted),
         "decline" => Ok(Elicitation::Declined),
@@ -147,14 +155,20 @@ impl Context {
         } else {
             Err(Error::missing_capability("elicitation"))
         };
-        Ask::new(self, "elicitation", "elicitation/create", params, |answer, _| {
-            outcome(answer, |content| {
-                let content = content.unwrap_or_else(|| Value::Object(Map::new()));
-                serde_json::from_value(content).map_err(|e| {
-                    Error::tool(format!("The user's answer does not fit the form: {e}"))
+        Ask::new(
+            self,
+            "elicitation",
+            "elicitation/create",
+            params,
+            |answer, _| {
+                outcome(answer, |content| {
+                    let content = content.unwrap_or_else(|| Value::Object(Map::new()));
+                    serde_json::from_value(content).map_err(|e| {
+                        Error::tool(format!("The user's answer does not fit the form: {e}"))
+                    })
                 })
-            })
-        })
+            },
+        )
     }
 
     /// Asks the user to visit `url` (URL mode, for sensitive input that must not pass
@@ -178,9 +192,13 @@ impl Context {
                 .with_data(json!({ "requiredCapabilities": { "elicitation": { "url": {} } } })))
         };
         let conn = self.scope.conn.clone();
-        Ask::new(self, "elicitation", "elicitation/create", params, move |answer, _| {
-            outcome(answer, |_| Ok(UrlElicitation { id, conn }))
-        })
+        Ask::new(
+            self,
+            "elicitation",
+            "elicitation/create",
+            params,
+            move |answer, _| outcome(answer, |_| Ok(UrlElicitation { id, conn })),
+        )
     }
 }
 

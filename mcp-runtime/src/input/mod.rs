@@ -175,4 +175,3 @@ fn cancel_notice(id: &RequestId, reason: &str) -> Vec<u8> {
 pub(crate) fn capability<'a>(ctx: &'a Context, name: &str) -> Option<&'a Value> {
     ctx.client_capabilities().get(name).filter(|v| !v.is_null())
 }
-

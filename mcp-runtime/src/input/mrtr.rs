@@ -170,7 +170,9 @@ pub(crate) async fn drive<T>(
             let mut done = None;
             for _ in 0..4 {
                 tokio::task::yield_now().await;
-                if let Poll::Ready(v) = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+                if let Poll::Ready(v) =
+                    std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await
+                {
                     done = Some(v);
                     break;
                 }
@@ -198,7 +200,7 @@ pub(crate) async fn drive<T>(
         "inputRequests": requests,
         "requestState": state,
     });
-    Ok(Driven::InputRequired(MethodResult::Raw(serde_json::to_vec(
-        &body,
-    )?)))
+    Ok(Driven::InputRequired(MethodResult::Raw(
+        serde_json::to_vec(&body)?,
+    )))
 }

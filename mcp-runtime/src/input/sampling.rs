@@ -184,11 +184,17 @@ impl Context {
         options: SamplingOptions,
     ) -> Ask<SampledMessage> {
         let params = sampling_params(self, prompt.into(), options);
-        Ask::new(self, "sampling", "sampling/createMessage", params, |answer, _| {
-            serde_json::from_value(answer).map_err(|e| {
-                Error::tool(format!("The client sent an invalid sampling result: {e}"))
-            })
-        })
+        Ask::new(
+            self,
+            "sampling",
+            "sampling/createMessage",
+            params,
+            |answer, _| {
+                serde_json::from_value(answer).map_err(|e| {
+                    Error::tool(format!("The client sent an invalid sampling result: {e}"))
+                })
+            },
+        )
     }
 }
 
@@ -202,9 +208,8 @@ fn sampling_params(
     };
     let wants_tools = !options.tools.is_empty() || options.tool_choice.is_some();
     if wants_tools && caps.get("tools").is_none() {
-        return Err(Error::missing_capability("sampling").with_data(
-            json!({ "requiredCapabilities": { "sampling": { "tools": {} } } }),
-        ));
+        return Err(Error::missing_capability("sampling")
+            .with_data(json!({ "requiredCapabilities": { "sampling": { "tools": {} } } })));
     }
     let mut params = serde_json::to_value(&options)?;
     params["messages"] = serde_json::to_value(prompt.0)?;

@@ -66,7 +66,12 @@ pub(crate) struct Binding<'a> {
     pub(crate) args_digest: String,
 }
 
-pub(crate) fn seal(key: &StateKey, binding: &Binding<'_>, ttl: Duration, answers: Map<String, Value>) -> String {
+pub(crate) fn seal(
+    key: &StateKey,
+    binding: &Binding<'_>,
+    ttl: Duration,
+    answers: Map<String, Value>,
+) -> String {
     let mut nonce = [0u8; 8];
     getrandom::fill(&mut nonce).expect("the OS random source is available");
     let payload = Payload {
@@ -85,7 +90,11 @@ pub(crate) fn seal(key: &StateKey, binding: &Binding<'_>, ttl: Duration, answers
 }
 
 /// Verifies a state and returns the answers it carries.
-pub(crate) fn open(key: &StateKey, binding: &Binding<'_>, state: &str) -> Result<Map<String, Value>, Error> {
+pub(crate) fn open(
+    key: &StateKey,
+    binding: &Binding<'_>,
+    state: &str,
+) -> Result<Map<String, Value>, Error> {
     let invalid = |why: &str| Error::invalid_params(format!("Invalid requestState: {why}"));
     let (body, tag) = state.split_once('.').ok_or_else(|| invalid("malformed"))?;
     let tag = B64.decode(tag).map_err(|_| invalid("malformed"))?;
@@ -98,7 +107,10 @@ pub(crate) fn open(key: &StateKey, binding: &Binding<'_>, state: &str) -> Result
     if payload.e < now_secs() {
         return Err(invalid("expired; retry the request without it"));
     }
-    if payload.m != binding.method || payload.t != binding.target || payload.d != binding.args_digest {
+    if payload.m != binding.method
+        || payload.t != binding.target
+        || payload.d != binding.args_digest
+    {
         return Err(invalid("it belongs to a different request"));
     }
     Ok(payload.r)
@@ -181,7 +193,10 @@ mod tests {
             open(&other_key, &binding(), &state).unwrap_err().message(),
             "Invalid requestState: integrity check failed"
         );
-        let other = Binding { target: "other", ..binding() };
+        let other = Binding {
+            target: "other",
+            ..binding()
+        };
         assert_eq!(
             open(&key, &other, &state).unwrap_err().message(),
             "Invalid requestState: it belongs to a different request"

@@ -16,6 +16,9 @@ use crate::protocol::meta::SUBSCRIPTION_ID;
 use crate::protocol::types::ServerCapabilities;
 use crate::protocol::RequestId;
 
+mod listen;
+pub(crate) use listen::listen;
+
 /// Something clients may want to hear about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -287,47 +290,5 @@ mod tests {
         assert!(honoured.wants(&Change::ToolsListChanged));
         assert!(!honoured.wants(&Change::PromptsListChanged));
         assert!(!honoured.wants(&Change::ResourceUpdated("file:///a".into())));
-    }
-}
-
-/// `subscriptions/listen` (2026 era): acknowledges, then holds the request open while the
-/// hub writes matching notifications to its stream, until the client cancels it (no
-/// response) or the server closes subscriptions (a final `complete` result).
-pub(crate) async fn listen(
-    d: &crate::dispatch::Dispatcher,
-    params: Option<&serde_json::value::RawValue>,
-    ctx: crate::extract::Context,
-) -> Result<crate::dispatch::MethodResult, crate::error::Error> {
-    #[derive(Deserialize)]
-    struct P {
-        #[serde(default)]
-        notifications: Filter,
-    }
-    let p: P = serde_json::from_str(params.map_or("{}", |p| p.get()))
-        .map_err(|e| crate::error::Error::invalid_params(format!("Invalid params: {e}")))?;
-    let honoured = p.notifications.honoured(&d.server.capabilities());
-    let id = ctx.request_id().clone();
-    let closing = d.server.hub.closing();
-    let ack = json!({ "_meta": { SUBSCRIPTION_ID: id }, "notifications": honoured });
-    // Registered only after the ack is queued, so nothing on this subscription precedes it.
-    ctx.scope
-        .out
-        .send(jsonrpc::notification(
-            "notifications/subscriptions/acknowledged",
-            &ack,
-        ))
-        .await;
-    let _guard = d.server.hub.listen(
-        id.clone(),
-        honoured,
-        ctx.scope.out.clone(),
-        ctx.scope.cancel.clone(),
-    );
-    tokio::select! {
-        _ = ctx.cancelled() => Err(crate::error::Error::new(crate::error::ErrorKind::Cancelled, "subscription cancelled")),
-        _ = closing.cancelled() => {
-            let body = json!({ "resultType": "complete", "_meta": { SUBSCRIPTION_ID: id } });
-            Ok(crate::dispatch::MethodResult::Raw(serde_json::to_vec(&body)?))
-        }
     }
 }
