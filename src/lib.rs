@@ -36,6 +36,41 @@
 //!   `initialize`) and the sessionless 2026-07-28 era (`server/discover`, per-request
 //!   `_meta`), chosen per request.
 //!
+//! ## Talking back to the client
+//! A `ctx: Context` parameter gives a handler the request's context. The same code works
+//! in both eras: in the session era the server sends requests to the client; in the
+//! 2026-07-28 era the call answers `input_required` and the client retries with the
+//! answers, re-running the handler (so code before an ask must be safe to repeat).
+//!
+//! ```no_run
+//! use mcpserve::prelude::*;
+//!
+//! #[derive(Deserialize, Elicit)]      // flat fields only, checked at compile time
+//! struct Confirm { proceed: bool, /// Why
+//!                  reason: Option<String> }
+//!
+//! /// Delete a project after asking the user.
+//! #[tool(annotations(destructive))]
+//! async fn delete_project(name: String, ctx: Context) -> Result<String, Error> {
+//!     ctx.progress(0, Some(3), "checking").await;          // only with a progressToken
+//!     tracing::info!(%name, "deleting");                   // a log message, if asked for
+//!     let Elicitation::Accepted(c) = ctx.elicit::<Confirm>("Really delete?").await? else {
+//!         return Ok("kept".into());
+//!     };
+//!     let summary = ctx.sample("Summarise", SamplingOptions::default()).await?;
+//!     let roots = ctx.roots().key("client_roots").await?;  // explicit input key (2026)
+//!     Ok(format!("{} {}", summary.text(), roots.len()))
+//! }
+//! ```
+//! * Asks fail with a missing-capability error when the client did not declare the
+//!   capability (`-32021` in 2026, a tool error before), and in the session era after
+//!   `ServerConfig::client_request_timeout` when the client never answers.
+//! * `requestState` is sealed with HMAC-SHA256; share the key between instances with
+//!   [`ServerBuilder::request_state_key`].
+//! * [`Server::handle`] gives a [`ServerHandle`] to add, remove, enable and disable tools
+//!   at run time and announce changes (session notifications and 2026
+//!   `subscriptions/listen` streams), and to [`ping`](Peer::ping) connected clients.
+//!
 //! ## `#[tool]` options
 //! `name = "..."`, `title = "..."`, `description = "..."` (overrides the doc comment),
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,

@@ -689,3 +689,69 @@ async fn progress_needs_a_token_and_increases() {
         assert_eq!(drain(&client), Vec::<Value>::new());
     }
 }
+
+/// Offers the model a tool while sampling.
+#[tool]
+async fn sample_with_tools(ctx: Context) -> Result<String, Error> {
+    let weather = mcpserve::protocol::Tool {
+        name: "get_weather".into(),
+        title: None,
+        description: Some("Current weather".into()),
+        input_schema: json!({ "type": "object", "properties": { "city": { "type": "string" } } }),
+        output_schema: None,
+        annotations: None,
+        icons: Vec::new(),
+        meta: None,
+    };
+    let options = SamplingOptions::default()
+        .max_tokens(10)
+        .tool(weather)
+        .tool_choice(mcpserve::ToolChoice::Required);
+    Ok(ctx.sample("Weather in Paris?", options).await?.text())
+}
+
+#[tokio::test]
+async fn sampling_with_tools_needs_the_tools_capability() {
+    let plain = TestClient::sessionless_with(server(), json!({ "sampling": {} }));
+    let e = rpc_error(plain.call_tool_raw("sample_with_tools", json!({})).await);
+    assert_eq!(
+        serde_json::to_value(e).unwrap(),
+        json!({ "code": -32021, "message": "Missing required client capability: sampling", "data": { "requiredCapabilities": { "sampling": { "tools": {} } } } })
+    );
+    let able = TestClient::sessionless_with(server(), json!({ "sampling": { "tools": {} } }));
+    let r1 = able
+        .call_tool_raw("sample_with_tools", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        r1["inputRequests"]["sampling_1"],
+        json!({ "method": "sampling/createMessage", "params": {
+            "maxTokens": 10,
+            "messages": [{ "role": "user", "content": { "type": "text", "text": "Weather in Paris?" } }],
+            "tools": [{ "name": "get_weather", "description": "Current weather", "inputSchema": { "type": "object", "properties": { "city": { "type": "string" } } } }],
+            "toolChoice": { "mode": "required" }
+        } })
+    );
+}
+
+#[tokio::test]
+async fn keepalive_cancels_the_requests_of_a_dead_client() {
+    let seen = Seen::default();
+    let builder = server().state(seen.clone()).configure(|c| {
+        c.keepalive = Some(std::time::Duration::from_millis(20));
+        c.client_request_timeout = std::time::Duration::from_millis(20);
+    });
+    let client = TestClient::session(builder).await.unwrap();
+    client.stop_answering();
+    let notified = seen.0.notified();
+    client
+        .send(&json!({ "jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": { "name": "wait_for_cancel", "arguments": {} } }))
+        .await
+        .unwrap();
+    notified.await;
+    let pings: Vec<Value> = drain(&client)
+        .into_iter()
+        .filter(|m| m["method"] == "ping")
+        .collect();
+    assert!(!pings.is_empty());
+}

@@ -95,6 +95,15 @@ pub(crate) fn open(
     binding: &Binding<'_>,
     state: &str,
 ) -> Result<Map<String, Value>, Error> {
+    open_at(key, binding, state, now_secs())
+}
+
+fn open_at(
+    key: &StateKey,
+    binding: &Binding<'_>,
+    state: &str,
+    now: u64,
+) -> Result<Map<String, Value>, Error> {
     let invalid = |why: &str| Error::invalid_params(format!("Invalid requestState: {why}"));
     let (body, tag) = state.split_once('.').ok_or_else(|| invalid("malformed"))?;
     let tag = B64.decode(tag).map_err(|_| invalid("malformed"))?;
@@ -104,7 +113,7 @@ pub(crate) fn open(
         .map_err(|_| invalid("integrity check failed"))?;
     let bytes = B64.decode(body).map_err(|_| invalid("malformed"))?;
     let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid("malformed"))?;
-    if payload.e < now_secs() {
+    if payload.e < now {
         return Err(invalid("expired; retry the request without it"));
     }
     if payload.m != binding.method
@@ -200,6 +209,19 @@ mod tests {
         assert_eq!(
             open(&key, &other, &state).unwrap_err().message(),
             "Invalid requestState: it belongs to a different request"
+        );
+    }
+
+    #[test]
+    fn expired_states_are_rejected() {
+        let key = StateKey::random();
+        let state = seal(&key, &binding(), Duration::from_secs(60), Map::new());
+        assert!(open_at(&key, &binding(), &state, now_secs() + 30).is_ok());
+        assert_eq!(
+            open_at(&key, &binding(), &state, now_secs() + 120)
+                .unwrap_err()
+                .message(),
+            "Invalid requestState: expired; retry the request without it"
         );
     }
 
