@@ -36,6 +36,41 @@
 //!   `initialize`) and the sessionless 2026-07-28 era (`server/discover`, per-request
 //!   `_meta`), chosen per request.
 //!
+//! ## Talking back to the client
+//! A `ctx: Context` parameter gives a handler the request's context. The same code works
+//! in both eras: in the session era the server sends requests to the client; in the
+//! 2026-07-28 era the call answers `input_required` and the client retries with the
+//! answers, re-running the handler (so code before an ask must be safe to repeat).
+//!
+//! ```no_run
+//! use mcpserve::prelude::*;
+//!
+//! #[derive(Deserialize, Elicit)]      // flat fields only, checked at compile time
+//! struct Confirm { proceed: bool, /// Why
+//!                  reason: Option<String> }
+//!
+//! /// Delete a project after asking the user.
+//! #[tool(annotations(destructive))]
+//! async fn delete_project(name: String, ctx: Context) -> Result<String, Error> {
+//!     ctx.progress(0, Some(3), "checking").await;          // only with a progressToken
+//!     tracing::info!(%name, "deleting");                   // a log message, if asked for
+//!     let Elicitation::Accepted(c) = ctx.elicit::<Confirm>("Really delete?").await? else {
+//!         return Ok("kept".into());
+//!     };
+//!     let summary = ctx.sample("Summarise", SamplingOptions::default()).await?;
+//!     let roots = ctx.roots().key("client_roots").await?;  // explicit input key (2026)
+//!     Ok(format!("{} {}", summary.text(), roots.len()))
+//! }
+//! ```
+//! * Asks fail with a missing-capability error when the client did not declare the
+//!   capability (`-32021` in 2026, a tool error before), and in the session era after
+//!   `ServerConfig::client_request_timeout` when the client never answers.
+//! * `requestState` is sealed with HMAC-SHA256; share the key between instances with
+//!   [`ServerBuilder::request_state_key`].
+//! * [`Server::handle`] gives a [`ServerHandle`] to add, remove, enable and disable tools
+//!   at run time and announce changes (session notifications and 2026
+//!   `subscriptions/listen` streams), and to [`ping`](Peer::ping) connected clients.
+//!
 //! ## `#[tool]` options
 //! `name = "..."`, `title = "..."`, `description = "..."` (overrides the doc comment),
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
@@ -49,12 +84,19 @@
 //! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
 #![warn(missing_docs)]
 
-pub use mcp_macros::tool;
+pub use mcp_macros::{tool, Elicit};
 pub use mcp_runtime::{
-    CallToolResult, CancellationToken, Content, Context, Era, Error, ErrorKind, FromContext,
-    IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
-    ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
+    Ask, CallToolResult, CancellationToken, Content, Context, Elicit, Elicitation, Era, Error,
+    ErrorKind, FromContext, IntoToolResult, Json, LoggingLevel, McpLogLayer, Peer, ProgressMessage,
+    ProtocolVersion, ResourceContents, Result, Root, SampledMessage, SamplingMessage,
+    SamplingOptions, SamplingPrompt, Server, ServerBuilder, ServerConfig, ServerHandle, State,
+    ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
+
+/// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
+pub mod logging {
+    pub use mcp_runtime::logging::*;
+}
 
 /// Wire types of both protocol eras.
 pub mod protocol {
@@ -83,8 +125,8 @@ pub use serde;
 /// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
 pub mod prelude {
     pub use crate::{
-        tool, CallToolResult, Content, Context, Error, FromContext, Json, JsonSchema, LoggingLevel,
-        Server, State,
+        tool, CallToolResult, Content, Context, Elicit, Elicitation, Error, FromContext, Json,
+        JsonSchema, LoggingLevel, SamplingOptions, Server, State,
     };
     pub use schemars;
     pub use serde::{Deserialize, Serialize};
@@ -93,12 +135,14 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use inventory;
+    pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::registry::{AnnotationsDef, CrateInfo, IconDef, Location, ToolDescriptor};
     pub use mcp_runtime::schema;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,
     };
+    pub use mcp_runtime::Elicit;
     pub use schemars::SchemaGenerator;
     pub use serde;
     pub use serde_json;

@@ -8,6 +8,7 @@
 extern crate proc_macro;
 
 mod ctxt;
+mod elicit;
 mod emit;
 mod model;
 mod parse;
@@ -33,4 +34,13 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(()) => emit::tool::expand(&model).into(),
         Err(e) => emit::fallback::tool(&func, e).into(),
     }
+}
+
+/// Derives a flat elicitation form (`Elicit`) for a struct, or a select for a
+/// unit-variant enum. See `mcpserve::Elicit` for the supported field types and the
+/// `#[elicit(...)]` options.
+#[proc_macro_derive(Elicit, attributes(elicit, schemars))]
+pub fn derive_elicit(item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as syn::DeriveInput);
+    elicit::expand(&input).into()
 }

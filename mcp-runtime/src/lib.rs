@@ -7,6 +7,9 @@
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod input;
+pub mod logging;
+pub(crate) mod notify;
 pub mod protocol;
 pub mod registry;
 pub mod schema;
@@ -17,8 +20,13 @@ pub mod transport;
 
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
-pub use extract::{CancellationToken, Context, FromContext, State};
+pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use input::{
+    Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
+    SamplingPrompt, ToolChoice, UrlElicitation,
+};
+pub use logging::McpLogLayer;
 pub use protocol::types::{CallToolResult, Content, LoggingLevel, ResourceContents};
 pub use protocol::{Era, ProtocolVersion};
-pub use server::{Server, ServerBuilder, ServerConfig, ToolDef};
+pub use server::{Peer, Server, ServerBuilder, ServerConfig, ServerHandle, ToolDef};
 pub use tool::{IntoToolResult, Json, ToolCall};

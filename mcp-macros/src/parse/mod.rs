@@ -1,7 +1,7 @@
 //! Parsing: attribute tokens and the function signature into the [`model`](crate::model).
 
 pub(crate) mod attr;
-mod docs;
+pub(crate) mod docs;
 
 use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, Pat, ReturnType};

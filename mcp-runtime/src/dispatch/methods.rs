@@ -9,6 +9,7 @@ use super::catch::CatchUnwind;
 use super::{method_not_found, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
+use crate::input::mrtr::{self, Driven};
 use crate::protocol::jsonrpc::Request;
 use crate::protocol::meta;
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
@@ -28,6 +29,7 @@ pub(super) async fn route(
         (Era::Session, "initialize") => initialize(d, &ctx),
         (Era::Session, "logging/setLevel") => set_level(params, &ctx),
         (Era::Sessionless, "server/discover") => discover(d),
+        (Era::Sessionless, "subscriptions/listen") => crate::notify::listen(d, params, ctx).await,
         (_, method) => Err(method_not_found(method)),
     }
 }
@@ -125,13 +127,20 @@ async fn call_tool(
         return finish(Ok(CallToolResult::error(message)), era);
     }
     let call = ToolCall {
-        ctx,
+        ctx: ctx.clone(),
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
     };
-    let outcome = match CatchUnwind(Box::pin(entry.call(call))).await {
-        Ok(outcome) => outcome,
-        Err(panic) => {
+    let target = mrtr::Target {
+        method: "tools/call",
+        name: &p.name,
+        arguments: p.arguments,
+    };
+    let run = CatchUnwind(Box::pin(entry.call(call)));
+    let outcome = match mrtr::drive(&ctx, params, target, run).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(Ok(outcome)) => outcome,
+        Driven::Done(Err(panic)) => {
             tracing::error!(tool = %entry.name, %panic, "tool panicked");
             Ok(CallToolResult::error(format!(
                 "Tool `{}` panicked: {panic}",

@@ -24,6 +24,17 @@ impl Outbound {
         self.tx.send(msg).await.is_ok()
     }
 
+    /// Queues a message without waiting; false if the channel is full or closed. For
+    /// callers that cannot wait (tracing layers, announcements from sync code).
+    pub fn try_send(&self, msg: OutMessage) -> bool {
+        self.tx.try_send(msg).is_ok()
+    }
+
+    /// True when both senders feed the same receiver.
+    pub fn same_channel(&self, other: &Outbound) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+
     /// True when the receiving side has gone away.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()

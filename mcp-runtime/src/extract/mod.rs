@@ -8,8 +8,8 @@ pub(crate) mod state;
 
 use std::future::Future;
 
-pub use context::Context;
 pub(crate) use context::RequestScope;
+pub use context::{Context, ProgressMessage};
 pub use state::State;
 pub use tokio_util::sync::CancellationToken;
 

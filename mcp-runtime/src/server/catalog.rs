@@ -186,7 +186,14 @@ const CURSOR_PREFIX: &str = "tools:";
 
 impl ToolCatalog {
     pub(crate) fn new(entries: Vec<ToolEntry>, page_size: usize) -> Result<Self, Error> {
-        let entries: Vec<Arc<ToolEntry>> = entries.into_iter().map(Arc::new).collect();
+        Self::from_shared(entries.into_iter().map(Arc::new).collect(), page_size)
+    }
+
+    /// A catalog of entries shared with the previous one (run-time tool changes).
+    pub(crate) fn from_shared(
+        entries: Vec<Arc<ToolEntry>>,
+        page_size: usize,
+    ) -> Result<Self, Error> {
         let mut by_name: HashMap<Arc<str>, Arc<ToolEntry>> = HashMap::with_capacity(entries.len());
         for e in &entries {
             if let Some(prev) = by_name.insert(e.name.clone(), e.clone()) {

@@ -1,6 +1,7 @@
 //! The server: what `Server::from_registry()` collects and how it is configured.
 
 mod catalog;
+mod handle;
 mod tool_def;
 
 use std::sync::Arc;
@@ -9,11 +10,14 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub use handle::{Peer, ServerHandle};
 pub use tool_def::ToolDef;
 
 use crate::dispatch::Dispatcher;
 use crate::error::{Error, Result};
 use crate::extract::state::Extensions;
+use crate::input::state::StateKey;
+use crate::notify::Hub;
 use crate::protocol::types::{
     Icon, Implementation, ListChanged, ServerCapabilities, Tool, ToolAnnotations,
 };
@@ -38,6 +42,16 @@ pub struct ServerConfig {
     pub cache_ttl_private_ms: u64,
     /// Queued outgoing messages per connection or stream before senders wait.
     pub outbound_capacity: usize,
+    /// How long a server-to-client request (sampling, elicitation, roots, ping) waits
+    /// for the client's answer before the handler gets an error (session era).
+    pub client_request_timeout: Duration,
+    /// How long an input-required `requestState` stays valid (2026 era).
+    pub request_state_ttl: Duration,
+    /// List-changed announcements within this window are merged into one.
+    pub list_changed_debounce: Duration,
+    /// Ping session-era clients this often; one that does not answer within
+    /// `client_request_timeout` has its requests cancelled. Off by default.
+    pub keepalive: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +64,10 @@ impl Default for ServerConfig {
             cache_ttl_public_ms: 0,
             cache_ttl_private_ms: 0,
             outbound_capacity: 1024,
+            client_request_timeout: Duration::from_secs(60),
+            request_state_ttl: Duration::from_secs(600),
+            list_changed_debounce: Duration::from_millis(50),
+            keepalive: None,
         }
     }
 }
@@ -60,7 +78,14 @@ pub(crate) struct ServerShared {
     pub(crate) tools: ArcSwap<ToolCatalog>,
     pub(crate) state: Extensions,
     pub(crate) config: ServerConfig,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) state_key: StateKey,
+    pub(crate) disabled: handle::Disabled,
+    pub(crate) on_roots_changed: Option<RootsChanged>,
 }
+
+/// Called when a session-era client announces that its roots changed.
+pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 
 impl ServerShared {
     /// Capabilities derived from what is registered.
@@ -97,6 +122,8 @@ pub struct ServerBuilder {
     use_registry: bool,
     config: ServerConfig,
     caller_file: &'static str,
+    state_key: Option<StateKey>,
+    on_roots_changed: Option<RootsChanged>,
 }
 
 impl Server {
@@ -124,6 +151,8 @@ impl Server {
             use_registry: true,
             config: ServerConfig::default(),
             caller_file: std::panic::Location::caller().file(),
+            state_key: None,
+            on_roots_changed: None,
         }
     }
 
@@ -145,6 +174,13 @@ impl Server {
             .entries()
             .map(|e| e.tool.clone())
             .collect()
+    }
+
+    /// A handle for changing tools and announcing changes while the server runs.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: self.shared.clone(),
+        }
     }
 
     /// The dispatcher transports feed messages to.
@@ -238,6 +274,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets the secret that seals `requestState` of input-required results (2026 era).
+    /// Instances behind one load balancer must share it; by default each process picks
+    /// a random one, so a retry must reach the same process.
+    pub fn request_state_key(mut self, key: impl AsRef<[u8]>) -> Self {
+        self.state_key = Some(StateKey::from_bytes(key.as_ref()));
+        self
+    }
+
+    /// Runs `f` when a session-era client sends `notifications/roots/list_changed`;
+    /// [`Peer::roots`] fetches the new list.
+    pub fn on_roots_changed(mut self, f: impl Fn(Peer) + Send + Sync + 'static) -> Self {
+        self.on_roots_changed = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the server: collects tools, rejects duplicates and invalid names, and
     /// generates and checks every schema once.
     pub fn build(self) -> Result<Server> {
@@ -281,6 +332,10 @@ impl ServerBuilder {
                 tools: ArcSwap::from_pointee(catalog),
                 state: self.state,
                 config: self.config,
+                hub: Arc::new(Hub::new()),
+                state_key: self.state_key.unwrap_or_else(StateKey::random),
+                disabled: Default::default(),
+                on_roots_changed: self.on_roots_changed,
             }),
         })
     }

@@ -12,7 +12,12 @@ impl Server {
     /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin closes.
     ///
     /// Nothing but protocol messages is written to stdout; log with `tracing` to stderr.
+    /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
+    /// installs one, so events in handlers reach clients that asked for logs.
     pub async fn serve_stdio(self) -> Result<()> {
+        if !tracing::dispatcher::has_been_set() {
+            crate::logging::init();
+        }
         serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
