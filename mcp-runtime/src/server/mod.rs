@@ -1,6 +1,7 @@
 //! The server: what `Server::from_registry()` collects and how it is configured.
 
 mod catalog;
+pub(crate) mod header_params;
 mod tool_def;
 
 use std::sync::Arc;
