@@ -55,6 +55,10 @@ pub use mcp_runtime::{
     IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
     ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
 };
+/// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
+/// `Server::http_service` to mount in axum / hyper.
+#[cfg(feature = "http")]
+pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
 
 /// Wire types of both protocol eras.
 pub mod protocol {
