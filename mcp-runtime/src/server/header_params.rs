@@ -80,7 +80,7 @@ fn walk(
             if name.is_empty() || !name.bytes().all(is_tchar) {
                 return Err(bad(tool, name, "is not an HTTP header token"));
             }
-            let ty = match prop.get("type").and_then(Value::as_str) {
+            let ty = match primitive_type(prop) {
                 Some("string") => HeaderParamType::String,
                 Some("integer") => HeaderParamType::Integer,
                 Some("boolean") => HeaderParamType::Boolean,
@@ -141,6 +141,19 @@ fn reject_unreachable(tool: &str, node: &Map<String, Value>, reachable: bool) ->
     Ok(())
 }
 
+/// The property's one non-null `type` (`Option<T>` parameters are `[T, "null"]`).
+fn primitive_type(prop: &Map<String, Value>) -> Option<&str> {
+    match prop.get("type")? {
+        Value::String(t) => Some(t),
+        Value::Array(types) => {
+            let mut non_null = types.iter().filter_map(Value::as_str).filter(|t| *t != "null");
+            let first = non_null.next()?;
+            non_null.next().is_none().then_some(first)
+        }
+        _ => None,
+    }
+}
+
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
@@ -162,7 +175,7 @@ mod tests {
     fn finds_nested_annotations_with_their_paths() {
         let s = schema(json!({"type":"object","properties":{
             "region":{"type":"string","x-mcp-header":"Region"},
-            "opts":{"type":"object","properties":{"n":{"type":"integer","x-mcp-header":"N"}}}}}));
+            "opts":{"type":"object","properties":{"n":{"type":["integer","null"],"x-mcp-header":"N"}}}}}));
         let found = collect("t", &s).unwrap();
         let got: Vec<_> = found
             .iter()
