@@ -50,17 +50,19 @@ async fn reconnection(ctx: Context, gate: String) -> String {
     "resumed".to_owned()
 }
 
-/// Waits until cancelled, then notifies `{gate}-cancelled`.
+/// Notifies `{gate}-started`, waits until cancelled, then notifies `{gate}-cancelled`.
 #[tool]
 async fn until_cancelled(ctx: Context, gate: String) -> String {
+    self::gate(&format!("{gate}-started")).notify_one();
     ctx.cancelled().await;
     self::gate(&format!("{gate}-cancelled")).notify_one();
     "cancelled".to_owned()
 }
 
-/// Waits for `gate`, then answers "released".
+/// Notifies `{gate}-started`, waits for `gate`, then answers "released".
 #[tool]
 async fn held(gate: String) -> String {
+    self::gate(&format!("{gate}-started")).notify_one();
     self::gate(&gate).notified().await;
     "released".to_owned()
 }
@@ -297,6 +299,27 @@ impl SseReader {
                 }
             }
         }
+    }
+
+    /// Reads until a keep-alive comment arrived; returns the events seen meanwhile.
+    pub async fn until_comment(&mut self) -> Vec<Event> {
+        let mut seen = Vec::new();
+        while self.comments == 0 {
+            if let Some(end) = self.buf.find("\n\n") {
+                if self.buf[..end].lines().all(|l| l.starts_with(':')) {
+                    self.buf.drain(..end + 2);
+                    self.comments += 1;
+                    continue;
+                }
+                seen.extend(self.next().await);
+                continue;
+            }
+            match self.res.chunk().await.unwrap() {
+                Some(chunk) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
+                None => panic!("stream ended before a keep-alive comment"),
+            }
+        }
+        seen
     }
 
     /// Every remaining event.
