@@ -50,15 +50,15 @@
 #![warn(missing_docs)]
 
 pub use mcp_macros::tool;
+/// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
+/// `Server::http_service` to mount in axum / hyper.
+#[cfg(feature = "http")]
+pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
 pub use mcp_runtime::{
     CallToolResult, CancellationToken, Content, Context, Era, Error, ErrorKind, FromContext,
     IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
     ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
 };
-/// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
-/// `Server::http_service` to mount in axum / hyper.
-#[cfg(feature = "http")]
-pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
 
 /// Wire types of both protocol eras.
 pub mod protocol {

@@ -13,43 +13,79 @@ use serde_json::{json, Value};
 async fn initialize_issues_a_visible_ascii_session_id_and_requests_need_it() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
-    assert!(s.id.len() >= 32 && s.id.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{}", s.id);
+    assert!(
+        s.id.len() >= 32 && s.id.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+        "{}",
+        s.id
+    );
     assert_ne!(Session::open(&server.url).await.id, s.id);
 
     let list = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"});
     // Missing session id: 400, echoing the request id.
-    let res = post(&server.url, &list, &[("mcp-protocol-version", "2025-11-25")]).send().await.unwrap();
+    let res = post(
+        &server.url,
+        &list,
+        &[("mcp-protocol-version", "2025-11-25")],
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["id"], 7);
     assert_eq!(body["error"]["code"], -32600);
     // Unknown session id: 404.
-    let res = post(&server.url, &list, &[("mcp-session-id", "nope"), ("mcp-protocol-version", "2025-11-25")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &server.url,
+        &list,
+        &[
+            ("mcp-session-id", "nope"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.json::<Value>().await.unwrap()["id"], 7);
     // Unsupported protocol version header: 400.
-    let res = post(&server.url, &list, &[("mcp-session-id", &s.id), ("mcp-protocol-version", "1999-01-01")])
+    let res = post(
+        &server.url,
+        &list,
+        &[
+            ("mcp-session-id", &s.id),
+            ("mcp-protocol-version", "1999-01-01"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    // No version header: treated as 2025-03-26, accepted.
+    let res = post(&server.url, &list, &[("mcp-session-id", &s.id)])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    // No version header: treated as 2025-03-26, accepted.
-    let res = post(&server.url, &list, &[("mcp-session-id", &s.id)]).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["id"], 7);
-    assert!(body["result"]["tools"].as_array().unwrap().iter().any(|t| t["name"] == "add"));
+    assert!(body["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "add"));
 }
 
 #[tokio::test]
 async fn simple_replies_are_json_and_notifications_get_202() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
-    let res = s.call(1, "add", json!({"a": 2, "b": 3}), false).send().await.unwrap();
+    let res = s
+        .call(1, "add", json!({"a": 2, "b": 3}), false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
     assert_eq!(
@@ -64,7 +100,11 @@ async fn simple_replies_are_json_and_notifications_get_202() {
     assert_eq!(res.status(), 202);
     assert_eq!(res.text().await.unwrap(), "");
     // A response to a server request nobody is waiting for is accepted and ignored.
-    let res = s.post(&json!({"jsonrpc": "2.0", "id": 5, "result": {}})).send().await.unwrap();
+    let res = s
+        .post(&json!({"jsonrpc": "2.0", "id": 5, "result": {}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
 }
 
@@ -73,7 +113,11 @@ async fn a_request_with_notifications_streams_them_before_its_response() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
     gate("stream-order").notify_one();
-    let res = s.call(3, "stepped", json!({"gate": "stream-order"}), true).send().await.unwrap();
+    let res = s
+        .call(3, "stepped", json!({"gate": "stream-order"}), true)
+        .send()
+        .await
+        .unwrap();
     let mut sse = SseReader::new(res);
     assert_eq!(sse.headers["x-accel-buffering"], "no");
     assert_eq!(sse.headers["cache-control"], "no-cache");
@@ -84,7 +128,12 @@ async fn a_request_with_notifications_streams_them_before_its_response() {
     assert!(events[0].id.is_some());
     assert_eq!(
         summarize(&events),
-        ["progress 1.0", "progress 2.0", "progress 3.0", "result 3 done"]
+        [
+            "progress 1.0",
+            "progress 2.0",
+            "progress 3.0",
+            "result 3 done"
+        ]
     );
     let progress = events[1].json();
     assert_eq!(progress["params"]["progressToken"], "p3");
@@ -99,12 +148,23 @@ async fn no_priming_event_for_2025_03_26_clients() {
     let server = TestServer::start().await;
     let s = Session::open_version(&server.url, "2025-03-26").await;
     gate("old-client").notify_one();
-    let res = s.call(1, "stepped", json!({"gate": "old-client"}), true).send().await.unwrap();
+    let res = s
+        .call(1, "stepped", json!({"gate": "old-client"}), true)
+        .send()
+        .await
+        .unwrap();
     let events = SseReader::new(res).rest().await;
-    assert!(events.iter().all(|e| !e.data.is_empty() && e.retry.is_none() && e.id.is_some()));
+    assert!(events
+        .iter()
+        .all(|e| !e.data.is_empty() && e.retry.is_none() && e.id.is_some()));
     assert_eq!(
         summarize(&events),
-        ["progress 1.0", "progress 2.0", "progress 3.0", "result 1 done"]
+        [
+            "progress 1.0",
+            "progress 2.0",
+            "progress 3.0",
+            "result 1 done"
+        ]
     );
 }
 
@@ -112,36 +172,68 @@ async fn no_priming_event_for_2025_03_26_clients() {
 async fn resuming_after_a_dropped_connection_delivers_exactly_the_missed_events() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
-    let res = s.call(4, "stepped", json!({"gate": "drop-resume"}), true).send().await.unwrap();
+    let res = s
+        .call(4, "stepped", json!({"gate": "drop-resume"}), true)
+        .send()
+        .await
+        .unwrap();
     let mut sse = SseReader::new(res);
     let priming = sse.next().await.unwrap();
     let first = sse.next().await.unwrap();
-    assert_eq!(summarize(&[first.clone()]), ["progress 1.0"]);
+    assert_eq!(summarize(std::slice::from_ref(&first)), ["progress 1.0"]);
     drop(sse); // the connection goes away mid-request
 
     // A second stream in the same session must not leak into the resumed one.
     gate("drop-other").notify_one();
-    let other = SseReader::new(s.call(5, "stepped", json!({"gate": "drop-other"}), true).send().await.unwrap())
-        .rest()
-        .await;
+    let other = SseReader::new(
+        s.call(5, "stepped", json!({"gate": "drop-other"}), true)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .rest()
+    .await;
     assert_eq!(summarize(&other).last().unwrap(), "result 5 done");
 
     gate("drop-resume").notify_one();
-    let res = s.get().header("last-event-id", first.id.clone().unwrap()).send().await.unwrap();
+    let res = s
+        .get()
+        .header("last-event-id", first.id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     let resumed = SseReader::new(res).rest().await;
-    assert_eq!(summarize(&resumed), ["progress 2.0", "progress 3.0", "result 4 done"]);
+    assert_eq!(
+        summarize(&resumed),
+        ["progress 2.0", "progress 3.0", "result 4 done"]
+    );
 
     // Resuming from the priming event replays everything after it, once.
-    let res = s.get().header("last-event-id", priming.id.unwrap()).send().await.unwrap();
+    let res = s
+        .get()
+        .header("last-event-id", priming.id.unwrap())
+        .send()
+        .await
+        .unwrap();
     let again = SseReader::new(res).rest().await;
     assert_eq!(
         summarize(&again),
-        ["progress 1.0", "progress 2.0", "progress 3.0", "result 4 done"]
+        [
+            "progress 1.0",
+            "progress 2.0",
+            "progress 3.0",
+            "result 4 done"
+        ]
     );
     assert_eq!(again[0].id, first.id);
 
     // An id this session never issued.
-    let res = s.get().header("last-event-id", "9-999").send().await.unwrap();
+    let res = s
+        .get()
+        .header("last-event-id", "9-999")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
 }
 
@@ -150,12 +242,21 @@ async fn a_server_closed_stream_delivers_the_reply_on_resume() {
     // The conformance fixture `test_reconnection`: priming, close, reply on GET resume.
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
-    let res = s.call(1, "reconnection", json!({"gate": "polling"}), true).send().await.unwrap();
+    let res = s
+        .call(1, "reconnection", json!({"gate": "polling"}), true)
+        .send()
+        .await
+        .unwrap();
     let events = SseReader::new(res).rest().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!((events[0].data.as_str(), events[0].retry), ("", Some(1000)));
     gate("polling").notify_one();
-    let res = s.get().header("last-event-id", events[0].id.clone().unwrap()).send().await.unwrap();
+    let res = s
+        .get()
+        .header("last-event-id", events[0].id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     let resumed = SseReader::new(res).rest().await;
     assert_eq!(summarize(&resumed), ["progress 1.0", "result 1 resumed"]);
 }
@@ -179,17 +280,33 @@ async fn standalone_get_stream_and_its_limits() {
         .unwrap();
     assert_eq!(res.status(), 406);
     // DELETE ends the session and its streams.
-    let res = client().delete(&server.url).header("mcp-session-id", &s.id).send().await.unwrap();
+    let res = client()
+        .delete(&server.url)
+        .header("mcp-session-id", &s.id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(stream.next().await, None);
-    let res = s.call(1, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+    let res = s
+        .call(1, "add", json!({"a": 1, "b": 1}), false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
-    let res = client().delete(&server.url).header("mcp-session-id", &s.id).send().await.unwrap();
+    let res = client()
+        .delete(&server.url)
+        .header("mcp-session-id", &s.id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let res = client().delete(&server.url).send().await.unwrap();
     assert_eq!(res.status(), 400);
 
-    let off = TestServer::with_config(HttpConfig::default().configure(|c| c.enable_get_stream = false)).await;
+    let off =
+        TestServer::with_config(HttpConfig::default().configure(|c| c.enable_get_stream = false))
+            .await;
     let s = Session::open(&off.url).await;
     let res = s.get().send().await.unwrap();
     assert_eq!(res.status(), 405);
@@ -210,7 +327,11 @@ async fn idle_sessions_expire_and_the_session_cap_holds() {
         // Each probe counts as use, so wait longer than the idle timeout between probes.
         tokio::time::sleep(pause).await;
         pause *= 2;
-        let res = s.call(1, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+        let res = s
+            .call(1, "add", json!({"a": 1, "b": 1}), false)
+            .send()
+            .await
+            .unwrap();
         if res.status() != 200 {
             break res.status();
         }
@@ -231,13 +352,17 @@ async fn idle_sessions_expire_and_the_session_cap_holds() {
 #[tokio::test]
 async fn a_failed_initialize_creates_no_session() {
     let server = TestServer::start().await;
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}});
+    let init =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}});
     let res = post(&server.url, &init, &[]).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let sid = res.headers()["mcp-session-id"].to_str().unwrap().to_owned();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32602);
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-    let res = post(&server.url, &list, &[("mcp-session-id", &sid)]).send().await.unwrap();
+    let res = post(&server.url, &list, &[("mcp-session-id", &sid)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }

@@ -30,7 +30,13 @@ const V: (&str, &str) = ("mcp-protocol-version", "2026-07-28");
 #[tokio::test]
 async fn a_plain_request_gets_a_json_result() {
     let server = TestServer::start().await;
-    let res = post_2026(&server.url, 1, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}})).await;
+    let res = post_2026(
+        &server.url,
+        1,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 2}}),
+    )
+    .await;
     assert!(res.headers().get("mcp-session-id").is_none());
     let (status, body) = status_and_body(res).await;
     assert_eq!(status, 200);
@@ -38,7 +44,8 @@ async fn a_plain_request_gets_a_json_result() {
         body,
         json!({"jsonrpc": "2.0", "id": 1, "result": {"resultType": "complete", "content": [{"type": "text", "text": "4"}]}})
     );
-    let (status, body) = status_and_body(post_2026(&server.url, 2, "server/discover", json!({})).await).await;
+    let (status, body) =
+        status_and_body(post_2026(&server.url, 2, "server/discover", json!({})).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["result"]["supportedVersions"], json!(["2026-07-28"]));
 }
@@ -53,21 +60,54 @@ async fn the_error_ladder_in_order() {
     // _meta missing: -32602, even though the header names a version.
     let body = json!({"jsonrpc": "2.0", "id": 101, "method": "server/discover", "params": {}});
     let (s, b) = raw(url, &body, &[V, m]).await;
-    assert_eq!((s, b["id"].clone(), b["error"]["code"].clone()), (400, json!(101), json!(-32602)));
+    assert_eq!(
+        (s, b["id"].clone(), b["error"]["code"].clone()),
+        (400, json!(101), json!(-32602))
+    );
     // _meta without protocolVersion / clientCapabilities: -32602, not -32020.
-    let (s, b) = raw(url, &discover(102, json!({"io.modelcontextprotocol/clientCapabilities": {}})), &[V, m]).await;
-    assert_eq!((s, b["id"].clone(), b["error"]["code"].clone()), (400, json!(102), json!(-32602)));
-    let (s, b) = raw(url, &discover(104, json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"})), &[V, m]).await;
-    assert_eq!((s, b["id"].clone(), b["error"]["code"].clone()), (400, json!(104), json!(-32602)));
+    let (s, b) = raw(
+        url,
+        &discover(
+            102,
+            json!({"io.modelcontextprotocol/clientCapabilities": {}}),
+        ),
+        &[V, m],
+    )
+    .await;
+    assert_eq!(
+        (s, b["id"].clone(), b["error"]["code"].clone()),
+        (400, json!(102), json!(-32602))
+    );
+    let (s, b) = raw(
+        url,
+        &discover(
+            104,
+            json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"}),
+        ),
+        &[V, m],
+    )
+    .await;
+    assert_eq!(
+        (s, b["id"].clone(), b["error"]["code"].clone()),
+        (400, json!(104), json!(-32602))
+    );
     // No clientInfo is fine.
     let minimal = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}});
     assert_eq!(raw(url, &discover(105, minimal), &[V, m]).await.0, 200);
     // Header and _meta disagree: -32020.
     let odd = json!({"io.modelcontextprotocol/protocolVersion": "v999.0.0", "io.modelcontextprotocol/clientCapabilities": {}});
     let (s, b) = raw(url, &discover(302, odd.clone()), &[V, m]).await;
-    assert_eq!((s, b["id"].clone(), b["error"]["code"].clone()), (400, json!(302), json!(-32020)));
+    assert_eq!(
+        (s, b["id"].clone(), b["error"]["code"].clone()),
+        (400, json!(302), json!(-32020))
+    );
     // Both name an unsupported version: -32022 with the supported list.
-    let (s, b) = raw(url, &discover(301, odd), &[("mcp-protocol-version", "v999.0.0"), m]).await;
+    let (s, b) = raw(
+        url,
+        &discover(301, odd),
+        &[("mcp-protocol-version", "v999.0.0"), m],
+    )
+    .await;
     assert_eq!((s, b["id"].clone()), (400, json!(301)));
     assert_eq!(
         b["error"]["data"],
@@ -78,7 +118,11 @@ async fn the_error_ladder_in_order() {
     for method in ["unknown/method", "initialize", "ping", "logging/setLevel"] {
         let res = post_2026(url, 500, method, json!({})).await;
         let (s, b) = status_and_body(res).await;
-        assert_eq!((s, b["id"].clone(), b["error"]["code"].clone()), (404, json!(500), json!(-32601)), "{method}");
+        assert_eq!(
+            (s, b["id"].clone(), b["error"]["code"].clone()),
+            (404, json!(500), json!(-32601)),
+            "{method}"
+        );
     }
     // A method that does not exist with a wrong Mcp-Method header: the header check wins.
     let body = json!({"jsonrpc": "2.0", "id": 600, "method": "unknown/method", "params": {"_meta": meta()}});
@@ -90,22 +134,52 @@ async fn the_error_ladder_in_order() {
 async fn standard_headers_must_match_the_body() {
     let server = TestServer::start().await;
     let url = &server.url;
-    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta()}});
+    let list =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta()}});
     let code = |r: (u16, Value)| (r.0, r.1["error"]["code"].as_i64(), r.1["id"].clone());
     let rejected = (400, Some(-32020), json!(1));
-    assert_eq!(code(raw(url, &list, &[V, ("mcp-method", "prompts/list")]).await), rejected);
+    assert_eq!(
+        code(raw(url, &list, &[V, ("mcp-method", "prompts/list")]).await),
+        rejected
+    );
     assert_eq!(code(raw(url, &list, &[V]).await), rejected);
-    assert_eq!(code(raw(url, &list, &[V, ("mcp-method", "TOOLS/LIST")]).await), rejected);
-    assert_eq!(code(raw(url, &list, &[V, ("MCP-METHOD", "tools/list")]).await).0, 200);
+    assert_eq!(
+        code(raw(url, &list, &[V, ("mcp-method", "TOOLS/LIST")]).await),
+        rejected
+    );
+    assert_eq!(
+        code(raw(url, &list, &[V, ("MCP-METHOD", "tools/list")]).await).0,
+        200
+    );
 
     let call = call_body(1, "add", json!({"a": 1, "b": 1}));
     let cm = ("mcp-method", "tools/call");
-    assert_eq!(code(raw(url, &call, &[V, cm, ("mcp-name", "wrong_tool_name")]).await), rejected);
+    assert_eq!(
+        code(raw(url, &call, &[V, cm, ("mcp-name", "wrong_tool_name")]).await),
+        rejected
+    );
     assert_eq!(code(raw(url, &call, &[V, cm]).await), rejected);
-    assert_eq!(raw(url, &call, &[V, cm, ("mcp-name", " \t add \t")]).await.0, 200);
-    assert_eq!(raw(url, &call, &[V, cm, ("mcp-name", "=?base64?YWRk?=")]).await.0, 200);
+    assert_eq!(
+        raw(url, &call, &[V, cm, ("mcp-name", " \t add \t")])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        raw(url, &call, &[V, cm, ("mcp-name", "=?base64?YWRk?=")])
+            .await
+            .0,
+        200
+    );
     // Sent twice: ambiguous, rejected.
-    let res = post(url, &call, &[V, cm, ("mcp-name", "add"), ("mcp-name", "add")]).send().await.unwrap();
+    let res = post(
+        url,
+        &call,
+        &[V, cm, ("mcp-name", "add"), ("mcp-name", "add")],
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 400);
 }
 
@@ -123,29 +197,74 @@ async fn x_mcp_header_parameters_are_validated() {
     };
     let ok = |r: (u16, Value)| {
         assert_eq!(r.0, 200, "{}", r.1);
-        r.1["result"]["content"][0]["text"].as_str().unwrap().to_owned()
+        r.1["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let rejected = |r: (u16, Value)| {
-        assert_eq!((r.0, r.1["error"]["code"].as_i64(), r.1["id"].clone()), (400, Some(-32020), json!(7)), "{}", r.1);
+        assert_eq!(
+            (r.0, r.1["error"]["code"].as_i64(), r.1["id"].clone()),
+            (400, Some(-32020), json!(7)),
+            "{}",
+            r.1
+        );
     };
-    assert_eq!(ok(send(json!({"region": "Hello"}), Some("=?base64?SGVsbG8=?="), None).await), "Hello/None");
-    rejected(send(json!({"region": "Hello"}), Some("=?base64?SGVsbG8?="), None).await);
-    rejected(send(json!({"region": "Hello"}), Some("=?base64?SGVs!!!bG8=?="), None).await);
-    assert_eq!(ok(send(json!({"region": "SGVsbG8="}), Some("SGVsbG8="), None).await), "SGVsbG8=/None");
     assert_eq!(
-        ok(send(json!({"region": "=?base64?SGVsbG8="}), Some("=?base64?SGVsbG8="), None).await),
+        ok(send(
+            json!({"region": "Hello"}),
+            Some("=?base64?SGVsbG8=?="),
+            None
+        )
+        .await),
+        "Hello/None"
+    );
+    rejected(send(json!({"region": "Hello"}), Some("=?base64?SGVsbG8?="), None).await);
+    rejected(
+        send(
+            json!({"region": "Hello"}),
+            Some("=?base64?SGVs!!!bG8=?="),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(
+        ok(send(json!({"region": "SGVsbG8="}), Some("SGVsbG8="), None).await),
+        "SGVsbG8=/None"
+    );
+    assert_eq!(
+        ok(send(
+            json!({"region": "=?base64?SGVsbG8="}),
+            Some("=?base64?SGVsbG8="),
+            None
+        )
+        .await),
         "=?base64?SGVsbG8=/None"
     );
     rejected(send(json!({"region": "test-value"}), None, None).await);
     rejected(send(json!({"region": "a"}), Some("b"), None).await);
-    assert_eq!(ok(send(json!({"region": "eu"}), Some("  eu\t"), None).await), "eu/None");
+    assert_eq!(
+        ok(send(json!({"region": "eu"}), Some("  eu\t"), None).await),
+        "eu/None"
+    );
     // Integers compare numerically; a header without a body value is a mismatch.
-    assert_eq!(ok(send(json!({"region": "eu", "count": 42}), Some("eu"), Some("42.0")).await), "eu/Some(42)");
+    assert_eq!(
+        ok(send(
+            json!({"region": "eu", "count": 42}),
+            Some("eu"),
+            Some("42.0")
+        )
+        .await),
+        "eu/Some(42)"
+    );
     rejected(send(json!({"region": "eu", "count": 42}), Some("eu"), Some("43")).await);
     rejected(send(json!({"region": "eu", "count": 42}), Some("eu"), None).await);
     rejected(send(json!({"region": "eu"}), Some("eu"), Some("1")).await);
     // A null value needs no header.
-    assert_eq!(ok(send(json!({"region": "eu", "count": null}), Some("eu"), None).await), "eu/None");
+    assert_eq!(
+        ok(send(json!({"region": "eu", "count": null}), Some("eu"), None).await),
+        "eu/None"
+    );
 }
 
 #[tokio::test]
@@ -162,7 +281,12 @@ async fn progress_requests_are_answered_with_sse() {
     assert!(events.iter().all(|e| e.id.is_none() && e.retry.is_none()));
     assert_eq!(
         summarize(&events),
-        ["progress 1.0", "progress 2.0", "progress 3.0", "result 3 done"]
+        [
+            "progress 1.0",
+            "progress 2.0",
+            "progress 3.0",
+            "result 3 done"
+        ]
     );
     assert_eq!(events[0].json()["params"]["progressToken"], "tok");
     assert_eq!(events[3].json()["result"]["resultType"], "complete");
@@ -187,7 +311,11 @@ async fn closing_the_response_stream_cancels_the_request() {
     let server = TestServer::start().await;
     let mut body = call_body(1, "until_cancelled", json!({"gate": "close-2026"}));
     body["params"]["_meta"]["progressToken"] = json!(1);
-    let headers = [V, ("mcp-method", "tools/call"), ("mcp-name", "until_cancelled")];
+    let headers = [
+        V,
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "until_cancelled"),
+    ];
     let res = post(&server.url, &body, &headers).send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     drop(res);
@@ -196,7 +324,11 @@ async fn closing_the_response_stream_cancels_the_request() {
 
     // The same for a JSON-mode request whose client goes away before the reply.
     let body = call_body(2, "until_cancelled", json!({"gate": "close-json"}));
-    let headers = [V, ("mcp-method", "tools/call"), ("mcp-name", "until_cancelled")];
+    let headers = [
+        V,
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "until_cancelled"),
+    ];
     let pending = tokio::spawn(post(&server.url, &body, &headers).send());
     gate("close-json-started").notified().await;
     pending.abort();
@@ -206,9 +338,20 @@ async fn closing_the_response_stream_cancels_the_request() {
 #[tokio::test]
 async fn get_and_delete_are_not_part_of_the_2026_era() {
     let server = TestServer::start().await;
-    let res = client().get(&server.url).header("accept", "text/event-stream").header("mcp-protocol-version", "2026-07-28").send().await.unwrap();
+    let res = client()
+        .get(&server.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 405);
     assert_eq!(res.headers()["allow"], "POST");
-    let res = client().delete(&server.url).header("mcp-protocol-version", "2026-07-28").send().await.unwrap();
+    let res = client()
+        .delete(&server.url)
+        .header("mcp-protocol-version", "2026-07-28")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 405);
 }

@@ -47,7 +47,10 @@ async fn python_sdk_client_over_http_in_both_eras() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the Python client failed:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "the Python client failed:\n{stdout}"
+    );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
     let _ = stop.send(());
     server.await.unwrap().unwrap();

@@ -152,7 +152,10 @@ pub async fn post_2026(url: &str, id: i64, method: &str, mut params: Value) -> r
         .and_then(Value::as_str)
         .map(str::to_owned);
     let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    let mut extra = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
+    let mut extra = vec![
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", method),
+    ];
     if let Some(name) = &name {
         extra.push(("mcp-name", name));
     }
@@ -198,11 +201,20 @@ impl Session {
         post(
             &self.url,
             body,
-            &[("mcp-session-id", &self.id), ("mcp-protocol-version", &self.version)],
+            &[
+                ("mcp-session-id", &self.id),
+                ("mcp-protocol-version", &self.version),
+            ],
         )
     }
 
-    pub fn call(&self, id: i64, tool: &str, args: Value, progress: bool) -> reqwest::RequestBuilder {
+    pub fn call(
+        &self,
+        id: i64,
+        tool: &str,
+        args: Value,
+        progress: bool,
+    ) -> reqwest::RequestBuilder {
         let mut params = json!({"name": tool, "arguments": args});
         if progress {
             params["_meta"] = json!({"progressToken": format!("p{id}")});

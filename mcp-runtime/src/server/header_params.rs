@@ -54,7 +54,11 @@ pub(crate) fn collect(tool: &str, schema: &Map<String, Value>) -> Result<Vec<Hea
     walk(tool, schema, &mut Vec::new(), &mut found)?;
     for (i, a) in found.iter().enumerate() {
         if found[..i].iter().any(|b| b.header == a.header) {
-            return Err(bad(tool, &a.name, "is used twice (names compare case-insensitively)"));
+            return Err(bad(
+                tool,
+                &a.name,
+                "is used twice (names compare case-insensitively)",
+            ));
         }
     }
     reject_unreachable(tool, schema, true)?;
@@ -146,7 +150,10 @@ fn primitive_type(prop: &Map<String, Value>) -> Option<&str> {
     match prop.get("type")? {
         Value::String(t) => Some(t),
         Value::Array(types) => {
-            let mut non_null = types.iter().filter_map(Value::as_str).filter(|t| *t != "null");
+            let mut non_null = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null");
             let first = non_null.next()?;
             non_null.next().is_none().then_some(first)
         }
@@ -184,7 +191,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("mcp-param-region", "region".to_owned(), HeaderParamType::String),
+                (
+                    "mcp-param-region",
+                    "region".to_owned(),
+                    HeaderParamType::String
+                ),
                 ("mcp-param-n", "opts.n".to_owned(), HeaderParamType::Integer),
             ]
         );

@@ -111,9 +111,9 @@ impl Body for ResponseBody {
                     }
                     Poll::Ready(None) => Poll::Ready(None),
                     Poll::Pending => match keep_alive.poll_tick(cx) {
-                        Poll::Ready(_) => Poll::Ready(Some(Ok(Frame::data(
-                            Bytes::from_static(sse::KEEP_ALIVE),
-                        )))),
+                        Poll::Ready(_) => {
+                            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(sse::KEEP_ALIVE)))))
+                        }
                         Poll::Pending => Poll::Pending,
                     },
                 }

@@ -105,8 +105,7 @@ impl InMemoryEventStore {
             stream,
             message,
         });
-        while s.events.len() > self.max_events || (s.bytes > self.max_bytes && s.events.len() > 1)
-        {
+        while s.events.len() > self.max_events || (s.bytes > self.max_bytes && s.events.len() > 1) {
             let Some(old) = s.events.pop_front() else {
                 break;
             };

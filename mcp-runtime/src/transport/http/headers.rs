@@ -17,9 +17,13 @@ pub(super) const MCP_NAME: &str = "mcp-name";
 
 /// Checks the mirrored headers of a 2026-07-28 request; the error is the message of the
 /// `-32020` (HeaderMismatch) response.
-pub(super) fn validate(headers: &HeaderMap, req: &Request, tools: &ToolCatalog) -> Result<(), String> {
-    let method = single(headers, MCP_METHOD)?
-        .ok_or("Header mismatch: the Mcp-Method header is required")?;
+pub(super) fn validate(
+    headers: &HeaderMap,
+    req: &Request,
+    tools: &ToolCatalog,
+) -> Result<(), String> {
+    let method =
+        single(headers, MCP_METHOD)?.ok_or("Header mismatch: the Mcp-Method header is required")?;
     if method != &*req.method {
         return Err(format!(
             "Header mismatch: Mcp-Method header value {method:?} does not match body method {:?}",
@@ -35,8 +39,12 @@ pub(super) fn validate(headers: &HeaderMap, req: &Request, tools: &ToolCatalog) 
         .params
         .as_deref()
         .and_then(|p| serde_json::from_str(p.get()).ok());
-    let body_name = params.as_ref().and_then(|p| p.get(key)).and_then(Value::as_str);
-    let header = single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
+    let body_name = params
+        .as_ref()
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_str);
+    let header =
+        single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
     let header = decode(header).map_err(|e| format!("Header mismatch: Mcp-Name {e}"))?;
     if Some(header.as_str()) != body_name {
         return Err(format!(
@@ -68,9 +76,9 @@ fn check_param(headers: &HeaderMap, param: &HeaderParam, args: &Value) -> Result
         (None, None) => return Ok(()),
         (None, Some(_)) => {
             return Err(format!(
-                "Header mismatch: the {header_name} header is required when `{}` is in the arguments",
-                param.path.join(".")
-            ))
+            "Header mismatch: the {header_name} header is required when `{}` is in the arguments",
+            param.path.join(".")
+        ))
         }
         (Some(_), None) => {
             return Err(format!(
@@ -83,8 +91,9 @@ fn check_param(headers: &HeaderMap, param: &HeaderParam, args: &Value) -> Result
     let header = decode(header).map_err(|e| format!("Header mismatch: {header_name} {e}"))?;
     let same = match param.ty {
         HeaderParamType::String => body.as_str() == Some(header.as_str()),
-        HeaderParamType::Boolean => body.as_bool().map(|b| if b { "true" } else { "false" })
-            == Some(header.as_str()),
+        HeaderParamType::Boolean => {
+            body.as_bool().map(|b| if b { "true" } else { "false" }) == Some(header.as_str())
+        }
         HeaderParamType::Integer => same_integer(&header, body),
     };
     if same {
@@ -169,7 +178,10 @@ mod tests {
         assert!(decode("=?base64?SGVsbG8?=").is_err());
         assert!(decode("=?base64?SGVs!!!bG8=?=").is_err());
         assert_eq!(decode("SGVsbG8="), Ok("SGVsbG8=".to_owned()));
-        assert_eq!(decode("=?base64?SGVsbG8="), Ok("=?base64?SGVsbG8=".to_owned()));
+        assert_eq!(
+            decode("=?base64?SGVsbG8="),
+            Ok("=?base64?SGVsbG8=".to_owned())
+        );
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! The era is chosen per request (see `routing::era`). [`McpHttpService`] is a tower
 //! service (mount it in axum or hyper); [`Server::serve_http`] runs it on hyper.
 
+// Handlers return the finished error `Response` on their early-exit paths; it is built
+// once per refused request, so boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 mod body;
 mod config;
 mod event_store;

@@ -79,10 +79,20 @@ mod tests {
         for ok in ["localhost", "127.0.0.1:8080", "[::1]:1", "LOCALHOST:3"] {
             assert_eq!(check(&parts(ok, None), &p, &[]), Ok(()), "{ok}");
         }
-        for bad in ["evil.example.com", "127.0.0.2", "localhost.evil.com:80", "[::2]"] {
+        for bad in [
+            "evil.example.com",
+            "127.0.0.2",
+            "localhost.evil.com:80",
+            "[::2]",
+        ] {
             assert!(check(&parts(bad, None), &p, &[]).is_err(), "{bad}");
         }
-        assert!(check(&parts("localhost", Some("http://evil.example.com")), &p, &[]).is_err());
+        assert!(check(
+            &parts("localhost", Some("http://evil.example.com")),
+            &p,
+            &[]
+        )
+        .is_err());
         assert!(check(&parts("localhost", Some("null")), &p, &[]).is_err());
         assert_eq!(
             check(&parts("localhost:1", Some("http://127.0.0.1:1")), &p, &[]),
@@ -90,7 +100,11 @@ mod tests {
         );
         let extra = ["https://app.example.com".to_owned()];
         assert_eq!(
-            check(&parts("localhost", Some("https://app.example.com")), &p, &extra),
+            check(
+                &parts("localhost", Some("https://app.example.com")),
+                &p,
+                &extra
+            ),
             Ok(())
         );
     }

@@ -81,7 +81,10 @@ pub(super) async fn serve(
     drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
     let connections = async {
-        if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
             tracing::debug!("some connections were still open at the end of the grace period");
         }
     };

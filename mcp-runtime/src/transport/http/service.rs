@@ -157,8 +157,11 @@ impl Inner {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = req.into_parts();
-        if let Err(why) = origin::check(&parts, &self.config.allowed_hosts, &self.config.allowed_origins)
-        {
+        if let Err(why) = origin::check(
+            &parts,
+            &self.config.allowed_hosts,
+            &self.config.allowed_origins,
+        ) {
             tracing::debug!(%why, "request refused (DNS-rebinding protection)");
             return reply::error(
                 StatusCode::FORBIDDEN,
@@ -286,7 +289,10 @@ impl Inner {
     }
 
     /// A concurrency slot for one request, or the 503 to send instead.
-    pub(super) fn permit(&self, id: &RequestId) -> Result<OwnedSemaphorePermit, Response<ResponseBody>> {
+    pub(super) fn permit(
+        &self,
+        id: &RequestId,
+    ) -> Result<OwnedSemaphorePermit, Response<ResponseBody>> {
         self.permits.clone().try_acquire_owned().map_err(|_| {
             unavailable(
                 Some(id),
@@ -303,8 +309,10 @@ pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<Res
         code::INTERNAL_ERROR,
         message,
     );
-    res.headers_mut()
-        .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    res.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    );
     res
 }
 

@@ -269,7 +269,11 @@ async fn standalone(
 /// Replays what a stream sent after `last`, then keeps delivering it if its producer is
 /// still running. The reader replaces whatever reader the stream had, so no message is
 /// ever sent on two connections.
-async fn resume(inner: &Arc<Inner>, session: &Arc<HttpSession>, last: &str) -> Response<ResponseBody> {
+async fn resume(
+    inner: &Arc<Inner>,
+    session: &Arc<HttpSession>,
+    last: &str,
+) -> Response<ResponseBody> {
     let store = &inner.config.event_store;
     let unknown = || {
         reply::error(
@@ -325,7 +329,8 @@ async fn resume(inner: &Arc<Inner>, session: &Arc<HttpSession>, last: &str) -> R
         .iter()
         .map(|(id, message)| sse::event(Some(id), message))
         .collect();
-    let body = ResponseBody::stream(first, rx, inner.config.sse_keep_alive).with_guard(session.busy());
+    let body =
+        ResponseBody::stream(first, rx, inner.config.sse_keep_alive).with_guard(session.busy());
     reply::sse(body, &[])
 }
 

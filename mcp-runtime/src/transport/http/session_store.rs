@@ -144,7 +144,12 @@ impl SessionStore {
     }
 
     pub(super) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
-        let session = self.sessions.lock().expect("sessions lock").get(id).cloned()?;
+        let session = self
+            .sessions
+            .lock()
+            .expect("sessions lock")
+            .get(id)
+            .cloned()?;
         session.touch();
         Some(session)
     }
@@ -198,7 +203,12 @@ impl SessionStore {
 
     /// Ends every session (shutdown).
     pub(super) fn close_all(&self) {
-        let all: Vec<_> = self.sessions.lock().expect("sessions lock").drain().collect();
+        let all: Vec<_> = self
+            .sessions
+            .lock()
+            .expect("sessions lock")
+            .drain()
+            .collect();
         for (_, session) in all {
             self.close(&session);
         }

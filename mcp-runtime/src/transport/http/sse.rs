@@ -47,6 +47,9 @@ mod tests {
             &event(None, b"{\n\"a\":1}")[..],
             b"event: message\ndata: {\ndata: \"a\":1}\n\n"
         );
-        assert_eq!(&priming("0-0", 1000)[..], b"id: 0-0\nretry: 1000\ndata: \n\n");
+        assert_eq!(
+            &priming("0-0", 1000)[..],
+            b"id: 0-0\nretry: 1000\ndata: \n\n"
+        );
     }
 }

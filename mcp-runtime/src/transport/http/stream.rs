@@ -65,7 +65,9 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         Some(r) if r.priming => out.with_close_signal(close.clone()),
         _ => out,
     };
-    let reply_rx = spawn_request(&inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy);
+    let reply_rx = spawn_request(
+        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy,
+    );
     let mut reply_rx = Some(reply_rx);
 
     let mut first = Vec::new();
@@ -75,7 +77,12 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         ResponseMode::Json => {
             // Nothing but the response can be delivered; keep the handler from blocking.
             tokio::spawn(async move { while rx.recv().await.is_some() {} });
-            let reply = reply_rx.take().expect("reply receiver").await.ok().flatten();
+            let reply = reply_rx
+                .take()
+                .expect("reply receiver")
+                .await
+                .ok()
+                .flatten();
             if let Some(g) = guard {
                 g.disarm();
             }
@@ -283,7 +290,10 @@ impl StreamWriter {
         };
         if let Some(tx) = &sink.tx {
             if tx.try_send(frame).is_err() {
-                tracing::debug!(stream = self.stream, "SSE reader gone or too slow; detached");
+                tracing::debug!(
+                    stream = self.stream,
+                    "SSE reader gone or too slow; detached"
+                );
                 sink.tx = None;
             }
         }

@@ -63,11 +63,20 @@ mod tests {
         // Anything with a session id.
         assert_eq!(route(true, Some("2026-07-28"), Some(&meta)), Era::Session);
         // 2026 traffic, including an initialize probe.
-        assert_eq!(route(false, Some("2026-07-28"), Some(&meta)), Era::Sessionless);
-        assert_eq!(route(false, Some("2025-11-25"), Some(&meta)), Era::Sessionless);
+        assert_eq!(
+            route(false, Some("2026-07-28"), Some(&meta)),
+            Era::Sessionless
+        );
+        assert_eq!(
+            route(false, Some("2025-11-25"), Some(&meta)),
+            Era::Sessionless
+        );
         assert_eq!(route(false, None, Some(&meta)), Era::Sessionless);
         assert_eq!(route(false, Some("2026-07-28"), None), Era::Sessionless);
-        assert_eq!(route(false, Some("v999.0.0"), Some(&plain)), Era::Sessionless);
+        assert_eq!(
+            route(false, Some("v999.0.0"), Some(&plain)),
+            Era::Sessionless
+        );
         // Neither: the session era (which then asks for a session id).
         assert_eq!(route(false, None, None), Era::Session);
     }
