@@ -191,12 +191,12 @@ mod tests {
         assert_eq!(
             got,
             [
+                ("mcp-param-n", "opts.n".to_owned(), HeaderParamType::Integer),
                 (
                     "mcp-param-region",
                     "region".to_owned(),
                     HeaderParamType::String
                 ),
-                ("mcp-param-n", "opts.n".to_owned(), HeaderParamType::Integer),
             ]
         );
     }
