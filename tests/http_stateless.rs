@@ -124,6 +124,23 @@ async fn the_error_ladder_in_order() {
             "{method}"
         );
     }
+    // A missing client capability: 400 + -32021 with the capability as an object.
+    let res = post_2026(
+        url,
+        401,
+        "tools/call",
+        json!({"name": "needs_sampling", "arguments": {}}),
+    )
+    .await;
+    let (s, b) = status_and_body(res).await;
+    assert_eq!(
+        (s, b["id"].clone(), b["error"]["code"].clone()),
+        (400, json!(401), json!(-32021))
+    );
+    assert_eq!(
+        b["error"]["data"],
+        json!({"requiredCapabilities": {"sampling": {}}})
+    );
     // A method that does not exist with a wrong Mcp-Method header: the header check wins.
     let body = json!({"jsonrpc": "2.0", "id": 600, "method": "unknown/method", "params": {"_meta": meta()}});
     let (s, b) = raw(url, &body, &[V, ("mcp-method", "other")]).await;

@@ -6,6 +6,7 @@ mod http_common;
 use std::time::Duration;
 
 use http_common::*;
+use mcpserve::transport::http::ResponseMode;
 use mcpserve::HttpConfig;
 use serde_json::{json, Value};
 
@@ -296,4 +297,50 @@ async fn the_service_nests_in_axum() {
         .await
         .unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn response_modes() {
+    // JSON only: notifications are dropped, the reply is one JSON body.
+    let json_only = HttpConfig::default().configure(|c| c.response_mode = ResponseMode::Json);
+    let server = TestServer::with_config(json_only).await;
+    let s = Session::open(&server.url).await;
+    gate("mode-json").notify_one();
+    let res = s
+        .call(1, "stepped", json!({"gate": "mode-json"}), true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["result"]["content"][0]["text"],
+        "done"
+    );
+    gate("mode-json-2026").notify_one();
+    let mut params = json!({"name": "stepped", "arguments": {"gate": "mode-json-2026"}});
+    params["_meta"] = json!({"progressToken": 1});
+    let res = post_2026(&server.url, 2, "tools/call", params).await;
+    assert_eq!(res.headers()["content-type"], "application/json");
+
+    // SSE always: even a plain reply is an event stream.
+    let sse_only = HttpConfig::default().configure(|c| c.response_mode = ResponseMode::Sse);
+    let server = TestServer::with_config(sse_only).await;
+    let s = Session::open(&server.url).await;
+    let events = SseReader::new(
+        s.call(1, "add", json!({"a": 1, "b": 2}), false)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .rest()
+    .await;
+    assert_eq!(summarize(&events), ["result 1 3"]);
+    let res = post_2026(
+        &server.url,
+        2,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 2}}),
+    )
+    .await;
+    assert_eq!(summarize(&SseReader::new(res).rest().await), ["result 2 4"]);
 }

@@ -67,6 +67,12 @@ async fn held(gate: String) -> String {
     "released".to_owned()
 }
 
+/// Always needs sampling, which the test clients never declare.
+#[tool]
+async fn needs_sampling() -> Result<String, Error> {
+    Err(Error::missing_capability("sampling"))
+}
+
 /// Echoes its header-mirrored parameters.
 #[tool]
 async fn routed(
@@ -181,7 +187,17 @@ impl Session {
         let res = post(url, &init, &[]).send().await.unwrap();
         assert_eq!(res.status(), 200);
         let id = res.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-        let body: Value = res.json().await.unwrap();
+        let sse = res.headers()["content-type"] == "text/event-stream";
+        let text = res.text().await.unwrap();
+        let body: Value = if sse {
+            let data = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .find(|d| !d.is_empty());
+            serde_json::from_str(data.unwrap()).unwrap()
+        } else {
+            serde_json::from_str(&text).unwrap()
+        };
         assert_eq!(body["result"]["protocolVersion"], version);
         let s = Session {
             url: url.to_owned(),
