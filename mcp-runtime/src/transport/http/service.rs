@@ -46,8 +46,9 @@ pub(super) struct Inner {
     permits: Arc<Semaphore>,
     /// Parent of every request's cancellation token (end of a graceful shutdown).
     pub(super) abort: CancellationToken,
-    /// Set when a graceful shutdown begins: new requests are refused.
-    draining: CancellationToken,
+    /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
+    /// (`subscriptions/listen`) end.
+    pub(super) draining: CancellationToken,
 }
 
 impl McpHttpService {

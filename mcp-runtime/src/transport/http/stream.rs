@@ -29,6 +29,9 @@ use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv};
 use crate::protocol::jsonrpc::{self, code, Request};
 use crate::protocol::{Era, ErrorObject};
 
+/// The method whose response stream stays open until the client closes it.
+const OPEN_ENDED: &str = "subscriptions/listen";
+
 /// Called with a successful or failed reply before the client can see it.
 pub(super) type OnReply = Box<dyn FnOnce(&Reply) + Send>;
 
@@ -56,7 +59,12 @@ pub(super) struct Resumable {
 }
 
 pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<ResponseBody> {
-    let cancel = inner.abort.child_token();
+    // Open-ended requests never finish on their own: a graceful shutdown ends them first.
+    let cancel = if &*x.req.method == OPEN_ENDED {
+        inner.draining.child_token()
+    } else {
+        inner.abort.child_token()
+    };
     // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it.
     let guard = (x.era == Era::Sessionless).then(|| cancel.clone().drop_guard());
     let (out, mut rx) = Outbound::channel(inner.server.config().outbound_capacity);
@@ -163,7 +171,7 @@ fn spawn_request(
     let limit = inner
         .config
         .request_timeout
-        .filter(|_| &*req.method != "subscriptions/listen");
+        .filter(|_| &*req.method != OPEN_ENDED);
     tokio::spawn(async move {
         let id = req.id.clone();
         let env = RequestEnv {
