@@ -2,6 +2,8 @@
 //! `Mcp-Param-*` headers of `x-mcp-header` tool parameters must match the body. Values
 //! are trimmed of surrounding spaces and tabs and may use the `=?base64?…?=` sentinel.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use http::HeaderMap;
 use serde::Deserialize;
@@ -30,19 +32,31 @@ pub(super) fn validate(
             &*req.method
         ));
     }
-    let key = match &*req.method {
-        "tools/call" | "prompts/get" => "name",
-        "resources/read" => "uri",
+    let by_uri = match &*req.method {
+        "tools/call" | "prompts/get" => false,
+        "resources/read" => true,
         _ => return Ok(()),
     };
-    let params: Option<Value> = req
+    #[derive(Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, default)]
+        name: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        uri: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        arguments: Option<&'a RawValue>,
+    }
+    let params: Option<Params<'_>> = req
         .params
         .as_deref()
         .and_then(|p| serde_json::from_str(p.get()).ok());
-    let body_name = params
-        .as_ref()
-        .and_then(|p| p.get(key))
-        .and_then(Value::as_str);
+    let body_name = params.as_ref().and_then(|p| {
+        if by_uri {
+            p.uri.as_deref()
+        } else {
+            p.name.as_deref()
+        }
+    });
     let header =
         single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
     let header = decode(header).map_err(|e| format!("Header mismatch: Mcp-Name {e}"))?;
@@ -55,12 +69,13 @@ pub(super) fn validate(
     if &*req.method == "tools/call" {
         if let Some(entry) = body_name.and_then(|n| tools.get(n)) {
             if !entry.header_params.is_empty() {
-                let args = params
-                    .as_ref()
-                    .and_then(|p| p.get("arguments"))
-                    .unwrap_or(&Value::Null);
+                // Only tools with mirrored parameters pay for reading the arguments.
+                let args: Value = params
+                    .and_then(|p| p.arguments)
+                    .and_then(|a| serde_json::from_str(a.get()).ok())
+                    .unwrap_or(Value::Null);
                 for param in entry.header_params.iter() {
-                    check_param(headers, param, args)?;
+                    check_param(headers, param, &args)?;
                 }
             }
         }
