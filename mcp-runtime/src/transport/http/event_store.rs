@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
@@ -52,18 +52,32 @@ pub trait EventStore: Send + Sync + 'static {
     fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()>;
 }
 
-/// The default store: bounded, per-session ring buffers in memory. Event ids are
-/// `{stream}-{sequence}`; the sequence counts per session.
+/// The default store: bounded ring buffers in memory, per session and overall. Event
+/// ids are `{stream}-{sequence}`; the sequence counts per session. When a bound is hit
+/// the oldest events go first; a client that needs an evicted event cannot resume.
 #[derive(Debug)]
 pub struct InMemoryEventStore {
     max_events: usize,
     max_bytes: usize,
-    sessions: Mutex<HashMap<String, SessionEvents>>,
+    max_total_bytes: usize,
+    inner: Mutex<Events>,
+}
+
+#[derive(Debug, Default)]
+struct Events {
+    sessions: HashMap<Arc<str>, SessionEvents>,
+    /// Every stored event in append order, across sessions, for the overall bound.
+    /// Entries of events already evicted per session (or of removed sessions) linger
+    /// until popped or compacted; `stale` counts them.
+    order: VecDeque<(Arc<str>, u64)>,
+    stale: usize,
+    total_bytes: usize,
 }
 
 #[derive(Debug, Default)]
 struct SessionEvents {
     next_seq: u64,
+    /// A contiguous run of sequence numbers: eviction only ever pops the front.
     events: VecDeque<Stored>,
     bytes: usize,
     /// Per stream, the highest sequence number evicted to respect the bounds.
@@ -77,49 +91,84 @@ struct Stored {
     message: Bytes,
 }
 
+impl SessionEvents {
+    fn pop_oldest(&mut self) -> Option<usize> {
+        let old = self.events.pop_front()?;
+        self.bytes -= old.message.len();
+        self.evicted.insert(old.stream, old.seq);
+        Some(old.message.len())
+    }
+}
+
 impl Default for InMemoryEventStore {
+    /// 1024 events and 4 MiB per session, 256 MiB in all.
     fn default() -> Self {
-        Self::new(1024, 8 * 1024 * 1024)
+        Self::new(1024, 4 * 1024 * 1024).with_total_bytes(256 * 1024 * 1024)
     }
 }
 
 impl InMemoryEventStore {
     /// A store keeping, per session, at most `max_events` events and `max_bytes` bytes of
-    /// messages; the oldest are evicted first.
+    /// messages (and 256 MiB over all sessions).
     pub fn new(max_events: usize, max_bytes: usize) -> Self {
         InMemoryEventStore {
             max_events: max_events.max(1),
             max_bytes,
-            sessions: Mutex::default(),
+            max_total_bytes: 256 * 1024 * 1024,
+            inner: Mutex::default(),
         }
     }
 
+    /// Bounds the bytes of messages kept over all sessions.
+    pub fn with_total_bytes(mut self, max_total_bytes: usize) -> Self {
+        self.max_total_bytes = max_total_bytes;
+        self
+    }
+
     fn append_now(&self, session: &str, stream: StreamId, message: Bytes) -> String {
-        let mut sessions = self.sessions.lock().expect("event store lock");
-        let s = sessions.entry(session.to_owned()).or_default();
+        let mut guard = self.inner.lock().expect("event store lock");
+        let inner = &mut *guard;
+        let key: Arc<str> = match inner.sessions.get_key_value(session) {
+            Some((k, _)) => k.clone(),
+            None => session.into(),
+        };
+        let s = inner.sessions.entry(key.clone()).or_default();
         let seq = s.next_seq;
         s.next_seq += 1;
         s.bytes += message.len();
+        inner.total_bytes += message.len();
         s.events.push_back(Stored {
             seq,
             stream,
             message,
         });
+        inner.order.push_back((key, seq));
         while s.events.len() > self.max_events || (s.bytes > self.max_bytes && s.events.len() > 1) {
-            let Some(old) = s.events.pop_front() else {
+            let Some(len) = s.pop_oldest() else { break };
+            inner.total_bytes -= len;
+            inner.stale += 1;
+        }
+        while inner.total_bytes > self.max_total_bytes {
+            let Some((sid, seq)) = inner.order.pop_front() else {
                 break;
             };
-            s.bytes -= old.message.len();
-            s.evicted.insert(old.stream, old.seq);
+            match inner.sessions.get_mut(&sid) {
+                Some(s) if s.events.front().is_some_and(|e| e.seq == seq) => {
+                    let len = s.pop_oldest().unwrap_or_default();
+                    inner.total_bytes -= len;
+                }
+                _ => inner.stale -= 1,
+            }
         }
+        inner.compact();
         format!("{stream}-{seq}")
     }
 
     fn replay_now(&self, session: &str, last_event_id: &str) -> Option<Replay> {
         let (stream, seq) = last_event_id.split_once('-')?;
         let (stream, seq): (StreamId, u64) = (stream.parse().ok()?, seq.parse().ok()?);
-        let sessions = self.sessions.lock().expect("event store lock");
-        let s = sessions.get(session)?;
+        let inner = self.inner.lock().expect("event store lock");
+        let s = inner.sessions.get(session)?;
         if seq >= s.next_seq || s.evicted.get(&stream).is_some_and(|&e| e > seq) {
             return None;
         }
@@ -130,6 +179,32 @@ impl InMemoryEventStore {
             .map(|e| (format!("{}-{}", e.stream, e.seq), e.message.clone()))
             .collect();
         Some(Replay { stream, events })
+    }
+
+    fn remove_now(&self, session: &str) {
+        let mut inner = self.inner.lock().expect("event store lock");
+        if let Some(s) = inner.sessions.remove(session) {
+            inner.total_bytes -= s.bytes;
+            inner.stale += s.events.len();
+            inner.compact();
+        }
+    }
+}
+
+impl Events {
+    /// Drops lingering order entries once they outnumber live ones.
+    fn compact(&mut self) {
+        if self.stale < 1024 || self.stale * 2 < self.order.len() {
+            return;
+        }
+        let sessions = &self.sessions;
+        self.order.retain(|(sid, seq)| {
+            sessions
+                .get(sid)
+                .and_then(|s| s.events.front())
+                .is_some_and(|front| front.seq <= *seq)
+        });
+        self.stale = 0;
     }
 }
 
@@ -154,10 +229,7 @@ impl EventStore for InMemoryEventStore {
     }
 
     fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()> {
-        self.sessions
-            .lock()
-            .expect("event store lock")
-            .remove(session);
+        self.remove_now(session);
         Box::pin(async {})
     }
 }
@@ -203,5 +275,21 @@ mod tests {
             r.events,
             vec![("1-2".to_owned(), msg("c")), ("1-3".to_owned(), msg("d"))]
         );
+    }
+
+    #[test]
+    fn the_overall_bound_evicts_the_oldest_events_of_any_session() {
+        let store = InMemoryEventStore::new(100, usize::MAX).with_total_bytes(4);
+        let a = store.append_now("a", 1, msg("aa"));
+        store.append_now("b", 1, msg("bb"));
+        assert!(store.replay_now("a", &a).is_some());
+        store.append_now("b", 1, msg("cc")); // 6 bytes: evicts a's event
+        let b = store.replay_now("b", "1-0").unwrap();
+        assert_eq!(b.events, vec![("1-1".to_owned(), msg("cc"))]);
+        assert_eq!(store.replay_now("a", "1-0").unwrap().events, vec![]);
+        store.remove_now("b");
+        let inner = store.inner.lock().unwrap();
+        assert_eq!(inner.total_bytes, 0);
+        assert!(inner.sessions.get("b").is_none());
     }
 }

@@ -61,7 +61,7 @@ impl McpHttpService {
         );
         McpHttpService {
             inner: Arc::new(Inner {
-                permits: Arc::new(Semaphore::new(config.max_concurrent_requests)),
+                permits: Arc::new(Semaphore::new(max_requests(&config))),
                 server,
                 config,
                 sessions,
@@ -87,7 +87,7 @@ impl McpHttpService {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.draining.cancel();
-        let all = inner.config.max_concurrent_requests as u32;
+        let all = max_requests(&inner.config) as u32;
         let grace = inner.config.shutdown_grace;
         if tokio::time::timeout(grace, inner.permits.acquire_many(all))
             .await
@@ -301,6 +301,12 @@ impl Inner {
             )
         })
     }
+}
+
+fn max_requests(config: &HttpConfig) -> usize {
+    config
+        .max_concurrent_requests
+        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
 }
 
 pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
