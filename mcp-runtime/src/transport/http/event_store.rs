@@ -290,6 +290,6 @@ mod tests {
         store.remove_now("b");
         let inner = store.inner.lock().unwrap();
         assert_eq!(inner.total_bytes, 0);
-        assert!(inner.sessions.get("b").is_none());
+        assert!(!inner.sessions.contains_key("b"));
     }
 }
