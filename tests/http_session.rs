@@ -1,5 +1,6 @@
 //! Session-era Streamable HTTP (2025-03-26 … 2025-11-25) against a real server on
 //! 127.0.0.1: sessions, status codes, SSE framing, resumption.
+#![cfg(feature = "http")]
 
 mod http_common;
 
@@ -371,17 +372,30 @@ async fn a_failed_initialize_creates_no_session() {
 async fn a_resumed_stream_takes_over_and_the_old_connection_gets_nothing_more() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
-    let res = s.call(1, "stepped", json!({"gate": "take-over"}), true).send().await.unwrap();
+    let res = s
+        .call(1, "stepped", json!({"gate": "take-over"}), true)
+        .send()
+        .await
+        .unwrap();
     let mut original = SseReader::new(res);
     original.next().await.unwrap(); // priming
     let first = original.next().await.unwrap();
     // Resume while the original connection is still open.
-    let res = s.get().header("last-event-id", first.id.clone().unwrap()).send().await.unwrap();
+    let res = s
+        .get()
+        .header("last-event-id", first.id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     let mut resumed = SseReader::new(res);
     gate("take-over").notify_one();
     assert_eq!(
         summarize(&resumed.rest().await),
         ["progress 2.0", "progress 3.0", "result 1 done"]
     );
-    assert_eq!(original.rest().await, vec![], "an event went out on two streams");
+    assert_eq!(
+        original.rest().await,
+        vec![],
+        "an event went out on two streams"
+    );
 }

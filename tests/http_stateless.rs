@@ -1,5 +1,6 @@
 //! 2026-07-28 Streamable HTTP against a real server on 127.0.0.1: the error ladder,
 //! SEP-2243 header validation, SSE responses and cancellation by closing the stream.
+#![cfg(feature = "http")]
 
 mod http_common;
 

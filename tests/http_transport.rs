@@ -1,5 +1,6 @@
 //! What both eras share on one endpoint: era routing, DNS-rebinding protection, content
 //! negotiation, limits, graceful shutdown, and mounting the service in axum.
+#![cfg(feature = "http")]
 
 mod http_common;
 

@@ -1,6 +1,7 @@
 //! The official Python SDK (`mcp==2.3.0`) against the quickstart tools over Streamable
 //! HTTP, in both protocol eras. Runs when `MCPSERVE_PYTHON` names a Python with the SDK
 //! (`bash .ci/run` sets it up); skipped otherwise, except under `CI=true`.
+#![cfg(feature = "http")]
 
 use std::path::Path;
 use std::process::Command;
