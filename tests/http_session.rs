@@ -399,3 +399,27 @@ async fn a_resumed_stream_takes_over_and_the_old_connection_gets_nothing_more() 
         "an event went out on two streams"
     );
 }
+
+#[tokio::test]
+async fn notifications_cancelled_cancels_a_running_request() {
+    let server = TestServer::start().await;
+    let s = Session::open(&server.url).await;
+    let call = s
+        .call(
+            42,
+            "until_cancelled",
+            json!({"gate": "session-cancel"}),
+            false,
+        )
+        .send();
+    let pending = tokio::spawn(call);
+    gate("session-cancel-started").notified().await;
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 42}});
+    assert_eq!(s.post(&cancel).send().await.unwrap().status(), 202);
+    gate("session-cancel-cancelled").notified().await;
+    // A cancelled request gets no JSON-RPC response.
+    let res = pending.await.unwrap().unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.text().await.unwrap(), "");
+}

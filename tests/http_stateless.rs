@@ -189,6 +189,22 @@ async fn standard_headers_must_match_the_body() {
             .0,
         200
     );
+    // resources/read and prompts/get mirror `uri` and `name`.
+    let read = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read",
+                      "params": {"uri": "test://a", "_meta": meta()}});
+    let rm = ("mcp-method", "resources/read");
+    assert_eq!(
+        code(raw(url, &read, &[V, rm, ("mcp-name", "test://b")]).await),
+        rejected
+    );
+    assert_eq!(code(raw(url, &read, &[V, rm]).await), rejected);
+    let get = json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/get",
+                     "params": {"name": "p", "_meta": meta()}});
+    let pm = ("mcp-method", "prompts/get");
+    assert_eq!(
+        code(raw(url, &get, &[V, pm, ("mcp-name", "q")]).await),
+        rejected
+    );
     // Sent twice: ambiguous, rejected.
     let res = post(
         url,

@@ -52,11 +52,11 @@ async fn reconnection(ctx: Context, gate: String) -> String {
 
 /// Notifies `{gate}-started`, waits until cancelled, then notifies `{gate}-cancelled`.
 #[tool]
-async fn until_cancelled(ctx: Context, gate: String) -> String {
+async fn until_cancelled(ctx: Context, gate: String) -> Result<String, Error> {
     self::gate(&format!("{gate}-started")).notify_one();
     ctx.cancelled().await;
     self::gate(&format!("{gate}-cancelled")).notify_one();
-    "cancelled".to_owned()
+    Err(Error::new(mcpserve::ErrorKind::Cancelled, "cancelled"))
 }
 
 /// Notifies `{gate}-started`, waits for `gate`, then answers "released".
