@@ -14,8 +14,9 @@ pub enum ResponseMode {
     /// and from the start for a 2026-07-28 `tools/call` that asked for progress.
     #[default]
     Lazy,
-    /// Always a JSON body; notifications and server-to-client requests a handler sends
-    /// are dropped. For simple deployments behind proxies that mishandle SSE.
+    /// Always a JSON body, for simple deployments behind proxies that mishandle SSE.
+    /// Notifications and server-to-client requests a handler sends go to the session's
+    /// standalone GET stream in the session era, and are dropped in the 2026 era.
     Json,
     /// Always an SSE stream.
     Sse,

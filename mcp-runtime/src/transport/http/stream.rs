@@ -73,6 +73,8 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         Some(r) if r.priming => out.with_close_signal(close.clone()),
         _ => out,
     };
+    // Where a JSON-only response sends what it cannot carry: the session's GET stream.
+    let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
     let reply_rx = spawn_request(
         &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy,
     );
@@ -83,8 +85,15 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         ResponseMode::Sse => true,
         ResponseMode::Lazy if x.force_sse => true,
         ResponseMode::Json => {
-            // Nothing but the response can be delivered; keep the handler from blocking.
-            tokio::spawn(async move { while rx.recv().await.is_some() {} });
+            // The response body carries only the response: other messages go to the
+            // session's standalone stream, or nowhere in the 2026 era.
+            tokio::spawn(async move {
+                while let Some(m) = rx.recv().await {
+                    if let Some(out) = &unsolicited {
+                        out.send(m).await;
+                    }
+                }
+            });
             let reply = reply_rx
                 .take()
                 .expect("reply receiver")
