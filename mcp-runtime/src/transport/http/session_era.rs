@@ -335,6 +335,9 @@ async fn resume(
 }
 
 pub(super) fn delete(inner: &Inner, headers: &McpHeaders<'_>) -> Response<ResponseBody> {
+    if let Err(res) = request_version(headers, None) {
+        return res;
+    }
     let session = match session_for(inner, headers, None) {
         Ok(s) => s,
         Err(res) => return res,
