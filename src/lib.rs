@@ -85,6 +85,10 @@
 #![warn(missing_docs)]
 
 pub use mcp_macros::{tool, Elicit};
+/// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
+/// `Server::http_service` to mount in axum / hyper.
+#[cfg(feature = "http")]
+pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
 pub use mcp_runtime::{
     Ask, CallToolResult, CancellationToken, Content, Context, Elicit, Elicitation, Era, Error,
     ErrorKind, FromContext, IntoToolResult, Json, LoggingLevel, McpLogLayer, Peer, ProgressMessage,

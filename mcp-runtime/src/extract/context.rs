@@ -211,6 +211,14 @@ impl Context {
         crate::server::Peer::new(conn, &self.scope.server).filter(|_| self.era() == Era::Session)
     }
 
+    /// Closes this request's response stream early while the request keeps running (SSE
+    /// polling): the client reconnects with `Last-Event-ID` and receives what was sent
+    /// after the close, including the response. Only resumable streams support this
+    /// (session-era Streamable HTTP); returns false, doing nothing, everywhere else.
+    pub fn close_stream(&self) -> bool {
+        self.scope.out.close_stream()
+    }
+
     /// The legacy session this request belongs to, if any.
     pub(crate) fn session(&self) -> Option<&Arc<Session>> {
         self.scope.session.as_ref()

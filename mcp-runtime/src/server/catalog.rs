@@ -8,6 +8,7 @@ use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::header_params::{self, HeaderParam};
 use crate::error::Error;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
@@ -28,6 +29,9 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) header_params: Box<[HeaderParam]>,
 }
 
 impl ToolEntry {
@@ -46,7 +50,12 @@ impl ToolEntry {
         } else {
             None
         };
+        let header_params = match tool.input_schema.as_object() {
+            Some(schema) => header_params::collect(&tool.name, schema)?.into(),
+            None => Box::default(),
+        };
         Ok(ToolEntry {
+            header_params,
             name: tool.name.as_str().into(),
             tool,
             handler,

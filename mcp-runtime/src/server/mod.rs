@@ -2,6 +2,7 @@
 
 mod catalog;
 mod handle;
+pub(crate) mod header_params;
 mod tool_def;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
 
+#[cfg(feature = "http")]
+pub mod http;
 mod io;
 mod lines;
 
