@@ -5,20 +5,30 @@
 #![warn(missing_docs)]
 
 pub mod dispatch;
+pub mod complete;
 pub mod error;
 pub mod extract;
+pub mod notify;
+pub mod prompt;
 pub mod protocol;
 pub mod registry;
+pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod testing;
 pub mod tool;
 pub mod transport;
+pub mod uri_template;
+pub mod wire_arg;
 
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
 pub use extract::{CancellationToken, Context, FromContext, State};
+pub use complete::{CompletionRequest, IntoCompletion};
+pub use prompt::IntoPromptResult;
 pub use protocol::types::{CallToolResult, Content, LoggingLevel, ResourceContents};
+pub use protocol::{Completion, GetPromptResult, PromptMessage, Resource};
+pub use resource::{Blob, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text};
 pub use protocol::{Era, ProtocolVersion};
-pub use server::{Server, ServerBuilder, ServerConfig, ToolDef};
+pub use server::{ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ToolDef};
 pub use tool::{IntoToolResult, Json, ToolCall};

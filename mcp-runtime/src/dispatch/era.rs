@@ -196,6 +196,13 @@ pub(super) fn session_scope(
                 ));
             }
         }
+        if let Some(conn) = conn {
+            // Change notifications reach the session on the connection's own stream.
+            common
+                .server
+                .notify
+                .attach_session(session.interest.clone(), conn.out.clone());
+        }
         let client = Client {
             capabilities: caps,
             info: Some(params.client_info),

@@ -26,6 +26,8 @@ pub struct Session {
     #[allow(dead_code)] // server-to-client requests
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
+    /// What change notifications this session gets (`resources/subscribe` adds URIs).
+    pub(crate) interest: Arc<crate::notify::Interest>,
 }
 
 const NO_LOGS: u8 = u8::MAX;
@@ -44,6 +46,7 @@ impl Session {
             initialized: Default::default(),
             next_id: AtomicI64::new(0),
             pending: Mutex::default(),
+            interest: Arc::new(crate::notify::Interest::all_lists()),
         }
     }
 

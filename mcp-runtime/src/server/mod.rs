@@ -1,6 +1,10 @@
 //! The server: what `Server::from_registry()` collects and how it is configured.
 
 mod catalog;
+mod handle;
+mod pager;
+mod prompts;
+mod resources;
 mod tool_def;
 
 use std::sync::Arc;
@@ -9,15 +13,21 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub use handle::Resources;
+pub(crate) use prompts::PromptCatalog;
+pub(crate) use resources::ResourceStore;
+pub use resources::ResourceDef;
 pub use tool_def::ToolDef;
 
 use crate::dispatch::Dispatcher;
 use crate::error::{Error, Result};
 use crate::extract::state::Extensions;
+use crate::notify::NotifyHub;
 use crate::protocol::types::{
-    Icon, Implementation, ListChanged, ServerCapabilities, Tool, ToolAnnotations,
+    Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
+    ToolAnnotations,
 };
-use crate::registry::{self, ToolDescriptor};
+use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -60,16 +70,36 @@ pub(crate) struct ServerShared {
     pub(crate) tools: ArcSwap<ToolCatalog>,
     pub(crate) state: Extensions,
     pub(crate) config: ServerConfig,
+    pub(crate) resources: ResourceStore,
+    pub(crate) prompts: ArcSwap<PromptCatalog>,
+    pub(crate) notify: NotifyHub,
+    /// Fixed at build: capabilities cannot change after clients have seen them.
+    pub(crate) offers: Offers,
+}
+
+/// Which optional features the server declares.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Offers {
+    pub(crate) resources: bool,
+    pub(crate) prompts: bool,
+    pub(crate) completions: bool,
 }
 
 impl ServerShared {
     /// Capabilities derived from what is registered.
     pub(crate) fn capabilities(&self) -> ServerCapabilities {
+        let list_changed = ListChanged {
+            list_changed: Some(true),
+        };
         ServerCapabilities {
-            tools: Some(ListChanged {
+            tools: Some(list_changed.clone()),
+            logging: Some(Default::default()),
+            resources: self.offers.resources.then(|| ResourcesCapability {
+                subscribe: Some(true),
                 list_changed: Some(true),
             }),
-            logging: Some(Default::default()),
+            prompts: self.offers.prompts.then_some(list_changed),
+            completions: self.offers.completions.then(Default::default),
             ..Default::default()
         }
     }
@@ -94,6 +124,7 @@ pub struct ServerBuilder {
     state: Extensions,
     groups: Vec<String>,
     tools: Vec<ToolDef>,
+    resources: Vec<ResourceDef>,
     use_registry: bool,
     config: ServerConfig,
     caller_file: &'static str,
@@ -121,6 +152,7 @@ impl Server {
             state: Extensions::default(),
             groups: Vec::new(),
             tools: Vec::new(),
+            resources: Vec::new(),
             use_registry: true,
             config: ServerConfig::default(),
             caller_file: std::panic::Location::caller().file(),
@@ -145,6 +177,18 @@ impl Server {
             .entries()
             .map(|e| e.tool.clone())
             .collect()
+    }
+
+    /// A handle to add and remove resources and announce changes while serving.
+    pub fn resources(&self) -> Resources {
+        Resources {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The hub that fans change notifications out to sessions and listen streams.
+    pub fn notifications(&self) -> &NotifyHub {
+        &self.shared.notify
     }
 
     /// The dispatcher transports feed messages to.
@@ -220,6 +264,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a resource built at run time (more can be added while serving with
+    /// [`Server::resources`]).
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
     /// Leaves out registered (`#[tool]`) tools; only tools added with [`tool`](Self::tool) are served.
     pub fn without_registry(mut self) -> Self {
         self.use_registry = false;
@@ -265,6 +316,8 @@ impl ServerBuilder {
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
+        let (resources, prompts, offers) =
+            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
         let (crate_name, crate_version) = default_crate;
         let info = Implementation {
             name: self.name.unwrap_or(crate_name),
@@ -281,9 +334,50 @@ impl ServerBuilder {
                 tools: ArcSwap::from_pointee(catalog),
                 state: self.state,
                 config: self.config,
+                resources,
+                prompts: ArcSwap::from_pointee(prompts),
+                notify: NotifyHub::default(),
+                offers,
             }),
         })
     }
+}
+
+/// Resources and prompts from the registry (sorted by file and line) plus run-time
+/// resources, and which capabilities they make the server declare.
+fn content_catalogs(
+    use_registry: bool,
+    runtime: Vec<ResourceDef>,
+    page_size: usize,
+) -> Result<(ResourceStore, PromptCatalog, Offers)> {
+    let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
+    let mut prompts: Vec<&'static PromptDescriptor> = Vec::new();
+    if use_registry {
+        resources.extend(registry::resources());
+        resources.sort_by_key(|d| (d.location.file, d.location.line, d.uri));
+        prompts.extend(registry::prompts());
+        prompts.sort_by_key(|d| (d.location.file, d.location.line, d.name));
+    }
+    let has_runtime = !runtime.is_empty();
+    let (statics, templates) = resources::from_registry(&resources)?;
+    let store = ResourceStore::new(statics, templates, runtime, page_size)?;
+    let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
+    let catalog = store.load();
+    let can_complete = |a: &registry::ArgSpec| a.complete.is_some() || !a.enum_values.is_empty();
+    let offers = Offers {
+        resources: has_runtime || !catalog.is_empty(),
+        prompts: !prompts.is_empty(),
+        completions: catalog
+            .templates()
+            .iter()
+            .any(|t| t.variables.iter().any(can_complete))
+            || prompts
+                .entries()
+                .iter()
+                .any(|p| p.arguments.iter().any(can_complete)),
+    };
+    drop(catalog);
+    Ok((store, prompts, offers))
 }
 
 fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
