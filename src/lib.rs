@@ -49,12 +49,24 @@
 //! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
 #![warn(missing_docs)]
 
-pub use mcp_macros::tool;
+pub use mcp_macros::{prompt, resource, tool};
 pub use mcp_runtime::{
-    CallToolResult, CancellationToken, Content, Context, Era, Error, ErrorKind, FromContext,
-    IntoToolResult, Json, LoggingLevel, ProtocolVersion, ResourceContents, Result, Server,
-    ServerBuilder, ServerConfig, State, ToolCall, ToolDef,
+    Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Context,
+    Era, Error, ErrorKind, FromContext, GetPromptResult, IntoCompletion, IntoPromptResult,
+    IntoResourceContents, IntoToolResult, Json, LoggingLevel, NotFound, PromptMessage,
+    ProtocolVersion, Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result,
+    SafePath, Server, ServerBuilder, ServerConfig, State, Text, ToolCall, ToolDef,
 };
+
+/// Change notifications: the hub that fans them out to sessions and listen streams.
+pub mod notify {
+    pub use mcp_runtime::notify::*;
+}
+
+/// RFC 6570 URI templates as `#[resource]` uses them (parsing and matching).
+pub mod uri_template {
+    pub use mcp_runtime::uri_template::*;
+}
 
 /// Wire types of both protocol eras.
 pub mod protocol {
@@ -83,8 +95,9 @@ pub use serde;
 /// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
 pub mod prelude {
     pub use crate::{
-        tool, CallToolResult, Content, Context, Error, FromContext, Json, JsonSchema, LoggingLevel,
-        Server, State,
+        prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context, Error,
+        FromContext, Json, JsonSchema, LoggingLevel, NotFound, PromptMessage, Resource, SafePath,
+        Server, State, Text,
     };
     pub use schemars;
     pub use serde::{Deserialize, Serialize};
@@ -93,7 +106,19 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use inventory;
-    pub use mcp_runtime::registry::{AnnotationsDef, CrateInfo, IconDef, Location, ToolDescriptor};
+    pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
+    pub use mcp_runtime::protocol::{Completion, Resource};
+    pub use mcp_runtime::registry::{
+        AnnotationsDef, ArgSpec, CrateInfo, IconDef, Location, PromptDescriptor,
+        ResourceAnnotationsDef, ResourceDescriptor, ToolDescriptor,
+    };
+    pub use mcp_runtime::resource::probe as read_probe;
+    pub use mcp_runtime::resource::{
+        extract_param, extract_resource_param, run_lister, ReadOutcome, ResourceRequest,
+    };
+    pub use mcp_runtime::wire_arg as wire;
+    pub use mcp_runtime::{Context, Error};
     pub use mcp_runtime::schema;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{

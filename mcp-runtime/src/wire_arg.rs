@@ -171,7 +171,8 @@ pub trait WireInvalid<T> {
 
 impl<T> WireInvalid<T> for Probe<T> {}
 
-// ---- enum values for automatic completion: Option<JsonSchema> > JsonSchema > none ----
+// ---- enum values for automatic completion, probed with `(&&&Probe::<T>::new())`:
+// Option<JsonSchema> > JsonSchema > none ----
 
 pub trait EnumOpt<T> {
     fn __mcp_enum_values(&self) -> Vec<String>;

@@ -162,3 +162,26 @@ pub fn run_lister<M, F: Lister<M>>(
 ) -> BoxFuture<'static, Result<Vec<Resource>, Error>> {
     f.list(ctx)
 }
+
+/// Marker for parameters of a `#[resource]` that are not template variables: they must
+/// be extractors. Exists for its diagnostic.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a variable of the resource's URI template nor an extractor",
+    label = "not a URI variable, and not an extractor",
+    note = "name the parameter after a template variable (`{{id}}` binds `id: u64`), or use an extractor (Context, State<T>, ... implement `mcpserve::FromContext`)"
+)]
+pub trait ResourceExtractor: crate::FromContext {}
+
+impl<T: crate::FromContext> ResourceExtractor for T {}
+
+/// Builds a non-variable resource parameter (generated code).
+#[doc(hidden)]
+pub async fn extract_resource_param<T: ResourceExtractor>(ctx: &Context) -> Result<T, Error> {
+    T::from_context(ctx).await
+}
+
+/// Builds a destructured (extractor-only) parameter (generated code).
+#[doc(hidden)]
+pub async fn extract_param<T: crate::FromContext>(ctx: &Context) -> Result<T, Error> {
+    T::from_context(ctx).await
+}
