@@ -51,7 +51,7 @@
 
 pub use mcp_macros::{prompt, resource, tool};
 pub use mcp_runtime::{
-    Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Context,
+    Blob, CallToolResult, CancellationToken, Completion, Contents, CompletionRequest, Content, Context,
     Era, Error, ErrorKind, FromContext, GetPromptResult, IntoCompletion, IntoPromptResult,
     IntoResourceContents, IntoToolResult, Json, LoggingLevel, NotFound, PromptMessage,
     ProtocolVersion, Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result,

@@ -28,7 +28,7 @@ pub use complete::{CompletionRequest, IntoCompletion};
 pub use prompt::IntoPromptResult;
 pub use protocol::types::{CallToolResult, Content, LoggingLevel, ResourceContents};
 pub use protocol::{Completion, GetPromptResult, PromptMessage, Resource};
-pub use resource::{Blob, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text};
+pub use resource::{Blob, Contents, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text};
 pub use protocol::{Era, ProtocolVersion};
 pub use server::{ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ToolDef};
 pub use tool::{IntoToolResult, Json, ToolCall};

@@ -168,12 +168,25 @@ impl NotifyHub {
         l.len()
     }
 
-    /// Registers a session-era session: its notices are written to `out` until either
-    /// side goes away.
-    pub(crate) fn attach_session(&self, interest: Arc<Interest>, out: crate::dispatch::Outbound) {
+    /// Registers a session-era session: its notices are written to `out` until the
+    /// session ends (`ended`) or the connection's writer goes away.
+    pub(crate) fn attach_session(
+        &self,
+        interest: Arc<Interest>,
+        out: crate::dispatch::Outbound,
+        ended: tokio_util::sync::CancellationToken,
+    ) {
         let mut rx = self.subscribe(interest);
         tokio::spawn(async move {
-            while let Some(notice) = rx.recv().await {
+            loop {
+                let notice = tokio::select! {
+                    biased;
+                    _ = ended.cancelled() => break,
+                    n = rx.recv() => match n {
+                        Some(n) => n,
+                        None => break,
+                    },
+                };
                 if !out.send(notice.to_message(None)).await {
                     break;
                 }

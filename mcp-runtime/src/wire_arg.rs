@@ -151,10 +151,8 @@ impl<T: DeserializeOwned + Send + 'static> WireDe<T> for &Probe<T> {
 }
 
 pub trait WireInvalid<T> {
-    fn __mcp_wire_info(&self) -> Option<WireInfo>
-    where
-        T: WireParam,
-    {
+    // No bound here: `__mcp_wire` already reports the type once, at the parameter.
+    fn __mcp_wire_info(&self) -> Option<WireInfo> {
         unreachable!()
     }
     fn __mcp_wire<'a>(

@@ -201,7 +201,11 @@ pub(super) fn session_scope(
             common
                 .server
                 .notify
-                .attach_session(session.interest.clone(), conn.out.clone());
+                .attach_session(
+                    session.interest.clone(),
+                    conn.out.clone(),
+                    session.ended.clone(),
+                );
         }
         let client = Client {
             capabilities: caps,

@@ -28,6 +28,14 @@ pub struct Session {
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
     /// What change notifications this session gets (`resources/subscribe` adds URIs).
     pub(crate) interest: Arc<crate::notify::Interest>,
+    /// Cancelled when the session goes away, which ends its notification forwarding.
+    pub(crate) ended: CancellationToken,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.ended.cancel();
+    }
 }
 
 const NO_LOGS: u8 = u8::MAX;
@@ -47,6 +55,7 @@ impl Session {
             next_id: AtomicI64::new(0),
             pending: Mutex::default(),
             interest: Arc::new(crate::notify::Interest::all_lists()),
+            ended: CancellationToken::new(),
         }
     }
 

@@ -229,3 +229,55 @@ pub(crate) fn json_contents<T: Serialize>(
 ) -> Result<Vec<ResourceContents>, Error> {
     Json(value).into_contents(uri, mime)
 }
+
+/// Text or binary contents decided at run time (e.g. a file that may or may not be
+/// UTF-8); see [`Contents::from_bytes`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Contents {
+    /// Text.
+    Text(Text),
+    /// Bytes.
+    Blob(Blob),
+}
+
+impl Contents {
+    /// Text when `bytes` are UTF-8 without NUL bytes, a blob otherwise.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        if bytes.contains(&0) {
+            return Contents::Blob(Blob::new(bytes));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Contents::Text(Text::new(text)),
+            Err(e) => Contents::Blob(Blob::new(e.into_bytes())),
+        }
+    }
+
+    /// Sets the MIME type (overrides the attribute's).
+    pub fn mime_type(self, mime_type: impl Into<String>) -> Self {
+        match self {
+            Contents::Text(t) => Contents::Text(t.mime_type(mime_type)),
+            Contents::Blob(b) => Contents::Blob(b.mime_type(mime_type)),
+        }
+    }
+}
+
+impl From<Text> for Contents {
+    fn from(t: Text) -> Self {
+        Contents::Text(t)
+    }
+}
+
+impl From<Blob> for Contents {
+    fn from(b: Blob) -> Self {
+        Contents::Blob(b)
+    }
+}
+
+impl IntoResourceContents for Contents {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, Error> {
+        match self {
+            Contents::Text(t) => t.into_contents(uri, mime),
+            Contents::Blob(b) => b.into_contents(uri, mime),
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use contents::{Blob, IntoResourceContents, NotFound, Text};
+pub use contents::{Blob, Contents, IntoResourceContents, NotFound, Text};
 pub use safe_path::{SafePath, UnsafePath};
 pub(crate) use safe_path::screen;
 
