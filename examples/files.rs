@@ -138,11 +138,18 @@ async fn summarize(
         Some(f) => format!("Summarize this file, focusing on {f}."),
         None => "Summarize this file.".to_owned(),
     };
-    Ok(vec![PromptMessage::user(embedded), PromptMessage::user(ask)])
+    Ok(vec![
+        PromptMessage::user(embedded),
+        PromptMessage::user(ask),
+    ])
 }
 
 fn mime_for(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).as_deref() {
+    match path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("md") => "text/markdown",
         Some("rs") => "text/x-rust",
         Some("py") => "text/x-python",

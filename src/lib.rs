@@ -47,12 +47,49 @@
 //! `default` or `default = expr` (the argument becomes optional), `header = "Region"`
 //! (mirrored as the `Mcp-Param-Region` HTTP header, `x-mcp-header` in the schema),
 //! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
+//!
+//! ## `#[resource("uri", ...)]`
+//! A URI without `{..}` is a static resource (listed in `resources/list`); one with RFC 6570
+//! expressions is a template (listed in `resources/templates/list`, matched on
+//! `resources/read`): `{x}`, `{+x}` (may contain `/`), `{#x}`, `{.x}`, `{/x}`, `{/x*}`,
+//! `{;x}`, `{?a,b}`, `{&a}`, `{x:3}`. When several templates match, the most specific wins:
+//! more literal characters, then fewer greedy expressions (`{+x}`, `{#x}`, `*`), then fewer
+//! variables, then source order. Values are percent-decoded; values of `{+x}`, `{#x}` and
+//! `{/x*}` are screened against path traversal (`..`, encoded dots, absolute paths,
+//! backslashes, NUL) before any handler runs, and [`SafePath`] screens any variable.
+//!
+//! Every variable binds the parameter of the same name (any `FromStr` type, or a
+//! `Deserialize` one such as a unit enum; `Option<T>` for query variables); every other
+//! parameter must be an extractor. A value that does not convert is `-32602`.
+//! Return text, bytes (`Vec<u8>`, `bytes::Bytes` → base64 `blob`), [`Json<T>`], [`Text`],
+//! [`Blob`], [`Contents`], [`ResourceContents`], a `Vec` of those, any `Serialize` type
+//! (JSON text), or a `Result`: `Err(NotFound)` is the era's resource-not-found error.
+//!
+//! Options: `name`, `title`, `description` (default: doc comment), `mime_type`, `size`,
+//! `annotations(audience = "user" | ["user", "assistant"], priority = 0.5,
+//! last_modified = "2025-01-12T15:00:58Z")`, `icon`, `meta`, `crate`, and for templates
+//! `list = f` (`fn() -> Vec<Resource>`, `async fn()`, or `async fn(Context)`) to put
+//! concrete instances in `resources/list`.
+//!
+//! ## `#[prompt(...)]`
+//! Parameters are the prompt's arguments (doc comments describe them; `Option<T>` ones are
+//! optional), typed like template variables; extractors are allowed. Return `String` (one
+//! user message), [`PromptMessage`]s (`PromptMessage::user(..)`/`assistant(..)` with text
+//! or any [`Content`]: images, audio, embedded resources), or a `Result`. Options: `name`,
+//! `title`, `description`, `icon`, `meta`, `crate`.
+//!
+//! ## Completions
+//! `#[arg(complete = f)]` on a prompt argument or template variable, where `f` is
+//! `fn(&str) -> Vec<String>`, `fn(&CompletionRequest) -> ..` (partial value plus the
+//! other arguments in `context.arguments`) or `async fn(CompletionRequest) -> ..`.
+//! Arguments whose type is an enum with a JSON Schema complete from its variants
+//! automatically. At most 100 values are sent, with `total` and `hasMore`.
 #![warn(missing_docs)]
 
 pub use mcp_macros::{prompt, resource, tool};
 pub use mcp_runtime::{
-    Blob, CallToolResult, CancellationToken, Completion, Contents, CompletionRequest, Content, Context,
-    Era, Error, ErrorKind, FromContext, GetPromptResult, IntoCompletion, IntoPromptResult,
+    Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
+    Context, Era, Error, ErrorKind, FromContext, GetPromptResult, IntoCompletion, IntoPromptResult,
     IntoResourceContents, IntoToolResult, Json, LoggingLevel, NotFound, PromptMessage,
     ProtocolVersion, Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result,
     SafePath, Server, ServerBuilder, ServerConfig, State, Text, ToolCall, ToolDef,
@@ -117,13 +154,13 @@ pub mod __private {
     pub use mcp_runtime::resource::{
         extract_param, extract_resource_param, run_lister, ReadOutcome, ResourceRequest,
     };
-    pub use mcp_runtime::wire_arg as wire;
-    pub use mcp_runtime::{Context, Error};
     pub use mcp_runtime::schema;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,
     };
+    pub use mcp_runtime::wire_arg as wire;
+    pub use mcp_runtime::{Context, Error};
     pub use schemars::SchemaGenerator;
     pub use serde;
     pub use serde_json;

@@ -59,7 +59,11 @@ async fn file(path: SafePath, ctx: Context) -> Result<String, Error> {
 #[resource(
     "file:///docs/{name}",
     mime_type = "application/octet-stream",
-    annotations(audience = "user", priority = 0.5, last_modified = "2025-01-12T15:00:58Z")
+    annotations(
+        audience = "user",
+        priority = 0.5,
+        last_modified = "2025-01-12T15:00:58Z"
+    )
 )]
 fn doc(name: String) -> Vec<u8> {
     name.into_bytes()
@@ -132,7 +136,10 @@ async fn explain_topic(
     if topic == "boom" {
         return Err(Error::invalid_params("topic `boom` is not allowed"));
     }
-    Ok(format!("Explain {topic} to a {level}, {} time(s).", times.unwrap_or(1)))
+    Ok(format!(
+        "Explain {topic} to a {level}, {} time(s).",
+        times.unwrap_or(1)
+    ))
 }
 
 /// Many completions.
@@ -258,7 +265,12 @@ async fn reads_static_and_templated_resources() {
             json!({"contents": [{"uri": "config://app", "mimeType": "application/json", "text": "{\"name\":\"demo\"}"}]})
         );
         assert_eq!(
-            strip(read("users://42/profile?fields=name%2Cemail").await.unwrap(), MODERN),
+            strip(
+                read("users://42/profile?fields=name%2Cemail")
+                    .await
+                    .unwrap(),
+                MODERN
+            ),
             json!({"contents": [{"uri": "users://42/profile?fields=name%2Cemail", "mimeType": "application/json",
                                  "text": "{\"id\":42,\"fields\":\"name,email\"}"}]})
         );
@@ -301,8 +313,14 @@ async fn read_errors_per_era() {
         );
         for (uri, why) in [
             ("file:///../etc/passwd", "`..` segments are not allowed"),
-            ("file:///a/%2e%2e/%2E%2E/etc", "`..` segments are not allowed"),
-            ("file:///a/%252e%252e/x", "doubly encoded path characters are not allowed"),
+            (
+                "file:///a/%2e%2e/%2E%2E/etc",
+                "`..` segments are not allowed",
+            ),
+            (
+                "file:///a/%252e%252e/x",
+                "doubly encoded path characters are not allowed",
+            ),
             ("file:////etc/passwd", "absolute paths are not allowed"),
             ("file:///a%5c..%5cb", "backslashes are not allowed"),
             ("file:///a%00b", "control characters are not allowed"),
@@ -318,7 +336,10 @@ async fn read_errors_per_era() {
             json!({"code": -32603, "message": "disk on fire"})
         );
         assert_eq!(
-            rpc(client.request("resources/read", json!({})).await.unwrap_err())["code"],
+            rpc(client
+                .request("resources/read", json!({}))
+                .await
+                .unwrap_err())["code"],
             -32602
         );
     }
@@ -371,7 +392,8 @@ async fn prompts_list_and_get() {
             strip(got, MODERN),
             json!({"messages": [{"role": "user", "content": {"type": "text", "text": "Explain monads to a expert, 3 time(s)."}}]})
         );
-        let err = |params: Value| async { rpc(client.request("prompts/get", params).await.unwrap_err()) };
+        let err =
+            |params: Value| async { rpc(client.request("prompts/get", params).await.unwrap_err()) };
         assert_eq!(
             err(json!({"name": "review", "arguments": {}})).await,
             json!({"code": -32602, "message": "Invalid arguments for prompt `review`: missing required argument `code`"})
@@ -409,25 +431,52 @@ async fn completions_for_prompts_and_templates() {
             )
         };
         let prompt = |name: &str| json!({"type": "ref/prompt", "name": name});
-        let c = complete(prompt("review"), "language", "py", json!({"code": "x"})).await.unwrap();
+        let c = complete(prompt("review"), "language", "py", json!({"code": "x"}))
+            .await
+            .unwrap();
         if modern {
             assert_eq!(c["resultType"], "complete");
         }
-        assert_eq!(strip(c, MODERN), json!({"completion": {"values": ["python", "pytorch"]}}));
-        let c = complete(prompt("review"), "language", "r", json!({"code": "fn main() {}"})).await.unwrap();
-        assert_eq!(strip(c, MODERN), json!({"completion": {"values": ["rust"]}}));
+        assert_eq!(
+            strip(c, MODERN),
+            json!({"completion": {"values": ["python", "pytorch"]}})
+        );
+        let c = complete(
+            prompt("review"),
+            "language",
+            "r",
+            json!({"code": "fn main() {}"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            strip(c, MODERN),
+            json!({"completion": {"values": ["rust"]}})
+        );
         // Enums complete from their variants, filtered by prefix.
         assert_eq!(
-            strip(complete(prompt("explain"), "level", "E", json!({})).await.unwrap(), MODERN),
+            strip(
+                complete(prompt("explain"), "level", "E", json!({}))
+                    .await
+                    .unwrap(),
+                MODERN
+            ),
             json!({"completion": {"values": ["expert"], "total": 1, "hasMore": false}})
         );
         // A known argument without a completer: no values.
         assert_eq!(
-            strip(complete(prompt("explain"), "topic", "a", json!({})).await.unwrap(), MODERN),
+            strip(
+                complete(prompt("explain"), "topic", "a", json!({}))
+                    .await
+                    .unwrap(),
+                MODERN
+            ),
             json!({"completion": {"values": []}})
         );
         // More than 100 values are cut with total and hasMore.
-        let c = complete(prompt("counted"), "n", "v", json!({})).await.unwrap();
+        let c = complete(prompt("counted"), "n", "v", json!({}))
+            .await
+            .unwrap();
         assert_eq!(c["completion"]["values"].as_array().unwrap().len(), 100);
         assert_eq!(c["completion"]["values"][0], "v0");
         assert_eq!(c["completion"]["total"], 150);
@@ -435,19 +484,36 @@ async fn completions_for_prompts_and_templates() {
         // Template variables.
         let template = json!({"type": "ref/resource", "uri": "users://{id}/profile{?fields}"});
         assert_eq!(
-            strip(complete(template.clone(), "id", "1", json!({})).await.unwrap(), MODERN),
+            strip(
+                complete(template.clone(), "id", "1", json!({}))
+                    .await
+                    .unwrap(),
+                MODERN
+            ),
             json!({"completion": {"values": ["1", "10"]}})
         );
         assert_eq!(
-            strip(complete(template, "fields", "", json!({})).await.unwrap(), MODERN),
+            strip(
+                complete(template, "fields", "", json!({})).await.unwrap(),
+                MODERN
+            ),
             json!({"completion": {"values": []}})
         );
         assert_eq!(
-            rpc(complete(prompt("nope"), "x", "", json!({})).await.unwrap_err()),
+            rpc(complete(prompt("nope"), "x", "", json!({}))
+                .await
+                .unwrap_err()),
             json!({"code": -32602, "message": "Unknown prompt: nope"})
         );
         assert_eq!(
-            rpc(complete(json!({"type": "ref/resource", "uri": "x://{y}"}), "y", "", json!({})).await.unwrap_err()),
+            rpc(complete(
+                json!({"type": "ref/resource", "uri": "x://{y}"}),
+                "y",
+                "",
+                json!({})
+            )
+            .await
+            .unwrap_err()),
             json!({"code": -32602, "message": "Unknown resource template: x://{y}"})
         );
     }
@@ -468,18 +534,34 @@ async fn pagination_uses_opaque_cursors() {
     ] {
         let first = client.request(method, json!({})).await.unwrap();
         assert_eq!(first[key].as_array().unwrap().len(), 2, "{method}");
-        let cursor = first["nextCursor"].as_str().expect("a next cursor").to_owned();
-        let second = client.request(method, json!({"cursor": cursor})).await.unwrap();
+        let cursor = first["nextCursor"]
+            .as_str()
+            .expect("a next cursor")
+            .to_owned();
+        let second = client
+            .request(method, json!({"cursor": cursor}))
+            .await
+            .unwrap();
         assert_eq!(second[key].as_array().unwrap().len(), total - 2, "{method}");
         assert!(second.get("nextCursor").is_none());
         assert_eq!(
-            rpc(client.request(method, json!({"cursor": "bogus"})).await.unwrap_err()),
+            rpc(client
+                .request(method, json!({"cursor": "bogus"}))
+                .await
+                .unwrap_err()),
             json!({"code": -32602, "message": "Invalid cursor: bogus"})
         );
     }
-    let prompts_cursor = client.request("prompts/list", json!({})).await.unwrap()["nextCursor"].clone();
+    let prompts_cursor =
+        client.request("prompts/list", json!({})).await.unwrap()["nextCursor"].clone();
     assert_eq!(
-        rpc(client.request("resources/templates/list", json!({"cursor": prompts_cursor})).await.unwrap_err())["code"],
+        rpc(client
+            .request(
+                "resources/templates/list",
+                json!({"cursor": prompts_cursor})
+            )
+            .await
+            .unwrap_err())["code"],
         -32602
     );
 }
@@ -496,11 +578,17 @@ async fn subscriptions_and_run_time_changes_in_the_session_era() {
     let client = TestClient::session(server.clone()).await.unwrap();
 
     assert_eq!(
-        client.request("resources/subscribe", json!({"uri": "users://7/profile"})).await.unwrap(),
+        client
+            .request("resources/subscribe", json!({"uri": "users://7/profile"}))
+            .await
+            .unwrap(),
         json!({})
     );
     assert_eq!(
-        rpc(client.request("resources/subscribe", json!({"uri": "nothing://x"})).await.unwrap_err()),
+        rpc(client
+            .request("resources/subscribe", json!({"uri": "nothing://x"}))
+            .await
+            .unwrap_err()),
         json!({"code": -32002, "message": "Resource not found: nothing://x", "data": {"uri": "nothing://x"}})
     );
     assert_eq!(resources.notify_updated("users://8/profile"), 0);
@@ -525,11 +613,18 @@ async fn subscriptions_and_run_time_changes_in_the_session_era() {
         json!({"uri": "mem://note", "name": "note", "mimeType": "text/plain"})
     );
     assert_eq!(
-        client.request("resources/read", json!({"uri": "mem://note"})).await.unwrap(),
+        client
+            .request("resources/read", json!({"uri": "mem://note"}))
+            .await
+            .unwrap(),
         json!({"contents": [{"uri": "mem://note", "mimeType": "text/plain", "text": "hello"}]})
     );
-    assert!(resources.add(ResourceDef::text("config://app", "dup", "x")).is_err());
-    assert!(resources.add(ResourceDef::text("mem://{x}", "tpl", "x")).is_err());
+    assert!(resources
+        .add(ResourceDef::text("config://app", "dup", "x"))
+        .is_err());
+    assert!(resources
+        .add(ResourceDef::text("mem://{x}", "tpl", "x"))
+        .is_err());
     assert!(resources.remove("mem://note"));
     assert!(!resources.remove("mem://note"));
     expect_notification(
@@ -538,12 +633,18 @@ async fn subscriptions_and_run_time_changes_in_the_session_era() {
     )
     .await;
     assert_eq!(
-        rpc(client.request("resources/read", json!({"uri": "mem://note"})).await.unwrap_err())["code"],
+        rpc(client
+            .request("resources/read", json!({"uri": "mem://note"}))
+            .await
+            .unwrap_err())["code"],
         -32002
     );
 
     assert_eq!(
-        client.request("resources/unsubscribe", json!({"uri": "users://7/profile"})).await.unwrap(),
+        client
+            .request("resources/unsubscribe", json!({"uri": "users://7/profile"}))
+            .await
+            .unwrap(),
         json!({})
     );
     assert_eq!(resources.notify_updated("users://7/profile"), 0);
@@ -553,7 +654,10 @@ async fn subscriptions_and_run_time_changes_in_the_session_era() {
 async fn subscribe_is_session_era_only() {
     let client = TestClient::sessionless(server());
     assert_eq!(
-        rpc(client.request("resources/subscribe", json!({"uri": "config://app"})).await.unwrap_err()),
+        rpc(client
+            .request("resources/subscribe", json!({"uri": "config://app"}))
+            .await
+            .unwrap_err()),
         json!({"code": -32601, "message": "Method not found: resources/subscribe"})
     );
 }
@@ -569,7 +673,10 @@ async fn a_server_without_resources_or_prompts_declares_neither() {
         )
         .await
         .unwrap();
-    assert_eq!(init["capabilities"], json!({"tools": {"listChanged": true}, "logging": {}}));
+    assert_eq!(
+        init["capabilities"],
+        json!({"tools": {"listChanged": true}, "logging": {}})
+    );
     assert_eq!(
         client.request("resources/list", json!({})).await.unwrap(),
         json!({"resources": []})

@@ -160,7 +160,11 @@ pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
         return;
     };
     for var in vars {
-        if !model.params.iter().any(|p| p.is_named() && &p.wire_name == var) {
+        if !model
+            .params
+            .iter()
+            .any(|p| p.is_named() && &p.wire_name == var)
+        {
             errors.push(syn::Error::new(
                 model.uri.span,
                 format!("URI variable `{var}` has no parameter: add a parameter `{var}: T` where T implements `FromStr` (e.g. String, u64, SafePath)"),
@@ -172,7 +176,10 @@ pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
         if let (Some(c), false) = (&p.complete, is_var) {
             errors.at(
                 c,
-                format_args!("`complete` applies to URI template variables, and `{}` is not one", p.wire_name),
+                format_args!(
+                    "`complete` applies to URI template variables, and `{}` is not one",
+                    p.wire_name
+                ),
             );
         }
     }
@@ -188,6 +195,9 @@ pub(crate) fn prompt(model: &PromptFn<'_>, errors: &Errors) {
     signature(&model.original.sig, "prompt", errors);
     params(&model.params, "prompt", errors);
     if model.name.is_empty() {
-        errors.push(syn::Error::new(model.name_span, "prompt names cannot be empty"));
+        errors.push(syn::Error::new(
+            model.name_span,
+            "prompt names cannot be empty",
+        ));
     }
 }

@@ -4,8 +4,8 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
-pub mod dispatch;
 pub mod complete;
+pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod notify;
@@ -21,14 +21,16 @@ pub mod transport;
 pub mod uri_template;
 pub mod wire_arg;
 
+pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
 pub use extract::{CancellationToken, Context, FromContext, State};
-pub use complete::{CompletionRequest, IntoCompletion};
 pub use prompt::IntoPromptResult;
 pub use protocol::types::{CallToolResult, Content, LoggingLevel, ResourceContents};
 pub use protocol::{Completion, GetPromptResult, PromptMessage, Resource};
-pub use resource::{Blob, Contents, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text};
 pub use protocol::{Era, ProtocolVersion};
+pub use resource::{
+    Blob, Contents, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text,
+};
 pub use server::{ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ToolDef};
 pub use tool::{IntoToolResult, Json, ToolCall};

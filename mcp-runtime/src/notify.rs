@@ -93,7 +93,10 @@ impl Interest {
 
     /// Adds a resource URI; false when it was already there.
     pub fn subscribe(&self, uri: &str) -> bool {
-        self.uris.lock().expect("interest lock").insert(uri.to_owned())
+        self.uris
+            .lock()
+            .expect("interest lock")
+            .insert(uri.to_owned())
     }
 
     /// Removes a resource URI; false when it was not there.
@@ -143,21 +146,27 @@ impl NotifyHub {
     /// Sends `notice` to every interested listener; returns how many got it.
     pub fn publish(&self, notice: Notice) -> usize {
         let mut sent = 0;
-        self.listeners.lock().expect("hub lock").retain(|(interest, tx)| {
-            if tx.is_closed() {
-                return false;
-            }
-            if interest.wants(&notice) {
-                match tx.try_send(notice.clone()) {
-                    Ok(()) => sent += 1,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        tracing::warn!(method = notice.method(), "listener queue full; notice dropped")
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => return false,
+        self.listeners
+            .lock()
+            .expect("hub lock")
+            .retain(|(interest, tx)| {
+                if tx.is_closed() {
+                    return false;
                 }
-            }
-            true
-        });
+                if interest.wants(&notice) {
+                    match tx.try_send(notice.clone()) {
+                        Ok(()) => sent += 1,
+                        Err(mpsc::error::TrySendError::Full(_)) => {
+                            tracing::warn!(
+                                method = notice.method(),
+                                "listener queue full; notice dropped"
+                            )
+                        }
+                        Err(mpsc::error::TrySendError::Closed(_)) => return false,
+                    }
+                }
+                true
+            });
         sent
     }
 
@@ -210,7 +219,10 @@ mod tests {
         assert_eq!(hub.publish(Notice::ResourceUpdated("a://1".into())), 1);
         assert_eq!(hub.publish(Notice::ResourceUpdated("a://2".into())), 0);
         assert_eq!(hub.publish(Notice::PromptsListChanged), 1);
-        assert_eq!(ru.recv().await, Some(Notice::ResourceUpdated("a://1".into())));
+        assert_eq!(
+            ru.recv().await,
+            Some(Notice::ResourceUpdated("a://1".into()))
+        );
         assert_eq!(rl.recv().await, Some(Notice::PromptsListChanged));
         uris.unsubscribe("a://1");
         assert_eq!(hub.publish(Notice::ResourceUpdated("a://1".into())), 0);

@@ -200,7 +200,11 @@ fn enum_values<T: JsonSchema>() -> Vec<String> {
     let schema = SchemaGenerator::default().root_schema_for::<T>().to_value();
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     if let Some(e) = schema.get("enum") {

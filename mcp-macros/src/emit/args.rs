@@ -39,7 +39,11 @@ pub(crate) fn wire_param(p: &Param<'_>, owner: &syn::Ident, raw: TokenStream) ->
 }
 
 /// An extractor-only parameter.
-pub(crate) fn extractor_param(p: &Param<'_>, owner: &syn::Ident, assert: TokenStream) -> TokenStream {
+pub(crate) fn extractor_param(
+    p: &Param<'_>,
+    owner: &syn::Ident,
+    assert: TokenStream,
+) -> TokenStream {
     let ty = p.ty;
     let b = binding(p);
     quote_spanned! {ty.span()=>
@@ -80,8 +84,10 @@ pub(crate) fn arg_spec(p: &Param<'_>) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let info = quote_spanned!(ty.span()=> (&&&&&&__mcp::wire::Probe::<#ty>::new()).__mcp_wire_info());
-    let values = quote_spanned!(ty.span()=> (&&&__mcp::wire::Probe::<#ty>::new()).__mcp_enum_values());
+    let info =
+        quote_spanned!(ty.span()=> (&&&&&&__mcp::wire::Probe::<#ty>::new()).__mcp_wire_info());
+    let values =
+        quote_spanned!(ty.span()=> (&&&__mcp::wire::Probe::<#ty>::new()).__mcp_enum_values());
     quote! {
         if let ::core::option::Option::Some(__info) = #info {
             __v.push(__mcp::ArgSpec {

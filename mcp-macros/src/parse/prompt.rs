@@ -78,7 +78,10 @@ pub(crate) fn prompt<'a>(args: PromptArgs, func: &'a ItemFn, errors: &Errors) ->
         description: args.description.get().or_else(|| doc_text(&func.attrs)),
         icons: args.icons,
         meta: args.meta.get(),
-        krate: args.krate.get().unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+        krate: args
+            .krate
+            .get()
+            .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
         params: params(func, "prompt", errors),
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),

@@ -94,7 +94,10 @@ impl ResourceArgs {
             }
             self.mime_type.set(&meta, lit.value())
         } else if p.is_ident(SIZE) {
-            let v = meta.value()?.parse::<syn::LitInt>()?.base10_parse::<u64>()?;
+            let v = meta
+                .value()?
+                .parse::<syn::LitInt>()?
+                .base10_parse::<u64>()?;
             self.size.set(&meta, v)
         } else if p.is_ident(ANNOTATIONS) {
             let v = parse_annotations(&meta)?;
@@ -130,21 +133,38 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<ResourceAnnotati
         let p = &m.path;
         if p.is_ident(AUDIENCE) {
             let lits: Vec<LitStr> = match m.value()?.parse::<syn::Expr>()? {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => vec![s],
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => vec![s],
                 syn::Expr::Array(arr) => arr
                     .elems
                     .into_iter()
                     .map(|e| match e {
-                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s),
-                        other => Err(syn::Error::new_spanned(other, "expected \"user\" or \"assistant\"")),
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) => Ok(s),
+                        other => Err(syn::Error::new_spanned(
+                            other,
+                            "expected \"user\" or \"assistant\"",
+                        )),
                     })
                     .collect::<syn::Result<_>>()?,
-                other => return Err(syn::Error::new_spanned(other, "expected \"user\", \"assistant\" or [\"user\", \"assistant\"]")),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "expected \"user\", \"assistant\" or [\"user\", \"assistant\"]",
+                    ))
+                }
             };
             for lit in lits {
                 let v = lit.value();
                 if v != "user" && v != "assistant" {
-                    return Err(syn::Error::new(lit.span(), "audience must be \"user\" or \"assistant\""));
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "audience must be \"user\" or \"assistant\"",
+                    ));
                 }
                 a.audience.push(v);
             }
@@ -153,10 +173,18 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<ResourceAnnotati
             let v = match &lit {
                 syn::Lit::Float(f) => f.base10_parse::<f64>()?,
                 syn::Lit::Int(i) => i.base10_parse::<f64>()?,
-                _ => return Err(syn::Error::new_spanned(&lit, "priority must be a number from 0.0 to 1.0")),
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        &lit,
+                        "priority must be a number from 0.0 to 1.0",
+                    ))
+                }
             };
             if !(0.0..=1.0).contains(&v) {
-                return Err(syn::Error::new_spanned(&lit, "priority must be from 0.0 to 1.0"));
+                return Err(syn::Error::new_spanned(
+                    &lit,
+                    "priority must be from 0.0 to 1.0",
+                ));
             }
             a.priority = Some(v);
         } else if p.is_ident(LAST_MODIFIED) {
@@ -168,7 +196,10 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<ResourceAnnotati
                 && b[4] == b'-'
                 && b[7] == b'-';
             if !looks_iso {
-                return Err(syn::Error::new(lit.span(), "last_modified must be an ISO 8601 timestamp, e.g. \"2025-01-12T15:00:58Z\""));
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "last_modified must be an ISO 8601 timestamp, e.g. \"2025-01-12T15:00:58Z\"",
+                ));
             }
             a.last_modified = Some(v);
         } else {
@@ -206,7 +237,11 @@ pub(crate) fn ret(func: &ItemFn) -> syn::Type {
 }
 
 /// Builds the model of a `#[resource]` function.
-pub(crate) fn resource<'a>(args: ResourceArgs, func: &'a ItemFn, errors: &Errors) -> ResourceFn<'a> {
+pub(crate) fn resource<'a>(
+    args: ResourceArgs,
+    func: &'a ItemFn,
+    errors: &Errors,
+) -> ResourceFn<'a> {
     let uri_lit = args.uri.expect("checked by ResourceArgs::parse");
     let uri: Spanned = uri_lit.clone().into();
     let variables = match uri_template::parse_template(&uri.value) {
@@ -214,7 +249,12 @@ pub(crate) fn resource<'a>(args: ResourceArgs, func: &'a ItemFn, errors: &Errors
             if let Err(e) = uri_template::check_scheme(&uri.value) {
                 errors.push(syn::Error::new(uri.span, e.message));
             }
-            Some(uri_template::variable_names(&parts).into_iter().map(str::to_owned).collect())
+            Some(
+                uri_template::variable_names(&parts)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            )
         }
         Err(e) => {
             errors.push(syn::Error::new(
@@ -229,7 +269,10 @@ pub(crate) fn resource<'a>(args: ResourceArgs, func: &'a ItemFn, errors: &Errors
         original: func,
         uri,
         variables,
-        name: args.name.get().unwrap_or_else(|| func.sig.ident.unraw_string()),
+        name: args
+            .name
+            .get()
+            .unwrap_or_else(|| func.sig.ident.unraw_string()),
         title: args.title.get(),
         description: args.description.get().or_else(|| doc_text(&func.attrs)),
         mime_type: args.mime_type.get(),
@@ -238,7 +281,10 @@ pub(crate) fn resource<'a>(args: ResourceArgs, func: &'a ItemFn, errors: &Errors
         icons: args.icons,
         meta: args.meta.get(),
         list: args.list.get(),
-        krate: args.krate.get().unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+        krate: args
+            .krate
+            .get()
+            .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
         params: params(func, "resource", errors),
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),

@@ -198,14 +198,11 @@ pub(super) fn session_scope(
         }
         if let Some(conn) = conn {
             // Change notifications reach the session on the connection's own stream.
-            common
-                .server
-                .notify
-                .attach_session(
-                    session.interest.clone(),
-                    conn.out.clone(),
-                    session.ended.clone(),
-                );
+            common.server.notify.attach_session(
+                session.interest.clone(),
+                conn.out.clone(),
+                session.ended.clone(),
+            );
         }
         let client = Client {
             capabilities: caps,

@@ -83,7 +83,11 @@ impl<T: Serialize> IntoResourceContents for Json<T> {
     fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, Error> {
         let body = serde_json::to_string(&self.0)
             .map_err(|e| Error::internal(format!("failed to serialize resource: {e}")))?;
-        Ok(vec![text(uri, Some(mime.unwrap_or("application/json")), body)])
+        Ok(vec![text(
+            uri,
+            Some(mime.unwrap_or("application/json")),
+            body,
+        )])
     }
 }
 
@@ -179,7 +183,11 @@ impl Text {
 impl IntoResourceContents for Text {
     fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, Error> {
         let mime = self.mime_type.as_deref().or(mime);
-        Ok(vec![text(self.uri.as_deref().unwrap_or(uri), mime, self.text)])
+        Ok(vec![text(
+            self.uri.as_deref().unwrap_or(uri),
+            mime,
+            self.text,
+        )])
     }
 }
 
@@ -217,7 +225,11 @@ impl Blob {
 impl IntoResourceContents for Blob {
     fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, Error> {
         let mime = self.mime_type.as_deref().or(mime);
-        Ok(vec![blob(self.uri.as_deref().unwrap_or(uri), mime, &self.bytes)])
+        Ok(vec![blob(
+            self.uri.as_deref().unwrap_or(uri),
+            mime,
+            &self.bytes,
+        )])
     }
 }
 

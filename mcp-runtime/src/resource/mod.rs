@@ -10,8 +10,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use contents::{Blob, Contents, IntoResourceContents, NotFound, Text};
-pub use safe_path::{SafePath, UnsafePath};
 pub(crate) use safe_path::screen;
+pub use safe_path::{SafePath, UnsafePath};
 
 use crate::error::Error;
 use crate::extract::Context;
@@ -106,10 +106,12 @@ impl IntoResourceList for Vec<Resource> {
 
 impl<E: Display + 'static> IntoResourceList for Result<Vec<Resource>, E> {
     fn into_resource_list(self) -> Result<Vec<Resource>, Error> {
-        self.map_err(|e| match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
-            Some(err) => err.clone(),
-            None => Error::internal(e.to_string()),
-        })
+        self.map_err(
+            |e| match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
+                Some(err) => err.clone(),
+                None => Error::internal(e.to_string()),
+            },
+        )
     }
 }
 

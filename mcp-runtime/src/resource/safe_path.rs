@@ -44,7 +44,10 @@ pub(crate) fn screen(value: &str) -> Result<(), UnsafePath> {
         return Err(UnsafePath("drive prefixes are not allowed"));
     }
     let lower = value.to_ascii_lowercase();
-    if ["%2e", "%2f", "%5c", "%00"].iter().any(|e| lower.contains(e)) {
+    if ["%2e", "%2f", "%5c", "%00"]
+        .iter()
+        .any(|e| lower.contains(e))
+    {
         return Err(UnsafePath("doubly encoded path characters are not allowed"));
     }
     if value.split('/').any(|s| s == "..") {
@@ -82,7 +85,10 @@ impl FromStr for SafePath {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         screen(s)?;
-        let clean: Vec<&str> = s.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+        let clean: Vec<&str> = s
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .collect();
         Ok(SafePath(clean.join("/")))
     }
 }
@@ -106,8 +112,17 @@ mod tests {
     #[test]
     fn rejects_traversal() {
         for bad in [
-            "..", "../etc/passwd", "a/../../b", "/etc/passwd", "a\\..\\b", "a\0b", "C:/x",
-            "%2e%2e/x", "a/%2E%2e", "a%2fb", "a%5cb",
+            "..",
+            "../etc/passwd",
+            "a/../../b",
+            "/etc/passwd",
+            "a\\..\\b",
+            "a\0b",
+            "C:/x",
+            "%2e%2e/x",
+            "a/%2E%2e",
+            "a%2fb",
+            "a%5cb",
         ] {
             assert!(bad.parse::<SafePath>().is_err(), "{bad:?} accepted");
         }
@@ -117,7 +132,10 @@ mod tests {
     fn accepts_and_normalizes() {
         let p: SafePath = "docs/./guide//intro.md".parse().unwrap();
         assert_eq!(p.as_str(), "docs/guide/intro.md");
-        assert_eq!(p.join_under("/srv"), PathBuf::from("/srv/docs/guide/intro.md"));
+        assert_eq!(
+            p.join_under("/srv"),
+            PathBuf::from("/srv/docs/guide/intro.md")
+        );
         assert!("".parse::<SafePath>().unwrap().is_root());
         assert_eq!("a..b/c".parse::<SafePath>().unwrap().as_str(), "a..b/c");
     }

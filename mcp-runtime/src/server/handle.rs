@@ -37,7 +37,9 @@ impl Resources {
     /// Sends `notifications/resources/updated` to the clients subscribed to `uri`;
     /// returns how many listeners it reached.
     pub fn notify_updated(&self, uri: impl Into<String>) -> usize {
-        self.shared.notify.publish(Notice::ResourceUpdated(uri.into()))
+        self.shared
+            .notify
+            .publish(Notice::ResourceUpdated(uri.into()))
     }
 
     /// Sends `notifications/resources/list_changed` (e.g. after files appeared that a

@@ -15,8 +15,8 @@ use arc_swap::ArcSwap;
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
 pub use handle::Resources;
 pub(crate) use prompts::PromptCatalog;
-pub(crate) use resources::ResourceStore;
 pub use resources::ResourceDef;
+pub(crate) use resources::ResourceStore;
 pub use tool_def::ToolDef;
 
 use crate::dispatch::Dispatcher;
@@ -94,7 +94,7 @@ impl ServerShared {
         ServerCapabilities {
             tools: Some(list_changed.clone()),
             logging: Some(Default::default()),
-            resources: self.offers.resources.then(|| ResourcesCapability {
+            resources: self.offers.resources.then_some(ResourcesCapability {
                 subscribe: Some(true),
                 list_changed: Some(true),
             }),
@@ -309,15 +309,15 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?);
         }
-        if entries.is_empty() {
+        let (resources, prompts, offers) =
+            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
+        if entries.is_empty() && !offers.resources && !offers.prompts {
             tracing::warn!(
-                "no tools are registered: if your tools live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
+                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
             );
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
-        let (resources, prompts, offers) =
-            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
         let (crate_name, crate_version) = default_crate;
         let info = Implementation {
             name: self.name.unwrap_or(crate_name),

@@ -8,8 +8,8 @@ use super::pager;
 use super::resources::{icons, meta};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
-use crate::protocol::{GetPromptResult, ListPromptsResult, Prompt, PromptArgument};
 use crate::prompt::{GetFn, PromptCall};
+use crate::protocol::{GetPromptResult, ListPromptsResult, Prompt, PromptArgument};
 use crate::registry::{ArgSpec, Location, PromptDescriptor};
 
 pub(crate) struct PromptEntry {

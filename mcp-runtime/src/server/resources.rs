@@ -18,9 +18,7 @@ use crate::protocol::{
     ResourceTemplate,
 };
 use crate::registry::{ArgSpec, IconDef, Location, ResourceDescriptor};
-use crate::resource::{
-    IntoResourceContents, ListFn, ReadFn, ReadOutcome, ResourceRequest,
-};
+use crate::resource::{IntoResourceContents, ListFn, ReadFn, ReadOutcome, ResourceRequest};
 use crate::tool::BoxFuture;
 use crate::uri_template::{Operator, Part, UriTemplate};
 
@@ -119,8 +117,7 @@ impl ResourceDef {
         let parsed = UriTemplate::parse(&self.resource.uri)
             .ok()
             .filter(UriTemplate::is_literal);
-        if parsed.is_none()
-            || crate::uri_template::parse::check_scheme(&self.resource.uri).is_err()
+        if parsed.is_none() || crate::uri_template::parse::check_scheme(&self.resource.uri).is_err()
         {
             return Err(Error::startup(format!(
                 "resource URI `{}` must be a concrete URI with a scheme (templates are declared with #[resource])",
@@ -164,7 +161,9 @@ pub(crate) fn meta(
     match text.map(serde_json::from_str) {
         None => Ok(None),
         Some(Ok(serde_json::Value::Object(map))) => Ok(Some(map)),
-        Some(_) => Err(Error::startup(format!("{what}: meta must be a JSON object"))),
+        Some(_) => Err(Error::startup(format!(
+            "{what}: meta must be a JSON object"
+        ))),
     }
 }
 
@@ -173,7 +172,13 @@ fn annotations(d: &ResourceDescriptor) -> Option<Annotations> {
     let audience: Vec<Role> = a
         .audience
         .iter()
-        .map(|r| if *r == "user" { Role::User } else { Role::Assistant })
+        .map(|r| {
+            if *r == "user" {
+                Role::User
+            } else {
+                Role::Assistant
+            }
+        })
         .collect();
     (!audience.is_empty() || a.priority.is_some() || a.last_modified.is_some()).then(|| {
         Annotations {
@@ -184,10 +189,13 @@ fn annotations(d: &ResourceDescriptor) -> Option<Annotations> {
     })
 }
 
+/// Concrete resources and templates built from registered descriptors.
+pub(crate) type RegistryEntries = (Vec<Arc<ResourceEntry>>, Vec<Arc<TemplateEntry>>);
+
 /// Entries built from registered descriptors: concrete resources and templates.
 pub(crate) fn from_registry(
     descriptors: &[&'static ResourceDescriptor],
-) -> Result<(Vec<Arc<ResourceEntry>>, Vec<Arc<TemplateEntry>>)> {
+) -> Result<RegistryEntries> {
     let mut statics = Vec::new();
     let mut templates = Vec::new();
     for d in descriptors {
@@ -224,7 +232,9 @@ pub(crate) fn from_registry(
                 })
                 .flat_map(|(op, vars)| {
                     vars.iter()
-                        .filter(move |v| op.allows_reserved() || (*op == Operator::Path && v.explode))
+                        .filter(move |v| {
+                            op.allows_reserved() || (*op == Operator::Path && v.explode)
+                        })
                         .map(|v| v.name.clone())
                 })
                 .collect();
@@ -343,9 +353,12 @@ impl ResourceCatalog {
         let mut all: Vec<Resource> = self.statics.iter().map(|e| e.resource.clone()).collect();
         for t in &self.templates {
             if let Some(list) = t.list {
-                let listed = CatchUnwind(Box::pin(list(ctx.clone())))
-                    .await
-                    .map_err(|panic| Error::internal(format!("list function panicked: {panic}")))??;
+                let listed =
+                    CatchUnwind(Box::pin(list(ctx.clone())))
+                        .await
+                        .map_err(|panic| {
+                            Error::internal(format!("list function panicked: {panic}"))
+                        })??;
                 all.extend(listed.into_iter().map(|mut r| {
                     if r.mime_type.is_none() {
                         r.mime_type = t.template.mime_type.clone();
@@ -366,7 +379,11 @@ impl ResourceCatalog {
 
     /// Whether `uri` names a resource (concrete, or matched by a template).
     pub(crate) fn resolves(&self, uri: &str) -> bool {
-        self.by_uri.contains_key(uri) || self.match_order.iter().any(|t| t.parsed.match_uri(uri).is_some())
+        self.by_uri.contains_key(uri)
+            || self
+                .match_order
+                .iter()
+                .any(|t| t.parsed.match_uri(uri).is_some())
     }
 
     /// Reads `uri`: a concrete resource first, then the most specific matching template.
@@ -388,8 +405,10 @@ impl ResourceCatalog {
             for (name, value) in &vars {
                 if t.path_like.contains(name) {
                     crate::resource::screen(value).map_err(|e| {
-                        Error::invalid_params(format!("Invalid URI variable `{name}` in {uri}: {e}"))
-                            .with_data(serde_json::json!({ "uri": uri }))
+                        Error::invalid_params(format!(
+                            "Invalid URI variable `{name}` in {uri}: {e}"
+                        ))
+                        .with_data(serde_json::json!({ "uri": uri }))
                     })?;
                 }
             }
@@ -405,7 +424,9 @@ impl ResourceCatalog {
             Ok(result) => result,
             Err(panic) => {
                 tracing::error!(resource = %what, %panic, "resource handler panicked");
-                Err(Error::internal(format!("Resource `{what}` panicked: {panic}")))
+                Err(Error::internal(format!(
+                    "Resource `{what}` panicked: {panic}"
+                )))
             }
         }
     }
@@ -489,7 +510,11 @@ impl ResourceStore {
     pub(crate) fn add(&self, def: ResourceDef) -> Result<()> {
         let entry = Arc::new(def.into_entry()?);
         self.change(|s| {
-            if let Some(e) = s.registered.iter().find(|e| e.resource.uri == entry.resource.uri) {
+            if let Some(e) = s
+                .registered
+                .iter()
+                .find(|e| e.resource.uri == entry.resource.uri)
+            {
                 return Err(Error::invalid_params(format!(
                     "resource `{}` is already registered at {}",
                     entry.resource.uri,

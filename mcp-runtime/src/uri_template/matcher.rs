@@ -93,7 +93,9 @@ impl Matcher<'_> {
             return false;
         }
         let ok = match &self.parts[part] {
-            Part::Literal(l) => self.uri[pos..].starts_with(l.as_str()) && self.go(part + 1, pos + l.len()),
+            Part::Literal(l) => {
+                self.uri[pos..].starts_with(l.as_str()) && self.go(part + 1, pos + l.len())
+            }
             Part::Expr { op, vars } => self.expr(part, pos, *op, vars),
         };
         if !ok {
@@ -187,7 +189,10 @@ impl Matcher<'_> {
             let Some(value) = percent_decode(raw) else {
                 return false;
             };
-            if var.prefix.is_some_and(|n| value.chars().count() > n as usize) {
+            if var
+                .prefix
+                .is_some_and(|n| value.chars().count() > n as usize)
+            {
                 return false;
             }
             self.out.push((var.name.clone(), value));
@@ -260,24 +265,41 @@ mod tests {
     }
 
     fn vars(pairs: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
-        Some(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
+        Some(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
     fn simple_and_query() {
-        assert_eq!(m("users://{id}/profile", "users://42/profile"), vars(&[("id", "42")]));
+        assert_eq!(
+            m("users://{id}/profile", "users://42/profile"),
+            vars(&[("id", "42")])
+        );
         assert_eq!(m("users://{id}/profile", "users:///profile"), None);
         assert_eq!(m("users://{id}/profile", "users://a/b/profile"), None);
         assert_eq!(
-            m("users://{id}/profile{?fields,x}", "users://7/profile?x=1&fields=name%2Cage"),
+            m(
+                "users://{id}/profile{?fields,x}",
+                "users://7/profile?x=1&fields=name%2Cage"
+            ),
             vars(&[("id", "7"), ("x", "1"), ("fields", "name,age")])
         );
-        assert_eq!(m("users://{id}/profile{?fields}", "users://7/profile"), vars(&[("id", "7")]));
+        assert_eq!(
+            m("users://{id}/profile{?fields}", "users://7/profile"),
+            vars(&[("id", "7")])
+        );
     }
 
     #[test]
     fn reserved_path_and_explode() {
-        assert_eq!(m("file:///{+path}", "file:///a/b/c.txt"), vars(&[("path", "a/b/c.txt")]));
+        assert_eq!(
+            m("file:///{+path}", "file:///a/b/c.txt"),
+            vars(&[("path", "a/b/c.txt")])
+        );
         assert_eq!(
             m("file:///{+path}{?rev}", "file:///a/b?rev=2"),
             vars(&[("path", "a/b"), ("rev", "2")])
@@ -285,7 +307,10 @@ mod tests {
         assert_eq!(m("x://r{/seg}", "x://r/a"), vars(&[("seg", "a")]));
         assert_eq!(m("x://r{/seg}", "x://r/a/b"), None);
         assert_eq!(m("x://r{/seg*}", "x://r/a/b"), vars(&[("seg", "a/b")]));
-        assert_eq!(m("x://r{/a,b}", "x://r/1/2"), vars(&[("a", "1"), ("b", "2")]));
+        assert_eq!(
+            m("x://r{/a,b}", "x://r/1/2"),
+            vars(&[("a", "1"), ("b", "2")])
+        );
         assert_eq!(m("x://{a,b}", "x://1,2"), vars(&[("a", "1"), ("b", "2")]));
         assert_eq!(m("x://f{.ext}", "x://f.json"), vars(&[("ext", "json")]));
         assert_eq!(m("x://m{;v}", "x://m;v=3"), vars(&[("v", "3")]));
@@ -310,7 +335,14 @@ mod tests {
         let c = UriTemplate::parse("file:///docs/{+name}").unwrap();
         let mut all = [&a, &c, &b];
         all.sort_by_key(|t| t.specificity());
-        assert_eq!(all.map(|t| t.as_str()), ["file:///docs/{name}", "file:///docs/{+name}", "file:///{+path}"]);
+        assert_eq!(
+            all.map(|t| t.as_str()),
+            [
+                "file:///docs/{name}",
+                "file:///docs/{+name}",
+                "file:///{+path}"
+            ]
+        );
     }
 
     #[test]

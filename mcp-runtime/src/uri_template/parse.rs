@@ -140,7 +140,10 @@ pub fn parse_template(template: &str) -> Result<Vec<Part>, TemplateError> {
                     Some(op) => (op, &body[1..]),
                     None => {
                         if let Some(c) = body.chars().next().filter(|c| "=,!@|".contains(*c)) {
-                            return err(start + 1, format!("operator `{c}` is reserved by RFC 6570 and not supported"));
+                            return err(
+                                start + 1,
+                                format!("operator `{c}` is reserved by RFC 6570 and not supported"),
+                            );
                         }
                         (Operator::Simple, &body[..])
                     }
@@ -150,7 +153,10 @@ pub fn parse_template(template: &str) -> Result<Vec<Part>, TemplateError> {
                 }
                 let mut vars = Vec::new();
                 for spec in list.split(',') {
-                    let var = parse_varspec(spec).map_err(|m| TemplateError { at: start, message: m })?;
+                    let var = parse_varspec(spec).map_err(|m| TemplateError {
+                        at: start,
+                        message: m,
+                    })?;
                     if names.contains(&var.name) {
                         return err(start, format!("variable `{}` appears twice", var.name));
                     }
@@ -161,7 +167,10 @@ pub fn parse_template(template: &str) -> Result<Vec<Part>, TemplateError> {
             }
             '}' => return err(i, "unmatched `}`".into()),
             c if c.is_control() || " \"'<>\\^`|".contains(c) => {
-                return err(i, format!("character {c:?} is not allowed in a URI template"));
+                return err(
+                    i,
+                    format!("character {c:?} is not allowed in a URI template"),
+                );
             }
             '%' => {
                 let hex: String = chars.clone().take(2).map(|(_, c)| c).collect();
@@ -238,8 +247,7 @@ pub fn check_scheme(uri: &str) -> Result<(), TemplateError> {
     let ok = scheme_end.is_some_and(|end| {
         let s = &uri[..end];
         s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
     if ok {
@@ -247,8 +255,7 @@ pub fn check_scheme(uri: &str) -> Result<(), TemplateError> {
     } else {
         Err(TemplateError {
             at: 0,
-            message: "a resource URI must start with a scheme such as `file:` or `config:`"
-                .into(),
+            message: "a resource URI must start with a scheme such as `file:` or `config:`".into(),
         })
     }
 }
