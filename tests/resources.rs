@@ -11,7 +11,13 @@ struct Config {
 }
 
 /// The app's configuration.
-#[resource("config://app", mime_type = "application/json")]
+#[resource(
+    "config://app",
+    mime_type = "application/json",
+    title = "Configuration",
+    icon = "https://example.com/cfg.png",
+    meta = r#"{"example.com/owner": "ops"}"#
+)]
 async fn config(State(cfg): State<Config>) -> Json<Value> {
     Json(json!({ "name": cfg.name }))
 }
@@ -60,7 +66,7 @@ async fn file(path: SafePath, ctx: Context) -> Result<String, Error> {
     "file:///docs/{name}",
     mime_type = "application/octet-stream",
     annotations(
-        audience = "user",
+        audience = ["user", "assistant"],
         priority = 0.5,
         last_modified = "2025-01-12T15:00:58Z"
     )
@@ -120,7 +126,15 @@ fn languages(req: &CompletionRequest) -> Vec<String> {
 }
 
 /// Explain a topic.
-#[prompt(name = "explain")]
+#[prompt(
+    name = "explain",
+    icon(
+        src = "https://example.com/explain.svg",
+        mime_type = "image/svg+xml",
+        sizes = "any"
+    ),
+    meta = r#"{"example.com/kind": "teaching"}"#
+)]
 async fn explain_topic(
     topic: String,
     /// How deep to go.
@@ -224,7 +238,8 @@ async fn lists_in_source_order_with_listed_template_instances() {
         assert_eq!(
             strip(list, MODERN),
             json!({"resources": [
-                {"uri": "config://app", "name": "config", "description": "The app's configuration.", "mimeType": "application/json"},
+                {"uri": "config://app", "name": "config", "title": "Configuration", "description": "The app's configuration.",
+                 "mimeType": "application/json", "icons": [{"src": "https://example.com/cfg.png"}], "_meta": {"example.com/owner": "ops"}},
                 {"uri": "multi://both", "name": "both", "description": "Several contents with their own types.", "size": 7},
                 {"uri": "fail://always", "name": "failing", "description": "Fails loudly."},
                 {"uri": "users://1/profile", "name": "alice", "title": "Alice", "mimeType": "application/json"}
@@ -244,7 +259,7 @@ async fn lists_in_source_order_with_listed_template_instances() {
                 {"uriTemplate": "file:///{+path}", "name": "file", "description": "Files under the workspace root."},
                 {"uriTemplate": "file:///docs/{name}", "name": "doc", "description": "A document (more specific than `file:///{+path}`).",
                  "mimeType": "application/octet-stream",
-                 "annotations": {"audience": ["user"], "priority": 0.5, "lastModified": "2025-01-12T15:00:58Z"}}
+                 "annotations": {"audience": ["user", "assistant"], "priority": 0.5, "lastModified": "2025-01-12T15:00:58Z"}}
             ]})
         );
     }
@@ -363,10 +378,12 @@ async fn prompts_list_and_get() {
                     {"name": "topic", "required": true},
                     {"name": "level", "description": "How deep to go.", "required": false},
                     {"name": "times", "required": false}
-                ]},
+                ], "icons": [{"src": "https://example.com/explain.svg", "mimeType": "image/svg+xml", "sizes": ["any"]}],
+                 "_meta": {"example.com/kind": "teaching"}},
                 {"name": "counted", "description": "A prompt whose argument has many completions.", "arguments": [
                     {"name": "n", "required": true}
-                ]}
+                ]},
+                {"name": "picture", "description": "Prompts can carry images and embedded resources."}
             ]})
         );
         let got = client
@@ -528,7 +545,7 @@ async fn pagination_uses_opaque_cursors() {
         .unwrap();
     let client = TestClient::session(server).await.unwrap();
     for (method, key, total) in [
-        ("prompts/list", "prompts", 3),
+        ("prompts/list", "prompts", 4),
         ("resources/list", "resources", 4),
         ("resources/templates/list", "resourceTemplates", 3),
     ] {
@@ -680,5 +697,41 @@ async fn a_server_without_resources_or_prompts_declares_neither() {
     assert_eq!(
         client.request("resources/list", json!({})).await.unwrap(),
         json!({"resources": []})
+    );
+}
+
+#[test]
+fn the_resources_handle_is_cloneable_and_thread_safe() {
+    fn check<T: Clone + Send + Sync + 'static>() {}
+    check::<Resources>();
+    check::<mcpserve::notify::NotifyHub>();
+}
+
+/// Prompts can carry images and embedded resources.
+#[prompt]
+fn picture() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::image("iVBORw0KGgo=", "image/png")),
+        PromptMessage::assistant(Content::embedded_text(
+            "config://app",
+            "application/json",
+            "{}",
+        )),
+    ]
+}
+
+#[tokio::test]
+async fn prompt_messages_with_images_and_embedded_resources() {
+    let client = TestClient::sessionless(server());
+    let got = client
+        .request("prompts/get", json!({"name": "picture"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        json!({"resultType": "complete", "messages": [
+            {"role": "user", "content": {"type": "image", "data": "iVBORw0KGgo=", "mimeType": "image/png"}},
+            {"role": "assistant", "content": {"type": "resource", "resource": {"uri": "config://app", "mimeType": "application/json", "text": "{}"}}}
+        ]})
     );
 }

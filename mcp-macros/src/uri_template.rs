@@ -10,4 +10,4 @@
 #[path = "../../mcp-runtime/src/uri_template/parse.rs"]
 mod parse;
 
-pub(crate) use parse::{check_scheme, parse_template, variable_names, Part};
+pub(crate) use parse::{check_scheme, parse_template, variable_names};

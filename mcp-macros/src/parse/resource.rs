@@ -264,7 +264,6 @@ pub(crate) fn resource<'a>(
             None
         }
     };
-    let _ = uri_template::Part::Literal(String::new());
     ResourceFn {
         original: func,
         uri,

@@ -293,3 +293,39 @@ impl IntoResourceContents for Contents {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_become_base64_blobs_and_results_map_errors() {
+        let blob = |mime: &str| ResourceContents::Blob {
+            uri: "x://b".into(),
+            mime_type: Some(mime.into()),
+            blob: "AAEC".into(),
+            meta: None,
+        };
+        let b = bytes::Bytes::from_static(&[0, 1, 2]);
+        assert_eq!(
+            b.into_contents("x://b", Some("a/b")).unwrap(),
+            vec![blob("a/b")]
+        );
+        assert_eq!(
+            vec![0u8, 1, 2].into_contents("x://b", Some("a/b")).unwrap(),
+            vec![blob("a/b")]
+        );
+        assert_eq!(
+            Contents::from_bytes(vec![0, 1, 2])
+                .mime_type("c/d")
+                .into_contents("x://b", None)
+                .unwrap(),
+            vec![blob("c/d")]
+        );
+        let e = Err::<String, _>(NotFound)
+            .into_contents("x://missing", None)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ResourceNotFound);
+        assert_eq!(e.data(), Some(&serde_json::json!({"uri": "x://missing"})));
+    }
+}

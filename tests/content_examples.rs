@@ -1,6 +1,6 @@
-//! The `files` example over real stdio: exact wire messages in both eras, a clean exit at
-//! end of input, and the official Python SDK reading a templated resource and getting a
-//! prompt (when `MCPSERVE_PYTHON` points at a Python with `mcp` 2.3.0).
+//! The `files` and `quickstart` examples over real stdio: exact wire messages in both
+//! eras, a clean exit at end of input, and the official Python SDK reading a templated
+//! resource and getting a prompt (when `MCPSERVE_PYTHON` points at a Python with `mcp` 2.3.0).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// The `files` example binary, built on demand (cargo builds examples for `cargo test`,
-/// but not for `cargo test --test files_example`).
-fn files_binary() -> PathBuf {
+/// An example binary, built on demand (cargo builds examples for `cargo test`, but not
+/// for `cargo test --test content_examples`).
+fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
@@ -19,14 +19,14 @@ fn files_binary() -> PathBuf {
         .expect("target/<profile>");
     let bin = profile_dir
         .join("examples")
-        .join(format!("files{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", "files"])
+            .args(["build", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building the files example failed");
+        assert!(status.success(), "building the {name} example failed");
     }
     bin
 }
@@ -44,8 +44,16 @@ fn fixture(tag: &str) -> PathBuf {
 /// Sends `requests` one per line, closes stdin, and returns every response by id plus
 /// the exit status. Fails if the server does not exit after end of input.
 fn exchange(dir: &Path, requests: &[Value]) -> (Vec<Value>, std::process::ExitStatus) {
-    let mut child = Command::new(files_binary())
-        .arg(dir)
+    exchange_with(&example("files"), &[dir.as_os_str()], requests)
+}
+
+fn exchange_with(
+    bin: &Path,
+    args: &[&std::ffi::OsStr],
+    requests: &[Value],
+) -> (Vec<Value>, std::process::ExitStatus) {
+    let mut child = Command::new(bin)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -82,7 +90,7 @@ fn exchange(dir: &Path, requests: &[Value]) -> (Vec<Value>, std::process::ExitSt
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the files example did not exit after end of input");
+            panic!("{} did not exit after end of input", bin.display());
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -209,7 +217,7 @@ fn python_sdk_reads_a_templated_resource_and_gets_a_prompt() {
         let out = Command::new(&python)
             .arg(&script)
             .args(["--era", era])
-            .arg(files_binary())
+            .arg(example("files"))
             .arg(&dir)
             .output()
             .expect("python runs");
@@ -219,4 +227,40 @@ fn python_sdk_reads_a_templated_resource_and_gets_a_prompt() {
         assert!(stdout.contains("11 passed, 0 failed"), "{stdout}");
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn quickstart_serves_a_resource_a_template_and_a_prompt() {
+    let (r, status) = exchange_with(
+        &example("quickstart"),
+        &[],
+        &[
+            init(),
+            json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "greetings://Ada%20Lovelace"}}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "prompts/get", "params": {"name": "explain_code", "arguments": {"code": "1+1"}}}),
+            json!({"jsonrpc": "2.0", "id": 3, "method": "resources/list"}),
+        ],
+    );
+    assert!(status.success());
+    // Nothing can complete in the quickstart, so no `completions` capability.
+    assert_eq!(
+        r[0]["result"]["capabilities"],
+        json!({"tools": {"listChanged": true}, "logging": {},
+               "resources": {"subscribe": true, "listChanged": true}, "prompts": {"listChanged": true}})
+    );
+    assert_eq!(
+        r[1],
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"contents": [
+            {"uri": "greetings://Ada%20Lovelace", "mimeType": "text/plain", "text": "Hello, Ada Lovelace!"}]}})
+    );
+    assert_eq!(
+        r[2],
+        json!({"jsonrpc": "2.0", "id": 2, "result": {"messages": [
+            {"role": "user", "content": {"type": "text", "text": "Explain this code:\n\n1+1"}}]}})
+    );
+    assert_eq!(
+        r[3],
+        json!({"jsonrpc": "2.0", "id": 3, "result": {"resources": [
+            {"uri": "info://about", "name": "about", "description": "What this server offers.", "mimeType": "text/markdown"}]}})
+    );
 }
