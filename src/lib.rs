@@ -52,7 +52,8 @@
 //! A URI without `{..}` is a static resource (listed in `resources/list`); one with RFC 6570
 //! expressions is a template (listed in `resources/templates/list`, matched on
 //! `resources/read`): `{x}`, `{+x}` (may contain `/`), `{#x}`, `{.x}`, `{/x}`, `{/x*}`,
-//! `{;x}`, `{?a,b}`, `{&a}`, `{x:3}`. When several templates match, the most specific wins:
+//! `{;x}`, `{?a,b}`, `{&a}`, `{x:3}`. A concrete resource with the exact URI wins over
+//! templates; when several templates match, the most specific wins:
 //! more literal characters, then fewer greedy expressions (`{+x}`, `{#x}`, `*`), then fewer
 //! variables, then source order. Values are percent-decoded; values of `{+x}`, `{#x}` and
 //! `{/x*}` are screened against path traversal (`..`, encoded dots, absolute paths,

@@ -59,7 +59,7 @@ pub(crate) struct TemplateEntry {
 }
 
 /// A resource built at run time, added with [`ServerBuilder::resource`](super::ServerBuilder::resource)
-/// or [`Resources::add`].
+/// or [`Resources::add`](super::Resources::add).
 pub struct ResourceDef {
     resource: Resource,
     reader: DynReadFn,

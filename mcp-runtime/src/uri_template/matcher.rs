@@ -317,6 +317,16 @@ mod tests {
         assert_eq!(m("x://d{#frag}", "x://d#sec/1"), vars(&[("frag", "sec/1")]));
         assert_eq!(m("x://{code:3}", "x://abcd"), None);
         assert_eq!(m("x://{code:3}", "x://abc"), vars(&[("code", "abc")]));
+        assert_eq!(m("x://{list*}", "x://a,b,c"), vars(&[("list", "a,b,c")]));
+        assert_eq!(
+            m("x://s{?tag*}", "x://s?tag=a&tag=b"),
+            vars(&[("tag", "a,b")])
+        );
+        assert_eq!(
+            m("x://s?fixed=1{&page}", "x://s?fixed=1&page=2"),
+            vars(&[("page", "2")])
+        );
+        assert_eq!(m("x://s?fixed=1{&page}", "x://s?fixed=1"), Some(vec![]));
     }
 
     #[test]

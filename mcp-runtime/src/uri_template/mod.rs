@@ -12,7 +12,9 @@
 //! * `{?a,b}` / `{&a}`: `key=value` pairs in any order; absent keys leave the variable
 //!   unset; unknown keys are ignored.
 //! * `{#x}`, `{.x}`, `{/x}`, `{;x}`, `{?..}`, `{&..}` may be absent altogether.
-//! * Values are percent-decoded (and must be UTF-8) before they reach handlers.
+//! * Values are percent-decoded (and must be UTF-8) before they reach handlers. Exploded
+//!   and multi-valued variables arrive joined: `a/b/c` for `{/x*}`, `a,b` for `{?x*}`
+//!   given `?x=a&x=b`.
 //!
 //! When several templates match one URI the most specific wins, decided in this order:
 //! more literal characters; then fewer greedy expressions (`{+x}`, `{#x}`, `*`); then
