@@ -57,7 +57,7 @@ pub(crate) struct ResourceFn<'a> {
     pub(crate) title: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) mime_type: Option<String>,
-    pub(crate) size: Option<u64>,
+    pub(crate) size: Option<(u64, Span)>,
     pub(crate) annotations: Option<ResourceAnnotations>,
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Option<Spanned>,

@@ -183,6 +183,12 @@ pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
             );
         }
     }
+    if let (Some((_, span)), false) = (&model.size, vars.is_empty()) {
+        errors.push(syn::Error::new(
+            *span,
+            "`size` describes one concrete resource; a template has none (set it per resource in the list function)",
+        ));
+    }
     if let (Some(list), true) = (&model.list, vars.is_empty()) {
         errors.at(
             list,

@@ -50,7 +50,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
     let mime_type = opt_str(&model.mime_type);
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let size = match model.size {
-        Some(s) => quote!(::core::option::Option::Some(#s)),
+        Some((s, _)) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),
     };
     let (audience, priority, last_modified) = match &model.annotations {

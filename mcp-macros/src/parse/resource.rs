@@ -18,7 +18,7 @@ pub(crate) struct ResourceArgs {
     title: Slot<String>,
     description: Slot<String>,
     mime_type: Slot<String>,
-    size: Slot<u64>,
+    size: Slot<(u64, proc_macro2::Span)>,
     annotations: Slot<ResourceAnnotations>,
     icons: Vec<Icon>,
     meta: Slot<Spanned>,
@@ -94,10 +94,8 @@ impl ResourceArgs {
             }
             self.mime_type.set(&meta, lit.value())
         } else if p.is_ident(SIZE) {
-            let v = meta
-                .value()?
-                .parse::<syn::LitInt>()?
-                .base10_parse::<u64>()?;
+            let lit = meta.value()?.parse::<syn::LitInt>()?;
+            let v = (lit.base10_parse::<u64>()?, lit.span());
             self.size.set(&meta, v)
         } else if p.is_ident(ANNOTATIONS) {
             let v = parse_annotations(&meta)?;

@@ -174,6 +174,7 @@ pub fn run_lister<M, F: Lister<M>>(
 )]
 pub trait ResourceExtractor: crate::FromContext {}
 
+#[diagnostic::do_not_recommend]
 impl<T: crate::FromContext> ResourceExtractor for T {}
 
 /// Builds a non-variable resource parameter (generated code).

@@ -40,4 +40,9 @@ async fn default_not_supported(#[arg(default)] x: String) -> String {
     x
 }
 
+#[resource("a://{x}", size = 10)]
+async fn size_on_template(x: String) -> String {
+    x
+}
+
 fn main() {}
