@@ -129,12 +129,7 @@ async fn a_request_with_notifications_streams_them_before_its_response() {
     assert!(events[0].id.is_some());
     assert_eq!(
         summarize(&events),
-        [
-            "progress 1",
-            "progress 2",
-            "progress 3",
-            "result 3 done"
-        ]
+        ["progress 1", "progress 2", "progress 3", "result 3 done"]
     );
     let progress = events[1].json();
     assert_eq!(progress["params"]["progressToken"], "p3");
@@ -160,12 +155,7 @@ async fn no_priming_event_for_2025_03_26_clients() {
         .all(|e| !e.data.is_empty() && e.retry.is_none() && e.id.is_some()));
     assert_eq!(
         summarize(&events),
-        [
-            "progress 1",
-            "progress 2",
-            "progress 3",
-            "result 1 done"
-        ]
+        ["progress 1", "progress 2", "progress 3", "result 1 done"]
     );
 }
 
@@ -219,12 +209,7 @@ async fn resuming_after_a_dropped_connection_delivers_exactly_the_missed_events(
     let again = SseReader::new(res).rest().await;
     assert_eq!(
         summarize(&again),
-        [
-            "progress 1",
-            "progress 2",
-            "progress 3",
-            "result 4 done"
-        ]
+        ["progress 1", "progress 2", "progress 3", "result 4 done"]
     );
     assert_eq!(again[0].id, first.id);
 

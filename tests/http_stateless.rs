@@ -315,12 +315,7 @@ async fn progress_requests_are_answered_with_sse() {
     assert!(events.iter().all(|e| e.id.is_none() && e.retry.is_none()));
     assert_eq!(
         summarize(&events),
-        [
-            "progress 1",
-            "progress 2",
-            "progress 3",
-            "result 3 done"
-        ]
+        ["progress 1", "progress 2", "progress 3", "result 3 done"]
     );
     assert_eq!(events[0].json()["params"]["progressToken"], "tok");
     assert_eq!(events[3].json()["result"]["resultType"], "complete");

@@ -31,7 +31,7 @@ fn initialize_result(version: &str) -> Value {
         "id": 1,
         "result": {
             "protocolVersion": version,
-            "capabilities": { "tools": { "listChanged": true }, "logging": {} },
+            "capabilities": { "tools": { "listChanged": true }, "logging": {}, "prompts": { "listChanged": true }, "resources": { "listChanged": true, "subscribe": true } },
             "serverInfo": server_info()
         }
     })
@@ -323,7 +323,7 @@ fn discover_is_exact() {
                 "ttlMs": 0,
                 "cacheScope": "public",
                 "supportedVersions": ["2026-07-28"],
-                "capabilities": { "tools": { "listChanged": true }, "logging": {} },
+                "capabilities": { "tools": { "listChanged": true }, "logging": {}, "prompts": { "listChanged": true }, "resources": { "listChanged": true, "subscribe": true } },
                 "_meta": { "io.modelcontextprotocol/serverInfo": server_info() }
             }
         })

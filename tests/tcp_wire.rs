@@ -70,7 +70,7 @@ fn tcp_connections_are_independent_sessions() {
             "jsonrpc": "2.0", "id": 1,
             "result": {
                 "protocolVersion": "2025-06-18",
-                "capabilities": { "tools": { "listChanged": true }, "logging": {} },
+                "capabilities": { "tools": { "listChanged": true }, "logging": {}, "prompts": { "listChanged": true }, "resources": { "listChanged": true, "subscribe": true } },
                 "serverInfo": server_info()
             }
         })

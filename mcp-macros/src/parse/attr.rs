@@ -17,7 +17,7 @@ impl<T> Slot<T> {
         Slot { what, value: None }
     }
 
-    fn set(&mut self, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {
+    pub(crate) fn set(&mut self, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {
         if self.value.is_some() {
             return Err(meta.error(format_args!("duplicate `{}` option", self.what)));
         }
@@ -88,7 +88,7 @@ impl Default for ToolArgs {
     }
 }
 
-fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     meta.value()?.parse::<LitStr>()
 }
 
@@ -191,7 +191,7 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<Annotations> {
     Ok(a)
 }
 
-fn parse_icon(meta: &ParseNestedMeta<'_>) -> syn::Result<Icon> {
+pub(crate) fn parse_icon(meta: &ParseNestedMeta<'_>) -> syn::Result<Icon> {
     if meta.input.peek(syn::Token![=]) {
         return Ok(Icon {
             src: string(meta)?.value(),
@@ -245,6 +245,7 @@ pub(crate) struct ArgAttrs {
     pub(crate) default: Slot<Option<Expr>>,
     pub(crate) header: Slot<Spanned>,
     pub(crate) flatten: Slot<Span>,
+    pub(crate) complete: Slot<syn::Path>,
 }
 
 impl Default for ArgAttrs {
@@ -255,6 +256,7 @@ impl Default for ArgAttrs {
             default: Slot::new(DEFAULT),
             header: Slot::new(HEADER),
             flatten: Slot::new(FLATTEN),
+            complete: Slot::new(COMPLETE),
         }
     }
 }
@@ -281,17 +283,20 @@ impl ArgAttrs {
         } else if p.is_ident(FLATTEN) {
             let span = syn::spanned::Spanned::span(p);
             self.flatten.set(&meta, span)
+        } else if p.is_ident(COMPLETE) {
+            let v = meta.value()?.parse::<syn::Path>()?;
+            self.complete.set(&meta, v)
         } else {
             Err(unknown(
                 &meta,
                 "`arg` option",
-                &[RENAME, DESCRIPTION, DEFAULT, HEADER, FLATTEN],
+                &[RENAME, DESCRIPTION, DEFAULT, HEADER, FLATTEN, COMPLETE],
             ))
         }
     }
 }
 
-fn path_str(p: &syn::Path) -> String {
+pub(crate) fn path_str(p: &syn::Path) -> String {
     quote::quote!(#p).to_string().replace(' ', "")
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::catch::CatchUnwind;
-use super::{method_not_found, CacheScope, Dispatcher, MethodResult};
+use super::{content, method_not_found, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
@@ -25,6 +25,14 @@ pub(super) async fn route(
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
         (_, "tools/list") => list_tools(d, params),
+        (_, "resources/list") => content::list_resources(d, params, &ctx).await,
+        (_, "resources/templates/list") => content::list_templates(d, params),
+        (_, "resources/read") => content::read_resource(d, params, ctx).await,
+        (_, "prompts/list") => content::list_prompts(d, params),
+        (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
+        (_, "completion/complete") => content::complete(d, params, ctx).await,
+        (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
+        (Era::Session, "resources/unsubscribe") => content::subscribe(d, params, &ctx, false),
         (Era::Session, "ping") => Ok(MethodResult::Complete(b"{}".to_vec())),
         (Era::Session, "initialize") => initialize(d, &ctx),
         (Era::Session, "logging/setLevel") => set_level(params, &ctx),

@@ -3,6 +3,8 @@
 //! the era wants it. Method semantics live in [`methods`] and are shared by both eras.
 
 mod catch;
+mod content;
+pub(crate) use catch::CatchUnwind;
 mod era;
 mod methods;
 mod outbound;

@@ -3,6 +3,10 @@
 mod catalog;
 mod handle;
 pub(crate) mod header_params;
+mod pager;
+mod prompts;
+mod resources;
+mod resources_handle;
 mod tool_def;
 
 use std::sync::Arc;
@@ -12,6 +16,10 @@ use arc_swap::ArcSwap;
 
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
 pub use handle::{Peer, ServerHandle};
+pub(crate) use prompts::PromptCatalog;
+pub use resources::ResourceDef;
+pub(crate) use resources::ResourceStore;
+pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
 
 use crate::dispatch::Dispatcher;
@@ -20,9 +28,10 @@ use crate::extract::state::Extensions;
 use crate::input::state::StateKey;
 use crate::notify::Hub;
 use crate::protocol::types::{
-    Icon, Implementation, ListChanged, ServerCapabilities, Tool, ToolAnnotations,
+    Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
+    ToolAnnotations,
 };
-use crate::registry::{self, ToolDescriptor};
+use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -83,6 +92,18 @@ pub(crate) struct ServerShared {
     pub(crate) state_key: StateKey,
     pub(crate) disabled: handle::Disabled,
     pub(crate) on_roots_changed: Option<RootsChanged>,
+    pub(crate) resources: ResourceStore,
+    pub(crate) prompts: ArcSwap<PromptCatalog>,
+    /// Fixed at build: capabilities cannot change after clients have seen them.
+    pub(crate) offers: Offers,
+}
+
+/// Which optional features the server declares.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Offers {
+    pub(crate) resources: bool,
+    pub(crate) prompts: bool,
+    pub(crate) completions: bool,
 }
 
 /// Called when a session-era client announces that its roots changed.
@@ -91,11 +112,18 @@ pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 impl ServerShared {
     /// Capabilities derived from what is registered.
     pub(crate) fn capabilities(&self) -> ServerCapabilities {
+        let list_changed = ListChanged {
+            list_changed: Some(true),
+        };
         ServerCapabilities {
-            tools: Some(ListChanged {
+            tools: Some(list_changed.clone()),
+            logging: Some(Default::default()),
+            resources: self.offers.resources.then_some(ResourcesCapability {
+                subscribe: Some(true),
                 list_changed: Some(true),
             }),
-            logging: Some(Default::default()),
+            prompts: self.offers.prompts.then_some(list_changed),
+            completions: self.offers.completions.then(Default::default),
             ..Default::default()
         }
     }
@@ -120,6 +148,7 @@ pub struct ServerBuilder {
     state: Extensions,
     groups: Vec<String>,
     tools: Vec<ToolDef>,
+    resources: Vec<ResourceDef>,
     use_registry: bool,
     config: ServerConfig,
     caller_file: &'static str,
@@ -149,6 +178,7 @@ impl Server {
             state: Extensions::default(),
             groups: Vec::new(),
             tools: Vec::new(),
+            resources: Vec::new(),
             use_registry: true,
             config: ServerConfig::default(),
             caller_file: std::panic::Location::caller().file(),
@@ -180,6 +210,13 @@ impl Server {
     /// A handle for changing tools and announcing changes while the server runs.
     pub fn handle(&self) -> ServerHandle {
         ServerHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// A handle to add and remove resources and announce changes while serving.
+    pub fn resources(&self) -> Resources {
+        Resources {
             shared: self.shared.clone(),
         }
     }
@@ -257,6 +294,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a resource built at run time (more can be added while serving with
+    /// [`Server::resources`]).
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
     /// Leaves out registered (`#[tool]`) tools; only tools added with [`tool`](Self::tool) are served.
     pub fn without_registry(mut self) -> Self {
         self.use_registry = false;
@@ -310,9 +354,11 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?);
         }
-        if entries.is_empty() {
+        let (resources, prompts, offers) =
+            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
+        if entries.is_empty() && !offers.resources && !offers.prompts {
             tracing::warn!(
-                "no tools are registered: if your tools live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
+                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
             );
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
@@ -337,9 +383,49 @@ impl ServerBuilder {
                 state_key: self.state_key.unwrap_or_else(StateKey::random),
                 disabled: Default::default(),
                 on_roots_changed: self.on_roots_changed,
+                resources,
+                prompts: ArcSwap::from_pointee(prompts),
+                offers,
             }),
         })
     }
+}
+
+/// Resources and prompts from the registry (sorted by file and line) plus run-time
+/// resources, and which capabilities they make the server declare.
+fn content_catalogs(
+    use_registry: bool,
+    runtime: Vec<ResourceDef>,
+    page_size: usize,
+) -> Result<(ResourceStore, PromptCatalog, Offers)> {
+    let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
+    let mut prompts: Vec<&'static PromptDescriptor> = Vec::new();
+    if use_registry {
+        resources.extend(registry::resources());
+        resources.sort_by_key(|d| (d.location.file, d.location.line, d.uri));
+        prompts.extend(registry::prompts());
+        prompts.sort_by_key(|d| (d.location.file, d.location.line, d.name));
+    }
+    let has_runtime = !runtime.is_empty();
+    let (statics, templates) = resources::from_registry(&resources)?;
+    let store = ResourceStore::new(statics, templates, runtime, page_size)?;
+    let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
+    let catalog = store.load();
+    let can_complete = |a: &registry::ArgSpec| a.complete.is_some() || !a.enum_values.is_empty();
+    let offers = Offers {
+        resources: has_runtime || !catalog.is_empty(),
+        prompts: !prompts.is_empty(),
+        completions: catalog
+            .templates()
+            .iter()
+            .any(|t| t.variables.iter().any(can_complete))
+            || prompts
+                .entries()
+                .iter()
+                .any(|p| p.arguments.iter().any(can_complete)),
+    };
+    drop(catalog);
+    Ok((store, prompts, offers))
 }
 
 fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
