@@ -166,12 +166,6 @@ fn mime_for(path: &str) -> &'static str {
 
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
     let dir = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)

@@ -18,12 +18,6 @@ mod quickstart;
 
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
     let mut port = 8080u16;
     let mut stdin_shutdown = false;
     let mut args = std::env::args().skip(1);

@@ -92,11 +92,5 @@ fn explain_code(
 
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
     Server::from_registry().serve_stdio().await
 }

@@ -144,6 +144,14 @@ impl Visit for JsonFields {
     }
 }
 
+/// [`init`] unless the program already installed a `tracing` subscriber; the serve
+/// functions call this so handlers' events reach clients without any setup.
+pub fn init_if_unset() {
+    if !tracing::dispatcher::has_been_set() {
+        init();
+    }
+}
+
 /// Installs a global subscriber: human-readable logs on stderr filtered by `RUST_LOG`
 /// (default `info`), plus [`McpLogLayer`]. Returns false if a subscriber was already set
 /// (then add `McpLogLayer` to it yourself).

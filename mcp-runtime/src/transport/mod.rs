@@ -17,9 +17,7 @@ impl Server {
     /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
     /// installs one, so events in handlers reach clients that asked for logs.
     pub async fn serve_stdio(self) -> Result<()> {
-        if !tracing::dispatcher::has_been_set() {
-            crate::logging::init();
-        }
+        crate::logging::init_if_unset();
         serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
     }
 

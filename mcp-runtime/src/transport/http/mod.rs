@@ -71,12 +71,16 @@ impl Server {
     /// Like [`serve_http_with_shutdown`](Self::serve_http_with_shutdown) on a listener
     /// you bound yourself (e.g. on port 0, reading the port from
     /// [`TcpListener::local_addr`]).
+    ///
+    /// Like `serve_stdio`, installs [`logging::init`](crate::logging::init) when no
+    /// `tracing` subscriber is set.
     pub async fn serve_http_on(
         self,
         listener: TcpListener,
         config: HttpConfig,
         signal: impl Future<Output = ()> + Send,
     ) -> Result<()> {
+        crate::logging::init_if_unset();
         serve::serve(self, listener, config, signal).await
     }
 }
