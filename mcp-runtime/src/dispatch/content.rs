@@ -61,7 +61,17 @@ pub(super) async fn read_resource(
 ) -> Result<MethodResult, Error> {
     let p: UriParams<'_> = parse(params)?;
     let catalog = d.server.resources.load_full();
-    let result = catalog.read(&p.uri, ctx).await?;
+    // A read handler that asks for input gets `input_required` rounds in 2026, as tools do.
+    let target = mrtr::Target {
+        method: "resources/read",
+        name: &p.uri,
+        arguments: None,
+    };
+    let read = catalog.read(&p.uri, ctx.clone());
+    let result = match mrtr::drive(&ctx, params, target, read).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(result) => result?,
+    };
     let body = serde_json::to_vec(&result)?;
     Ok(MethodResult::Cacheable(body, CacheScope::Private))
 }
