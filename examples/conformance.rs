@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use mcpserve::prelude::*;
-use mcpserve::{HttpConfig, ToolCall, ToolDef};
+use mcpserve::HttpConfig;
 
 /// The suite's 1x1 PNG, base64 (tool and prompt content carry base64).
 const PNG_BASE64: &str =
@@ -255,6 +255,56 @@ async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, Error> {
         "Elicitation completed: {}",
         serde_json::to_string(&answer)?
     ))
+}
+
+/// A postal address.
+#[derive(Deserialize, Serialize)]
+struct Address {
+    street: Option<String>,
+    city: Option<String>,
+}
+
+/// How to reach someone; the JSON Schema below says which fields go together.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Contact {
+    name: Option<String>,
+    address: Option<Address>,
+    contact_method: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+/// A hand-written JSON Schema 2020-12 (`$defs`, `$anchor`, composition, conditionals)
+/// published as is; the server validates arguments against it before the call.
+#[tool(
+    description = "Tool with JSON Schema 2020-12 features",
+    input_schema = r##"{
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "$anchor": "addressDef",
+                "type": "object",
+                "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
+            }
+        },
+        "properties": {
+            "name": { "type": "string" },
+            "address": { "$ref": "#/$defs/address" },
+            "contactMethod": { "type": "string", "enum": ["phone", "email"] },
+            "phone": { "type": "string" },
+            "email": { "type": "string" }
+        },
+        "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
+        "if": { "properties": { "contactMethod": { "const": "phone" } }, "required": ["contactMethod"] },
+        "then": { "required": ["phone"] },
+        "else": { "required": ["email"] },
+        "additionalProperties": false
+    }"##
+)]
+fn json_schema_2020_12_tool(#[arg(flatten)] contact: Contact) -> Result<String, Error> {
+    Ok(format!("Received: {}", serde_json::to_string(&contact)?))
 }
 
 /// Closes the SSE stream, then answers: the client resumes with `Last-Event-ID`.
@@ -560,45 +610,6 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, Error
 
 // ---------------------------------------------------------------------------------------
 
-/// A hand-written JSON Schema 2020-12 input schema (`$defs`, `$anchor`, composition and
-/// conditionals) is data, not Rust types, so this tool is built at run time.
-fn json_schema_2020_12_tool() -> ToolDef {
-    ToolDef::new("json_schema_2020_12_tool", |call: ToolCall| async move {
-        let args: serde_json::Value = call.arguments()?;
-        Ok::<_, Error>(format!("Received: {args}"))
-    })
-    .description("Tool with JSON Schema 2020-12 features")
-    .input_schema(serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "$defs": {
-            "address": {
-                "$anchor": "addressDef",
-                "type": "object",
-                "properties": {
-                    "street": { "type": "string" },
-                    "city": { "type": "string" }
-                }
-            }
-        },
-        "properties": {
-            "name": { "type": "string" },
-            "address": { "$ref": "#/$defs/address" },
-            "contactMethod": { "type": "string", "enum": ["phone", "email"] },
-            "phone": { "type": "string" },
-            "email": { "type": "string" }
-        },
-        "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
-        "if": {
-            "properties": { "contactMethod": { "const": "phone" } },
-            "required": ["contactMethod"]
-        },
-        "then": { "required": ["phone"] },
-        "else": { "required": ["email"] },
-        "additionalProperties": false
-    }))
-}
-
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
     tracing_subscriber::fmt()
@@ -622,7 +633,6 @@ async fn main() -> mcpserve::Result<()> {
     println!("listening on http://{}/mcp", listener.local_addr()?);
     Server::from_registry()
         .name("mcpserve-conformance")
-        .tool(json_schema_2020_12_tool())
         .serve_http_on(listener, HttpConfig::default(), std::future::pending())
         .await
 }

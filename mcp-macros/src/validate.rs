@@ -46,6 +46,17 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
         }
     }
 
+    if model.input_schema.is_some() {
+        for p in &model.params {
+            if let Some(h) = &p.header {
+                errors.push(syn::Error::new(
+                    h.span,
+                    format!("with `input_schema`, declare the header in the schema instead: `\"x-mcp-header\": \"{}\"` on the property", h.value),
+                ));
+            }
+        }
+    }
+
     for p in &model.params {
         if let Some(c) = &p.complete {
             errors.at(
