@@ -334,10 +334,7 @@ async fn test_streaming_elicitation(ctx: Context) -> Result<String, Error> {
     struct Answer {
         answer: String,
     }
-    let answer = ctx
-        .elicit::<Answer>("Please answer")
-        .await?
-        .required()?;
+    let answer = ctx.elicit::<Answer>("Please answer").await?.required()?;
     Ok(format!("You said: {}", answer.answer))
 }
 

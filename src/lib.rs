@@ -76,7 +76,12 @@
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
 //! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
 //! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
-//! `crate = "path::to::mcpserve"`.
+//! `crate = "path::to::mcpserve"`,
+//! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
+//! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON
+//! object schema at compile time) published instead of the generated one; arguments are
+//! validated against it before the call and still bind by name, or through one
+//! `#[arg(flatten)]` struct that then needs only `Deserialize`.
 //!
 //! Parameter options, `#[arg(...)]`: `rename = "wireName"`, `description = "..."`,
 //! `default` or `default = expr` (the argument becomes optional), `header = "Region"`

@@ -30,15 +30,14 @@ struct Passphrase {
 /// A resource that is only readable after the user types a passphrase.
 #[resource("secret://vault", mime_type = "text/plain")]
 async fn vault(ctx: Context) -> Result<String, Error> {
-    let Passphrase { passphrase } = ctx
-        .elicit::<Passphrase>("Passphrase?")
-        .await?
-        .required()?;
+    let Passphrase { passphrase } = ctx.elicit::<Passphrase>("Passphrase?").await?.required()?;
     Ok(format!("opened with {passphrase}"))
 }
 
 fn server() -> mcpserve::ServerBuilder {
-    Server::from_registry().name("input-content").version("1.0.0")
+    Server::from_registry()
+        .name("input-content")
+        .version("1.0.0")
 }
 
 fn caps() -> Value {
@@ -93,10 +92,7 @@ async fn prompt_asks_with_a_server_request_in_the_session_era() {
         .request("prompts/get", json!({ "name": "contextual" }))
         .await
         .unwrap();
-    assert_eq!(
-        result,
-        json!({ "messages": prompt_messages() })
-    );
+    assert_eq!(result, json!({ "messages": prompt_messages() }));
     let mut request = client.try_next_notification().unwrap();
     assert_eq!(request["method"], "elicitation/create");
     request.as_object_mut().unwrap().remove("id");
@@ -111,7 +107,10 @@ async fn prompt_answers_input_required_then_completes_in_2026() {
     let client = TestClient::sessionless_with(server(), caps());
     let get = json!({ "name": "contextual" });
     let r1 = client.request("prompts/get", get.clone()).await.unwrap();
-    let state = r1["requestState"].as_str().expect("a requestState").to_owned();
+    let state = r1["requestState"]
+        .as_str()
+        .expect("a requestState")
+        .to_owned();
     assert_eq!(
         r1,
         json!({ "resultType": "input_required", "inputRequests": { "user_context": context_request() }, "requestState": state })
@@ -156,7 +155,11 @@ async fn prompt_request_state_is_bound_and_sealed() {
             .await,
     );
     assert_eq!(e.code, -32602);
-    assert!(e.message.starts_with("Invalid requestState: "), "{}", e.message);
+    assert!(
+        e.message.starts_with("Invalid requestState: "),
+        "{}",
+        e.message
+    );
     // A prompt's state cannot be replayed on a resource read.
     let e = rpc_error(
         client
@@ -196,12 +199,21 @@ async fn resource_read_asks_in_both_eras() {
     session.on_request(answer);
     let read = json!({ "uri": "secret://vault" });
     let contents = json!([{ "uri": "secret://vault", "mimeType": "text/plain", "text": "opened with sesame" }]);
-    let result = session.request("resources/read", read.clone()).await.unwrap();
+    let result = session
+        .request("resources/read", read.clone())
+        .await
+        .unwrap();
     assert_eq!(result, json!({ "contents": contents }));
 
     let modern = TestClient::sessionless_with(server(), caps());
-    let r1 = modern.request("resources/read", read.clone()).await.unwrap();
-    let state = r1["requestState"].as_str().expect("a requestState").to_owned();
+    let r1 = modern
+        .request("resources/read", read.clone())
+        .await
+        .unwrap();
+    let state = r1["requestState"]
+        .as_str()
+        .expect("a requestState")
+        .to_owned();
     assert_eq!(
         r1,
         json!({ "resultType": "input_required", "inputRequests": { "elicitation_1": passphrase_request() }, "requestState": state })
@@ -217,5 +229,8 @@ async fn resource_read_asks_in_both_eras() {
         .unwrap();
     assert_eq!(r2["resultType"], "complete");
     assert_eq!(r2["contents"], contents);
-    assert!(r2["ttlMs"].is_u64() && r2["cacheScope"] == "private", "{r2}");
+    assert!(
+        r2["ttlMs"].is_u64() && r2["cacheScope"] == "private",
+        "{r2}"
+    );
 }

@@ -73,18 +73,30 @@ async fn published_exactly_as_written() {
 async fn arguments_are_validated_against_it() {
     let client = TestClient::session(Server::from_registry()).await.unwrap();
     let ok = client
-        .request("tools/call", json!({ "name": "reach", "arguments": { "contactMethod": "phone", "phone": "555" } }))
+        .request(
+            "tools/call",
+            json!({ "name": "reach", "arguments": { "contactMethod": "phone", "phone": "555" } }),
+        )
         .await
         .unwrap();
-    assert_eq!(ok, json!({ "content": [{ "type": "text", "text": "call 555" }] }));
+    assert_eq!(
+        ok,
+        json!({ "content": [{ "type": "text", "text": "call 555" }] })
+    );
     let ok = client
-        .request("tools/call", json!({ "name": "reach", "arguments": { "email": "a@b.c" } }))
+        .request(
+            "tools/call",
+            json!({ "name": "reach", "arguments": { "email": "a@b.c" } }),
+        )
         .await
         .unwrap();
     assert_eq!(text(&ok), "mail a@b.c");
     // `if`/`then`: a phone contact needs a phone number.
     let bad = client
-        .request("tools/call", json!({ "name": "reach", "arguments": { "contactMethod": "phone", "email": "a@b.c" } }))
+        .request(
+            "tools/call",
+            json!({ "name": "reach", "arguments": { "contactMethod": "phone", "email": "a@b.c" } }),
+        )
         .await
         .unwrap();
     assert_eq!(bad["isError"], true, "{bad}");
@@ -94,7 +106,10 @@ async fn arguments_are_validated_against_it() {
     );
     // `additionalProperties: false`.
     let bad = client
-        .request("tools/call", json!({ "name": "reach", "arguments": { "email": "a@b.c", "fax": "1" } }))
+        .request(
+            "tools/call",
+            json!({ "name": "reach", "arguments": { "email": "a@b.c", "fax": "1" } }),
+        )
         .await
         .unwrap();
     assert_eq!(bad["isError"], true, "{bad}");
