@@ -40,7 +40,8 @@
 //! A `ctx: Context` parameter gives a handler the request's context. The same code works
 //! in both eras: in the session era the server sends requests to the client; in the
 //! 2026-07-28 era the call answers `input_required` and the client retries with the
-//! answers, re-running the handler (so code before an ask must be safe to repeat).
+//! answers, re-running the handler (so code before an ask must be safe to repeat). Tools,
+//! prompts (`prompts/get`) and resource reads (`resources/read`) can all ask.
 //!
 //! ```no_run
 //! use mcpserve::prelude::*;
