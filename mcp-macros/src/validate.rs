@@ -49,10 +49,12 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     if model.input_schema.is_some() {
         for p in &model.params {
             if let Some(h) = &p.header {
-                errors.push(syn::Error::new(
-                    h.span,
-                    format!("with `input_schema`, declare the header in the schema instead: `\"x-mcp-header\": \"{}\"` on the property", h.value),
-                ));
+                let msg = format!(
+                    "with `input_schema`, declare the header in the schema instead: \
+                     `\"x-mcp-header\": \"{}\"` on the property",
+                    h.value
+                );
+                errors.push(syn::Error::new(h.span, msg));
             }
         }
     }

@@ -164,15 +164,20 @@ impl ToolArgs {
 
 /// An MCP input schema is a JSON object schema: `{"type": "object", ...}`.
 fn check_input_schema(text: &str) -> Result<(), String> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(m)) if m.get("type").and_then(|t| t.as_str()) == Some("object") => {
-            match m.get("properties") {
-                None | Some(serde_json::Value::Object(_)) => Ok(()),
-                Some(_) => Err("`input_schema`: `properties` must be an object".into()),
-            }
-        }
-        Ok(_) => Err("`input_schema` must be a JSON object with `\"type\": \"object\"` (MCP tools take an arguments object)".into()),
-        Err(e) => Err(format!("`input_schema` is not valid JSON: {e}")),
+    use serde_json::Value;
+    const NOT_OBJECT: &str = "`input_schema` must be a JSON object with `\"type\": \"object\"` \
+                              (MCP tools take an arguments object)";
+    let schema = serde_json::from_str::<Value>(text)
+        .map_err(|e| format!("`input_schema` is not valid JSON: {e}"))?;
+    let Value::Object(m) = schema else {
+        return Err(NOT_OBJECT.into());
+    };
+    if m.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(NOT_OBJECT.into());
+    }
+    match m.get("properties") {
+        None | Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err("`input_schema`: `properties` must be an object".into()),
     }
 }
 
