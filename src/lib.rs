@@ -40,7 +40,8 @@
 //! A `ctx: Context` parameter gives a handler the request's context. The same code works
 //! in both eras: in the session era the server sends requests to the client; in the
 //! 2026-07-28 era the call answers `input_required` and the client retries with the
-//! answers, re-running the handler (so code before an ask must be safe to repeat).
+//! answers, re-running the handler (so code before an ask must be safe to repeat). Tools,
+//! prompts (`prompts/get`) and resource reads (`resources/read`) can all ask.
 //!
 //! ```no_run
 //! use mcpserve::prelude::*;
@@ -76,7 +77,12 @@
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
 //! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
 //! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
-//! `crate = "path::to::mcpserve"`.
+//! `crate = "path::to::mcpserve"`,
+//! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
+//! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON
+//! object schema at compile time) published instead of the generated one; arguments are
+//! validated against it before the call and still bind by name, or through one
+//! `#[arg(flatten)]` struct that then needs only `Deserialize`.
 //!
 //! Parameter options, `#[arg(...)]`: `rename = "wireName"`, `description = "..."`,
 //! `default` or `default = expr` (the argument becomes optional), `header = "Region"`

@@ -17,6 +17,8 @@ pub(crate) struct ToolFn<'a> {
     pub(crate) meta: Option<Spanned>,
     pub(crate) group: Option<String>,
     pub(crate) krate: syn::Path,
+    /// `input_schema = "..."`: published instead of the schema built from the parameters.
+    pub(crate) input_schema: Option<Spanned>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,

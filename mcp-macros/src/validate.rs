@@ -46,6 +46,19 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
         }
     }
 
+    if model.input_schema.is_some() {
+        for p in &model.params {
+            if let Some(h) = &p.header {
+                let msg = format!(
+                    "with `input_schema`, declare the header in the schema instead: \
+                     `\"x-mcp-header\": \"{}\"` on the property",
+                    h.value
+                );
+                errors.push(syn::Error::new(h.span, msg));
+            }
+        }
+    }
+
     for p in &model.params {
         if let Some(c) = &p.complete {
             errors.at(

@@ -204,6 +204,12 @@ fn finish_param(p: &Param<'_>, binding: &syn::Ident, slot: &syn::Ident) -> Token
 }
 
 fn input_schema(model: &ToolFn<'_>, flatten: Option<&Param<'_>>) -> TokenStream {
+    if let Some(schema) = &model.input_schema {
+        let text = &schema.value;
+        return quote! {
+            __mcp::serde_json::from_str(#text).expect("`input_schema` was checked at compile time")
+        };
+    }
     if let Some(flat) = flatten {
         let ty = flat.ty;
         return quote_spanned!(ty.span()=> __mcp::schema::whole::<#ty>(__gen));

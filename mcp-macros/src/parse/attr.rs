@@ -71,6 +71,8 @@ pub(crate) struct ToolArgs {
     pub(crate) meta: Slot<Spanned>,
     pub(crate) group: Slot<String>,
     pub(crate) krate: Slot<syn::Path>,
+    /// A hand-written input schema (JSON text, checked here).
+    pub(crate) input_schema: Slot<Spanned>,
 }
 
 impl Default for ToolArgs {
@@ -84,6 +86,7 @@ impl Default for ToolArgs {
             meta: Slot::new(META),
             group: Slot::new(GROUP),
             krate: Slot::new(CRATE),
+            input_schema: Slot::new(INPUT_SCHEMA),
         }
     }
 }
@@ -129,6 +132,10 @@ impl ToolArgs {
                     format!("`meta` is not valid JSON: {e}"),
                 )),
             }
+        } else if p.is_ident(INPUT_SCHEMA) {
+            let lit = string(&meta)?;
+            check_input_schema(&lit.value()).map_err(|msg| syn::Error::new(lit.span(), msg))?;
+            self.input_schema.set(&meta, lit.into())
         } else if p.is_ident(GROUP) {
             let v = string(&meta)?.value();
             self.group.set(&meta, v)
@@ -148,9 +155,29 @@ impl ToolArgs {
                     META,
                     GROUP,
                     CRATE,
+                    INPUT_SCHEMA,
                 ],
             ))
         }
+    }
+}
+
+/// An MCP input schema is a JSON object schema: `{"type": "object", ...}`.
+fn check_input_schema(text: &str) -> Result<(), String> {
+    use serde_json::Value;
+    const NOT_OBJECT: &str = "`input_schema` must be a JSON object with `\"type\": \"object\"` \
+                              (MCP tools take an arguments object)";
+    let schema = serde_json::from_str::<Value>(text)
+        .map_err(|e| format!("`input_schema` is not valid JSON: {e}"))?;
+    let Value::Object(m) = schema else {
+        return Err(NOT_OBJECT.into());
+    };
+    if m.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(NOT_OBJECT.into());
+    }
+    match m.get("properties") {
+        None | Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err("`input_schema`: `properties` must be an object".into()),
     }
 }
 

@@ -48,6 +48,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         icons: args.icons,
         meta: args.meta.get(),
         group: args.group.get(),
+        input_schema: args.input_schema.get(),
         krate: args
             .krate
             .get()

@@ -11,6 +11,7 @@ use super::{CacheScope, Dispatcher, MethodResult};
 use crate::complete::{self, CompletionRequest};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
+use crate::input::mrtr::{self, Driven};
 use crate::prompt::PromptCall;
 use crate::protocol::{CompleteResult, Completion};
 use crate::registry::ArgSpec;
@@ -60,7 +61,17 @@ pub(super) async fn read_resource(
 ) -> Result<MethodResult, Error> {
     let p: UriParams<'_> = parse(params)?;
     let catalog = d.server.resources.load_full();
-    let result = catalog.read(&p.uri, ctx).await?;
+    // A read handler that asks for input gets `input_required` rounds in 2026, as tools do.
+    let target = mrtr::Target {
+        method: "resources/read",
+        name: &p.uri,
+        arguments: None,
+    };
+    let read = catalog.read(&p.uri, ctx.clone());
+    let result = match mrtr::drive(&ctx, params, target, read).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(result) => result?,
+    };
     let body = serde_json::to_vec(&result)?;
     Ok(MethodResult::Cacheable(body, CacheScope::Private))
 }
@@ -102,8 +113,8 @@ pub(super) fn list_prompts(
 struct GetParams<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(default)]
-    arguments: Option<HashMap<String, String>>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
 }
 
 pub(super) async fn get_prompt(
@@ -116,12 +127,27 @@ pub(super) async fn get_prompt(
     let entry = catalog
         .get(&p.name)
         .ok_or_else(|| Error::invalid_params(format!("Unknown prompt: {}", p.name)))?;
-    let call = PromptCall {
-        ctx,
-        name: entry.prompt.name.as_str().into(),
-        args: p.arguments.unwrap_or_default(),
+    let args: Option<HashMap<String, String>> = match p.arguments {
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?,
+        None => None,
     };
-    let result = entry.render(call).await?;
+    let call = PromptCall {
+        ctx: ctx.clone(),
+        name: entry.prompt.name.as_str().into(),
+        args: args.unwrap_or_default(),
+    };
+    // In the 2026 era a prompt that asks for input answers `input_required` and is
+    // re-rendered on the retry, exactly like a tool.
+    let target = mrtr::Target {
+        method: "prompts/get",
+        name: &p.name,
+        arguments: p.arguments,
+    };
+    let result = match mrtr::drive(&ctx, params, target, entry.render(call)).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(result) => result?,
+    };
     Ok(MethodResult::Complete(serde_json::to_vec(&result)?))
 }
 
