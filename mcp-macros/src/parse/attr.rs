@@ -61,34 +61,129 @@ pub(crate) struct Icon {
     pub(crate) theme: Option<String>,
 }
 
-/// `#[tool(...)]`.
-pub(crate) struct ToolArgs {
+/// The options every registered item (`#[tool]`, `#[resource]`, `#[prompt]`) accepts.
+pub(crate) struct CommonArgs {
     pub(crate) name: Slot<Spanned>,
     pub(crate) title: Slot<String>,
     pub(crate) description: Slot<String>,
-    pub(crate) annotations: Slot<Annotations>,
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Slot<Spanned>,
-    pub(crate) group: Slot<String>,
     pub(crate) krate: Slot<syn::Path>,
-    /// A hand-written input schema (JSON text, checked here).
-    pub(crate) input_schema: Slot<Spanned>,
 }
 
-impl Default for ToolArgs {
+impl Default for CommonArgs {
     fn default() -> Self {
-        ToolArgs {
+        CommonArgs {
             name: Slot::new(NAME),
             title: Slot::new(TITLE),
             description: Slot::new(DESCRIPTION),
-            annotations: Slot::new(ANNOTATIONS),
             icons: Vec::new(),
             meta: Slot::new(META),
-            group: Slot::new(GROUP),
             krate: Slot::new(CRATE),
-            input_schema: Slot::new(INPUT_SCHEMA),
         }
     }
+}
+
+impl CommonArgs {
+    /// The keys handled here, for "expected one of" messages.
+    pub(crate) const KEYS: [&'static str; 6] = [NAME, TITLE, DESCRIPTION, ICON, META, CRATE];
+
+    /// Parses `meta` when it is a common option; `Ok(false)` leaves it to the caller.
+    pub(crate) fn parse(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
+        let p = &meta.path;
+        if p.is_ident(NAME) {
+            let v = string(meta)?.into();
+            self.name.set(meta, v)?;
+        } else if p.is_ident(TITLE) {
+            let v = string(meta)?.value();
+            self.title.set(meta, v)?;
+        } else if p.is_ident(DESCRIPTION) {
+            let v = string(meta)?.value();
+            self.description.set(meta, v)?;
+        } else if p.is_ident(ICON) {
+            self.icons.push(parse_icon(meta)?);
+        } else if p.is_ident(META) {
+            let v = meta_json(meta)?;
+            self.meta.set(meta, v)?;
+        } else if p.is_ident(CRATE) {
+            let v = string(meta)?.parse::<syn::Path>()?;
+            self.krate.set(meta, v)?;
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The resolved values: the name defaults to the function's, the description to its
+    /// doc comment, the crate path to `::mcpserve`.
+    pub(crate) fn resolve(self, func: &syn::ItemFn) -> ItemInfo {
+        let ident = &func.sig.ident;
+        let (name, name_span) = match self.name.get() {
+            Some(n) => (n.value, n.span),
+            None => {
+                let s = ident.to_string();
+                (
+                    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s),
+                    ident.span(),
+                )
+            }
+        };
+        ItemInfo {
+            name,
+            name_span,
+            title: self.title.get(),
+            description: self
+                .description
+                .get()
+                .or_else(|| super::doc_text(&func.attrs)),
+            icons: self.icons,
+            meta: self.meta.get(),
+            krate: self
+                .krate
+                .get()
+                .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+        }
+    }
+}
+
+/// [`CommonArgs`] resolved against the annotated function.
+pub(crate) struct ItemInfo {
+    pub(crate) name: String,
+    pub(crate) name_span: proc_macro2::Span,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) icons: Vec<Icon>,
+    pub(crate) meta: Option<Spanned>,
+    pub(crate) krate: syn::Path,
+}
+
+/// `meta = r#"{..}"#`: a JSON object, checked here.
+fn meta_json(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned> {
+    let lit = string(meta)?;
+    match serde_json::from_str::<serde_json::Value>(&lit.value()) {
+        Ok(serde_json::Value::Object(_)) => Ok(lit.into()),
+        Ok(_) => Err(syn::Error::new(lit.span(), "`meta` must be a JSON object")),
+        Err(e) => Err(syn::Error::new(
+            lit.span(),
+            format!("`meta` is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// Reports an unknown option of `what`, suggesting the nearest of `common` + `extra`.
+pub(crate) fn unknown_option(meta: &ParseNestedMeta<'_>, what: &str, extra: &[&str]) -> syn::Error {
+    let known: Vec<&str> = CommonArgs::KEYS.iter().chain(extra).copied().collect();
+    unknown(meta, what, &known)
+}
+
+/// `#[tool(...)]`.
+#[derive(Default)]
+pub(crate) struct ToolArgs {
+    pub(crate) common: CommonArgs,
+    pub(crate) annotations: Option<Annotations>,
+    pub(crate) group: Option<String>,
+    /// A hand-written input schema (JSON text, checked here).
+    pub(crate) input_schema: Option<Spanned>,
 }
 
 pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -106,60 +201,42 @@ fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
 
 impl ToolArgs {
     pub(crate) fn parse(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        if self.common.parse(&meta)? {
+            return Ok(());
+        }
         let p = &meta.path;
-        if p.is_ident(NAME) {
-            let v = string(&meta)?.into();
-            self.name.set(&meta, v)
-        } else if p.is_ident(TITLE) {
-            let v = string(&meta)?.value();
-            self.title.set(&meta, v)
-        } else if p.is_ident(DESCRIPTION) {
-            let v = string(&meta)?.value();
-            self.description.set(&meta, v)
-        } else if p.is_ident(ANNOTATIONS) {
+        if p.is_ident(ANNOTATIONS) {
             let v = parse_annotations(&meta)?;
-            self.annotations.set(&meta, v)
-        } else if p.is_ident(ICON) {
-            self.icons.push(parse_icon(&meta)?);
-            Ok(())
-        } else if p.is_ident(META) {
-            let lit = string(&meta)?;
-            match serde_json::from_str::<serde_json::Value>(&lit.value()) {
-                Ok(serde_json::Value::Object(_)) => self.meta.set(&meta, lit.into()),
-                Ok(_) => Err(syn::Error::new(lit.span(), "`meta` must be a JSON object")),
-                Err(e) => Err(syn::Error::new(
-                    lit.span(),
-                    format!("`meta` is not valid JSON: {e}"),
-                )),
-            }
+            set_once(&meta, &mut self.annotations, ANNOTATIONS, v)
         } else if p.is_ident(INPUT_SCHEMA) {
             let lit = string(&meta)?;
             check_input_schema(&lit.value()).map_err(|msg| syn::Error::new(lit.span(), msg))?;
-            self.input_schema.set(&meta, lit.into())
+            set_once(&meta, &mut self.input_schema, INPUT_SCHEMA, lit.into())
         } else if p.is_ident(GROUP) {
             let v = string(&meta)?.value();
-            self.group.set(&meta, v)
-        } else if p.is_ident(CRATE) {
-            let v = string(&meta)?.parse::<syn::Path>()?;
-            self.krate.set(&meta, v)
+            set_once(&meta, &mut self.group, GROUP, v)
         } else {
-            Err(unknown(
+            Err(unknown_option(
                 &meta,
                 "`tool` option",
-                &[
-                    NAME,
-                    TITLE,
-                    DESCRIPTION,
-                    ANNOTATIONS,
-                    ICON,
-                    META,
-                    GROUP,
-                    CRATE,
-                    INPUT_SCHEMA,
-                ],
+                &[ANNOTATIONS, GROUP, INPUT_SCHEMA],
             ))
         }
     }
+}
+
+/// Stores an item-specific option, rejecting a second occurrence at its tokens.
+pub(crate) fn set_once<T>(
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Option<T>,
+    what: &str,
+    value: T,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error(format_args!("duplicate `{what}` option")));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 /// An MCP input schema is a JSON object schema: `{"type": "object", ...}`.

@@ -16,11 +16,7 @@ pub(crate) use docs::doc_text;
 
 /// Builds the model of a `#[tool]` function; problems are recorded in `errors`.
 pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> ToolFn<'a> {
-    let ident = &func.sig.ident;
-    let (name, name_span) = match args.name.get() {
-        Some(n) => (n.value, n.span),
-        None => (ident.unraw_string(), ident.span()),
-    };
+    let info = args.common.resolve(func);
     let params = func
         .sig
         .inputs
@@ -40,19 +36,16 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
     };
     ToolFn {
         original: func,
-        name,
-        name_span,
-        title: args.title.get(),
-        description: args.description.get().or_else(|| doc_text(&func.attrs)),
-        annotations: args.annotations.get(),
-        icons: args.icons,
-        meta: args.meta.get(),
-        group: args.group.get(),
-        input_schema: args.input_schema.get(),
-        krate: args
-            .krate
-            .get()
-            .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+        name: info.name,
+        name_span: info.name_span,
+        title: info.title,
+        description: info.description,
+        annotations: args.annotations,
+        icons: info.icons,
+        meta: info.meta,
+        group: args.group,
+        input_schema: args.input_schema,
+        krate: info.krate,
         params,
         ret,
         is_async: func.sig.asyncness.is_some(),

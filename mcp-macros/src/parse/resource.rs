@@ -4,8 +4,8 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::{FnArg, ItemFn, LitStr, ReturnType};
 
-use super::attr::{parse_icon, path_str, string, Icon, Slot, Spanned};
-use super::{doc_text, param, Unraw};
+use super::attr::{path_str, string, unknown_option, CommonArgs, Slot, Spanned};
+use super::param;
 use crate::ctxt::Errors;
 use crate::model::{Param, ResourceAnnotations, ResourceFn};
 use crate::symbol::*;
@@ -14,45 +14,23 @@ use crate::uri_template;
 /// `#[resource(...)]`.
 pub(crate) struct ResourceArgs {
     pub(crate) uri: Option<LitStr>,
-    name: Slot<String>,
-    title: Slot<String>,
-    description: Slot<String>,
+    common: CommonArgs,
     mime_type: Slot<String>,
     size: Slot<(u64, proc_macro2::Span)>,
     annotations: Slot<ResourceAnnotations>,
-    icons: Vec<Icon>,
-    meta: Slot<Spanned>,
     list: Slot<syn::Path>,
-    krate: Slot<syn::Path>,
 }
 
 impl Default for ResourceArgs {
     fn default() -> Self {
         ResourceArgs {
             uri: None,
-            name: Slot::new(NAME),
-            title: Slot::new(TITLE),
-            description: Slot::new(DESCRIPTION),
+            common: CommonArgs::default(),
             mime_type: Slot::new(MIME_TYPE),
             size: Slot::new(SIZE),
             annotations: Slot::new(ANNOTATIONS),
-            icons: Vec::new(),
-            meta: Slot::new(META),
             list: Slot::new(LIST),
-            krate: Slot::new(CRATE),
         }
-    }
-}
-
-pub(crate) fn meta_json(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned> {
-    let lit = string(meta)?;
-    match serde_json::from_str::<serde_json::Value>(&lit.value()) {
-        Ok(serde_json::Value::Object(_)) => Ok(lit.into()),
-        Ok(_) => Err(syn::Error::new(lit.span(), "`meta` must be a JSON object")),
-        Err(e) => Err(syn::Error::new(
-            lit.span(),
-            format!("`meta` is not valid JSON: {e}"),
-        )),
     }
 }
 
@@ -74,17 +52,11 @@ impl ResourceArgs {
     }
 
     fn option(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        if self.common.parse(&meta)? {
+            return Ok(());
+        }
         let p = &meta.path;
-        if p.is_ident(NAME) {
-            let v = string(&meta)?.value();
-            self.name.set(&meta, v)
-        } else if p.is_ident(TITLE) {
-            let v = string(&meta)?.value();
-            self.title.set(&meta, v)
-        } else if p.is_ident(DESCRIPTION) {
-            let v = string(&meta)?.value();
-            self.description.set(&meta, v)
-        } else if p.is_ident(MIME_TYPE) {
+        if p.is_ident(MIME_TYPE) {
             let lit = string(&meta)?;
             if !lit.value().contains('/') {
                 return Err(syn::Error::new(
@@ -100,23 +72,15 @@ impl ResourceArgs {
         } else if p.is_ident(ANNOTATIONS) {
             let v = parse_annotations(&meta)?;
             self.annotations.set(&meta, v)
-        } else if p.is_ident(ICON) {
-            self.icons.push(parse_icon(&meta)?);
-            Ok(())
-        } else if p.is_ident(META) {
-            let v = meta_json(&meta)?;
-            self.meta.set(&meta, v)
         } else if p.is_ident(LIST) {
             let v = meta.value()?.parse::<syn::Path>()?;
             self.list.set(&meta, v)
-        } else if p.is_ident(CRATE) {
-            let v = string(&meta)?.parse::<syn::Path>()?;
-            self.krate.set(&meta, v)
         } else {
-            Err(meta.error(format_args!(
-                "unknown `resource` option `{}`; expected one of: name, title, description, mime_type, size, annotations, icon, meta, list, crate",
-                path_str(p)
-            )))
+            Err(unknown_option(
+                &meta,
+                "`resource` option",
+                &[MIME_TYPE, SIZE, ANNOTATIONS, LIST],
+            ))
         }
     }
 }
@@ -262,26 +226,21 @@ pub(crate) fn resource<'a>(
             None
         }
     };
+    let info = args.common.resolve(func);
     ResourceFn {
         original: func,
         uri,
         variables,
-        name: args
-            .name
-            .get()
-            .unwrap_or_else(|| func.sig.ident.unraw_string()),
-        title: args.title.get(),
-        description: args.description.get().or_else(|| doc_text(&func.attrs)),
+        name: info.name,
+        title: info.title,
+        description: info.description,
         mime_type: args.mime_type.get(),
         size: args.size.get(),
         annotations: args.annotations.get(),
-        icons: args.icons,
-        meta: args.meta.get(),
+        icons: info.icons,
+        meta: info.meta,
         list: args.list.get(),
-        krate: args
-            .krate
-            .get()
-            .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+        krate: info.krate,
         params: params(func, "resource", errors),
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),
