@@ -2,6 +2,7 @@
 
 mod io;
 mod lines;
+mod stdio;
 
 pub use io::serve_io;
 
@@ -12,8 +13,11 @@ impl Server {
     /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin closes.
     ///
     /// Nothing but protocol messages is written to stdout; log with `tracing` to stderr.
+    /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
+    /// private reopened descriptors) rather than Tokio's blocking pool.
     pub async fn serve_stdio(self) -> Result<()> {
-        serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+        let (stdin, stdout) = stdio::stdio();
+        serve_io(self, stdin, stdout).await
     }
 
     /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,
