@@ -14,7 +14,7 @@ fn main() {
             m,
             "/// Generated tool number {i}: adds two integers.\n\
              #[tool(annotations(read_only, idempotent))]\n\
-             async fn tool_{i}(\n    /// Left operand.\n    a: i64,\n    /// Right operand.\n    b: i64,\n) -> i64 {{\n    a + b + {i}\n}}\n"
+             async fn tool_{i}(\n    /// Left operand.\n    a: i64,\n    /// Right operand.\n    b: i64,\n) -> i64 {{\n    a + b\n}}\n"
         )
         .unwrap();
     }
@@ -26,7 +26,7 @@ fn main() {
             r,
             "    /// Generated tool number {i}: adds two integers.\n\
              #[tool(annotations(read_only_hint = true, idempotent_hint = true))]\n\
-             fn tool_{i}(&self, Parameters(AddArgs {{ a, b }}): Parameters<AddArgs>) -> String {{\n        (a + b + {i}).to_string()\n    }}\n"
+             fn tool_{i}(&self, Parameters(AddArgs {{ a, b }}): Parameters<AddArgs>) -> String {{\n        (a + b).to_string()\n    }}\n"
         )
         .unwrap();
     }

@@ -1,4 +1,4 @@
-//! `mcpserve-bench [all] [--smoke] [--out DIR]`: runs every scenario against mcpserve,
+//! `mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]`: runs every scenario against mcpserve,
 //! rmcp and the bare limit, prints the tables and writes `DIR/results.{json,md}` and
 //! `DIR/http_throughput.svg` (default DIR: `bench-results`).
 //!
@@ -12,26 +12,29 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut smoke = false;
     let mut out = std::path::PathBuf::from("bench-results");
+    let mut only = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "all" => {}
             "--smoke" => smoke = true,
             "--out" => out = it.next().expect("--out DIR").into(),
+            "--only" => only = Some(it.next().expect("--only NAME").clone()),
             "-h" | "--help" => {
-                eprintln!("usage: mcpserve-bench [all] [--smoke] [--out DIR]");
+                eprintln!("usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]");
                 return;
             }
             other => {
                 eprintln!(
-                    "unknown argument `{other}`; usage: mcpserve-bench [all] [--smoke] [--out DIR]"
+                    "unknown argument `{other}`; usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]"
                 );
                 std::process::exit(2);
             }
         }
     }
     report::elapsed();
-    let plan = if smoke { Plan::smoke() } else { Plan::full() };
+    let mut plan = if smoke { Plan::smoke() } else { Plan::full() };
+    plan.only = only;
     let mut report = Report {
         machine: Machine::detect(),
         mode: if smoke { "smoke" } else { "full" }.into(),

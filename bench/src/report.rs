@@ -167,7 +167,7 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
     }
     let _ = writeln!(s, "---:|---:|");
     type Metric = (&'static str, fn(&Sample) -> Option<f64>, fn(f64) -> String);
-    let metrics: [Metric; 5] = [
+    let metrics: [Metric; 6] = [
         (
             "calls/s",
             |x| (x.throughput > 0.0).then_some(x.throughput),
@@ -182,6 +182,11 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
             "p99 µs",
             |x| (x.p99_us > 0.0).then_some(x.p99_us),
             |v| format!("{v:.1}"),
+        ),
+        (
+            "max µs",
+            |x| (x.max_us > 0.0).then_some(x.max_us),
+            |v| format!("{v:.0}"),
         ),
         (
             "peak RSS MiB",

@@ -45,6 +45,8 @@ pub struct Plan {
     pub sessions: Vec<u64>,
     /// Whether the mcpserve HTTP server exists in this build.
     pub mcpserve_http: bool,
+    /// Run only the scenarios whose name contains this (e.g. `stdio`, `http`).
+    pub only: Option<String>,
 }
 
 impl Plan {
@@ -64,6 +66,7 @@ impl Plan {
             cold: 20,
             sessions: vec![1_000, 10_000],
             mcpserve_http: cfg!(feature = "mcpserve-http"),
+            only: None,
         }
     }
 
@@ -83,6 +86,7 @@ impl Plan {
             cold: 2,
             sessions: vec![50],
             mcpserve_http: cfg!(feature = "mcpserve-http"),
+            only: None,
         }
     }
 }
@@ -148,7 +152,8 @@ pub fn run_all(plan: &Plan, report: &mut Report) {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let steps: Vec<(&str, Box<dyn Fn(&mut Report) -> Res<()>>)> = vec![
+    type Step<'a> = (&'static str, Box<dyn Fn(&mut Report) -> Res<()> + 'a>);
+    let steps: Vec<Step> = vec![
         ("stdio pipelined", Box::new(|r| stdio_pipelined(plan, r))),
         ("stdio burst", Box::new(|r| stdio_burst(plan, r))),
         ("stdio sequential", Box::new(|r| stdio_sequential(plan, r))),
@@ -159,6 +164,9 @@ pub fn run_all(plan: &Plan, report: &mut Report) {
         ("idle sessions", Box::new(|r| idle_sessions(plan, r, &rt))),
     ];
     for (name, step) in steps {
+        if plan.only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         progress(name);
         if let Err(e) = step(report) {
             eprintln!("scenario `{name}` failed: {e}");

@@ -15,6 +15,8 @@ pub struct Sample {
     pub p50_us: f64,
     /// 99th percentile latency, microseconds.
     pub p99_us: f64,
+    /// Worst latency, microseconds.
+    pub max_us: f64,
     /// Peak resident set of the server process (VmHWM), KiB.
     pub peak_rss_kib: Option<u64>,
     /// A scenario-specific number (e.g. KiB per idle session).
@@ -32,6 +34,7 @@ impl Sample {
             throughput: if secs > 0.0 { count as f64 / secs } else { 0.0 },
             p50_us: percentile(&lat_ns, 0.50) / 1000.0,
             p99_us: percentile(&lat_ns, 0.99) / 1000.0,
+            max_us: lat_ns.last().map_or(0.0, |&v| v as f64 / 1000.0),
             peak_rss_kib: None,
             extra: None,
         }
@@ -74,6 +77,7 @@ pub fn median_sample(runs: &[Sample]) -> Sample {
         throughput: m(|s| s.throughput),
         p50_us: m(|s| s.p50_us),
         p99_us: m(|s| s.p99_us),
+        max_us: m(|s| s.max_us),
         peak_rss_kib: (!rss.is_empty()).then(|| median(rss) as u64),
         extra: (!extra.is_empty()).then(|| median(extra)),
     }

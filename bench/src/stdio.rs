@@ -150,13 +150,11 @@ impl StdioConn {
             std::thread::spawn(move || -> Res<()> {
                 let mut buf = Vec::with_capacity(256);
                 for id in 0..n {
-                    if let Some(w) = window {
-                        if id >= w {
-                            if credit_rx.try_recv().is_err() {
-                                stdin.flush().map_err(|e| e.to_string())?;
-                                credit_rx.recv().map_err(|e| e.to_string())?;
-                            }
-                        }
+                    // Past the window, every request waits for a response's credit;
+                    // flush what is buffered before sleeping on it.
+                    if window.is_some_and(|w| id >= w) && credit_rx.try_recv().is_err() {
+                        stdin.flush().map_err(|e| e.to_string())?;
+                        credit_rx.recv().map_err(|e| e.to_string())?;
                     }
                     buf.clear();
                     t.write(id, &mut buf);
