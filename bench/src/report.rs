@@ -60,6 +60,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// Scenarios that failed, with the reason.
     pub failures: Vec<String>,
+    /// Single measurements that are not a side-by-side row.
+    pub notes: Vec<String>,
 }
 
 /// Where the numbers come from.
@@ -131,6 +133,13 @@ impl Report {
         );
         for row in &self.rows {
             s.push_str(&row_markdown(row, false));
+            s.push('\n');
+        }
+        if !self.notes.is_empty() {
+            s.push_str("Notes:\n\n");
+            for n in &self.notes {
+                let _ = writeln!(s, "* {n}");
+            }
             s.push('\n');
         }
         if !self.failures.is_empty() {

@@ -275,7 +275,27 @@ fn list_1k(plan: &Plan, report: &mut Report) -> Res<()> {
         list.extra = Some(list.p50_us - ping.p50_us);
         Ok(list)
     });
+    // The server-side share, without any transport: mcpserve's dispatcher in-process.
+    let inproc = std::process::Command::new(crate::proc::bin_path("srv-mcpserve-1k"))
+        .args(["inproc", &n.max(200).to_string()])
+        .output();
     restore_affinity(&old);
+    match inproc {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let mut it = text.split_whitespace();
+            let (p50, p99) = (it.next().unwrap_or("?"), it.next().unwrap_or("?"));
+            report.notes.push(format!(
+                "tools/list with 1,000 tools, mcpserve server-side (dispatcher in-process, no transport, pinned): p50 {p50} µs, p99 {p99} µs"
+            ));
+            eprintln!("{}", report.notes.last().map_or("", String::as_str));
+        }
+        Ok(o) => report.failures.push(format!(
+            "srv-mcpserve-1k inproc: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => report.failures.push(format!("srv-mcpserve-1k inproc: {e}")),
+    }
     report.push(Row::new(
         "tools/list with 1,000 tools, sequential (pinned to 1 CPU); extra = p50 − ping p50 µs"
             .to_string(),
