@@ -16,6 +16,9 @@ use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{code, ErrorObject};
 use crate::server::Server;
 
+/// Requests up to this size are tried inline on the reading task first (see below).
+const INLINE_MAX_BYTES: usize = 16 * 1024;
+
 /// Serves `server` over a reader/writer pair until the reader reaches end of file, then
 /// lets in-flight requests finish (cancelling them after the grace period) and flushes.
 pub async fn serve_io<R, W>(server: Server, reader: R, writer: W) -> Result<()>
@@ -60,6 +63,7 @@ where
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let inline_ok = bytes.len() <= INLINE_MAX_BYTES;
         match jsonrpc::parse(&bytes) {
             Err(rejected) => {
                 out.send(rejection_reply(&rejected).bytes).await;
@@ -77,7 +81,13 @@ where
                 // answer those right here instead of paying for a task, a permit and a
                 // cross-thread wake-up each. A request that has to wait is spawned and
                 // polled again with a real waker (futures must accept a new waker per poll).
-                let first = work.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                // Big messages are always spawned: decoding and encoding them on another
+                // worker overlaps with reading the next one.
+                let first = if inline_ok {
+                    work.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+                } else {
+                    Poll::Pending
+                };
                 match first {
                     Poll::Ready(reply) => {
                         if let Some(reply) = reply {
