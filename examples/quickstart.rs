@@ -1,4 +1,4 @@
-//! A few tools over stdio. Run it with `cargo run --example quickstart` and point an MCP
+//! A few tools, resources and a prompt over stdio. Run it with `cargo run --example quickstart` and point an MCP
 //! client at the binary.
 
 use mcpserve::prelude::*;
@@ -61,13 +61,36 @@ async fn divide(
     Ok(a / b)
 }
 
+/// What this server offers.
+#[resource("info://about", mime_type = "text/markdown")]
+async fn about() -> &'static str {
+    "# Quickstart\nTools: add, echo, word_count, divide. Resources: this page, greetings://{name}."
+}
+
+/// A greeting for someone.
+#[resource("greetings://{name}", mime_type = "text/plain")]
+async fn greeting(
+    /// Who to greet.
+    name: String,
+) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Ask the model to explain a piece of code.
+#[prompt]
+fn explain_code(
+    /// The code to explain.
+    code: String,
+    /// Language of the code.
+    language: Option<String>,
+) -> String {
+    match language {
+        Some(lang) => format!("Explain this {lang} code:\n\n{code}"),
+        None => format!("Explain this code:\n\n{code}"),
+    }
+}
+
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
     Server::from_registry().serve_stdio().await
 }

@@ -38,7 +38,7 @@ pub fn http_throughput(report: &Report, path: &std::path::Path) -> Result<(), St
         .y_desc("calls/s")
         .draw()
         .map_err(|e| e.to_string())?;
-    let colors = [RED, BLUE, CYAN, BLACK];
+    let colors = [RED, BLUE, CYAN, BLACK, MAGENTA];
     for (label, color) in LABELS.iter().zip(colors) {
         let points: Vec<(f64, f64)> = rows
             .iter()

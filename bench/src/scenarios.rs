@@ -14,7 +14,13 @@ use crate::wire::{self, Call, Template};
 type Res<T> = Result<T, String>;
 
 /// Column order of every table.
-pub const LABELS: [&str; 4] = ["mcpserve", "rmcp default", "rmcp best", "limit"];
+pub const LABELS: [&str; 5] = [
+    "mcpserve",
+    "rmcp default",
+    "rmcp best",
+    "limit",
+    "mcpserve (SSE)",
+];
 
 /// How big the runs are.
 #[derive(Debug, Clone)]
@@ -120,6 +126,15 @@ fn http_servers(plan: &Plan, era: Era) -> Vec<ServerCmd> {
     };
     v.push(ServerCmd::new(LABELS[2], "srv-rmcp", &[best, "{addr}"]));
     v.push(ServerCmd::new(LABELS[3], "srv-limit", &["http", "{addr}"]));
+    if plan.mcpserve_http && era == Era::Session {
+        // mcpserve answers a handler that does not stream with a JSON body; this is the
+        // same server made to use SSE for every reply, as rmcp does in sessions.
+        v.push(ServerCmd::new(
+            LABELS[4],
+            "srv-mcpserve",
+            &["http-sse", "{addr}"],
+        ));
+    }
     v
 }
 

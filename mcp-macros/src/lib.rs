@@ -8,10 +8,12 @@
 extern crate proc_macro;
 
 mod ctxt;
+mod elicit;
 mod emit;
 mod model;
 mod parse;
 mod symbol;
+mod uri_template;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -31,6 +33,52 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     validate::tool(&model, &errors);
     match errors.finish() {
         Ok(()) => emit::tool::expand(&model).into(),
+        Err(e) => emit::fallback::tool(&func, e).into(),
+    }
+}
+
+/// Derives a flat elicitation form (`Elicit`) for a struct, or a select for a
+/// unit-variant enum. See `mcpserve::Elicit` for the supported field types and the
+/// `#[elicit(...)]` options.
+#[proc_macro_derive(Elicit, attributes(elicit, schemars))]
+pub fn derive_elicit(item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as syn::DeriveInput);
+    elicit::expand(&input).into()
+}
+
+/// Registers a function as an MCP resource or resource template. See the `mcpserve`
+/// crate for the full reference.
+#[proc_macro_attribute]
+pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut resource_args = parse::resource::ResourceArgs::default();
+    let func = parse_macro_input!(item as syn::ItemFn);
+    let parser = |input: syn::parse::ParseStream<'_>| resource_args.parse(input);
+    if let Err(e) = syn::parse::Parser::parse(parser, args) {
+        return emit::fallback::tool(&func, e).into();
+    }
+    let errors = ctxt::Errors::new();
+    let model = parse::resource::resource(resource_args, &func, &errors);
+    validate::resource(&model, &errors);
+    match errors.finish() {
+        Ok(()) => emit::resource::expand(&model).into(),
+        Err(e) => emit::fallback::tool(&func, e).into(),
+    }
+}
+
+/// Registers a function as an MCP prompt. See the `mcpserve` crate for the full reference.
+#[proc_macro_attribute]
+pub fn prompt(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut prompt_args = parse::prompt::PromptArgs::default();
+    let parser = syn::meta::parser(|m| prompt_args.parse(m));
+    let func = parse_macro_input!(item as syn::ItemFn);
+    if let Err(e) = syn::parse::Parser::parse(parser, args) {
+        return emit::fallback::tool(&func, e).into();
+    }
+    let errors = ctxt::Errors::new();
+    let model = parse::prompt::prompt(prompt_args, &func, &errors);
+    validate::prompt(&model, &errors);
+    match errors.finish() {
+        Ok(()) => emit::prompt::expand(&model).into(),
         Err(e) => emit::fallback::tool(&func, e).into(),
     }
 }

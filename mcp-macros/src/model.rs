@@ -36,6 +36,8 @@ pub(crate) struct Param<'a> {
     pub(crate) default: Option<Option<Expr>>,
     pub(crate) header: Option<Spanned>,
     pub(crate) flatten: Option<Span>,
+    /// `#[arg(complete = f)]` (prompts and template variables).
+    pub(crate) complete: Option<syn::Path>,
 }
 
 impl Param<'_> {
@@ -43,4 +45,47 @@ impl Param<'_> {
     pub(crate) fn is_named(&self) -> bool {
         self.binding.is_some()
     }
+}
+
+/// A `#[resource]` function.
+pub(crate) struct ResourceFn<'a> {
+    pub(crate) original: &'a ItemFn,
+    pub(crate) uri: Spanned,
+    /// Variable names, when the URI is a valid template.
+    pub(crate) variables: Option<Vec<String>>,
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) mime_type: Option<String>,
+    pub(crate) size: Option<(u64, Span)>,
+    pub(crate) annotations: Option<ResourceAnnotations>,
+    pub(crate) icons: Vec<Icon>,
+    pub(crate) meta: Option<Spanned>,
+    pub(crate) list: Option<syn::Path>,
+    pub(crate) krate: syn::Path,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) ret: Type,
+    pub(crate) is_async: bool,
+}
+
+/// `annotations(...)` on `#[resource]`.
+pub(crate) struct ResourceAnnotations {
+    pub(crate) audience: Vec<String>,
+    pub(crate) priority: Option<f64>,
+    pub(crate) last_modified: Option<String>,
+}
+
+/// A `#[prompt]` function.
+pub(crate) struct PromptFn<'a> {
+    pub(crate) original: &'a ItemFn,
+    pub(crate) name: String,
+    pub(crate) name_span: Span,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) icons: Vec<Icon>,
+    pub(crate) meta: Option<Spanned>,
+    pub(crate) krate: syn::Path,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) ret: Type,
+    pub(crate) is_async: bool,
 }

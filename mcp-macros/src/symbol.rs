@@ -24,3 +24,10 @@ pub(crate) const RENAME: &str = "rename";
 pub(crate) const DEFAULT: &str = "default";
 pub(crate) const HEADER: &str = "header";
 pub(crate) const FLATTEN: &str = "flatten";
+
+pub(crate) const COMPLETE: &str = "complete";
+pub(crate) const SIZE: &str = "size";
+pub(crate) const LIST: &str = "list";
+pub(crate) const AUDIENCE: &str = "audience";
+pub(crate) const PRIORITY: &str = "priority";
+pub(crate) const LAST_MODIFIED: &str = "last_modified";

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::ctxt::Errors;
-use crate::model::ToolFn;
+use crate::model::{Param, PromptFn, ResourceFn, ToolFn};
 
 pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     let sig = &model.original.sig;
@@ -42,6 +42,15 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
             errors.at(
                 p.pat,
                 "`#[arg(flatten)]` needs a parameter bound to a plain name",
+            );
+        }
+    }
+
+    for p in &model.params {
+        if let Some(c) = &p.complete {
+            errors.at(
+                c,
+                "`complete` applies to #[prompt] arguments and #[resource] template variables, not tool arguments",
             );
         }
     }
@@ -101,4 +110,100 @@ fn check_header(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn signature(sig: &syn::Signature, what: &str, errors: &Errors) {
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.at(
+            &sig.generics,
+            format_args!("#[{what}] functions cannot be generic"),
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.at(v, format_args!("#[{what}] functions cannot be variadic"));
+    }
+}
+
+/// Options that only make sense for tool arguments, and duplicate names.
+fn params(params: &[Param<'_>], what: &str, errors: &Errors) {
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    for p in params {
+        let unsupported = [
+            (p.default.is_some(), "default"),
+            (p.header.is_some(), "header"),
+            (p.flatten.is_some(), "flatten"),
+        ];
+        for (set, option) in unsupported {
+            if set {
+                errors.at(
+                    p.pat,
+                    format_args!("`#[arg({option})]` is not supported on #[{what}] parameters; use `Option<T>` for an optional value"),
+                );
+            }
+        }
+        if p.is_named() && seen.insert(p.wire_name.clone(), ()).is_some() {
+            errors.at(
+                p.pat,
+                format_args!("two parameters share the name `{}`", p.wire_name),
+            );
+        }
+        if !p.is_named() && p.complete.is_some() {
+            errors.at(p.pat, "`complete` needs a parameter bound to a plain name");
+        }
+    }
+}
+
+pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
+    signature(&model.original.sig, "resource", errors);
+    params(&model.params, "resource", errors);
+    let Some(vars) = &model.variables else {
+        return;
+    };
+    for var in vars {
+        if !model
+            .params
+            .iter()
+            .any(|p| p.is_named() && &p.wire_name == var)
+        {
+            errors.push(syn::Error::new(
+                model.uri.span,
+                format!("URI variable `{var}` has no parameter: add a parameter `{var}: T` where T implements `FromStr` (e.g. String, u64, SafePath)"),
+            ));
+        }
+    }
+    for p in &model.params {
+        let is_var = p.is_named() && vars.contains(&p.wire_name);
+        if let (Some(c), false) = (&p.complete, is_var) {
+            errors.at(
+                c,
+                format_args!(
+                    "`complete` applies to URI template variables, and `{}` is not one",
+                    p.wire_name
+                ),
+            );
+        }
+    }
+    if let (Some((_, span)), false) = (&model.size, vars.is_empty()) {
+        errors.push(syn::Error::new(
+            *span,
+            "`size` describes one concrete resource; a template has none (set it per resource in the list function)",
+        ));
+    }
+    if let (Some(list), true) = (&model.list, vars.is_empty()) {
+        errors.at(
+            list,
+            "`list` is for resource templates; a resource without variables is listed already",
+        );
+    }
+}
+
+pub(crate) fn prompt(model: &PromptFn<'_>, errors: &Errors) {
+    signature(&model.original.sig, "prompt", errors);
+    params(&model.params, "prompt", errors);
+    if model.name.is_empty() {
+        errors.push(syn::Error::new(
+            model.name_span,
+            "prompt names cannot be empty",
+        ));
+    }
 }

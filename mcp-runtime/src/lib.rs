@@ -4,21 +4,42 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
+pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod input;
+pub mod logging;
+pub(crate) mod notify;
+pub mod prompt;
 pub mod protocol;
 pub mod registry;
+pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod testing;
 pub mod tool;
 pub mod transport;
+pub mod uri_template;
+pub mod wire_arg;
 
+pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
-pub use extract::{CancellationToken, Context, FromContext, State};
+pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use input::{
+    Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
+    SamplingPrompt, ToolChoice, UrlElicitation,
+};
+pub use logging::McpLogLayer;
+pub use prompt::IntoPromptResult;
 pub use protocol::types::{CallToolResult, Content, LoggingLevel, ResourceContents};
+pub use protocol::{Completion, GetPromptResult, PromptMessage, Resource};
 pub use protocol::{Era, ProtocolVersion};
-pub use server::{Server, ServerBuilder, ServerConfig, ToolDef};
+pub use resource::{
+    Blob, Contents, IntoResourceContents, NotFound, ResourceRequest, SafePath, Text,
+};
+pub use server::{
+    Peer, ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ServerHandle, ToolDef,
+};
 pub use tool::{IntoToolResult, Json, ToolCall};

@@ -106,3 +106,102 @@ inventory::collect!(ToolDescriptor);
 pub fn tools() -> impl Iterator<Item = &'static ToolDescriptor> {
     inventory::iter::<ToolDescriptor>.into_iter()
 }
+
+/// Resource annotations declared on `#[resource(annotations(..))]`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResourceAnnotationsDef {
+    /// `"user"` and/or `"assistant"`.
+    pub audience: &'static [&'static str],
+    /// 0.0 to 1.0.
+    pub priority: Option<f64>,
+    /// ISO 8601 timestamp.
+    pub last_modified: Option<&'static str>,
+}
+
+/// A prompt argument or template variable, built at startup from the parameter's type.
+#[derive(Debug, Clone)]
+pub struct ArgSpec {
+    /// Name.
+    pub name: &'static str,
+    /// Description (doc comment or `#[arg(description)]`).
+    pub description: Option<&'static str>,
+    /// Whether the value must be given.
+    pub required: bool,
+    /// `#[arg(complete = f)]`.
+    pub complete: Option<crate::complete::CompleteFn>,
+    /// Values offered automatically when there is no completer (enum types).
+    pub enum_values: Vec<String>,
+}
+
+/// Builds the argument specs of a prompt or template.
+pub type ArgsFn = fn() -> Vec<ArgSpec>;
+
+/// A resource or resource template registered by `#[resource]`.
+#[derive(Debug)]
+pub struct ResourceDescriptor {
+    /// URI (static resource) or RFC 6570 template (checked by the macro).
+    pub uri: &'static str,
+    /// Programmatic name.
+    pub name: &'static str,
+    /// Display title.
+    pub title: Option<&'static str>,
+    /// Description.
+    pub description: Option<&'static str>,
+    /// MIME type.
+    pub mime_type: Option<&'static str>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Annotations.
+    pub annotations: ResourceAnnotationsDef,
+    /// Icons.
+    pub icons: &'static [IconDef],
+    /// `_meta` as JSON text.
+    pub meta: Option<&'static str>,
+    /// Reads the resource.
+    pub read: crate::resource::ReadFn,
+    /// Lists a template's concrete resources.
+    pub list: Option<crate::resource::ListFn>,
+    /// The template's variables (empty for static resources).
+    pub variables: ArgsFn,
+    /// Source location.
+    pub location: Location,
+    /// Defining crate.
+    pub krate: CrateInfo,
+}
+
+inventory::collect!(ResourceDescriptor);
+
+/// Every resource linked into the binary, in no particular order.
+pub fn resources() -> impl Iterator<Item = &'static ResourceDescriptor> {
+    inventory::iter::<ResourceDescriptor>.into_iter()
+}
+
+/// A prompt registered by `#[prompt]`.
+#[derive(Debug)]
+pub struct PromptDescriptor {
+    /// Wire name.
+    pub name: &'static str,
+    /// Display title.
+    pub title: Option<&'static str>,
+    /// Description.
+    pub description: Option<&'static str>,
+    /// Icons.
+    pub icons: &'static [IconDef],
+    /// `_meta` as JSON text.
+    pub meta: Option<&'static str>,
+    /// The arguments.
+    pub arguments: ArgsFn,
+    /// Renders the prompt.
+    pub get: crate::prompt::GetFn,
+    /// Source location.
+    pub location: Location,
+    /// Defining crate.
+    pub krate: CrateInfo,
+}
+
+inventory::collect!(PromptDescriptor);
+
+/// Every prompt linked into the binary, in no particular order.
+pub fn prompts() -> impl Iterator<Item = &'static PromptDescriptor> {
+    inventory::iter::<PromptDescriptor>.into_iter()
+}

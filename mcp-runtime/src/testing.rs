@@ -57,6 +57,7 @@ pub struct TestClient {
     next_id: AtomicI64,
     modern_meta: Option<Value>,
     handler: Arc<Mutex<Option<RequestHandler>>>,
+    silent: Arc<std::sync::atomic::AtomicBool>,
     timeout: Duration,
     _reader: JoinHandle<()>,
     _server: JoinHandle<()>,
@@ -96,11 +97,12 @@ impl TestClient {
         let handler: Arc<Mutex<Option<RequestHandler>>> = Arc::default();
         let (ntx, nrx) = mpsc::unbounded_channel();
         let writer: Writer = Arc::new(tokio::sync::Mutex::new(write));
+        let silent: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         let reader = tokio::spawn(read_loop(
             read,
             pending.clone(),
             ntx,
-            handler.clone(),
+            (handler.clone(), silent.clone()),
             writer.clone(),
         ));
         TestClient {
@@ -110,6 +112,7 @@ impl TestClient {
             next_id: AtomicI64::new(1),
             modern_meta: None,
             handler,
+            silent,
             timeout: Duration::from_secs(10),
             _reader: reader,
             _server: server_task,
@@ -166,6 +169,93 @@ impl TestClient {
         handler: impl Fn(&str, &Value) -> Result<Value, ErrorObject> + Send + Sync + 'static,
     ) {
         *self.handler.lock().expect("handler lock") = Some(Arc::new(handler));
+    }
+
+    /// Stops answering server-to-client requests (they are still surfaced as
+    /// notifications), to test what a server does with a client that never replies.
+    pub fn stop_answering(&self) {
+        self.silent.store(true, Ordering::Relaxed);
+    }
+
+    /// The next notification if one is already queued, without waiting.
+    pub fn try_next_notification(&self) -> Option<Value> {
+        self.notifications.try_lock().ok()?.try_recv().ok()
+    }
+
+    /// The next notification, waiting at most `wait`.
+    pub async fn next_notification_within(&self, wait: Duration) -> Option<Value> {
+        let mut rx = self.notifications.lock().await;
+        tokio::time::timeout(wait, rx.recv()).await.ok().flatten()
+    }
+
+    /// Calls a tool and returns the raw result object (an `input_required` result stays
+    /// as it is).
+    pub async fn call_tool_raw(
+        &self,
+        name: &str,
+        arguments: impl Serialize,
+    ) -> Result<Value, ClientError> {
+        self.request(
+            "tools/call",
+            json!({ "name": name, "arguments": arguments }),
+        )
+        .await
+    }
+
+    /// Retries `method` with `params` after an `input_required` result: adds
+    /// `inputResponses` and echoes `requestState` as the 2026 client rules require.
+    pub async fn retry(
+        &self,
+        method: &str,
+        params: Value,
+        previous: &Value,
+        input_responses: Value,
+    ) -> Result<Value, ClientError> {
+        let mut params = params;
+        params["inputResponses"] = input_responses;
+        if let Some(state) = previous.get("requestState") {
+            params["requestState"] = state.clone();
+        }
+        self.request(method, params).await
+    }
+
+    /// Sends `method` and, while the result is `input_required`, answers every input
+    /// request with the [`on_request`](Self::on_request) handler and retries, the way a
+    /// 2026 client does. Returns the final result and the number of rounds.
+    pub async fn request_resolving_inputs(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<(Value, usize), ClientError> {
+        let mut result = self.request(method, params.clone()).await?;
+        let mut rounds = 1;
+        while result.get("resultType").and_then(Value::as_str) == Some("input_required") {
+            let handler = self.handler.lock().expect("handler lock").clone();
+            let mut responses = serde_json::Map::new();
+            if let Some(Value::Object(requests)) = result.get("inputRequests") {
+                for (key, request) in requests {
+                    let method = request["method"].as_str().unwrap_or_default();
+                    let answer = match &handler {
+                        Some(h) => h(method, request.get("params").unwrap_or(&Value::Null)),
+                        None => Err(ErrorObject {
+                            code: -32601,
+                            message: "Method not found".into(),
+                            data: None,
+                        }),
+                    };
+                    let answer = answer.map_err(ClientError::Rpc)?;
+                    responses.insert(key.clone(), answer);
+                }
+            }
+            result = self
+                .retry(method, params.clone(), &result, Value::Object(responses))
+                .await?;
+            rounds += 1;
+            if rounds > 16 {
+                return Err(ClientError::Transport("more than 16 input rounds".into()));
+            }
+        }
+        Ok((result, rounds))
     }
 
     /// Sends a request and waits for its result.
@@ -249,18 +339,20 @@ impl TestClient {
         }
     }
 
-    /// Calls a tool.
+    /// Calls a tool. A 2026 client answers `input_required` results with the
+    /// [`on_request`](Self::on_request) handler and retries, so the same test code covers
+    /// server-to-client requests in both eras.
     pub async fn call_tool(
         &self,
         name: &str,
         arguments: impl Serialize,
     ) -> Result<CallToolResult, ClientError> {
-        let result = self
-            .request(
-                "tools/call",
-                json!({ "name": name, "arguments": arguments }),
-            )
-            .await?;
+        let params = json!({ "name": name, "arguments": arguments });
+        let result = if self.modern_meta.is_some() {
+            self.request_resolving_inputs("tools/call", params).await?.0
+        } else {
+            self.request("tools/call", params).await?
+        };
         serde_json::from_value(result)
             .map_err(|e| ClientError::Transport(format!("bad tools/call result: {e}")))
     }
@@ -270,7 +362,10 @@ async fn read_loop(
     read: tokio::io::ReadHalf<tokio::io::DuplexStream>,
     pending: Pending,
     notifications: mpsc::UnboundedSender<Value>,
-    handler: Arc<Mutex<Option<RequestHandler>>>,
+    (handler, silent): (
+        Arc<Mutex<Option<RequestHandler>>>,
+        Arc<std::sync::atomic::AtomicBool>,
+    ),
     writer: Writer,
 ) {
     let mut lines = BufReader::new(read).lines();
@@ -284,8 +379,12 @@ async fn read_loop(
         {
             // A server-to-client request: surface it and answer it.
             let _ = notifications.send(msg.clone());
+            if silent.load(Ordering::Relaxed) {
+                continue;
+            }
             let h = handler.lock().expect("handler lock").clone();
             let reply = match h {
+                _ if method == "ping" => Ok(json!({})),
                 Some(h) => h(method, msg.get("params").unwrap_or(&Value::Null)),
                 None => Err(ErrorObject {
                     code: -32601,
@@ -304,7 +403,13 @@ async fn read_loop(
         }
         match (id, msg.get("method")) {
             (Some(id), None) => {
-                if let Some(tx) = pending.lock().expect("pending lock").remove(&id) {
+                let waiter = pending.lock().expect("pending lock").remove(&id);
+                if waiter.is_none() {
+                    // A response nobody waits for (e.g. to a raw `send`): surface it.
+                    let _ = notifications.send(msg);
+                    continue;
+                }
+                if let Some(tx) = waiter {
                     let outcome = match msg.get("error") {
                         Some(e) => Err(serde_json::from_value(e.clone()).unwrap_or(ErrorObject {
                             code: 0,

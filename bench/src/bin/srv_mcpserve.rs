@@ -1,6 +1,6 @@
 //! mcpserve bench server: the shared bench tools, served the way the README shows.
 //!
-//! `srv-mcpserve stdio` or `srv-mcpserve http ADDR` (feature `mcpserve-http`).
+//! `srv-mcpserve stdio`, or `srv-mcpserve http ADDR` / `http-sse ADDR` (feature `mcpserve-http`).
 
 use mcpserve::prelude::*;
 
@@ -56,12 +56,25 @@ async fn main() -> mcpserve::Result<()> {
     match args.first().map(String::as_str) {
         Some("stdio") | None => Server::from_registry().serve_stdio().await,
         #[cfg(feature = "mcpserve-http")]
-        Some("http") => {
-            let addr = args.get(1).expect("usage: srv-mcpserve http ADDR");
-            Server::from_registry().serve_http(addr.as_str()).await
+        Some(mode @ ("http" | "http-sse")) => {
+            use mcpserve::transport::http::{HttpConfig, ResponseMode};
+            let addr = args.get(1).expect("usage: srv-mcpserve http|http-sse ADDR");
+            // The default configuration, except room for the 10,000-idle-sessions scenario
+            // (the default cap is exactly 10,000), and, for `http-sse`, SSE for every reply
+            // (the default answers with a JSON body unless the handler streams).
+            let sse = mode == "http-sse";
+            let config = HttpConfig::default().configure(|c| {
+                c.max_sessions = 100_000;
+                if sse {
+                    c.response_mode = ResponseMode::Sse;
+                }
+            });
+            Server::from_registry()
+                .serve_http_with_shutdown(addr.as_str(), config, std::future::pending())
+                .await
         }
         Some(other) => {
-            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | http ADDR with feature mcpserve-http)");
+            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | http ADDR | http-sse ADDR with feature mcpserve-http)");
             std::process::exit(2)
         }
     }

@@ -1,6 +1,9 @@
 //! Emission: the only place that writes tokens.
 
+pub(crate) mod args;
 pub(crate) mod fallback;
+pub(crate) mod prompt;
+pub(crate) mod resource;
 pub(crate) mod tool;
 
 use proc_macro2::TokenStream;

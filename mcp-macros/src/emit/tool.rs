@@ -83,6 +83,16 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     let output_schema = quote_spanned! {ret.span()=>
         (&&&&__mcp::probe::Probe::<#ret>::new()).__mcp_output_schema(__gen)
     };
+    // Spanned at the function's name: a handler whose future is not `Send` (an `Rc` held
+    // across `.await`) is reported there rather than at the attribute.
+    let call_body = quote_spanned! {fn_ident.span()=>
+        ::std::boxed::Box::pin(async move {
+            #deserialize
+            #finish
+            let __ret = #invoke;
+            #into_outcome
+        })
+    };
     let input_schema = input_schema(model, flatten);
     let descriptor = descriptor(model);
 
@@ -100,12 +110,7 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
             };
 
             fn __mcp_call(__call: __mcp::ToolCall) -> __mcp::BoxFuture<'static, __mcp::ToolOutcome> {
-                ::std::boxed::Box::pin(async move {
-                    #deserialize
-                    #finish
-                    let __ret = #invoke;
-                    #into_outcome
-                })
+                #call_body
             }
 
             fn __mcp_input_schema(__gen: &mut __mcp::SchemaGenerator) -> __mcp::serde_json::Value {

@@ -17,7 +17,7 @@ impl<T> Slot<T> {
         Slot { what, value: None }
     }
 
-    fn set(&mut self, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {
+    pub(crate) fn set(&mut self, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {
         if self.value.is_some() {
             return Err(meta.error(format_args!("duplicate `{}` option", self.what)));
         }
@@ -88,7 +88,7 @@ impl Default for ToolArgs {
     }
 }
 
-fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     meta.value()?.parse::<LitStr>()
 }
 
@@ -136,10 +136,20 @@ impl ToolArgs {
             let v = string(&meta)?.parse::<syn::Path>()?;
             self.krate.set(&meta, v)
         } else {
-            Err(meta.error(format_args!(
-                "unknown `tool` option `{}`; expected one of: name, title, description, annotations, icon, meta, group, crate",
-                path_str(p)
-            )))
+            Err(unknown(
+                &meta,
+                "`tool` option",
+                &[
+                    NAME,
+                    TITLE,
+                    DESCRIPTION,
+                    ANNOTATIONS,
+                    ICON,
+                    META,
+                    GROUP,
+                    CRATE,
+                ],
+            ))
         }
     }
 }
@@ -166,10 +176,11 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<Annotations> {
         } else if p.is_ident(OPEN_WORLD) {
             &mut a.open_world
         } else {
-            return Err(m.error(format_args!(
-                "unknown annotation `{}`; expected one of: read_only, destructive, idempotent, open_world, title",
-                path_str(p)
-            )));
+            return Err(unknown(
+                &m,
+                "annotation",
+                &[READ_ONLY, DESTRUCTIVE, IDEMPOTENT, OPEN_WORLD, TITLE],
+            ));
         };
         if slot.is_some() {
             return Err(m.error(format_args!("duplicate annotation `{}`", path_str(p))));
@@ -180,7 +191,7 @@ fn parse_annotations(meta: &ParseNestedMeta<'_>) -> syn::Result<Annotations> {
     Ok(a)
 }
 
-fn parse_icon(meta: &ParseNestedMeta<'_>) -> syn::Result<Icon> {
+pub(crate) fn parse_icon(meta: &ParseNestedMeta<'_>) -> syn::Result<Icon> {
     if meta.input.peek(syn::Token![=]) {
         return Ok(Icon {
             src: string(meta)?.value(),
@@ -217,10 +228,7 @@ fn parse_icon(meta: &ParseNestedMeta<'_>) -> syn::Result<Icon> {
             }
             icon.theme = Some(theme.value());
         } else {
-            return Err(m.error(format_args!(
-                "unknown icon option `{}`; expected one of: src, mime_type, sizes, theme",
-                path_str(p)
-            )));
+            return Err(unknown(&m, "icon option", &[SRC, MIME_TYPE, SIZES, THEME]));
         }
         Ok(())
     })?;
@@ -237,6 +245,7 @@ pub(crate) struct ArgAttrs {
     pub(crate) default: Slot<Option<Expr>>,
     pub(crate) header: Slot<Spanned>,
     pub(crate) flatten: Slot<Span>,
+    pub(crate) complete: Slot<syn::Path>,
 }
 
 impl Default for ArgAttrs {
@@ -247,6 +256,7 @@ impl Default for ArgAttrs {
             default: Slot::new(DEFAULT),
             header: Slot::new(HEADER),
             flatten: Slot::new(FLATTEN),
+            complete: Slot::new(COMPLETE),
         }
     }
 }
@@ -273,15 +283,48 @@ impl ArgAttrs {
         } else if p.is_ident(FLATTEN) {
             let span = syn::spanned::Spanned::span(p);
             self.flatten.set(&meta, span)
+        } else if p.is_ident(COMPLETE) {
+            let v = meta.value()?.parse::<syn::Path>()?;
+            self.complete.set(&meta, v)
         } else {
-            Err(meta.error(format_args!(
-                "unknown `arg` option `{}`; expected one of: rename, description, default, header, flatten",
-                path_str(p)
-            )))
+            Err(unknown(
+                &meta,
+                "`arg` option",
+                &[RENAME, DESCRIPTION, DEFAULT, HEADER, FLATTEN, COMPLETE],
+            ))
         }
     }
 }
 
-fn path_str(p: &syn::Path) -> String {
+pub(crate) fn path_str(p: &syn::Path) -> String {
     quote::quote!(#p).to_string().replace(' ', "")
+}
+
+/// "unknown X `key`", with the closest known key when the typo is small.
+fn unknown(meta: &ParseNestedMeta<'_>, what: &str, known: &[&str]) -> syn::Error {
+    let key = path_str(&meta.path);
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(&key, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let hint = closest.map_or_else(String::new, |(_, k)| format!(" (did you mean `{k}`?)"));
+    meta.error(format_args!(
+        "unknown {what} `{key}`{hint}; expected one of: {}",
+        known.join(", ")
+    ))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

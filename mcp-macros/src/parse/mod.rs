@@ -1,7 +1,9 @@
 //! Parsing: attribute tokens and the function signature into the [`model`](crate::model).
 
 pub(crate) mod attr;
-mod docs;
+pub(crate) mod docs;
+pub(crate) mod prompt;
+pub(crate) mod resource;
 
 use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, Pat, ReturnType};
@@ -56,7 +58,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
     }
 }
 
-fn param<'a>(index: usize, pt: &'a syn::PatType, errors: &Errors) -> Param<'a> {
+pub(crate) fn param<'a>(index: usize, pt: &'a syn::PatType, errors: &Errors) -> Param<'a> {
     let mut attrs = ArgAttrs::default();
     for a in pt.attrs.iter().filter(|a| a.path().is_ident(ARG)) {
         if let Err(e) = a.parse_nested_meta(|m| attrs.parse(m)) {
@@ -90,10 +92,11 @@ fn param<'a>(index: usize, pt: &'a syn::PatType, errors: &Errors) -> Param<'a> {
         default: attrs.default.get(),
         header: attrs.header.get(),
         flatten: attrs.flatten.get(),
+        complete: attrs.complete.get(),
     }
 }
 
-trait Unraw {
+pub(crate) trait Unraw {
     fn unraw_string(&self) -> String;
 }
 

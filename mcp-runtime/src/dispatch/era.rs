@@ -2,7 +2,7 @@
 //! and how results are decorated.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -21,6 +21,7 @@ pub(super) struct Common<'a> {
     pub(super) server: &'a Arc<ServerShared>,
     pub(super) out: Outbound,
     pub(super) cancel: CancellationToken,
+    pub(super) conn: Option<Arc<Connection>>,
 }
 
 impl Common<'_> {
@@ -44,6 +45,8 @@ impl Common<'_> {
             server: self.server.clone(),
             last_progress: Mutex::new(None),
             done: AtomicBool::new(false),
+            conn: self.conn,
+            inputs: OnceLock::new(),
         }
     }
 }

@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::catch::CatchUnwind;
-use super::{method_not_found, CacheScope, Dispatcher, MethodResult};
+use super::{content, method_not_found, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
+use crate::input::mrtr::{self, Driven};
 use crate::protocol::jsonrpc::Request;
 use crate::protocol::meta;
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
@@ -24,10 +25,19 @@ pub(super) async fn route(
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
         (_, "tools/list") => list_tools(d, params),
+        (_, "resources/list") => content::list_resources(d, params, &ctx).await,
+        (_, "resources/templates/list") => content::list_templates(d, params),
+        (_, "resources/read") => content::read_resource(d, params, ctx).await,
+        (_, "prompts/list") => content::list_prompts(d, params),
+        (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
+        (_, "completion/complete") => content::complete(d, params, ctx).await,
+        (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
+        (Era::Session, "resources/unsubscribe") => content::subscribe(d, params, &ctx, false),
         (Era::Session, "ping") => Ok(MethodResult::Complete(b"{}".to_vec())),
         (Era::Session, "initialize") => initialize(d, &ctx),
         (Era::Session, "logging/setLevel") => set_level(params, &ctx),
         (Era::Sessionless, "server/discover") => discover(d),
+        (Era::Sessionless, "subscriptions/listen") => crate::notify::listen(d, params, ctx).await,
         (_, method) => Err(method_not_found(method)),
     }
 }
@@ -125,13 +135,20 @@ async fn call_tool(
         return finish(Ok(CallToolResult::error(message)), era);
     }
     let call = ToolCall {
-        ctx,
+        ctx: ctx.clone(),
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
     };
-    let outcome = match CatchUnwind(Box::pin(entry.call(call))).await {
-        Ok(outcome) => outcome,
-        Err(panic) => {
+    let target = mrtr::Target {
+        method: "tools/call",
+        name: &p.name,
+        arguments: p.arguments,
+    };
+    let run = CatchUnwind(Box::pin(entry.call(call)));
+    let outcome = match mrtr::drive(&ctx, params, target, run).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(Ok(outcome)) => outcome,
+        Driven::Done(Err(panic)) => {
             tracing::error!(tool = %entry.name, %panic, "tool panicked");
             Ok(CallToolResult::error(format!(
                 "Tool `{}` panicked: {panic}",
@@ -146,6 +163,10 @@ async fn call_tool(
 fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {
     match outcome {
         Ok(result) => Ok(MethodResult::Complete(to_vec(&result)?)),
+        // A tool error from anywhere in the call (e.g. an extractor) is for the model.
+        Err(e) if e.kind() == ErrorKind::Tool => Ok(MethodResult::Complete(to_vec(
+            &CallToolResult::error(e.message()),
+        )?)),
         Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => Ok(
             MethodResult::Complete(to_vec(&CallToolResult::error(e.message()))?),
         ),

@@ -3,6 +3,8 @@
 //! the era wants it. Method semantics live in [`methods`] and are shared by both eras.
 
 mod catch;
+mod content;
+pub(crate) use catch::CatchUnwind;
 mod era;
 mod methods;
 mod outbound;
@@ -55,7 +57,6 @@ pub(crate) enum MethodResult {
     /// A result carrying caching hints in the 2026 era.
     Cacheable(Vec<u8>, CacheScope),
     /// A result that already carries its own `resultType`.
-    #[allow(dead_code)] // produced by input-required results
     Raw(Vec<u8>),
 }
 
@@ -83,24 +84,43 @@ impl Dispatcher {
             Err((era, e)) => return Some(error_reply(&id, era, &e)),
         };
         let era = scope.version.era();
-        if let Some(conn) = &env.conn {
+        // `initialize` is never cancellable: a session half set up helps nobody.
+        let cancellable = &*req.method != "initialize";
+        if let (Some(conn), true) = (&env.conn, cancellable) {
             conn.track(id.clone(), scope.cancel.clone());
         }
         let cancel = scope.cancel.clone();
         let ctx = Context { scope };
-        let mut work = Box::pin(methods::route(self, &req, ctx.clone()));
-        let outcome = tokio::select! {
-            biased;
-            r = &mut work => Some(r),
-            _ = cancel.cancelled() => {
-                // Give the handler a moment to wind down, but never answer.
-                let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
-                None
+        let mut work = Box::pin(crate::logging::in_request(
+            ctx.clone(),
+            methods::route(self, &req, ctx.clone()),
+        ));
+        let outcome = if cancellable {
+            tokio::select! {
+                biased;
+                // A handler that returns because it was cancelled still gets no answer.
+                r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
+                _ = cancel.cancelled() => {
+                    // Give the handler a moment to wind down, but never answer.
+                    let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
+                    None
+                }
             }
+        } else {
+            Some(work.await)
         };
         ctx.scope.done.store(true, Ordering::Release);
-        if let Some(conn) = &env.conn {
+        if let (Some(conn), true) = (&env.conn, cancellable) {
             conn.untrack(&id);
+        }
+        if let (Some(conn), Some(Ok(_)), false) = (&env.conn, &outcome, cancellable) {
+            self.server.hub.add_connection(conn);
+            if let (Some(every), Some(peer)) = (
+                self.server.config.keepalive,
+                crate::server::Peer::new(conn.clone(), &self.server),
+            ) {
+                peer.keepalive(every);
+            }
         }
         match outcome? {
             Ok(result) => Some(Reply {
@@ -139,6 +159,19 @@ impl Dispatcher {
                     conn.cancel(&p.request_id);
                 }
             }
+            "notifications/roots/list_changed" => {
+                let (Some(callback), Some(conn)) = (&self.server.on_roots_changed, conn) else {
+                    return;
+                };
+                let live = self.server.hub.connections();
+                if let Some(peer) = live
+                    .into_iter()
+                    .find(|c| std::ptr::eq(Arc::as_ptr(c), conn))
+                    .and_then(|c| crate::server::Peer::new(c, &self.server))
+                {
+                    callback(peer);
+                }
+            }
             other => tracing::trace!(method = other, "ignoring notification"),
         }
     }
@@ -165,6 +198,7 @@ impl Dispatcher {
             server: &self.server,
             out: env.out.clone(),
             cancel,
+            conn: env.conn.clone(),
         };
         match era {
             Era::Sessionless => era::sessionless_scope(req, meta, common).map_err(|e| (era, e)),

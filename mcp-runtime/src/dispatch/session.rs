@@ -1,6 +1,6 @@
 //! Per-connection and per-session state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -23,9 +23,9 @@ pub struct Session {
     pub(crate) client_info: Implementation,
     log_level: AtomicU8,
     initialized: std::sync::atomic::AtomicBool,
-    #[allow(dead_code)] // server-to-client requests
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
+    resource_subscriptions: Mutex<HashSet<String>>,
 }
 
 const NO_LOGS: u8 = u8::MAX;
@@ -44,6 +44,7 @@ impl Session {
             initialized: Default::default(),
             next_id: AtomicI64::new(0),
             pending: Mutex::default(),
+            resource_subscriptions: Mutex::default(),
         }
     }
 
@@ -87,7 +88,6 @@ impl Session {
         self.initialized.load(Ordering::Acquire)
     }
 
-    #[allow(dead_code)] // server-to-client requests
     /// Registers a server-to-client request and returns its id and reply receiver.
     pub(crate) fn register_request(&self) -> (RequestId, oneshot::Receiver<ClientReply>) {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
@@ -99,10 +99,34 @@ impl Session {
         (id, rx)
     }
 
-    #[allow(dead_code)] // server-to-client requests
     /// Forgets a request whose reply will not be awaited.
     pub(crate) fn forget_request(&self, id: &RequestId) {
         self.pending.lock().expect("pending lock").remove(id);
+    }
+
+    /// Records `resources/subscribe`: `notifications/resources/updated` for `uri` will
+    /// reach this session.
+    pub fn subscribe_resource(&self, uri: impl Into<String>) {
+        self.resource_subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .insert(uri.into());
+    }
+
+    /// Records `resources/unsubscribe`.
+    pub fn unsubscribe_resource(&self, uri: &str) {
+        self.resource_subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .remove(uri);
+    }
+
+    /// True when the session subscribed to `uri`.
+    pub fn is_subscribed(&self, uri: &str) -> bool {
+        self.resource_subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .contains(uri)
     }
 
     /// Delivers a client's reply; false when no such request is pending.
@@ -116,7 +140,6 @@ impl Session {
 /// session): the in-flight requests that can be cancelled, the optional legacy session,
 /// and where unsolicited messages go.
 pub struct Connection {
-    #[allow(dead_code)] // unsolicited notifications (list_changed, server pings)
     pub(crate) out: Outbound,
     pub(crate) session: OnceLock<Arc<Session>>,
     inflight: Mutex<HashMap<RequestId, CancellationToken>>,

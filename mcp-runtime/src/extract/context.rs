@@ -1,13 +1,15 @@
 //! The request context handed to handlers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{Outbound, Session};
+use crate::dispatch::{Connection, Outbound, Session};
+use crate::error::Error;
+use crate::input::mrtr::InputScope;
 use crate::protocol::jsonrpc;
 use crate::protocol::meta::RequestMeta;
 use crate::protocol::types::{
@@ -37,6 +39,10 @@ pub(crate) struct RequestScope {
     pub(crate) server: Arc<ServerShared>,
     pub(crate) last_progress: Mutex<Option<f64>>,
     pub(crate) done: AtomicBool,
+    /// The connection the request arrived on, for messages that outlive the request.
+    pub(crate) conn: Option<Arc<Connection>>,
+    /// Answers and pending asks of a 2026-era request that may need input.
+    pub(crate) inputs: OnceLock<Arc<InputScope>>,
 }
 
 impl Context {
@@ -100,14 +106,17 @@ impl Context {
         self.scope.server.state.get::<T>().cloned()
     }
 
-    /// Reports progress. Sent only when the client asked for progress (a `progressToken`),
-    /// only while the request runs, and only when `progress` increases; returns whether a
-    /// notification was sent.
+    /// Reports progress: `ctx.progress(1, Some(3), "copying").await`. Sent only when the
+    /// client asked for progress (a `progressToken`), only while the request runs, and
+    /// only when `progress` increases; returns whether a notification was sent.
+    ///
+    /// Without a known total pass `None::<u32>`; the message may be `&str`, `String` or
+    /// `None`.
     pub async fn progress(
         &self,
         progress: impl Into<f64>,
-        total: Option<f64>,
-        message: impl Into<Option<String>>,
+        total: Option<impl Into<f64>>,
+        message: impl ProgressMessage,
     ) -> bool {
         let Some(token) = self.progress_token() else {
             return false;
@@ -123,13 +132,33 @@ impl Context {
         let params = ProgressNotificationParams {
             progress_token: token.clone(),
             progress,
-            total,
-            message: message.into(),
+            total: total.map(Into::into),
+            message: message.into_message(),
         };
         self.scope
             .out
             .send(jsonrpc::notification("notifications/progress", &params))
             .await
+    }
+
+    /// Pings the client (session era) and waits for the answer, at most
+    /// `ServerConfig::client_request_timeout`.
+    pub async fn ping(&self) -> Result<(), Error> {
+        let Some(session) = self.session().filter(|_| self.era() == Era::Session) else {
+            return Err(Error::tool(
+                "ping: the server can only ping session-era clients",
+            ));
+        };
+        crate::input::round_trip(
+            session,
+            &self.scope.out,
+            "ping",
+            &serde_json::json!({}),
+            self.scope.server.config.client_request_timeout,
+            &self.scope.cancel,
+        )
+        .await
+        .map(drop)
     }
 
     /// The minimum level the client wants log messages at, if it asked for any.
@@ -168,8 +197,60 @@ impl Context {
             .await
     }
 
+    /// A handle on the server, for changing tools and announcing changes.
+    pub fn server(&self) -> crate::server::ServerHandle {
+        crate::server::ServerHandle {
+            shared: self.scope.server.clone(),
+        }
+    }
+
+    /// The session-era client this request came from, reachable after the request ends
+    /// (e.g. to ping it later). `None` in the 2026 era.
+    pub fn peer(&self) -> Option<crate::server::Peer> {
+        let conn = self.scope.conn.clone()?;
+        crate::server::Peer::new(conn, &self.scope.server).filter(|_| self.era() == Era::Session)
+    }
+
+    /// Closes this request's response stream early while the request keeps running (SSE
+    /// polling): the client reconnects with `Last-Event-ID` and receives what was sent
+    /// after the close, including the response. Only resumable streams support this
+    /// (session-era Streamable HTTP); returns false, doing nothing, everywhere else.
+    pub fn close_stream(&self) -> bool {
+        self.scope.out.close_stream()
+    }
+
     /// The legacy session this request belongs to, if any.
     pub(crate) fn session(&self) -> Option<&Arc<Session>> {
         self.scope.session.as_ref()
+    }
+}
+
+/// A progress message: `&str`, `String` or `None`.
+pub trait ProgressMessage {
+    /// The message, if any.
+    fn into_message(self) -> Option<String>;
+}
+
+impl ProgressMessage for &str {
+    fn into_message(self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
+impl ProgressMessage for String {
+    fn into_message(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl ProgressMessage for &String {
+    fn into_message(self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl ProgressMessage for Option<String> {
+    fn into_message(self) -> Option<String> {
+        self
     }
 }

@@ -8,8 +8,8 @@ pub(crate) mod state;
 
 use std::future::Future;
 
-pub use context::Context;
 pub(crate) use context::RequestScope;
+pub use context::{Context, ProgressMessage};
 pub use state::State;
 pub use tokio_util::sync::CancellationToken;
 
@@ -31,7 +31,10 @@ use crate::error::Error;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor",
-    note = "extractors implement `mcpserve::FromContext`; built-in ones are Context, State<T> and CancellationToken"
+    label = "not an extractor",
+    note = "extractors implement `mcpserve::FromContext`; built-in ones are Context, State<T> and CancellationToken",
+    note = "next to an `#[arg(flatten)]` parameter, other parameters must be extractors: move arguments into the flattened struct",
+    note = "a destructuring pattern can only bind an extractor: take an argument as `name: {Self}`"
 )]
 pub trait FromContext: Sized + Send {
     /// Builds the value; an error aborts the call with that error.

@@ -2,9 +2,11 @@
 
 pub mod jsonrpc;
 pub mod meta;
+pub mod resource_types;
 pub mod types;
 pub mod version;
 
 pub use jsonrpc::{code, ErrorObject, Message, RequestId};
+pub use resource_types::*;
 pub use types::*;
 pub use version::{Era, ProtocolVersion};

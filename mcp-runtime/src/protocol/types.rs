@@ -466,9 +466,14 @@ pub struct ProgressNotificationParams {
     /// The request's token.
     pub progress_token: ProgressToken,
     /// Progress so far; increases with every notification.
+    #[serde(serialize_with = "compact_number")]
     pub progress: f64,
     /// Total, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_number_opt"
+    )]
     pub total: Option<f64>,
     /// Human-readable status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,4 +490,22 @@ pub struct LoggingMessageParams {
     pub logger: Option<String>,
     /// Any JSON.
     pub data: Value,
+}
+
+/// Whole numbers go out as integers (`50`, not `50.0`), as clients send them.
+fn compact_number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    // 2^53: beyond it not every integer is representable, so keep the float.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if v.fract() == 0.0 && v.abs() <= EXACT {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+fn compact_number_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => compact_number(v, s),
+        None => s.serialize_none(),
+    }
 }

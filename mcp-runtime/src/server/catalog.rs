@@ -8,6 +8,7 @@ use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::header_params::{self, HeaderParam};
 use crate::error::Error;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
@@ -28,6 +29,9 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) header_params: Box<[HeaderParam]>,
 }
 
 impl ToolEntry {
@@ -46,7 +50,12 @@ impl ToolEntry {
         } else {
             None
         };
+        let header_params = match tool.input_schema.as_object() {
+            Some(schema) => header_params::collect(&tool.name, schema)?.into(),
+            None => Box::default(),
+        };
         Ok(ToolEntry {
+            header_params,
             name: tool.name.as_str().into(),
             tool,
             handler,
@@ -135,19 +144,42 @@ fn needs_validation(schema: &Value) -> bool {
     ];
     match schema {
         Value::Object(map) => {
-            // schemars states integer ranges as min/max next to a `format`; serde enforces those.
-            let integer_format = map
-                .get("format")
-                .and_then(Value::as_str)
-                .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
+            // schemars states an integer type's own range as min/max next to its `format`;
+            // serde enforces those. A narrower range (`#[schemars(range(min = 1))]`) is not.
+            let format = map.get("format").and_then(Value::as_str);
             map.iter().any(|(k, v)| {
-                let typed_range = integer_format && (k == "minimum" || k == "maximum");
+                let typed_range = format.is_some_and(|f| is_type_bound(f, k, v));
                 (ASSERTIONS.contains(&k.as_str()) && !typed_range)
                     || (k == "additionalProperties" && v == &Value::Bool(false))
                     || needs_validation(v)
             })
         }
         Value::Array(items) => items.iter().any(needs_validation),
+        _ => false,
+    }
+}
+
+/// True when `key: value` is just the natural range of the integer `format`.
+fn is_type_bound(format: &str, key: &str, value: &Value) -> bool {
+    let (min, max): (f64, f64) = match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" | "int" => (i64::MIN as f64, i64::MAX as f64),
+        "int128" => (i128::MIN as f64, i128::MAX as f64),
+        "uint8" => (0.0, u8::MAX.into()),
+        "uint16" => (0.0, u16::MAX.into()),
+        "uint32" => (0.0, u32::MAX.into()),
+        "uint64" | "uint" => (0.0, u64::MAX as f64),
+        "uint128" => (0.0, u128::MAX as f64),
+        _ => return false,
+    };
+    let Some(v) = value.as_f64() else {
+        return false;
+    };
+    match key {
+        "minimum" => v == min,
+        "maximum" => v == max,
         _ => false,
     }
 }
@@ -163,7 +195,14 @@ const CURSOR_PREFIX: &str = "tools:";
 
 impl ToolCatalog {
     pub(crate) fn new(entries: Vec<ToolEntry>, page_size: usize) -> Result<Self, Error> {
-        let entries: Vec<Arc<ToolEntry>> = entries.into_iter().map(Arc::new).collect();
+        Self::from_shared(entries.into_iter().map(Arc::new).collect(), page_size)
+    }
+
+    /// A catalog of entries shared with the previous one (run-time tool changes).
+    pub(crate) fn from_shared(
+        entries: Vec<Arc<ToolEntry>>,
+        page_size: usize,
+    ) -> Result<Self, Error> {
         let mut by_name: HashMap<Arc<str>, Arc<ToolEntry>> = HashMap::with_capacity(entries.len());
         for e in &entries {
             if let Some(prev) = by_name.insert(e.name.clone(), e.clone()) {
@@ -258,6 +297,13 @@ mod tests {
         ));
         assert!(needs_validation(
             &json!({"type":"object","properties":{"a":{"type":"integer","minimum":1}}})
+        ));
+        // `#[schemars(range(min = 1))]` on a u32: narrower than the type, so validated.
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"uint32","minimum":1}}})
+        ));
+        assert!(needs_validation(
+            &json!({"type":"object","properties":{"a":{"type":"integer","format":"int64","maximum":10}}})
         ));
         assert!(needs_validation(
             &json!({"type":"object","properties":{"s":{"type":"string","pattern":"^a"}}})

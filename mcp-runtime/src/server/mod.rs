@@ -1,6 +1,12 @@
 //! The server: what `Server::from_registry()` collects and how it is configured.
 
 mod catalog;
+mod handle;
+pub(crate) mod header_params;
+mod pager;
+mod prompts;
+mod resources;
+mod resources_handle;
 mod tool_def;
 
 use std::sync::Arc;
@@ -9,15 +15,23 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub use handle::{Peer, ServerHandle};
+pub(crate) use prompts::PromptCatalog;
+pub use resources::ResourceDef;
+pub(crate) use resources::ResourceStore;
+pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
 
 use crate::dispatch::Dispatcher;
 use crate::error::{Error, Result};
 use crate::extract::state::Extensions;
+use crate::input::state::StateKey;
+use crate::notify::Hub;
 use crate::protocol::types::{
-    Icon, Implementation, ListChanged, ServerCapabilities, Tool, ToolAnnotations,
+    Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
+    ToolAnnotations,
 };
-use crate::registry::{self, ToolDescriptor};
+use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -38,6 +52,16 @@ pub struct ServerConfig {
     pub cache_ttl_private_ms: u64,
     /// Queued outgoing messages per connection or stream before senders wait.
     pub outbound_capacity: usize,
+    /// How long a server-to-client request (sampling, elicitation, roots, ping) waits
+    /// for the client's answer before the handler gets an error (session era).
+    pub client_request_timeout: Duration,
+    /// How long an input-required `requestState` stays valid (2026 era).
+    pub request_state_ttl: Duration,
+    /// List-changed announcements within this window are merged into one.
+    pub list_changed_debounce: Duration,
+    /// Ping session-era clients this often; one that does not answer within
+    /// `client_request_timeout` has its requests cancelled. Off by default.
+    pub keepalive: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +74,10 @@ impl Default for ServerConfig {
             cache_ttl_public_ms: 0,
             cache_ttl_private_ms: 0,
             outbound_capacity: 1024,
+            client_request_timeout: Duration::from_secs(60),
+            request_state_ttl: Duration::from_secs(600),
+            list_changed_debounce: Duration::from_millis(50),
+            keepalive: None,
         }
     }
 }
@@ -60,16 +88,42 @@ pub(crate) struct ServerShared {
     pub(crate) tools: ArcSwap<ToolCatalog>,
     pub(crate) state: Extensions,
     pub(crate) config: ServerConfig,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) state_key: StateKey,
+    pub(crate) disabled: handle::Disabled,
+    pub(crate) on_roots_changed: Option<RootsChanged>,
+    pub(crate) resources: ResourceStore,
+    pub(crate) prompts: ArcSwap<PromptCatalog>,
+    /// Fixed at build: capabilities cannot change after clients have seen them.
+    pub(crate) offers: Offers,
 }
+
+/// Which optional features the server declares.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Offers {
+    pub(crate) resources: bool,
+    pub(crate) prompts: bool,
+    pub(crate) completions: bool,
+}
+
+/// Called when a session-era client announces that its roots changed.
+pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 
 impl ServerShared {
     /// Capabilities derived from what is registered.
     pub(crate) fn capabilities(&self) -> ServerCapabilities {
+        let list_changed = ListChanged {
+            list_changed: Some(true),
+        };
         ServerCapabilities {
-            tools: Some(ListChanged {
+            tools: Some(list_changed.clone()),
+            logging: Some(Default::default()),
+            resources: self.offers.resources.then_some(ResourcesCapability {
+                subscribe: Some(true),
                 list_changed: Some(true),
             }),
-            logging: Some(Default::default()),
+            prompts: self.offers.prompts.then_some(list_changed),
+            completions: self.offers.completions.then(Default::default),
             ..Default::default()
         }
     }
@@ -94,9 +148,12 @@ pub struct ServerBuilder {
     state: Extensions,
     groups: Vec<String>,
     tools: Vec<ToolDef>,
+    resources: Vec<ResourceDef>,
     use_registry: bool,
     config: ServerConfig,
     caller_file: &'static str,
+    state_key: Option<StateKey>,
+    on_roots_changed: Option<RootsChanged>,
 }
 
 impl Server {
@@ -121,9 +178,12 @@ impl Server {
             state: Extensions::default(),
             groups: Vec::new(),
             tools: Vec::new(),
+            resources: Vec::new(),
             use_registry: true,
             config: ServerConfig::default(),
             caller_file: std::panic::Location::caller().file(),
+            state_key: None,
+            on_roots_changed: None,
         }
     }
 
@@ -145,6 +205,20 @@ impl Server {
             .entries()
             .map(|e| e.tool.clone())
             .collect()
+    }
+
+    /// A handle for changing tools and announcing changes while the server runs.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// A handle to add and remove resources and announce changes while serving.
+    pub fn resources(&self) -> Resources {
+        Resources {
+            shared: self.shared.clone(),
+        }
     }
 
     /// The dispatcher transports feed messages to.
@@ -220,6 +294,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a resource built at run time (more can be added while serving with
+    /// [`Server::resources`]).
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
     /// Leaves out registered (`#[tool]`) tools; only tools added with [`tool`](Self::tool) are served.
     pub fn without_registry(mut self) -> Self {
         self.use_registry = false;
@@ -235,6 +316,21 @@ impl ServerBuilder {
     /// Changes the configuration in place.
     pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
         f(&mut self.config);
+        self
+    }
+
+    /// Sets the secret that seals `requestState` of input-required results (2026 era).
+    /// Instances behind one load balancer must share it; by default each process picks
+    /// a random one, so a retry must reach the same process.
+    pub fn request_state_key(mut self, key: impl AsRef<[u8]>) -> Self {
+        self.state_key = Some(StateKey::from_bytes(key.as_ref()));
+        self
+    }
+
+    /// Runs `f` when a session-era client sends `notifications/roots/list_changed`;
+    /// [`Peer::roots`] fetches the new list.
+    pub fn on_roots_changed(mut self, f: impl Fn(Peer) + Send + Sync + 'static) -> Self {
+        self.on_roots_changed = Some(Arc::new(f));
         self
     }
 
@@ -258,9 +354,11 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?);
         }
-        if entries.is_empty() {
+        let (resources, prompts, offers) =
+            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
+        if entries.is_empty() && !offers.resources && !offers.prompts {
             tracing::warn!(
-                "no tools are registered: if your tools live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
+                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
             );
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
@@ -281,9 +379,53 @@ impl ServerBuilder {
                 tools: ArcSwap::from_pointee(catalog),
                 state: self.state,
                 config: self.config,
+                hub: Arc::new(Hub::new()),
+                state_key: self.state_key.unwrap_or_else(StateKey::random),
+                disabled: Default::default(),
+                on_roots_changed: self.on_roots_changed,
+                resources,
+                prompts: ArcSwap::from_pointee(prompts),
+                offers,
             }),
         })
     }
+}
+
+/// Resources and prompts from the registry (sorted by file and line) plus run-time
+/// resources, and which capabilities they make the server declare.
+fn content_catalogs(
+    use_registry: bool,
+    runtime: Vec<ResourceDef>,
+    page_size: usize,
+) -> Result<(ResourceStore, PromptCatalog, Offers)> {
+    let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
+    let mut prompts: Vec<&'static PromptDescriptor> = Vec::new();
+    if use_registry {
+        resources.extend(registry::resources());
+        resources.sort_by_key(|d| (d.location.file, d.location.line, d.uri));
+        prompts.extend(registry::prompts());
+        prompts.sort_by_key(|d| (d.location.file, d.location.line, d.name));
+    }
+    let has_runtime = !runtime.is_empty();
+    let (statics, templates) = resources::from_registry(&resources)?;
+    let store = ResourceStore::new(statics, templates, runtime, page_size)?;
+    let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
+    let catalog = store.load();
+    let can_complete = |a: &registry::ArgSpec| a.complete.is_some() || !a.enum_values.is_empty();
+    let offers = Offers {
+        resources: has_runtime || !catalog.is_empty(),
+        prompts: !prompts.is_empty(),
+        completions: catalog
+            .templates()
+            .iter()
+            .any(|t| t.variables.iter().any(can_complete))
+            || prompts
+                .entries()
+                .iter()
+                .any(|p| p.arguments.iter().any(can_complete)),
+    };
+    drop(catalog);
+    Ok((store, prompts, offers))
 }
 
 fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {

@@ -160,10 +160,9 @@ pub trait ParamInvalid<T> {
     {
         unreachable!()
     }
-    fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, _map: &mut A) -> Result<Option<T>, A::Error>
-    where
-        T: ToolParam,
-    {
+    // Only the schema probe carries the bound: it is emitted once per argument, at the
+    // argument's type, so a bad type gets exactly one error there.
+    fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, _map: &mut A) -> Result<Option<T>, A::Error> {
         unreachable!()
     }
     fn __mcp_param_finish<'a>(
@@ -171,10 +170,7 @@ pub trait ParamInvalid<T> {
         _slot: Option<T>,
         _call: &'a ToolCall,
         _name: &'static str,
-    ) -> std::future::Pending<Result<T, ToolOutcome>>
-    where
-        T: ToolParam,
-    {
+    ) -> std::future::Pending<Result<T, ToolOutcome>> {
         unreachable!()
     }
 }
@@ -237,10 +233,8 @@ pub trait ReturnInvalid<R> {
     {
         unreachable!()
     }
-    fn __mcp_into_outcome(&self, _value: R) -> ToolOutcome
-    where
-        R: ToolReturn,
-    {
+    // Unbounded: the output-schema probe already reports the type once.
+    fn __mcp_into_outcome(&self, _value: R) -> ToolOutcome {
         unreachable!()
     }
 }

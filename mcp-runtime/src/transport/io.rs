@@ -113,6 +113,8 @@ where
         }
     }
 
+    // The peer is gone: its subscriptions end now rather than after the grace period.
+    dispatcher.server.hub.drop_subscriptions_on(&out);
     // Let in-flight requests finish; past the grace period, cancel what is left.
     let all = config.max_in_flight as u32;
     if tokio::time::timeout(config.cancel_grace, permits.acquire_many(all))

@@ -1,5 +1,7 @@
 //! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
 
+#[cfg(feature = "http")]
+pub mod http;
 mod io;
 mod lines;
 mod stdio;
@@ -13,9 +15,12 @@ impl Server {
     /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin closes.
     ///
     /// Nothing but protocol messages is written to stdout; log with `tracing` to stderr.
+    /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
+    /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
     /// private reopened descriptors) rather than Tokio's blocking pool.
     pub async fn serve_stdio(self) -> Result<()> {
+        crate::logging::init_if_unset();
         let (stdin, stdout) = stdio::stdio();
         serve_io(self, stdin, stdout).await
     }

@@ -1,0 +1,216 @@
+//! Resource, prompt and completion methods, shared by both eras. Reads are cacheable
+//! per user (`private`), lists for everyone (`public`); the era decides what that means.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{CacheScope, Dispatcher, MethodResult};
+use crate::complete::{self, CompletionRequest};
+use crate::error::{Error, ErrorKind};
+use crate::extract::Context;
+use crate::prompt::PromptCall;
+use crate::protocol::{CompleteResult, Completion};
+use crate::registry::ArgSpec;
+
+fn parse<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, Error> {
+    serde_json::from_str(params.map_or("{}", RawValue::get))
+        .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))
+}
+
+#[derive(Deserialize)]
+struct ListParams<'a> {
+    #[serde(borrow, default)]
+    cursor: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct UriParams<'a> {
+    #[serde(borrow)]
+    uri: Cow<'a, str>,
+}
+
+pub(super) async fn list_resources(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: &Context,
+) -> Result<MethodResult, Error> {
+    let p: ListParams<'_> = parse(params)?;
+    let catalog = d.server.resources.load_full();
+    let page = catalog.list(p.cursor.as_deref(), ctx).await?;
+    Ok(MethodResult::Cacheable(page, CacheScope::Public))
+}
+
+pub(super) fn list_templates(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+) -> Result<MethodResult, Error> {
+    let p: ListParams<'_> = parse(params)?;
+    let catalog = d.server.resources.load();
+    let page = catalog.templates_page(p.cursor.as_deref())?;
+    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+}
+
+pub(super) async fn read_resource(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let p: UriParams<'_> = parse(params)?;
+    let catalog = d.server.resources.load_full();
+    let result = catalog.read(&p.uri, ctx).await?;
+    let body = serde_json::to_vec(&result)?;
+    Ok(MethodResult::Cacheable(body, CacheScope::Private))
+}
+
+/// Session era only: the session subscribes to or unsubscribes from the URI; the
+/// notification hub then sends it `notifications/resources/updated` for that URI.
+pub(super) fn subscribe(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: &Context,
+    on: bool,
+) -> Result<MethodResult, Error> {
+    let p: UriParams<'_> = parse(params)?;
+    let session = ctx
+        .session()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "Invalid Request: no session"))?;
+    if on {
+        if !d.server.resources.load().resolves(&p.uri) {
+            return Err(Error::resource_not_found(p.uri.into_owned()));
+        }
+        session.subscribe_resource(p.uri.as_ref());
+    } else {
+        session.unsubscribe_resource(&p.uri);
+    }
+    Ok(MethodResult::Complete(b"{}".to_vec()))
+}
+
+pub(super) fn list_prompts(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+) -> Result<MethodResult, Error> {
+    let p: ListParams<'_> = parse(params)?;
+    let catalog = d.server.prompts.load();
+    let page = catalog.page(p.cursor.as_deref())?;
+    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+}
+
+#[derive(Deserialize)]
+struct GetParams<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(default)]
+    arguments: Option<HashMap<String, String>>,
+}
+
+pub(super) async fn get_prompt(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let p: GetParams<'_> = parse(params)?;
+    let catalog = d.server.prompts.load_full();
+    let entry = catalog
+        .get(&p.name)
+        .ok_or_else(|| Error::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+    let call = PromptCall {
+        ctx,
+        name: entry.prompt.name.as_str().into(),
+        args: p.arguments.unwrap_or_default(),
+    };
+    let result = entry.render(call).await?;
+    Ok(MethodResult::Complete(serde_json::to_vec(&result)?))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Reference<'a> {
+    #[serde(rename = "ref/prompt")]
+    Prompt {
+        #[serde(borrow)]
+        name: Cow<'a, str>,
+    },
+    #[serde(rename = "ref/resource")]
+    Resource {
+        #[serde(borrow)]
+        uri: Cow<'a, str>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Argument {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+struct CompleteContext {
+    #[serde(default)]
+    arguments: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct CompleteParams<'a> {
+    #[serde(borrow, rename = "ref")]
+    reference: Reference<'a>,
+    argument: Argument,
+    #[serde(default)]
+    context: Option<CompleteContext>,
+}
+
+/// `completion/complete`: an unknown ref is `-32602`; a known one without a completer for
+/// the argument gets no values.
+pub(super) async fn complete(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let p: CompleteParams<'_> = parse(params)?;
+    let spec: Option<ArgSpec> = match &p.reference {
+        Reference::Prompt { name } => {
+            let catalog = d.server.prompts.load();
+            let entry = catalog
+                .get(name)
+                .ok_or_else(|| Error::invalid_params(format!("Unknown prompt: {name}")))?;
+            find(&entry.arguments, &p.argument.name)
+        }
+        Reference::Resource { uri } => {
+            let catalog = d.server.resources.load();
+            match catalog.template(uri) {
+                Some(t) => find(&t.variables, &p.argument.name),
+                None if catalog.has_static(uri) => None,
+                None => {
+                    return Err(Error::invalid_params(format!(
+                        "Unknown resource template: {uri}"
+                    )))
+                }
+            }
+        }
+    };
+    let completion = match spec {
+        Some(ArgSpec {
+            complete: Some(f), ..
+        }) => {
+            let req = CompletionRequest {
+                ctx,
+                argument: p.argument.name.as_str().into(),
+                value: p.argument.value,
+                arguments: p.context.unwrap_or_default().arguments,
+            };
+            complete::cap(f(req).await?)
+        }
+        Some(spec) if !spec.enum_values.is_empty() => {
+            complete::filter_prefix(&spec.enum_values, &p.argument.value)
+        }
+        _ => Completion::default(),
+    };
+    let body = serde_json::to_vec(&CompleteResult { completion })?;
+    Ok(MethodResult::Complete(body))
+}
+
+fn find(args: &[ArgSpec], name: &str) -> Option<ArgSpec> {
+    args.iter().find(|a| a.name == name).cloned()
+}

@@ -1,0 +1,177 @@
+//! Asking the client for input (elicitation, sampling, roots) from inside a handler,
+//! written once for both eras: a server-to-client request in the session era, an entry
+//! of an `InputRequiredResult` in the 2026 era (see [`mrtr`]).
+
+pub mod elicit;
+pub(crate) mod mrtr;
+mod roots;
+mod sampling;
+pub(crate) mod state;
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+pub use elicit::{Elicit, Elicitation, UrlElicitation};
+pub use roots::Root;
+pub use sampling::{SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, ToolChoice};
+
+use crate::dispatch::{Outbound, Session};
+use crate::error::{Error, ErrorKind};
+use crate::extract::Context;
+use crate::protocol::jsonrpc;
+use crate::protocol::{Era, RequestId};
+use crate::tool::BoxFuture;
+
+type Decode<T> = Box<dyn FnOnce(Value, &Context) -> Result<T, Error> + Send>;
+
+/// A pending request for client input. Await it; [`key`](Self::key) names it.
+///
+/// In the 2026 era every input of a round is keyed in `inputRequests`; the default key is
+/// `<kind>_<n>` (`elicitation_1`, `sampling_2`, `roots_3`: the n-th ask of the request).
+#[must_use = "an ask does nothing until awaited"]
+pub struct Ask<T> {
+    ctx: Context,
+    kind: &'static str,
+    method: &'static str,
+    params: Result<Value, Error>,
+    key: Option<String>,
+    decode: Decode<T>,
+}
+
+impl<T> Ask<T> {
+    pub(crate) fn new(
+        ctx: &Context,
+        kind: &'static str,
+        method: &'static str,
+        params: Result<Value, Error>,
+        decode: impl FnOnce(Value, &Context) -> Result<T, Error> + Send + 'static,
+    ) -> Self {
+        Ask {
+            ctx: ctx.clone(),
+            kind,
+            method,
+            params,
+            key: None,
+            decode: Box::new(decode),
+        }
+    }
+
+    /// Names this input in `inputRequests` (2026 era). Keys must be unique per request
+    /// and stable across retries; without one, the ask's position in the handler is used.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for Ask<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = BoxFuture<'static, Result<T, Error>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let Ask {
+                ctx,
+                kind,
+                method,
+                params,
+                key,
+                decode,
+            } = self;
+            let params = params?;
+            let answer = match ctx.era() {
+                Era::Session => {
+                    let session = ctx.session().ok_or_else(|| {
+                        Error::tool(format!("`{method}` needs an initialized session"))
+                    })?;
+                    round_trip(
+                        session,
+                        &ctx.scope.out,
+                        method,
+                        &params,
+                        ctx.scope.server.config.client_request_timeout,
+                        &ctx.scope.cancel,
+                    )
+                    .await?
+                }
+                Era::Sessionless => {
+                    let inputs = ctx.scope.inputs.get().cloned().ok_or_else(|| {
+                        Error::internal(format!(
+                            "`{method}` can only be asked while handling tools/call, prompts/get or resources/read"
+                        ))
+                    })?;
+                    let key = key.unwrap_or_else(|| inputs.auto_key(kind));
+                    let answer = inputs.ask(key.clone(), method, params).await;
+                    return decode(answer, &ctx).inspect_err(|e| {
+                        inputs.reject(Error::invalid_params(format!(
+                            "Invalid params: inputResponses[\"{key}\"]: {}",
+                            e.message()
+                        )))
+                    });
+                }
+            };
+            decode(answer, &ctx)
+        })
+    }
+}
+
+/// Sends a request to the client on `out` and waits for its answer, at most `timeout`;
+/// a client that never answers gets a `notifications/cancelled` and the handler a clear
+/// error instead of a hang.
+pub(crate) async fn round_trip(
+    session: &Session,
+    out: &Outbound,
+    method: &str,
+    params: &Value,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Value, Error> {
+    let (id, rx) = session.register_request();
+    if !out.send(jsonrpc::request(&id, method, params)).await {
+        session.forget_request(&id);
+        return Err(Error::tool(format!(
+            "`{method}` failed: the client connection is closed"
+        )));
+    }
+    let give_up = |reason: &str| {
+        session.forget_request(&id);
+        cancel_notice(&id, reason)
+    };
+    tokio::select! {
+        reply = rx => match reply {
+            Ok(Ok(raw)) => serde_json::from_str(raw.get()).map_err(Error::from),
+            Ok(Err(e)) => Err(Error::tool(format!(
+                "The client refused `{method}` ({}: {})",
+                e.code, e.message
+            ))),
+            Err(_) => Err(Error::tool(format!(
+                "`{method}` failed: the client connection is closed"
+            ))),
+        },
+        _ = tokio::time::sleep(timeout) => {
+            out.send(give_up("timed out")).await;
+            Err(Error::tool(format!(
+                "The client did not answer `{method}` within {timeout:?}"
+            )))
+        }
+        _ = cancel.cancelled() => {
+            out.send(give_up("the originating request was cancelled")).await;
+            Err(Error::new(ErrorKind::Cancelled, "cancelled"))
+        }
+    }
+}
+
+fn cancel_notice(id: &RequestId, reason: &str) -> Vec<u8> {
+    jsonrpc::notification(
+        "notifications/cancelled",
+        &serde_json::json!({ "requestId": id, "reason": reason }),
+    )
+}
+
+/// The client capability object `caps[name]`, if declared.
+pub(crate) fn capability<'a>(ctx: &'a Context, name: &str) -> Option<&'a Value> {
+    ctx.client_capabilities().get(name).filter(|v| !v.is_null())
+}

@@ -1,0 +1,206 @@
+//! Multi round-trip requests (2026-07-28): the handler asks for input; when an answer is
+//! not in the retry's `inputResponses` (or the sealed `requestState`), the ask registers
+//! itself and never resolves. The driver notices, drops the handler and answers with an
+//! `InputRequiredResult` listing every pending ask. The client retries with the answers
+//! and the handler runs again from the top, this time finding them.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+
+use super::state::{self, Binding};
+use crate::dispatch::MethodResult;
+use crate::error::Error;
+use crate::extract::Context;
+use crate::protocol::Era;
+
+/// The inputs of one request run: answers available, asks still pending.
+pub(crate) struct InputScope {
+    answers: Map<String, Value>,
+    used: Mutex<Map<String, Value>>,
+    pending: Mutex<Vec<(String, Value)>>,
+    asked: Notify,
+    counter: AtomicU32,
+    invalid: Mutex<Option<Error>>,
+}
+
+impl InputScope {
+    /// The next automatic key: `<kind>_<n>`, counted per run so re-runs reproduce it.
+    pub(crate) fn auto_key(&self, kind: &str) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{kind}_{n}")
+    }
+
+    /// The answer for `key`, or registers the request and waits forever (the driver
+    /// drops the handler once it notices).
+    pub(crate) async fn ask(&self, key: String, method: &str, params: Value) -> Value {
+        if let Some(answer) = self.answers.get(&key) {
+            self.used
+                .lock()
+                .expect("inputs lock")
+                .insert(key, answer.clone());
+            return answer.clone();
+        }
+        {
+            let mut pending = self.pending.lock().expect("inputs lock");
+            if !pending.iter().any(|(k, _)| *k == key) {
+                let request = serde_json::json!({ "method": method, "params": params });
+                pending.push((key, request));
+            }
+        }
+        self.asked.notify_one();
+        std::future::pending().await
+    }
+
+    /// Records an answer that could not be understood; the request then fails with
+    /// `-32602` whatever the handler makes of it.
+    pub(crate) fn reject(&self, error: Error) {
+        self.invalid
+            .lock()
+            .expect("inputs lock")
+            .get_or_insert(error);
+    }
+}
+
+/// How a driven handler ended.
+pub(crate) enum Driven<T> {
+    /// It finished.
+    Done(T),
+    /// It needs input first; the result is a ready `InputRequiredResult`.
+    InputRequired(MethodResult),
+}
+
+/// What identifies the request the handler serves, so a `requestState` cannot be
+/// replayed on another one.
+pub(crate) struct Target<'a> {
+    /// `tools/call`, `prompts/get` or `resources/read`.
+    pub(crate) method: &'a str,
+    /// The tool or prompt name, or the resource URI.
+    pub(crate) name: &'a str,
+    /// The arguments, if any.
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryParams {
+    #[serde(default)]
+    input_responses: Option<Value>,
+    #[serde(default)]
+    request_state: Option<String>,
+}
+
+/// Runs a handler future for a request that may ask the client for input. In the
+/// session era asks are real server-to-client requests and this only awaits `fut`; in
+/// the 2026 era it resolves asks from the retry's `inputResponses` and `requestState`
+/// and turns unanswered asks into an `InputRequiredResult`.
+///
+/// `fut` must not have been polled: the handler's asks see the inputs installed here.
+pub(crate) async fn drive<T>(
+    ctx: &Context,
+    params: Option<&RawValue>,
+    target: Target<'_>,
+    fut: impl Future<Output = T>,
+) -> Result<Driven<T>, Error> {
+    if ctx.era() != Era::Sessionless {
+        return Ok(Driven::Done(fut.await));
+    }
+    let server = &ctx.scope.server;
+    let retry: RetryParams = serde_json::from_str(params.map_or("{}", RawValue::get))
+        .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?;
+    let args: Option<Value> = match target.arguments {
+        Some(raw) => Some(serde_json::from_str(raw.get())?),
+        None => None,
+    };
+    let binding = Binding {
+        method: target.method,
+        target: target.name,
+        args_digest: state::digest(args.as_ref()),
+    };
+    let mut answers = match &retry.request_state {
+        Some(s) => state::open(&server.state_key, &binding, s)?,
+        None => Map::new(),
+    };
+    match retry.input_responses {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(responses)) => {
+            for (key, response) in responses {
+                if !response.is_object() {
+                    return Err(Error::invalid_params(format!(
+                        "Invalid params: inputResponses[\"{key}\"] must be an object (the client's result for that input request)"
+                    )));
+                }
+                answers.insert(key, response);
+            }
+        }
+        Some(_) => {
+            return Err(Error::invalid_params(
+                "Invalid params: inputResponses must be an object",
+            ))
+        }
+    }
+    let scope = Arc::new(InputScope {
+        answers,
+        used: Mutex::default(),
+        pending: Mutex::default(),
+        asked: Notify::new(),
+        counter: AtomicU32::new(0),
+        invalid: Mutex::default(),
+    });
+    if ctx.scope.inputs.set(scope.clone()).is_err() {
+        return Err(Error::internal("request inputs installed twice"));
+    }
+    let mut fut = pin!(fut);
+    let out = tokio::select! {
+        biased;
+        out = &mut fut => Some(out),
+        _ = scope.asked.notified() => None,
+    };
+    let out = match out {
+        Some(out) => Some(out),
+        // Give asks joined with the first one the chance to register too.
+        None => {
+            let mut done = None;
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
+                if let Poll::Ready(v) =
+                    std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await
+                {
+                    done = Some(v);
+                    break;
+                }
+            }
+            done
+        }
+    };
+    if let Some(error) = scope.invalid.lock().expect("inputs lock").take() {
+        return Err(error);
+    }
+    if let Some(out) = out {
+        return Ok(Driven::Done(out));
+    }
+    let pending = std::mem::take(&mut *scope.pending.lock().expect("inputs lock"));
+    let requests: Map<String, Value> = pending.into_iter().collect();
+    let carried = std::mem::take(&mut *scope.used.lock().expect("inputs lock"));
+    let state = state::seal(
+        &server.state_key,
+        &binding,
+        server.config.request_state_ttl,
+        carried,
+    );
+    let body = serde_json::json!({
+        "resultType": "input_required",
+        "inputRequests": requests,
+        "requestState": state,
+    });
+    Ok(Driven::InputRequired(MethodResult::Raw(
+        serde_json::to_vec(&body)?,
+    )))
+}

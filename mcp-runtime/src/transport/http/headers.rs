@@ -1,0 +1,211 @@
+//! SEP-2243 request headers of the 2026-07-28 era: `Mcp-Method`, `Mcp-Name` and the
+//! `Mcp-Param-*` headers of `x-mcp-header` tool parameters must match the body. Values
+//! are trimmed of surrounding spaces and tabs and may use the `=?base64?…?=` sentinel.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::protocol::jsonrpc::Request;
+use crate::server::header_params::{HeaderParam, HeaderParamType};
+use crate::server::ToolCatalog;
+
+pub(super) const MCP_METHOD: &str = "mcp-method";
+pub(super) const MCP_NAME: &str = "mcp-name";
+
+/// Checks the mirrored headers of a 2026-07-28 request; the error is the message of the
+/// `-32020` (HeaderMismatch) response.
+pub(super) fn validate(
+    headers: &HeaderMap,
+    req: &Request,
+    tools: &ToolCatalog,
+) -> Result<(), String> {
+    let method =
+        single(headers, MCP_METHOD)?.ok_or("Header mismatch: the Mcp-Method header is required")?;
+    if method != &*req.method {
+        return Err(format!(
+            "Header mismatch: Mcp-Method header value {method:?} does not match body method {:?}",
+            &*req.method
+        ));
+    }
+    let by_uri = match &*req.method {
+        "tools/call" | "prompts/get" => false,
+        "resources/read" => true,
+        _ => return Ok(()),
+    };
+    #[derive(Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, default)]
+        name: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        uri: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        arguments: Option<&'a RawValue>,
+    }
+    let params: Option<Params<'_>> = req
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p.get()).ok());
+    let body_name = params.as_ref().and_then(|p| {
+        if by_uri {
+            p.uri.as_deref()
+        } else {
+            p.name.as_deref()
+        }
+    });
+    let header =
+        single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
+    let header = decode(header).map_err(|e| format!("Header mismatch: Mcp-Name {e}"))?;
+    if Some(header.as_str()) != body_name {
+        return Err(format!(
+            "Header mismatch: Mcp-Name header value {header:?} does not match body value {:?}",
+            body_name.unwrap_or_default()
+        ));
+    }
+    if &*req.method == "tools/call" {
+        if let Some(entry) = body_name.and_then(|n| tools.get(n)) {
+            if !entry.header_params.is_empty() {
+                // Only tools with mirrored parameters pay for reading the arguments.
+                let args: Value = params
+                    .and_then(|p| p.arguments)
+                    .and_then(|a| serde_json::from_str(a.get()).ok())
+                    .unwrap_or(Value::Null);
+                for param in entry.header_params.iter() {
+                    check_param(headers, param, &args)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_param(headers: &HeaderMap, param: &HeaderParam, args: &Value) -> Result<(), String> {
+    let header_name = format!("Mcp-Param-{}", param.name);
+    let body = param.value_in(args);
+    let header = single(headers, &param.header)?;
+    let (header, body) = match (header, body) {
+        (None, None) => return Ok(()),
+        (None, Some(_)) => {
+            return Err(format!(
+            "Header mismatch: the {header_name} header is required when `{}` is in the arguments",
+            param.path.join(".")
+        ))
+        }
+        (Some(_), None) => {
+            return Err(format!(
+                "Header mismatch: {header_name} is sent but `{}` is not in the arguments",
+                param.path.join(".")
+            ))
+        }
+        (Some(h), Some(b)) => (h, b),
+    };
+    let header = decode(header).map_err(|e| format!("Header mismatch: {header_name} {e}"))?;
+    let same = match param.ty {
+        HeaderParamType::String => body.as_str() == Some(header.as_str()),
+        HeaderParamType::Boolean => {
+            body.as_bool().map(|b| if b { "true" } else { "false" }) == Some(header.as_str())
+        }
+        HeaderParamType::Integer => same_integer(&header, body),
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "Header mismatch: {header_name} header value {header:?} does not match body value {body}"
+        ))
+    }
+}
+
+/// Integers compare numerically, so `42`, `42.0` and `4.2e1` agree.
+fn same_integer(header: &str, body: &Value) -> bool {
+    let Ok(h) = header.parse::<f64>() else {
+        return false;
+    };
+    let limit = HeaderParam::MAX_SAFE_INTEGER as f64;
+    body.as_f64()
+        .is_some_and(|b| h == b && h.fract() == 0.0 && h.abs() <= limit)
+}
+
+/// The one value of `name`, trimmed of optional whitespace; repeated or non-text values
+/// are errors.
+fn single<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, String> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(format!("Header mismatch: {name} is sent more than once"));
+    }
+    let text = first
+        .to_str()
+        .map_err(|_| format!("Header mismatch: {name} contains invalid characters"))?;
+    Ok(Some(text.trim_matches([' ', '\t'])))
+}
+
+/// Decodes the `=?base64?…?=` sentinel (strict, padded base64 of UTF-8); anything else
+/// is taken literally.
+fn decode(value: &str) -> Result<String, &'static str> {
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or("is not valid base64-encoded UTF-8"),
+        None => Ok(value.to_owned()),
+    }
+}
+
+/// Whether a 2026-07-28 `tools/call` asked for progress (it is then answered as SSE).
+pub(super) fn wants_progress(req: &Request) -> bool {
+    #[derive(Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, rename = "_meta")]
+        meta: Option<Meta<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Meta<'a> {
+        #[serde(borrow, rename = "progressToken")]
+        progress_token: Option<&'a RawValue>,
+    }
+    &*req.method == "tools/call"
+        && req
+            .params
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Params<'_>>(p.get()).ok())
+            .and_then(|p| p.meta)
+            .is_some_and(|m| m.progress_token.is_some_and(|t| t.get() != "null"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_the_base64_sentinel_strictly() {
+        assert_eq!(decode("=?base64?SGVsbG8=?="), Ok("Hello".to_owned()));
+        assert!(decode("=?base64?SGVsbG8?=").is_err());
+        assert!(decode("=?base64?SGVs!!!bG8=?=").is_err());
+        assert_eq!(decode("SGVsbG8="), Ok("SGVsbG8=".to_owned()));
+        assert_eq!(
+            decode("=?base64?SGVsbG8="),
+            Ok("=?base64?SGVsbG8=".to_owned())
+        );
+    }
+
+    #[test]
+    fn integers_compare_numerically() {
+        assert!(same_integer("42", &serde_json::json!(42)));
+        assert!(same_integer("42.0", &serde_json::json!(42)));
+        assert!(same_integer("-7", &serde_json::json!(-7.0)));
+        assert!(!same_integer("42", &serde_json::json!(43)));
+        assert!(!same_integer("42", &serde_json::json!("42")));
+        assert!(!same_integer("x", &serde_json::json!(1)));
+    }
+}

@@ -1,0 +1,3 @@
+//! Which era and which handler a request goes to.
+
+pub(super) mod era;

@@ -1,0 +1,93 @@
+//! Running the service on hyper: accept loop (with `TCP_NODELAY`), HTTP/1.1 and HTTP/2,
+//! graceful shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::{Request, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+use super::config::{HostPolicy, HttpConfig};
+use super::reply;
+use super::service::McpHttpService;
+use crate::error::Result;
+use crate::server::Server;
+
+/// The path `serve_http` answers on.
+pub(super) const ENDPOINT: &str = "/mcp";
+
+pub(super) async fn serve(
+    server: Server,
+    listener: TcpListener,
+    mut config: HttpConfig,
+    signal: impl Future<Output = ()> + Send,
+) -> Result<()> {
+    let local = listener.local_addr()?;
+    if config.allowed_hosts == HostPolicy::Localhost && !local.ip().is_loopback() {
+        tracing::warn!(
+            %local,
+            "not bound to loopback: Host/Origin checks are off; set HttpConfig::allowed_hosts to the names clients use"
+        );
+        config.allowed_hosts = HostPolicy::Any;
+    }
+    let grace = config.shutdown_grace + server.config().cancel_grace;
+    let service = McpHttpService::new(server, config);
+    tracing::info!("MCP endpoint listening on http://{local}{ENDPOINT}");
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut signal => break,
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+        let svc = service.clone();
+        let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let mut svc = svc.clone();
+            async move {
+                if req.uri().path() == ENDPOINT {
+                    svc.call(req).await
+                } else {
+                    Ok(reply::status(StatusCode::NOT_FOUND))
+                }
+            }
+        });
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), hyper_service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    let connections = async {
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::debug!("some connections were still open at the end of the grace period");
+        }
+    };
+    tokio::join!(service.shutdown(), connections);
+    Ok(())
+}

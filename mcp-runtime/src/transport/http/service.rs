@@ -1,0 +1,360 @@
+//! The tower [`Service`]: checks what every request must pass (Host/Origin, method,
+//! content negotiation, body size), picks the era and hands over to the era's handler.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tower_service::Service;
+
+use super::body::ResponseBody;
+use super::config::HttpConfig;
+use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
+use super::routing::era::route;
+use super::session_store::SessionStore;
+use super::{origin, session_era, stateless};
+use crate::protocol::jsonrpc::{self, code, Message};
+use crate::protocol::{Era, RequestId};
+use crate::server::Server;
+
+pub(super) const SESSION_ID: &str = "mcp-session-id";
+pub(super) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+pub(super) const LAST_EVENT_ID: &str = "last-event-id";
+
+/// The Streamable HTTP endpoint as a [`tower_service::Service`], serving both protocol
+/// eras. Mount it anywhere: `axum::Router::new().nest_service("/mcp", service)`, or
+/// hand it to hyper directly. Cheap to clone; clones share sessions and limits.
+#[derive(Clone)]
+pub struct McpHttpService {
+    inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) server: Server,
+    pub(super) config: HttpConfig,
+    pub(super) sessions: Arc<SessionStore>,
+    permits: Arc<Semaphore>,
+    /// Parent of every request's cancellation token (end of a graceful shutdown).
+    pub(super) abort: CancellationToken,
+    /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
+    /// (`subscriptions/listen`) end.
+    pub(super) draining: CancellationToken,
+}
+
+impl McpHttpService {
+    /// The endpoint for `server` with `config`.
+    pub fn new(server: Server, config: HttpConfig) -> Self {
+        let sessions = SessionStore::new(
+            config.max_sessions,
+            config.session_idle_timeout,
+            config.event_store.clone(),
+        );
+        McpHttpService {
+            inner: Arc::new(Inner {
+                permits: Arc::new(Semaphore::new(max_requests(&config))),
+                server,
+                config,
+                sessions,
+                abort: CancellationToken::new(),
+                draining: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// Live session-era sessions.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.len()
+    }
+
+    /// Gracefully stops: refuses new requests (503), waits up to
+    /// [`HttpConfig::shutdown_grace`] for running ones, cancels what is left, then closes
+    /// every session and its streams.
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.draining.cancel();
+        let all = max_requests(&inner.config) as u32;
+        let grace = inner.config.shutdown_grace;
+        if tokio::time::timeout(grace, inner.permits.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::info!("shutdown grace period over; cancelling running requests");
+            inner.abort.cancel();
+            let cancel_grace = inner.server.config().cancel_grace;
+            let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
+        }
+        inner.abort.cancel();
+        inner.sessions.close_all();
+    }
+}
+
+impl std::fmt::Debug for McpHttpService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpHttpService")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> Service<Request<B>> for McpHttpService
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let inner = self.inner.clone();
+        Box::pin(async move { Ok(inner.handle(req).await) })
+    }
+}
+
+/// The request headers every handler looks at.
+pub(super) struct McpHeaders<'a> {
+    pub(super) session_id: Option<&'a str>,
+    pub(super) version: Option<&'a str>,
+}
+
+impl<'a> McpHeaders<'a> {
+    fn read(parts: &'a Parts) -> Result<Self, &'static str> {
+        let text = |name: &str, what: &'static str| match parts.headers.get(name) {
+            None => Ok(None),
+            Some(v) => v.to_str().map(|s| Some(s.trim())).map_err(|_| what),
+        };
+        Ok(McpHeaders {
+            session_id: text(SESSION_ID, "invalid Mcp-Session-Id header")?,
+            version: text(PROTOCOL_VERSION, "invalid MCP-Protocol-Version header")?,
+        })
+    }
+}
+
+impl Inner {
+    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = req.into_parts();
+        if let Err(why) = origin::check(
+            &parts,
+            &self.config.allowed_hosts,
+            &self.config.allowed_origins,
+        ) {
+            tracing::debug!(%why, "request refused (DNS-rebinding protection)");
+            return reply::error(
+                StatusCode::FORBIDDEN,
+                None,
+                code::INVALID_REQUEST,
+                format!("Forbidden: {why}"),
+            );
+        }
+        if self.draining.is_cancelled() {
+            return unavailable(None, "Service Unavailable: the server is shutting down");
+        }
+        let headers = match McpHeaders::read(&parts) {
+            Ok(h) => h,
+            Err(why) => {
+                return reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
+            }
+        };
+        match parts.method {
+            Method::POST => self.post(&parts, &headers, body).await,
+            Method::GET => {
+                if route(headers.session_id.is_some(), headers.version, None) == Era::Sessionless {
+                    return reply::method_not_allowed("POST");
+                }
+                session_era::get(&self, &parts, &headers).await
+            }
+            Method::DELETE => {
+                if route(headers.session_id.is_some(), headers.version, None) == Era::Sessionless {
+                    return reply::method_not_allowed("POST");
+                }
+                session_era::delete(&self, &headers)
+            }
+            _ => reply::method_not_allowed("GET, POST, DELETE"),
+        }
+    }
+
+    async fn post<B>(
+        self: &Arc<Self>,
+        parts: &Parts,
+        headers: &McpHeaders<'_>,
+        body: B,
+    ) -> Response<ResponseBody>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let bytes = match self.read_body(parts, body).await {
+            Ok(bytes) => bytes,
+            Err(res) => return res,
+        };
+        let parsed = jsonrpc::parse(&bytes);
+        let known_id = match &parsed {
+            Ok(Message::Request(r)) => Some(r.id.clone()),
+            Ok(_) => None,
+            Err(rejected) => rejected.id.clone(),
+        };
+        if !content_type_is_json(parts) {
+            return reply::error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                known_id.as_ref(),
+                code::INVALID_REQUEST,
+                "Unsupported Media Type: Content-Type must be application/json",
+            );
+        }
+        let msg = match parsed {
+            Ok(msg) => msg,
+            Err(rejected) => return reply::json(StatusCode::BAD_REQUEST, rejected.to_bytes()),
+        };
+        let params = match &msg {
+            Message::Request(r) => r.params.as_deref(),
+            Message::Notification(n) => n.params.as_deref(),
+            Message::Response(_) => None,
+        };
+        let id = known_id.as_ref();
+        if !(accepts(parts, APPLICATION_JSON) && accepts(parts, TEXT_EVENT_STREAM)) {
+            return reply::error(
+                StatusCode::NOT_ACCEPTABLE,
+                id,
+                code::INVALID_REQUEST,
+                "Not Acceptable: Accept must allow both application/json and text/event-stream",
+            );
+        }
+        match route(headers.session_id.is_some(), headers.version, params) {
+            Era::Sessionless => stateless::post(self, parts, headers, msg).await,
+            Era::Session => session_era::post(self, headers, msg).await,
+        }
+    }
+
+    async fn read_body<B>(&self, parts: &Parts, body: B) -> Result<Bytes, Response<ResponseBody>>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let limit = self.config.max_body_bytes;
+        let too_large = || {
+            reply::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                None,
+                code::INVALID_REQUEST,
+                format!("Payload Too Large: the body exceeds {limit} bytes"),
+            )
+        };
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
+            Err(e) => {
+                tracing::debug!(error = %e, "reading the request body failed");
+                Err(reply::error(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    code::PARSE_ERROR,
+                    "Bad Request: could not read the body",
+                ))
+            }
+        }
+    }
+
+    /// A concurrency slot for one request, or the 503 to send instead.
+    pub(super) fn permit(
+        &self,
+        id: &RequestId,
+    ) -> Result<OwnedSemaphorePermit, Response<ResponseBody>> {
+        self.permits.clone().try_acquire_owned().map_err(|_| {
+            unavailable(
+                Some(id),
+                "Service Unavailable: too many requests in progress",
+            )
+        })
+    }
+}
+
+fn max_requests(config: &HttpConfig) -> usize {
+    config
+        .max_concurrent_requests
+        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
+}
+
+pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
+    let mut res = reply::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        id,
+        code::INTERNAL_ERROR,
+        message,
+    );
+    res.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    );
+    res
+}
+
+fn content_type_is_json(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(APPLICATION_JSON))
+}
+
+/// Whether the `Accept` header allows `mime` (wildcards included, `q=0` excluded).
+pub(super) fn accepts(parts: &Parts, mime: &str) -> bool {
+    let (kind, _) = mime.split_once('/').expect("a type/subtype");
+    parts
+        .headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut fields = item.split(';');
+            let range = fields.next().unwrap_or_default().trim();
+            let refused = fields.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            !refused
+                && (range.eq_ignore_ascii_case(mime)
+                    || range == "*/*"
+                    || range
+                        .strip_suffix("/*")
+                        .is_some_and(|k| k.eq_ignore_ascii_case(kind)))
+        })
+}

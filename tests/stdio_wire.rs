@@ -1,0 +1,517 @@
+//! The quickstart binary over stdio, byte-level: every assertion is on a complete
+//! JSON-RPC message, in both protocol eras.
+
+mod common;
+
+use common::{modern, modern_meta, quickstart_tools, server_info, Spawned};
+use serde_json::{json, Value};
+
+fn quickstart() -> Spawned {
+    Spawned::stdio("quickstart", &[])
+}
+
+fn initialize(s: &mut Spawned, version: &str) -> Value {
+    let r = s.peer.request(
+        json!(1),
+        "initialize",
+        json!({
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": { "name": "wire-test", "version": "1.0.0" }
+        }),
+    );
+    s.peer
+        .send(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+    r
+}
+
+fn initialize_result(version: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": {
+            "protocolVersion": version,
+            "capabilities": { "tools": { "listChanged": true }, "logging": {}, "prompts": { "listChanged": true }, "resources": { "listChanged": true, "subscribe": true } },
+            "serverInfo": server_info()
+        }
+    })
+}
+
+fn text_result(id: Value, text: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "result": { "content": [{ "type": "text", "text": text }] } })
+}
+
+fn error(id: Value, code: i64, message: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+}
+
+// ---- session era -------------------------------------------------------------------
+
+#[test]
+fn initialize_echoes_each_supported_version() {
+    for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
+        let mut s = quickstart();
+        assert_eq!(initialize(&mut s, version), initialize_result(version));
+    }
+}
+
+#[test]
+fn initialize_with_unknown_version_offers_latest() {
+    let mut s = quickstart();
+    assert_eq!(
+        initialize(&mut s, "2023-01-01"),
+        initialize_result("2025-11-25")
+    );
+    // The session speaks 2025-11-25 afterwards: no resultType on results.
+    assert_eq!(
+        s.peer.request(json!(2), "ping", json!({})),
+        json!({ "jsonrpc": "2.0", "id": 2, "result": {} })
+    );
+}
+
+#[test]
+fn session_tools_list_is_exact() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    assert_eq!(
+        s.peer.request(json!(2), "tools/list", json!({})),
+        json!({ "jsonrpc": "2.0", "id": 2, "result": { "tools": quickstart_tools() } })
+    );
+}
+
+#[test]
+fn session_tools_call_each_tool() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    let call = |s: &mut Spawned, id: i64, name: &str, args: Value| {
+        s.peer.request(
+            json!(id),
+            "tools/call",
+            json!({ "name": name, "arguments": args }),
+        )
+    };
+    assert_eq!(
+        call(&mut s, 2, "add", json!({ "a": 2, "b": 40 })),
+        text_result(json!(2), "42")
+    );
+    assert_eq!(
+        call(&mut s, 3, "echo", json!({ "text": "héllo\nworld" })),
+        text_result(json!(3), "héllo\nworld")
+    );
+    assert_eq!(
+        call(&mut s, 4, "word_count", json!({ "text": "one two\nthree" })),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 4,
+            "result": {
+                "content": [{ "type": "text", "text": "{\"chars\":13,\"lines\":2,\"words\":3}" }],
+                "structuredContent": { "words": 3, "chars": 13, "lines": 2 }
+            }
+        })
+    );
+    assert_eq!(
+        call(&mut s, 5, "divide", json!({ "a": 1, "b": 4 })),
+        text_result(json!(5), "0.25")
+    );
+    assert_eq!(
+        call(&mut s, 6, "divide", json!({ "a": 1, "b": 0 })),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 6,
+            "result": {
+                "content": [{ "type": "text", "text": "division by zero" }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        call(&mut s, 7, "add", json!({ "a": "x", "b": 1 })),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 7,
+            "result": {
+                "content": [{
+                    "type": "text",
+                    "text": "Invalid arguments for tool `add`: argument `a`: invalid type: string \"x\", expected i64"
+                }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        call(&mut s, 8, "add", json!({ "a": 1 })),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 8,
+            "result": {
+                "content": [{
+                    "type": "text",
+                    "text": "Invalid arguments for tool `add`: missing required argument `b`"
+                }],
+                "isError": true
+            }
+        })
+    );
+}
+
+#[test]
+fn session_errors() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    assert_eq!(
+        s.peer
+            .request(json!(2), "tools/call", json!({ "name": "nope" })),
+        error(json!(2), -32602, "Unknown tool: nope")
+    );
+    assert_eq!(
+        s.peer.request(json!(3), "foo/bar", json!({})),
+        error(json!(3), -32601, "Method not found: foo/bar")
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(4),
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": { "name": "again", "version": "1" }
+            })
+        ),
+        error(
+            json!(4),
+            -32600,
+            "Invalid Request: the session is already initialized"
+        )
+    );
+}
+
+#[test]
+fn malformed_messages_get_spec_errors_and_the_server_keeps_serving() {
+    let mut s = quickstart();
+    assert_eq!(
+        s.peer.exchange("{not json"),
+        error(Value::Null, -32700, "Parse error")
+    );
+    assert_eq!(
+        s.peer.exchange(r#"{"id":9,"method":"ping"}"#),
+        error(json!(9), -32600, "Invalid Request: jsonrpc must be \"2.0\"")
+    );
+    assert_eq!(
+        s.peer
+            .exchange(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
+        error(
+            Value::Null,
+            -32600,
+            "Invalid Request: JSON-RPC batches are not supported"
+        )
+    );
+    assert_eq!(
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
+        error(
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be a string or an integer"
+        )
+    );
+    assert_eq!(
+        s.peer.exchange("42"),
+        error(
+            Value::Null,
+            -32600,
+            "Invalid Request: expected a JSON-RPC object"
+        )
+    );
+    // Still serving.
+    assert_eq!(
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#),
+        json!({ "jsonrpc": "2.0", "id": 10, "result": {} })
+    );
+}
+
+#[test]
+fn request_before_initialize_is_rejected() {
+    let mut s = quickstart();
+    // No _meta and no session: treated as a 2026 request missing its metadata.
+    assert_eq!(
+        s.peer.request(json!(1), "tools/list", json!({})),
+        error(
+            json!(1),
+            -32602,
+            "Invalid params: `_meta[\"io.modelcontextprotocol/protocolVersion\"]` is required (2026-07-28 requests carry per-request metadata; session-era clients must send `initialize` first)"
+        )
+    );
+}
+
+#[test]
+fn notifications_are_never_answered() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    for n in [
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        json!({ "jsonrpc": "2.0", "method": "notifications/unknown", "params": {} }),
+        json!({ "jsonrpc": "2.0", "method": "notifications/cancelled", "params": { "requestId": 99 } }),
+        json!({ "jsonrpc": "2.0", "method": "tools/list" }),
+    ] {
+        s.peer.send(&n);
+    }
+    // The next line is the answer to the ping: nothing was sent for the notifications.
+    assert_eq!(
+        s.peer
+            .exchange(r#"{"jsonrpc":"2.0","id":"after","method":"ping"}"#),
+        json!({ "jsonrpc": "2.0", "id": "after", "result": {} })
+    );
+}
+
+#[test]
+fn ids_are_echoed_exactly() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    for (id, raw) in [
+        (r#""abc""#, r#""abc""#),
+        (r#""x\"y\u00e9""#, r#""x\"yé""#),
+        ("0", "0"),
+        ("-7", "-7"),
+        ("9007199254740993", "9007199254740993"),
+        (r#""""#, r#""""#),
+    ] {
+        let line = s
+            .peer
+            .exchange_raw(&format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#));
+        assert_eq!(
+            line,
+            format!(r#"{{"jsonrpc":"2.0","id":{raw},"result":{{}}}}"#)
+        );
+    }
+}
+
+#[test]
+fn stdin_eof_exits_zero() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    s.peer.close();
+    assert_eq!(s.wait_exit(), Some(0));
+    assert!(s.peer.closed(), "stdout must close with the process");
+}
+
+#[test]
+fn eof_lets_in_flight_requests_answer() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    s.peer.send(&json!({
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": { "name": "add", "arguments": { "a": 1, "b": 1 } }
+    }));
+    s.peer.close();
+    assert_eq!(s.peer.recv(), text_result(json!(2), "2"));
+    assert_eq!(s.wait_exit(), Some(0));
+}
+
+// ---- 2026-07-28 era ------------------------------------------------------------------
+
+#[test]
+fn discover_is_exact() {
+    let mut s = quickstart();
+    assert_eq!(
+        s.peer
+            .request(json!(1), "server/discover", modern(json!({}))),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "result": {
+                "resultType": "complete",
+                "ttlMs": 0,
+                "cacheScope": "public",
+                "supportedVersions": ["2026-07-28"],
+                "capabilities": { "tools": { "listChanged": true }, "logging": {}, "prompts": { "listChanged": true }, "resources": { "listChanged": true, "subscribe": true } },
+                "_meta": { "io.modelcontextprotocol/serverInfo": server_info() }
+            }
+        })
+    );
+}
+
+#[test]
+fn modern_missing_meta_is_invalid_params() {
+    let mut s = quickstart();
+    let missing = |key: &str| {
+        format!("Invalid params: `_meta[\"{key}\"]` is required (2026-07-28 requests carry per-request metadata; session-era clients must send `initialize` first)")
+    };
+    assert_eq!(
+        s.peer.request(json!(1), "server/discover", json!({})),
+        error(
+            json!(1),
+            -32602,
+            &missing("io.modelcontextprotocol/protocolVersion")
+        )
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(2),
+            "tools/list",
+            json!({ "_meta": { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } })
+        ),
+        error(
+            json!(2),
+            -32602,
+            &missing("io.modelcontextprotocol/clientCapabilities")
+        )
+    );
+}
+
+#[test]
+fn modern_unsupported_version() {
+    let mut s = quickstart();
+    let params = json!({ "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2099-01-01",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    }});
+    assert_eq!(
+        s.peer.request(json!(1), "tools/list", params),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "error": {
+                "code": -32022,
+                "message": "Unsupported protocol version",
+                "data": { "supported": ["2026-07-28"], "requested": "2099-01-01" }
+            }
+        })
+    );
+}
+
+#[test]
+fn modern_tools_list_and_call_carry_result_type() {
+    let mut s = quickstart();
+    assert_eq!(
+        s.peer.request(json!(1), "tools/list", modern(json!({}))),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "result": {
+                "resultType": "complete",
+                "ttlMs": 0,
+                "cacheScope": "public",
+                "tools": quickstart_tools()
+            }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!("c"),
+            "tools/call",
+            modern(json!({ "name": "add", "arguments": { "a": 1, "b": 2 } }))
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": "c",
+            "result": { "resultType": "complete", "content": [{ "type": "text", "text": "3" }] }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(3),
+            "tools/call",
+            modern(json!({ "name": "word_count", "arguments": { "text": "a b" } }))
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 3,
+            "result": {
+                "resultType": "complete",
+                "content": [{ "type": "text", "text": "{\"chars\":3,\"lines\":1,\"words\":2}" }],
+                "structuredContent": { "words": 2, "chars": 3, "lines": 1 }
+            }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(4),
+            "tools/call",
+            modern(json!({ "name": "divide", "arguments": { "a": 1, "b": 0 } }))
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 4,
+            "result": {
+                "resultType": "complete",
+                "content": [{ "type": "text", "text": "division by zero" }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(5),
+            "tools/call",
+            modern(json!({ "name": "echo", "arguments": {} }))
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 5,
+            "result": {
+                "resultType": "complete",
+                "content": [{
+                    "type": "text",
+                    "text": "Invalid arguments for tool `echo`: missing required argument `text`"
+                }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        s.peer
+            .request(json!(6), "tools/call", modern(json!({ "name": "nope" }))),
+        error(json!(6), -32602, "Unknown tool: nope")
+    );
+    assert_eq!(
+        s.peer.request(json!(7), "nope/nope", modern(json!({}))),
+        error(json!(7), -32601, "Method not found: nope/nope")
+    );
+}
+
+#[test]
+fn modern_era_has_no_session_methods() {
+    let mut s = quickstart();
+    for (id, method, extra) in [
+        (1, "ping", json!({})),
+        (
+            2,
+            "initialize",
+            json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "x", "version": "1" } }),
+        ),
+        (3, "logging/setLevel", json!({ "level": "info" })),
+    ] {
+        let mut params = extra;
+        params["_meta"] = modern_meta();
+        assert_eq!(
+            s.peer.request(json!(id), method, params),
+            error(json!(id), -32601, &format!("Method not found: {method}"))
+        );
+    }
+}
+
+#[test]
+fn both_eras_on_one_connection() {
+    // A 2026 request does not need (or disturb) a session; the session keeps working.
+    let mut s = quickstart();
+    initialize(&mut s, "2025-06-18");
+    assert_eq!(
+        s.peer.request(
+            json!(2),
+            "tools/call",
+            modern(json!({ "name": "add", "arguments": { "a": 1, "b": 2 } }))
+        ),
+        json!({
+            "jsonrpc": "2.0", "id": 2,
+            "result": { "resultType": "complete", "content": [{ "type": "text", "text": "3" }] }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(3),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": 1, "b": 2 } })
+        ),
+        text_result(json!(3), "3")
+    );
+}

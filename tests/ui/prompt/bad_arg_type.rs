@@ -1,0 +1,11 @@
+use mcpserve::prelude::*;
+
+struct Opaque;
+
+#[prompt]
+fn review(code: Opaque) -> String {
+    let _ = code;
+    String::new()
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use mcpserve::prelude::*;
+
+struct Opaque;
+
+#[resource("things://one")]
+async fn thing() -> Opaque {
+    Opaque
+}
+
+fn main() {}

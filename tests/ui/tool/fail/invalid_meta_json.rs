@@ -1,0 +1,8 @@
+use mcpserve::prelude::*;
+
+#[tool(meta = r#"{"owner": "team-a",}"#)]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

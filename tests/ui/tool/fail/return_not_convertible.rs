@@ -1,0 +1,10 @@
+use mcpserve::prelude::*;
+
+struct Opaque;
+
+#[tool]
+async fn make() -> Opaque {
+    Opaque
+}
+
+fn main() {}
