@@ -396,7 +396,7 @@ fn http_stateless(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime
 fn http_session(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<()> {
     let servers = http_servers(plan, Era::Session);
     for conns in [1, 16] {
-        progress(&format!("  http session (SSE), {conns} connections"));
+        progress(&format!("  http session, {conns} connections"));
         let res = rounds(plan, &servers, |s| {
             let server = HttpServer::start(s).map_err(|e| e.to_string())?;
             let mut sample = rt.block_on(http::load(
@@ -412,7 +412,7 @@ fn http_session(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) 
         })?;
         let mut row = Row::new(
             format!(
-                "HTTP 2025-11-25 session, SSE replies, add, {conns} connections (one session each)"
+                "HTTP 2025-11-25 session era, add, {conns} connections (one session each; rmcp and the limit reply with SSE, mcpserve with a JSON body unless the handler streams)"
             ),
             "http_session",
             res,
