@@ -34,7 +34,10 @@ pub struct RequestEnv {
     /// The era the transport already decided on (HTTP does, from headers); `None` lets
     /// the dispatcher decide from the message.
     pub era: Option<Era>,
-    /// Fires when the transport gives up on the request (e.g. a closed HTTP stream).
+    /// This request's own token: the transport fires it when it gives up on the request
+    /// (e.g. a closed HTTP stream), and the dispatcher fires it when the client cancels the
+    /// request. Never share one token between requests (derive a `child_token()` per
+    /// request from a connection-wide one instead).
     pub cancel: CancellationToken,
 }
 
@@ -193,7 +196,9 @@ impl Dispatcher {
         let era = env
             .era
             .unwrap_or_else(|| era::detect(&req.method, meta.as_ref(), session.is_some()));
-        let cancel = env.cancel.child_token();
+        // The transport's token is this request's own (see `RequestEnv::cancel`): a child
+        // token would cost a tree node and two lock round trips per request for nothing.
+        let cancel = env.cancel.clone();
         let common = era::Common {
             server: &self.server,
             out: env.out.clone(),
