@@ -10,8 +10,10 @@ mod methods;
 mod outbound;
 mod session;
 
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Poll;
 
 use tokio_util::sync::CancellationToken;
 
@@ -34,7 +36,10 @@ pub struct RequestEnv {
     /// The era the transport already decided on (HTTP does, from headers); `None` lets
     /// the dispatcher decide from the message.
     pub era: Option<Era>,
-    /// Fires when the transport gives up on the request (e.g. a closed HTTP stream).
+    /// This request's own token: the transport fires it when it gives up on the request
+    /// (e.g. a closed HTTP stream), and the dispatcher fires it when the client cancels the
+    /// request. Never share one token between requests (derive a `child_token()` per
+    /// request from a connection-wide one instead).
     pub cancel: CancellationToken,
 }
 
@@ -86,33 +91,41 @@ impl Dispatcher {
         let era = scope.version.era();
         // `initialize` is never cancellable: a session half set up helps nobody.
         let cancellable = &*req.method != "initialize";
-        if let (Some(conn), true) = (&env.conn, cancellable) {
-            conn.track(id.clone(), scope.cancel.clone());
-        }
         let cancel = scope.cancel.clone();
         let ctx = Context { scope };
         let mut work = Box::pin(crate::logging::in_request(
             ctx.clone(),
             methods::route(self, &req, ctx.clone()),
         ));
-        let outcome = if cancellable {
-            tokio::select! {
-                biased;
-                // A handler that returns because it was cancelled still gets no answer.
-                r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
-                _ = cancel.cancelled() => {
-                    // Give the handler a moment to wind down, but never answer.
-                    let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
-                    None
+        // Most requests finish on their first poll, before a `notifications/cancelled` for
+        // them could be read: only a request that has to wait is registered with the
+        // connection (a locked map insert and remove saved on every quick request).
+        let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+        let outcome = match first {
+            // A handler that returns because it was cancelled still gets no answer.
+            Poll::Ready(r) if cancellable => Some(r).filter(|_| !cancel.is_cancelled()),
+            Poll::Ready(r) => Some(r),
+            Poll::Pending if cancellable => {
+                if let Some(conn) = &env.conn {
+                    conn.track(id.clone(), cancel.clone());
                 }
+                let outcome = tokio::select! {
+                    biased;
+                    r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
+                    _ = cancel.cancelled() => {
+                        // Give the handler a moment to wind down, but never answer.
+                        let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
+                        None
+                    }
+                };
+                if let Some(conn) = &env.conn {
+                    conn.untrack(&id);
+                }
+                outcome
             }
-        } else {
-            Some(work.await)
+            Poll::Pending => Some(work.await),
         };
         ctx.scope.done.store(true, Ordering::Release);
-        if let (Some(conn), true) = (&env.conn, cancellable) {
-            conn.untrack(&id);
-        }
         if let (Some(conn), Some(Ok(_)), false) = (&env.conn, &outcome, cancellable) {
             self.server.hub.add_connection(conn);
             if let (Some(every), Some(peer)) = (
@@ -193,7 +206,9 @@ impl Dispatcher {
         let era = env
             .era
             .unwrap_or_else(|| era::detect(&req.method, meta.as_ref(), session.is_some()));
-        let cancel = env.cancel.child_token();
+        // The transport's token is this request's own (see `RequestEnv::cancel`): a child
+        // token would cost a tree node and two lock round trips per request for nothing.
+        let cancel = env.cancel.clone();
         let common = era::Common {
             server: &self.server,
             out: env.out.clone(),

@@ -1,7 +1,9 @@
 //! Newline-delimited JSON-RPC over any `AsyncRead`/`AsyncWrite` pair: stdio, sockets,
 //! pipes, and the in-memory pair used by `testing`.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::{mpsc, Semaphore};
@@ -13,6 +15,9 @@ use crate::error::Result;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{code, ErrorObject};
 use crate::server::Server;
+
+/// Requests up to this size are tried inline on the reading task first (see below).
+const INLINE_MAX_BYTES: usize = 16 * 1024;
 
 /// Serves `server` over a reader/writer pair until the reader reaches end of file, then
 /// lets in-flight requests finish (cancelling them after the grace period) and flushes.
@@ -58,27 +63,50 @@ where
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let inline_ok = bytes.len() <= INLINE_MAX_BYTES;
         match jsonrpc::parse(&bytes) {
             Err(rejected) => {
                 out.send(rejection_reply(&rejected).bytes).await;
             }
             Ok(Message::Request(req)) => {
-                let Ok(permit) = permits.clone().acquire_owned().await else {
-                    break;
+                let env = RequestEnv {
+                    out: out.clone(),
+                    conn: Some(conn.clone()),
+                    era: None,
+                    cancel: CancellationToken::new(),
                 };
-                let (dispatcher, conn, out) = (dispatcher.clone(), conn.clone(), out.clone());
-                tokio::spawn(async move {
-                    let env = RequestEnv {
-                        out: out.clone(),
-                        conn: Some(conn),
-                        era: None,
-                        cancel: CancellationToken::new(),
-                    };
-                    if let Some(reply) = dispatcher.handle_request(req, env).await {
-                        out.send(reply.bytes).await;
+                let dispatcher = dispatcher.clone();
+                let mut work = Box::pin(async move { dispatcher.handle_request(req, env).await });
+                // Most requests (lists, pings, quick async tools) finish on their first poll:
+                // answer those right here instead of paying for a task, a permit and a
+                // cross-thread wake-up each. A request that has to wait is spawned and
+                // polled again with a real waker (futures must accept a new waker per poll).
+                // Big messages are always spawned: decoding and encoding them on another
+                // worker overlaps with reading the next one.
+                let first = if inline_ok {
+                    work.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+                } else {
+                    Poll::Pending
+                };
+                match first {
+                    Poll::Ready(reply) => {
+                        if let Some(reply) = reply {
+                            out.send(reply.bytes).await;
+                        }
                     }
-                    drop(permit);
-                });
+                    Poll::Pending => {
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let out = out.clone();
+                        tokio::spawn(async move {
+                            if let Some(reply) = work.await {
+                                out.send(reply.bytes).await;
+                            }
+                            drop(permit);
+                        });
+                    }
+                }
             }
             Ok(Message::Notification(n)) => dispatcher.handle_notification(&n, Some(&conn)),
             Ok(Message::Response(r)) => dispatcher.handle_response(r, &conn),

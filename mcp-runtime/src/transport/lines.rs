@@ -26,7 +26,7 @@ pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
                 (false, false) => Line::Message(line),
             });
         }
-        let (chunk, found) = match memchr(buf) {
+        let (chunk, found) = match memchr::memchr(b'\n', buf) {
             Some(i) => (&buf[..i], Some(i)),
             None => (buf, None),
         };
@@ -48,8 +48,4 @@ pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
             });
         }
     }
-}
-
-fn memchr(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'\n')
 }

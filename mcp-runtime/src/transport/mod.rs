@@ -4,6 +4,7 @@
 pub mod http;
 mod io;
 mod lines;
+mod stdio;
 
 pub use io::serve_io;
 
@@ -16,9 +17,12 @@ impl Server {
     /// Nothing but protocol messages is written to stdout; log with `tracing` to stderr.
     /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
     /// installs one, so events in handlers reach clients that asked for logs.
+    /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
+    /// private reopened descriptors) rather than Tokio's blocking pool.
     pub async fn serve_stdio(self) -> Result<()> {
         crate::logging::init_if_unset();
-        serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+        let (stdin, stdout) = stdio::stdio();
+        serve_io(self, stdin, stdout).await
     }
 
     /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,

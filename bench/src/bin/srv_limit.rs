@@ -1,0 +1,107 @@
+//! The bare limit: `srv-limit stdio` (a blocking read-parse-write loop) or
+//! `srv-limit http ADDR` (a bare hyper HTTP/1.1 service with TCP_NODELAY).
+
+use std::convert::Infallible;
+use std::io::{BufRead, Write};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response, StatusCode};
+use mcpserve_bench::limit::answer;
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("stdio") | None => stdio(),
+        Some("http") => {
+            let addr = args.get(1).expect("usage: srv-limit http ADDR").clone();
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(http(addr))
+        }
+        Some(other) => {
+            eprintln!("srv-limit: unknown mode `{other}`");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn stdio() -> std::io::Result<()> {
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+    let mut output = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut line = Vec::new();
+    let mut reply = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        reply.clear();
+        if answer(&line, &mut reply) {
+            reply.push(b'\n');
+            output.write_all(&reply)?;
+        }
+        // Flush once the input we already have is used up: batches under load, prompt
+        // when requests come one at a time.
+        if input.buffer().is_empty() {
+            output.flush()?;
+        }
+    }
+    output.flush()
+}
+
+async fn http(addr: String) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(tcp);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, hyper::service::service_fn(handle))
+                .await;
+        });
+    }
+}
+
+async fn handle(req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let session = req.headers().contains_key("mcp-session-id");
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(status(StatusCode::BAD_REQUEST)),
+    };
+    let is_initialize = body.windows(12).any(|w| w == b"\"initialize\"");
+    let mut reply = Vec::with_capacity(body.len() + 128);
+    if !answer(&body, &mut reply) {
+        return Ok(status(StatusCode::ACCEPTED));
+    }
+    let mut res = if session {
+        // Session era: every reply is a one-event SSE stream.
+        let mut sse = Vec::with_capacity(reply.len() + 24);
+        sse.extend_from_slice(b"event: message\ndata: ");
+        sse.extend_from_slice(&reply);
+        sse.extend_from_slice(b"\n\n");
+        let mut r = Response::new(Full::new(Bytes::from(sse)));
+        r.headers_mut()
+            .insert("content-type", "text/event-stream".parse().unwrap());
+        r
+    } else {
+        let mut r = Response::new(Full::new(Bytes::from(reply)));
+        r.headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
+        r
+    };
+    if is_initialize {
+        res.headers_mut()
+            .insert("mcp-session-id", "limit-session".parse().unwrap());
+    }
+    Ok(res)
+}
+
+fn status(code: StatusCode) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = code;
+    r
+}

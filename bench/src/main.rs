@@ -1,0 +1,73 @@
+//! `mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]`: runs every scenario against mcpserve,
+//! rmcp and the bare limit, prints the tables and writes `DIR/results.{json,md}` and
+//! `DIR/http_throughput.svg` (default DIR: `bench-results`).
+//!
+//! Build every server first: `cargo build --release -p mcpserve-bench --bins`
+//! (or use `bench/run.sh`, which does both).
+
+use mcpserve_bench::report::{self, Machine, Report};
+use mcpserve_bench::scenarios::{self, Plan};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut smoke = false;
+    let mut out = std::path::PathBuf::from("bench-results");
+    let mut only = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "all" => {}
+            "--smoke" => smoke = true,
+            "--out" => out = it.next().expect("--out DIR").into(),
+            "--only" => only = Some(it.next().expect("--only NAME").clone()),
+            "-h" | "--help" => {
+                eprintln!("usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]");
+                return;
+            }
+            other => {
+                eprintln!(
+                    "unknown argument `{other}`; usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    report::elapsed();
+    let mut plan = if smoke { Plan::smoke() } else { Plan::full() };
+    plan.only = only;
+    let mut report = Report {
+        machine: Machine::detect(),
+        mode: if smoke { "smoke" } else { "full" }.into(),
+        ..Report::default()
+    };
+    if !plan.mcpserve_http {
+        eprintln!("note: mcpserve HTTP rows need `--features mcpserve-http`; HTTP compares rmcp and the limit only");
+    }
+    scenarios::run_all(&plan, &mut report);
+    report.machine.load_end = report::loadavg();
+
+    let md = report.markdown();
+    println!("{md}");
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("cannot create {}: {e}", out.display());
+        std::process::exit(1);
+    }
+    let json = serde_json::to_string_pretty(&report).expect("report serializes");
+    let writes = [
+        std::fs::write(out.join("results.json"), json),
+        std::fs::write(out.join("results.md"), &md),
+    ];
+    for w in writes {
+        if let Err(e) = w {
+            eprintln!("write results: {e}");
+        }
+    }
+    if let Err(e) = mcpserve_bench::plot::http_throughput(&report, &out.join("http_throughput.svg"))
+    {
+        eprintln!("plot: {e}");
+    }
+    eprintln!("results in {}/ ({:.0}s)", out.display(), report::elapsed());
+    if !report.failures.is_empty() {
+        std::process::exit(1);
+    }
+}
