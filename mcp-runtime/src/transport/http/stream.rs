@@ -106,10 +106,20 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             return json_response(x.era, reply, &x.headers);
         }
         ResponseMode::Lazy => {
-            let rx_first = tokio::select! {
+            let event = tokio::select! {
                 biased;
-                r = reply_rx.as_mut().expect("reply receiver") => {
-                    let reply = r.ok().flatten();
+                r = reply_rx.as_mut().expect("reply receiver") => Lazy::Reply(r.ok().flatten()),
+                m = rx.recv() => match m {
+                    Some(m) => Lazy::Message(m),
+                    // The request ended and dropped its sender; its reply is on the way.
+                    None => Lazy::Reply(
+                        reply_rx.take().expect("reply receiver").await.ok().flatten(),
+                    ),
+                },
+                _ = close.cancelled() => Lazy::Closed,
+            };
+            match event {
+                Lazy::Reply(reply) => {
                     while let Ok(m) = rx.try_recv() {
                         first.push(m);
                     }
@@ -123,15 +133,11 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                     let (tx, rx_done) = oneshot::channel();
                     let _ = tx.send(reply);
                     reply_rx = Some(rx_done);
-                    true
                 }
-                m = rx.recv() => {
-                    first.extend(m);
-                    true
-                }
-                _ = close.cancelled() => true,
-            };
-            rx_first
+                Lazy::Message(m) => first.push(m),
+                Lazy::Closed => {}
+            }
+            true
         }
     };
     debug_assert!(sse_now);
@@ -236,6 +242,14 @@ fn json_response(
         res.headers_mut().insert(name.clone(), value.clone());
     }
     res
+}
+
+/// What a lazy response saw first: the reply (answer with JSON), a message (switch to
+/// SSE), or the handler closing its stream early (SSE polling).
+enum Lazy {
+    Reply(Option<Reply>),
+    Message(OutMessage),
+    Closed,
 }
 
 /// A non-resumable stream: messages go straight to the client, which paces the handler.
