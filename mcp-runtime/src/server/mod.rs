@@ -446,18 +446,7 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         idempotent_hint: d.annotations.idempotent,
         open_world_hint: d.annotations.open_world,
     };
-    let meta = match d.meta {
-        None => None,
-        Some(text) => match serde_json::from_str(text) {
-            Ok(serde_json::Value::Object(map)) => Some(map),
-            _ => {
-                return Err(Error::startup(format!(
-                    "tool `{}`: meta must be a JSON object",
-                    d.name
-                )))
-            }
-        },
-    };
+    let meta = resources::meta(d.meta, &format!("tool `{}`", d.name))?;
     let tool = Tool {
         name: d.name.to_owned(),
         title: d.title.map(str::to_owned),
@@ -465,16 +454,7 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         input_schema,
         output_schema,
         annotations: (!annotations.is_empty()).then_some(annotations),
-        icons: d
-            .icons
-            .iter()
-            .map(|i| Icon {
-                src: i.src.to_owned(),
-                mime_type: i.mime_type.map(str::to_owned),
-                sizes: i.sizes.iter().map(|s| (*s).to_owned()).collect(),
-                theme: i.theme.map(str::to_owned),
-            })
-            .collect(),
+        icons: resources::icons(d.icons),
         meta,
     };
     ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
