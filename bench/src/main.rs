@@ -1,4 +1,4 @@
-//! `mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]`: runs every scenario against mcpserve,
+//! `mcpserve-bench [all] [--smoke] [--only NAME] [--call NAME] [--out DIR]`: runs every scenario against mcpserve,
 //! rmcp and the bare limit, prints the tables and writes `DIR/results.{json,md}` and
 //! `DIR/http_throughput.svg` (default DIR: `bench-results`).
 //!
@@ -13,6 +13,7 @@ fn main() {
     let mut smoke = false;
     let mut out = std::path::PathBuf::from("bench-results");
     let mut only = None;
+    let mut call = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -20,13 +21,16 @@ fn main() {
             "--smoke" => smoke = true,
             "--out" => out = it.next().expect("--out DIR").into(),
             "--only" => only = Some(it.next().expect("--only NAME").clone()),
+            "--call" => call = Some(it.next().expect("--call NAME").clone()),
             "-h" | "--help" => {
-                eprintln!("usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]");
+                eprintln!(
+                    "usage: mcpserve-bench [all] [--smoke] [--only NAME] [--call NAME] [--out DIR]"
+                );
                 return;
             }
             other => {
                 eprintln!(
-                    "unknown argument `{other}`; usage: mcpserve-bench [all] [--smoke] [--only NAME] [--out DIR]"
+                    "unknown argument `{other}`; usage: mcpserve-bench [all] [--smoke] [--only NAME] [--call NAME] [--out DIR]"
                 );
                 std::process::exit(2);
             }
@@ -35,6 +39,7 @@ fn main() {
     report::elapsed();
     let mut plan = if smoke { Plan::smoke() } else { Plan::full() };
     plan.only = only;
+    plan.call = call;
     let mut report = Report {
         machine: Machine::detect(),
         mode: if smoke { "smoke" } else { "full" }.into(),

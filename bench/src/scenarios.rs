@@ -53,6 +53,9 @@ pub struct Plan {
     pub mcpserve_http: bool,
     /// Run only the scenarios whose name contains this (e.g. `stdio`, `http`).
     pub only: Option<String>,
+    /// In the pipelined scenario, call only the tools whose name contains this (e.g.
+    /// `echo 64`).
+    pub call: Option<String>,
 }
 
 impl Plan {
@@ -73,6 +76,7 @@ impl Plan {
             sessions: vec![1_000, 10_000],
             mcpserve_http: cfg!(feature = "mcpserve-http"),
             only: None,
+            call: None,
         }
     }
 
@@ -93,6 +97,7 @@ impl Plan {
             sessions: vec![50],
             mcpserve_http: cfg!(feature = "mcpserve-http"),
             only: None,
+            call: None,
         }
     }
 }
@@ -193,6 +198,13 @@ pub fn run_all(plan: &Plan, report: &mut Report) {
 fn stdio_pipelined(plan: &Plan, report: &mut Report) -> Res<()> {
     let servers = stdio_servers();
     for call in [Call::Add, Call::Echo1k, Call::Echo64k, Call::Stats] {
+        if plan
+            .call
+            .as_deref()
+            .is_some_and(|c| !call.name().contains(c))
+        {
+            continue;
+        }
         let n = if call == Call::Echo64k {
             plan.pipelined_big
         } else {

@@ -52,6 +52,9 @@ impl RequestMeta {
             meta: Option<RequestMeta>,
         }
         let Some(raw) = params else { return Ok(None) };
+        if !may_hold_meta(raw.get().as_bytes()) {
+            return Ok(None);
+        }
         serde_json::from_str::<P>(raw.get())
             .map(|p| p.meta)
             .map_err(|e| format!("invalid _meta: {e}"))
@@ -63,4 +66,15 @@ impl RequestMeta {
             .as_ref()
             .map(|v| serde_json::from_value(v.clone()).map_err(|_| ()))
     }
+}
+
+/// False only when `params` is an object that certainly has no `_meta` key, so the full
+/// parse that looks for one (a whole extra pass over a large argument) can be skipped. A
+/// key spelled `_meta` contains those bytes, or else a `\u` escape; a false positive only
+/// costs the parse, and anything but an object is parsed to get its error.
+fn may_hold_meta(params: &[u8]) -> bool {
+    use memchr::memmem::find;
+    params.first() != Some(&b'{')
+        || find(params, b"_meta").is_some()
+        || find(params, b"\\u").is_some()
 }

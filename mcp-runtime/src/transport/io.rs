@@ -27,10 +27,24 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let config = server.shared.config.clone();
-    let dispatcher = server.dispatcher();
     let (out, rx) = Outbound::channel(config.outbound_capacity);
     let closed = CancellationToken::new();
-    let writer_task = tokio::spawn(write_loop(writer, rx, closed.clone()));
+    // Reading and writing are two futures of one task, not two tasks: a reply produced
+    // while reading wakes the writer on the same thread, and its buffer is freed by the
+    // thread that allocated it (a spawned writer cost a cross-thread wake-up and, with
+    // glibc's allocator, a contended arena lock per message).
+    let writing = write_loop(writer, rx, closed.clone());
+    let reading = read_loop(server, reader, out, closed);
+    let ((), written) = tokio::join!(reading, writing);
+    written.map_err(Into::into)
+}
+
+async fn read_loop<R>(server: Server, reader: R, out: Outbound, closed: CancellationToken)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    let config = server.shared.config.clone();
+    let dispatcher = server.dispatcher();
     let conn = Connection::new(out.clone());
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
@@ -124,12 +138,9 @@ where
         conn.cancel_all();
         let _ = tokio::time::timeout(config.cancel_grace, permits.acquire_many(all)).await;
     }
+    // Dropping the last senders ends the writer once it has flushed everything.
     drop(conn);
     drop(out);
-    match writer_task.await {
-        Ok(result) => result.map_err(Into::into),
-        Err(e) => Err(crate::Error::internal(format!("writer task failed: {e}"))),
-    }
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(
