@@ -10,7 +10,6 @@ use std::time::Instant;
 use mcpserve::dispatch::{Connection, Outbound, RequestEnv};
 use mcpserve::prelude::*;
 use mcpserve::protocol::{jsonrpc, Message};
-use mcpserve::CancellationToken;
 
 include!(concat!(env!("OUT_DIR"), "/mcpserve_tools_1k.rs"));
 
@@ -33,7 +32,7 @@ async fn main() -> mcpserve::Result<()> {
         out: out.clone(),
         conn: Some(conn.clone()),
         era: None,
-        cancel: CancellationToken::new(),
+        cancel: None,
     };
     let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
     dispatcher.handle_request(request(init), env()).await;

@@ -20,7 +20,7 @@ use crate::server::{ServerConfig, ServerShared};
 pub(super) struct Common<'a> {
     pub(super) server: &'a Arc<ServerShared>,
     pub(super) out: Outbound,
-    pub(super) cancel: CancellationToken,
+    pub(super) cancel: Option<CancellationToken>,
     pub(super) conn: Option<Arc<Connection>>,
 }
 
@@ -39,7 +39,7 @@ impl Common<'_> {
             client_capabilities: client.capabilities,
             client_info: client.info,
             log_level: client.log_level,
-            cancel: self.cancel,
+            cancel: self.cancel.map(OnceLock::from).unwrap_or_default(),
             out: self.out,
             session: client.session,
             server: self.server.clone(),
@@ -53,8 +53,8 @@ impl Common<'_> {
 
 /// What is known about the client for one request.
 struct Client {
-    capabilities: Value,
-    info: Option<Implementation>,
+    capabilities: Arc<Value>,
+    info: Option<Arc<Implementation>>,
     log_level: Option<LoggingLevel>,
     session: Option<Arc<Session>>,
 }
@@ -89,14 +89,14 @@ pub(super) fn sessionless_scope(
             "Invalid params: `_meta[\"{key}\"]` is required (2026-07-28 requests carry per-request metadata; session-era clients must send `initialize` first)"
         ))
     };
-    let meta = meta.ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
+    let mut meta = meta.ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
     let requested = meta
         .protocol_version
         .clone()
         .ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
     let caps = meta
         .client_capabilities
-        .clone()
+        .take()
         .ok_or_else(|| missing(meta::CLIENT_CAPABILITIES))?;
     if !caps.is_object() {
         return Err(Error::invalid_params(format!(
@@ -119,9 +119,9 @@ pub(super) fn sessionless_scope(
             )))
         }
     };
-    let info = meta.client_info.clone();
+    let info = meta.client_info.take().map(Arc::new);
     let client = Client {
-        capabilities: caps,
+        capabilities: Arc::new(caps),
         info,
         log_level,
         session: None,
@@ -159,7 +159,6 @@ pub(super) fn session_scope(
     req: &Request,
     meta: Option<RequestMeta>,
     session: Option<Arc<Session>>,
-    conn: Option<&Connection>,
     common: Common<'_>,
 ) -> Result<RequestScope, Error> {
     let meta = meta.unwrap_or_default();
@@ -186,12 +185,9 @@ pub(super) fn session_scope(
         } else {
             Value::Object(Default::default())
         };
-        let session = Arc::new(Session::new(
-            version,
-            caps.clone(),
-            params.client_info.clone(),
-        ));
-        if let Some(conn) = conn {
+        let (caps, info) = (Arc::new(caps), Arc::new(params.client_info));
+        let session = Arc::new(Session::new(version, caps.clone(), info.clone()));
+        if let Some(conn) = &common.conn {
             if conn.session.set(session.clone()).is_err() {
                 return Err(Error::new(
                     ErrorKind::InvalidRequest,
@@ -201,7 +197,7 @@ pub(super) fn session_scope(
         }
         let client = Client {
             capabilities: caps,
-            info: Some(params.client_info),
+            info: Some(info),
             log_level: None,
             session: Some(session),
         };
@@ -224,7 +220,7 @@ pub(super) fn session_scope(
         }
         None if &*req.method == "ping" => {
             let client = Client {
-                capabilities: Value::Object(Default::default()),
+                capabilities: Arc::new(Value::Object(Default::default())),
                 info: None,
                 log_level: None,
                 session: None,

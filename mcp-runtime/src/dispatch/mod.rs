@@ -39,8 +39,9 @@ pub struct RequestEnv {
     /// This request's own token: the transport fires it when it gives up on the request
     /// (e.g. a closed HTTP stream), and the dispatcher fires it when the client cancels the
     /// request. Never share one token between requests (derive a `child_token()` per
-    /// request from a connection-wide one instead).
-    pub cancel: CancellationToken,
+    /// request from a connection-wide one instead). `None` when only the client can cancel
+    /// the request: a token is then created if anything asks for one.
+    pub cancel: Option<CancellationToken>,
 }
 
 /// A serialized response and, for errors, the JSON-RPC code (transports map it to
@@ -84,14 +85,14 @@ impl Dispatcher {
     /// Handles one request. `None` means no response must be sent (it was cancelled).
     pub async fn handle_request(&self, req: Request, env: RequestEnv) -> Option<Reply> {
         let id = req.id.clone();
-        let scope = match self.prepare(&req, &env) {
+        let conn = env.conn.clone();
+        let scope = match self.prepare(&req, env) {
             Ok(scope) => Arc::new(scope),
             Err((era, e)) => return Some(error_reply(&id, era, &e)),
         };
         let era = scope.version.era();
         // `initialize` is never cancellable: a session half set up helps nobody.
         let cancellable = &*req.method != "initialize";
-        let cancel = scope.cancel.clone();
         let ctx = Context { scope };
         let mut work = Box::pin(crate::logging::in_request(
             ctx.clone(),
@@ -103,10 +104,11 @@ impl Dispatcher {
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
         let outcome = match first {
             // A handler that returns because it was cancelled still gets no answer.
-            Poll::Ready(r) if cancellable => Some(r).filter(|_| !cancel.is_cancelled()),
+            Poll::Ready(r) if cancellable => Some(r).filter(|_| !ctx.scope.is_cancelled()),
             Poll::Ready(r) => Some(r),
             Poll::Pending if cancellable => {
-                if let Some(conn) = &env.conn {
+                let cancel = ctx.scope.cancel_token();
+                if let Some(conn) = &conn {
                     conn.track(id.clone(), cancel.clone());
                 }
                 let outcome = tokio::select! {
@@ -118,7 +120,7 @@ impl Dispatcher {
                         None
                     }
                 };
-                if let Some(conn) = &env.conn {
+                if let Some(conn) = &conn {
                     conn.untrack(&id);
                 }
                 outcome
@@ -126,7 +128,7 @@ impl Dispatcher {
             Poll::Pending => Some(work.await),
         };
         ctx.scope.done.store(true, Ordering::Release);
-        if let (Some(conn), Some(Ok(_)), false) = (&env.conn, &outcome, cancellable) {
+        if let (Some(conn), Some(Ok(_)), false) = (&conn, &outcome, cancellable) {
             self.server.hub.add_connection(conn);
             if let (Some(every), Some(peer)) = (
                 self.server.config.keepalive,
@@ -199,7 +201,7 @@ impl Dispatcher {
         }
     }
 
-    fn prepare(&self, req: &Request, env: &RequestEnv) -> Result<RequestScope, (Era, Error)> {
+    fn prepare(&self, req: &Request, env: RequestEnv) -> Result<RequestScope, (Era, Error)> {
         let meta = RequestMeta::from_params(req.params.as_deref())
             .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
         let session = env.conn.as_ref().and_then(|c| c.session().cloned());
@@ -208,17 +210,15 @@ impl Dispatcher {
             .unwrap_or_else(|| era::detect(&req.method, meta.as_ref(), session.is_some()));
         // The transport's token is this request's own (see `RequestEnv::cancel`): a child
         // token would cost a tree node and two lock round trips per request for nothing.
-        let cancel = env.cancel.clone();
         let common = era::Common {
             server: &self.server,
-            out: env.out.clone(),
-            cancel,
-            conn: env.conn.clone(),
+            out: env.out,
+            cancel: env.cancel,
+            conn: env.conn,
         };
         match era {
             Era::Sessionless => era::sessionless_scope(req, meta, common).map_err(|e| (era, e)),
-            Era::Session => era::session_scope(req, meta, session, env.conn.as_deref(), common)
-                .map_err(|e| (era, e)),
+            Era::Session => era::session_scope(req, meta, session, common).map_err(|e| (era, e)),
         }
     }
 }

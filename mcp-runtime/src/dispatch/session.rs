@@ -19,8 +19,8 @@ pub type ClientReply = Result<Box<RawValue>, ErrorObject>;
 /// A session-era (2024-11-05 … 2025-11-25) session, created by `initialize`.
 pub struct Session {
     pub(crate) version: ProtocolVersion,
-    pub(crate) client_capabilities: Value,
-    pub(crate) client_info: Implementation,
+    pub(crate) client_capabilities: Arc<Value>,
+    pub(crate) client_info: Arc<Implementation>,
     log_level: AtomicU8,
     initialized: std::sync::atomic::AtomicBool,
     next_id: AtomicI64,
@@ -33,8 +33,8 @@ const NO_LOGS: u8 = u8::MAX;
 impl Session {
     pub(crate) fn new(
         version: ProtocolVersion,
-        client_capabilities: Value,
-        client_info: Implementation,
+        client_capabilities: Arc<Value>,
+        client_info: Arc<Implementation>,
     ) -> Self {
         Session {
             version,

@@ -30,10 +30,13 @@ pub(crate) struct RequestScope {
     pub(crate) id: RequestId,
     pub(crate) version: ProtocolVersion,
     pub(crate) meta: RequestMeta,
-    pub(crate) client_capabilities: Value,
-    pub(crate) client_info: Option<Implementation>,
+    /// Shared with the session (session era) rather than copied per request.
+    pub(crate) client_capabilities: Arc<Value>,
+    pub(crate) client_info: Option<Arc<Implementation>>,
     pub(crate) log_level: Option<LoggingLevel>,
-    pub(crate) cancel: CancellationToken,
+    /// Created on first use: most requests finish without anyone asking about
+    /// cancellation, and a token costs an allocation and a locked node per clone and drop.
+    pub(crate) cancel: OnceLock<CancellationToken>,
     pub(crate) out: Outbound,
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) server: Arc<ServerShared>,
@@ -43,6 +46,20 @@ pub(crate) struct RequestScope {
     pub(crate) conn: Option<Arc<Connection>>,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
+}
+
+impl RequestScope {
+    /// This request's cancellation token, created on first use.
+    pub(crate) fn cancel_token(&self) -> &CancellationToken {
+        self.cancel.get_or_init(CancellationToken::new)
+    }
+
+    /// True once the request was cancelled (never, if nobody asked for its token).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancel
+            .get()
+            .is_some_and(CancellationToken::is_cancelled)
+    }
 }
 
 impl Context {
@@ -68,7 +85,7 @@ impl Context {
 
     /// The client's identity (from `initialize`, or the request's `_meta`).
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.scope.client_info.as_ref()
+        self.scope.client_info.as_deref()
     }
 
     /// The client's declared capabilities (per session, or per request from 2026-07-28).
@@ -88,17 +105,17 @@ impl Context {
 
     /// Fires when the client cancels the request.
     pub fn cancellation_token(&self) -> &CancellationToken {
-        &self.scope.cancel
+        self.scope.cancel_token()
     }
 
     /// True once the client cancelled the request.
     pub fn is_cancelled(&self) -> bool {
-        self.scope.cancel.is_cancelled()
+        self.scope.is_cancelled()
     }
 
     /// Resolves when the client cancels the request.
     pub async fn cancelled(&self) {
-        self.scope.cancel.cancelled().await
+        self.scope.cancel_token().cancelled().await
     }
 
     /// A value registered with `.state(value)` on the server builder.
@@ -155,7 +172,7 @@ impl Context {
             "ping",
             &serde_json::json!({}),
             self.scope.server.config.client_request_timeout,
-            &self.scope.cancel,
+            self.scope.cancel_token(),
         )
         .await
         .map(drop)

@@ -93,7 +93,7 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                         method,
                         &params,
                         ctx.scope.server.config.client_request_timeout,
-                        &ctx.scope.cancel,
+                        ctx.scope.cancel_token(),
                     )
                     .await?
                 }

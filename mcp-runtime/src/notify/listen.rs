@@ -41,7 +41,7 @@ pub(crate) async fn listen(
         id.clone(),
         honoured,
         ctx.scope.out.clone(),
-        ctx.scope.cancel.clone(),
+        ctx.scope.cancel_token().clone(),
     );
     tokio::select! {
         _ = ctx.cancelled() => Err(Error::new(ErrorKind::Cancelled, "subscription cancelled")),

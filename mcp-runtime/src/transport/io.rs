@@ -48,14 +48,18 @@ where
     let conn = Connection::new(out.clone());
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut bytes = Vec::new();
+    // One registration for the whole loop, not one per line.
+    let closed = closed.cancelled();
+    tokio::pin!(closed);
 
     loop {
         let line = tokio::select! {
-            line = next_line(&mut reader, config.max_message_bytes) => line,
-            _ = closed.cancelled() => break,
+            line = next_line(&mut reader, &mut bytes, config.max_message_bytes) => line,
+            _ = &mut closed => break,
         };
-        let bytes = match line {
-            Ok(Line::Message(bytes)) => bytes,
+        match line {
+            Ok(Line::Message) => {}
             Ok(Line::Eof) => break,
             Ok(Line::TooLong) => {
                 let error = ErrorObject {
@@ -87,7 +91,7 @@ where
                     out: out.clone(),
                     conn: Some(conn.clone()),
                     era: None,
-                    cancel: CancellationToken::new(),
+                    cancel: None,
                 };
                 let dispatcher = dispatcher.clone();
                 let mut work = Box::pin(async move { dispatcher.handle_request(req, env).await });

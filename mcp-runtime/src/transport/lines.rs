@@ -3,19 +3,29 @@
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 pub(crate) enum Line {
-    /// A complete line, without the newline.
-    Message(Vec<u8>),
+    /// A complete line, without the newline, is in the caller's buffer.
+    Message,
     /// A line longer than the limit; its bytes were discarded.
     TooLong,
     /// End of input.
     Eof,
 }
 
+/// Line buffers up to this size are kept for the next line.
+const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// Reads the next line into `line` (cleared first, so one buffer serves every line).
+/// Cancel safe only between lines: dropping the future mid-line loses the partial line.
 pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
     reader: &mut R,
+    line: &mut Vec<u8>,
     limit: usize,
 ) -> std::io::Result<Line> {
-    let mut line = Vec::new();
+    line.clear();
+    if line.capacity() > KEEP_CAPACITY {
+        // One huge message must not pin its buffer for the connection's lifetime.
+        *line = Vec::new();
+    }
     let mut overflow = false;
     loop {
         let buf = reader.fill_buf().await?;
@@ -23,7 +33,7 @@ pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
             return Ok(match (overflow, line.is_empty()) {
                 (true, _) => Line::TooLong,
                 (false, true) => Line::Eof,
-                (false, false) => Line::Message(line),
+                (false, false) => Line::Message,
             });
         }
         let (chunk, found) = match memchr::memchr(b'\n', buf) {
@@ -33,7 +43,7 @@ pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
         if !overflow {
             if line.len() + chunk.len() > limit {
                 overflow = true;
-                line = Vec::new();
+                *line = Vec::new();
             } else {
                 line.extend_from_slice(chunk);
             }
@@ -44,7 +54,7 @@ pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
             return Ok(if overflow {
                 Line::TooLong
             } else {
-                Line::Message(line)
+                Line::Message
             });
         }
     }

@@ -193,7 +193,7 @@ fn spawn_request(
             out,
             conn,
             era: Some(era),
-            cancel: cancel.clone(),
+            cancel: Some(cancel.clone()),
         };
         let work = dispatcher.handle_request(req, env);
         let reply = match limit {
