@@ -10,6 +10,9 @@ use mcpserve_bench::scenarios::{self, Plan};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("load-http") {
+        return load_http(&args[1..]);
+    }
     let mut smoke = false;
     let mut out = std::path::PathBuf::from("bench-results");
     let mut only = None;
@@ -74,5 +77,32 @@ fn main() {
     eprintln!("results in {}/ ({:.0}s)", out.display(), report::elapsed());
     if !report.failures.is_empty() {
         std::process::exit(1);
+    }
+}
+
+/// `mcpserve-bench load-http ADDR CONNS SECS`: drives an already running server with
+/// stateless `add` calls (for profiling a server under `perf record`) and prints calls/s.
+fn load_http(args: &[String]) {
+    let [addr, conns, secs] = args else {
+        eprintln!("usage: mcpserve-bench load-http ADDR CONNS SECS");
+        std::process::exit(2);
+    };
+    let conns: usize = conns.parse().expect("CONNS is a number");
+    let secs: u64 = secs.parse().expect("SECS is a number");
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let sample = rt.block_on(mcpserve_bench::http::load(
+        addr,
+        mcpserve_bench::wire::Call::Add,
+        mcpserve_bench::http::Era::Stateless,
+        conns,
+        u64::MAX,
+        std::time::Duration::from_secs(secs),
+    ));
+    match sample {
+        Ok(s) => println!("{:.0} calls/s", s.throughput),
+        Err(e) => {
+            eprintln!("load-http: {e}");
+            std::process::exit(1);
+        }
     }
 }

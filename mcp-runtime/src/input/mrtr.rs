@@ -19,7 +19,7 @@ use super::state::{self, Binding};
 use crate::dispatch::MethodResult;
 use crate::error::Error;
 use crate::extract::Context;
-use crate::protocol::Era;
+use crate::protocol::{scan, Era};
 
 /// The inputs of one request run: answers available, asks still pending.
 pub(crate) struct InputScope {
@@ -88,7 +88,10 @@ pub(crate) struct Target<'a> {
     pub(crate) arguments: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
+/// The params keys of a retry.
+const RETRY_KEYS: [&str; 2] = ["inputResponses", "requestState"];
+
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RetryParams {
     #[serde(default)]
@@ -113,16 +116,18 @@ pub(crate) async fn drive<T>(
         return Ok(Driven::Done(fut.await));
     }
     let server = &ctx.scope.server;
-    let retry: RetryParams = serde_json::from_str(params.map_or("{}", RawValue::get))
-        .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?;
-    let args: Option<Value> = match target.arguments {
-        Some(raw) => Some(serde_json::from_str(raw.get())?),
-        None => None,
+    let raw = params.map_or("{}", RawValue::get);
+    // First calls carry neither key: no second pass over their arguments.
+    let retry: RetryParams = if scan::may_hold_keys(raw.as_bytes(), &RETRY_KEYS) {
+        serde_json::from_str(raw)
+            .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?
+    } else {
+        RetryParams::default()
     };
     let binding = Binding {
         method: target.method,
         target: target.name,
-        args_digest: state::digest(args.as_ref()),
+        arguments: target.arguments,
     };
     let mut answers = match &retry.request_state {
         Some(s) => state::open(&server.state_key, &binding, s)?,

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -63,7 +64,18 @@ struct Payload {
 pub(crate) struct Binding<'a> {
     pub(crate) method: &'a str,
     pub(crate) target: &'a str,
-    pub(crate) args_digest: String,
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+impl Binding<'_> {
+    /// Computed only when a state is sealed or opened, not on every call.
+    fn args_digest(&self) -> String {
+        // Raw arguments are valid JSON; only an over-deep value fails, as it did on input.
+        let args = self
+            .arguments
+            .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
+        digest(args.as_ref())
+    }
 }
 
 pub(crate) fn seal(
@@ -77,7 +89,7 @@ pub(crate) fn seal(
     let payload = Payload {
         m: binding.method.to_owned(),
         t: binding.target.to_owned(),
-        d: binding.args_digest.clone(),
+        d: binding.args_digest(),
         e: now_secs().saturating_add(ttl.as_secs().max(1)),
         n: B64.encode(nonce),
         r: answers,
@@ -118,7 +130,7 @@ fn open_at(
     }
     if payload.m != binding.method
         || payload.t != binding.target
-        || payload.d != binding.args_digest
+        || payload.d != binding.args_digest()
     {
         return Err(invalid("it belongs to a different request"));
     }
@@ -182,7 +194,9 @@ mod tests {
         Binding {
             method: "tools/call",
             target: "greet",
-            args_digest: digest(Some(&json!({"b": 1, "a": [1, {"y": 2, "x": 1}]}))),
+            arguments: Some(Box::leak(
+                RawValue::from_string(r#"{"b": 1, "a": [1, {"y": 2, "x": 1}]}"#.into()).unwrap(),
+            )),
         }
     }
 

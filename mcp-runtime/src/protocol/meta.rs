@@ -1,6 +1,10 @@
 //! `_meta` keys and the per-request metadata of the 2026-07-28 era.
 
-use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::types::{Implementation, LoggingLevel, ProgressToken};
@@ -19,26 +23,52 @@ pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// The `_meta` object of an incoming request, with the keys the runtime interprets.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone)]
 pub struct RequestMeta {
     /// Progress token (both eras).
-    #[serde(rename = "progressToken", default)]
     pub progress_token: Option<ProgressToken>,
     /// Protocol version (2026-07-28).
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
     pub protocol_version: Option<Value>,
     /// Client capabilities (2026-07-28).
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities", default)]
     pub client_capabilities: Option<Value>,
     /// Client identity (2026-07-28, optional).
-    #[serde(rename = "io.modelcontextprotocol/clientInfo", default)]
     pub client_info: Option<Implementation>,
     /// Requested log level (2026-07-28, optional).
-    #[serde(rename = "io.modelcontextprotocol/logLevel", default)]
     pub log_level: Option<Value>,
-    /// Every key, as sent.
-    #[serde(flatten)]
+    /// Every other key, as sent.
     pub rest: Map<String, Value>,
+}
+
+// By hand rather than derived: `#[serde(flatten)]` would buffer the whole object as
+// owned `Content` before reading a single field, on every 2026-era request.
+impl<'de> Deserialize<'de> for RequestMeta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RequestMeta;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a `_meta` object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RequestMeta, A::Error> {
+                let mut meta = RequestMeta::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match &*key {
+                        "progressToken" => meta.progress_token = map.next_value()?,
+                        PROTOCOL_VERSION => meta.protocol_version = map.next_value()?,
+                        CLIENT_CAPABILITIES => meta.client_capabilities = map.next_value()?,
+                        CLIENT_INFO => meta.client_info = map.next_value()?,
+                        LOG_LEVEL => meta.log_level = map.next_value()?,
+                        _ => {
+                            let value = map.next_value()?;
+                            meta.rest.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                Ok(meta)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl RequestMeta {
@@ -52,7 +82,7 @@ impl RequestMeta {
             meta: Option<RequestMeta>,
         }
         let Some(raw) = params else { return Ok(None) };
-        if !may_hold_meta(raw.get().as_bytes()) {
+        if !super::scan::may_hold_keys(raw.get().as_bytes(), &["_meta"]) {
             return Ok(None);
         }
         serde_json::from_str::<P>(raw.get())
@@ -66,15 +96,4 @@ impl RequestMeta {
             .as_ref()
             .map(|v| serde_json::from_value(v.clone()).map_err(|_| ()))
     }
-}
-
-/// False only when `params` is an object that certainly has no `_meta` key, so the full
-/// parse that looks for one (a whole extra pass over a large argument) can be skipped. A
-/// key spelled `_meta` contains those bytes, or else a `\u` escape; a false positive only
-/// costs the parse, and anything but an object is parsed to get its error.
-fn may_hold_meta(params: &[u8]) -> bool {
-    use memchr::memmem::find;
-    params.first() != Some(&b'{')
-        || find(params, b"_meta").is_some()
-        || find(params, b"\\u").is_some()
 }

@@ -3,6 +3,7 @@
 pub mod jsonrpc;
 pub mod meta;
 pub mod resource_types;
+pub(crate) mod scan;
 pub mod types;
 pub mod version;
 

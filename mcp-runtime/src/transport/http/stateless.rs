@@ -16,7 +16,6 @@ use super::reply;
 use super::service::{Inner, McpHeaders};
 use super::stream::{self, Exchange};
 use crate::protocol::jsonrpc::{code, Message, Request};
-use crate::protocol::meta::RequestMeta;
 use crate::protocol::{Era, ProtocolVersion};
 
 pub(super) async fn post(
@@ -74,13 +73,10 @@ fn check_headers(
     mcp: &McpHeaders<'_>,
     req: &Request,
 ) -> Result<(), String> {
-    let Ok(Some(meta)) = RequestMeta::from_params(req.params.as_deref()) else {
+    let Some(body_version) = MetaVersion::read(req) else {
         return Ok(());
     };
-    let (Some(body_version), Some(_)) = (&meta.protocol_version, &meta.client_capabilities) else {
-        return Ok(());
-    };
-    let body_version = body_version.as_str();
+    let body_version = body_version.as_deref();
     match (mcp.version, body_version) {
         (Some(h), Some(b)) if h == b => {}
         (None, _) => return Err("Header mismatch: the MCP-Protocol-Version header is required".into()),
@@ -99,4 +95,36 @@ fn check_headers(
     }
     let tools = inner.server.shared.tools.load();
     headers::validate(&parts.headers, req, &tools)
+}
+
+/// Just enough of `_meta` for the header checks, read without allocating: the dispatcher
+/// parses the whole of it later.
+#[derive(serde::Deserialize)]
+struct MetaVersion<'a> {
+    #[serde(rename = "_meta", borrow)]
+    meta: Option<MetaHead<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetaHead<'a> {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow)]
+    version: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
+    capabilities: Option<serde::de::IgnoredAny>,
+}
+
+impl MetaVersion<'_> {
+    /// The `_meta` protocol version (`Some(None)` when it is not a string), or `None`
+    /// while `_meta` lacks the version or the capabilities or does not parse.
+    fn read(req: &Request) -> Option<Option<String>> {
+        let raw = req.params.as_deref()?.get();
+        if !crate::protocol::scan::may_hold_keys(raw.as_bytes(), &["_meta"]) {
+            return None;
+        }
+        let head = serde_json::from_str::<MetaVersion<'_>>(raw).ok()?.meta?;
+        let (version, Some(_)) = (head.version?, head.capabilities) else {
+            return None;
+        };
+        Some(serde_json::from_str::<String>(version.get()).ok())
+    }
 }
