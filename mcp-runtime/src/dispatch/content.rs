@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::prompt::PromptCall;
+use crate::protocol::encode;
 use crate::protocol::{CompleteResult, Completion};
 use crate::registry::ArgSpec;
 
@@ -72,7 +73,7 @@ pub(super) async fn read_resource(
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(result) => result?,
     };
-    let body = serde_json::to_vec(&result)?;
+    let body = encode::to_vec(&result)?;
     Ok(MethodResult::Cacheable(body, CacheScope::Private))
 }
 
@@ -148,7 +149,7 @@ pub(super) async fn get_prompt(
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(result) => result?,
     };
-    Ok(MethodResult::Complete(serde_json::to_vec(&result)?))
+    Ok(MethodResult::Complete(encode::to_vec(&result)?))
 }
 
 #[derive(Deserialize)]
@@ -233,7 +234,7 @@ pub(super) async fn complete(
         }
         _ => Completion::default(),
     };
-    let body = serde_json::to_vec(&CompleteResult { completion })?;
+    let body = encode::to_vec(&CompleteResult { completion })?;
     Ok(MethodResult::Complete(body))
 }
 

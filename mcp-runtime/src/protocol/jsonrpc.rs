@@ -8,6 +8,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::encode;
+
 /// Standard JSON-RPC and MCP error codes.
 pub mod code {
     /// Invalid JSON was received.
@@ -299,7 +301,7 @@ pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
     out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
     write_id(&mut out, id);
     out.extend_from_slice(b",\"error\":");
-    serde_json::to_writer(&mut out, error).expect("error objects serialize");
+    encode::to_writer(&mut out, error).expect("error objects serialize");
     out.push(b'}');
     out
 }
@@ -312,7 +314,7 @@ pub fn notification(method: &str, params: &impl Serialize) -> Vec<u8> {
         method: &'a str,
         params: &'a P,
     }
-    serde_json::to_vec(&N {
+    encode::to_vec(&N {
         jsonrpc: "2.0",
         method,
         params,
@@ -329,7 +331,7 @@ pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8>
         method: &'a str,
         params: &'a P,
     }
-    serde_json::to_vec(&R {
+    encode::to_vec(&R {
         jsonrpc: "2.0",
         id,
         method,
@@ -341,7 +343,7 @@ pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8>
 fn write_id(out: &mut Vec<u8>, id: Option<&RequestId>) {
     match id {
         None => out.extend_from_slice(b"null"),
-        Some(id) => serde_json::to_writer(out, id).expect("ids serialize"),
+        Some(id) => encode::to_writer(out, id).expect("ids serialize"),
     }
 }
 

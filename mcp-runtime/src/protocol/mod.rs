@@ -1,5 +1,6 @@
 //! Wire types. Free of tokio so they can be used from any context.
 
+pub(crate) mod encode;
 pub mod jsonrpc;
 pub mod meta;
 pub mod resource_types;
