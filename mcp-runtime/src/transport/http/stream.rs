@@ -10,7 +10,9 @@
 //! [`Context::close_stream`]: crate::Context::close_stream
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
@@ -187,7 +189,7 @@ fn spawn_request(
         .config
         .request_timeout
         .filter(|_| &*req.method != OPEN_ENDED);
-    tokio::spawn(async move {
+    let task = async move {
         let id = req.id.clone();
         let env = RequestEnv {
             out,
@@ -195,36 +197,47 @@ fn spawn_request(
             era: Some(era),
             cancel: Some(cancel.clone()),
         };
-        let work = dispatcher.handle_request(req, env);
-        let reply = match limit {
-            None => work.await,
-            Some(limit) => {
-                tokio::pin!(work);
-                tokio::select! {
-                    r = &mut work => r,
-                    _ = tokio::time::sleep(limit) => {
-                        cancel.cancel();
-                        let _ = work.await;
-                        let error = ErrorObject {
-                            code: code::INTERNAL_ERROR,
-                            message: format!("Request timed out after {} ms", limit.as_millis()),
-                            data: None,
-                        };
-                        Some(Reply {
-                            bytes: jsonrpc::error_response(Some(&id), &error),
-                            error_code: Some(error.code),
-                            era,
-                        })
-                    }
+        let mut work = std::pin::pin!(dispatcher.handle_request(req, env));
+        // No timer for a request that finishes on its first poll (most do).
+        let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+        let reply = match (first, limit) {
+            (Poll::Ready(reply), _) => reply,
+            (Poll::Pending, None) => work.await,
+            (Poll::Pending, Some(limit)) => tokio::select! {
+                r = &mut work => r,
+                _ = tokio::time::sleep(limit) => {
+                    cancel.cancel();
+                    let _ = work.await;
+                    let error = ErrorObject {
+                        code: code::INTERNAL_ERROR,
+                        message: format!("Request timed out after {} ms", limit.as_millis()),
+                        data: None,
+                    };
+                    Some(Reply {
+                        bytes: jsonrpc::error_response(Some(&id), &error),
+                        error_code: Some(error.code),
+                        era,
+                    })
                 }
-            }
+            },
         };
         if let (Some(f), Some(r)) = (on_reply, &reply) {
             f(r);
         }
         let _ = reply_tx.send(reply);
         drop((permit, busy));
-    });
+    };
+    // Like stdio: a request that completes on its first poll is answered from the
+    // connection's own task, without a task spawn and a cross-thread wake-up. One that
+    // has to wait continues as its own task (futures accept a new waker on every poll).
+    let mut task = Box::pin(task);
+    if task
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        .is_pending()
+    {
+        tokio::spawn(task);
+    }
     reply_rx
 }
 
