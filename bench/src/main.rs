@@ -99,7 +99,10 @@ fn load_http(args: &[String]) {
         std::time::Duration::from_secs(secs),
     ));
     match sample {
-        Ok(s) => println!("{:.0} calls/s", s.throughput),
+        Ok(s) => println!(
+            "{:.0} calls/s, p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
+            s.throughput, s.p50_us, s.p99_us, s.max_us
+        ),
         Err(e) => {
             eprintln!("load-http: {e}");
             std::process::exit(1);

@@ -162,27 +162,6 @@ fn decode(value: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Whether a 2026-07-28 `tools/call` asked for progress (it is then answered as SSE).
-pub(super) fn wants_progress(req: &Request) -> bool {
-    #[derive(Deserialize)]
-    struct Params<'a> {
-        #[serde(borrow, rename = "_meta")]
-        meta: Option<Meta<'a>>,
-    }
-    #[derive(Deserialize)]
-    struct Meta<'a> {
-        #[serde(borrow, rename = "progressToken")]
-        progress_token: Option<&'a RawValue>,
-    }
-    &*req.method == "tools/call"
-        && req
-            .params
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<Params<'_>>(p.get()).ok())
-            .and_then(|p| p.meta)
-            .is_some_and(|m| m.progress_token.is_some_and(|t| t.get() != "null"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

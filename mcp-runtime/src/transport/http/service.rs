@@ -21,6 +21,7 @@ use super::body::ResponseBody;
 use super::config::HttpConfig;
 use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
 use super::routing::era::route;
+use super::routing::meta::MetaHead;
 use super::session_store::SessionStore;
 use super::{origin, session_era, stateless};
 use crate::protocol::jsonrpc::{self, code, Message};
@@ -183,13 +184,13 @@ impl Inner {
         match parts.method {
             Method::POST => self.post(&parts, &headers, body).await,
             Method::GET => {
-                if route(headers.session_id.is_some(), headers.version, None) == Era::Sessionless {
+                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::get(&self, &parts, &headers).await
             }
             Method::DELETE => {
-                if route(headers.session_id.is_some(), headers.version, None) == Era::Sessionless {
+                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::delete(&self, &headers)
@@ -231,11 +232,11 @@ impl Inner {
             Ok(msg) => msg,
             Err(rejected) => return reply::json(StatusCode::BAD_REQUEST, rejected.to_bytes()),
         };
-        let params = match &msg {
+        let meta = MetaHead::read(match &msg {
             Message::Request(r) => r.params.as_deref(),
             Message::Notification(n) => n.params.as_deref(),
             Message::Response(_) => None,
-        };
+        });
         let id = known_id.as_ref();
         if !(accepts(parts, APPLICATION_JSON) && accepts(parts, TEXT_EVENT_STREAM)) {
             return reply::error(
@@ -245,8 +246,8 @@ impl Inner {
                 "Not Acceptable: Accept must allow both application/json and text/event-stream",
             );
         }
-        match route(headers.session_id.is_some(), headers.version, params) {
-            Era::Sessionless => stateless::post(self, parts, headers, msg).await,
+        match route(headers.session_id.is_some(), headers.version, meta.present) {
+            Era::Sessionless => stateless::post(self, parts, headers, meta, msg).await,
             Era::Session => session_era::post(self, headers, msg).await,
         }
     }

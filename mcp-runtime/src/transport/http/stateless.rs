@@ -13,6 +13,7 @@ use http::{Response, StatusCode};
 use super::body::ResponseBody;
 use super::headers;
 use super::reply;
+use super::routing::meta::MetaHead;
 use super::service::{Inner, McpHeaders};
 use super::stream::{self, Exchange};
 use crate::protocol::jsonrpc::{code, Message, Request};
@@ -22,11 +23,12 @@ pub(super) async fn post(
     inner: &Arc<Inner>,
     parts: &Parts,
     mcp: &McpHeaders<'_>,
+    meta: MetaHead,
     msg: Message,
 ) -> Response<ResponseBody> {
     match msg {
         Message::Request(req) => {
-            if let Err(message) = check_headers(inner, parts, mcp, &req) {
+            if let Err(message) = check_headers(inner, parts, mcp, &meta, &req) {
                 return reply::error(
                     StatusCode::BAD_REQUEST,
                     Some(&req.id),
@@ -39,7 +41,8 @@ pub(super) async fn post(
                 Err(res) => return res,
             };
             let exchange = Exchange {
-                force_sse: headers::wants_progress(&req),
+                // A `tools/call` that asked for progress is answered as SSE.
+                force_sse: meta.progress_token && &*req.method == "tools/call",
                 req,
                 era: Era::Sessionless,
                 conn: None,
@@ -71,9 +74,10 @@ fn check_headers(
     inner: &Inner,
     parts: &Parts,
     mcp: &McpHeaders<'_>,
+    meta: &MetaHead,
     req: &Request,
 ) -> Result<(), String> {
-    let Some(body_version) = MetaVersion::read(req) else {
+    let (Some(body_version), true) = (&meta.version, meta.capabilities) else {
         return Ok(());
     };
     let body_version = body_version.as_deref();
@@ -95,36 +99,4 @@ fn check_headers(
     }
     let tools = inner.server.shared.tools.load();
     headers::validate(&parts.headers, req, &tools)
-}
-
-/// Just enough of `_meta` for the header checks, read without allocating: the dispatcher
-/// parses the whole of it later.
-#[derive(serde::Deserialize)]
-struct MetaVersion<'a> {
-    #[serde(rename = "_meta", borrow)]
-    meta: Option<MetaHead<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct MetaHead<'a> {
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow)]
-    version: Option<&'a serde_json::value::RawValue>,
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
-    capabilities: Option<serde::de::IgnoredAny>,
-}
-
-impl MetaVersion<'_> {
-    /// The `_meta` protocol version (`Some(None)` when it is not a string), or `None`
-    /// while `_meta` lacks the version or the capabilities or does not parse.
-    fn read(req: &Request) -> Option<Option<String>> {
-        let raw = req.params.as_deref()?.get();
-        if !crate::protocol::scan::may_hold_keys(raw.as_bytes(), &["_meta"]) {
-            return None;
-        }
-        let head = serde_json::from_str::<MetaVersion<'_>>(raw).ok()?.meta?;
-        let (version, Some(_)) = (head.version?, head.capabilities) else {
-            return None;
-        };
-        Some(serde_json::from_str::<String>(version.get()).ok())
-    }
 }

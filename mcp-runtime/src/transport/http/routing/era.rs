@@ -10,18 +10,15 @@
 //! So a 2026 `initialize` probe (2026 header + `_meta`) is a stateless request and gets
 //! "method not found", never a session.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::protocol::{Era, ProtocolVersion};
 
-/// Picks the era of a request from its headers and (for POST) its raw params.
+/// Picks the era of a request from its headers and (for POST) whether its params carry
+/// a non-null `_meta`.
 pub(in crate::transport::http) fn route(
     session_id: bool,
     version: Option<&str>,
-    params: Option<&RawValue>,
+    meta: bool,
 ) -> Era {
-    let meta = params.is_some_and(has_meta);
     let legacy_header = version
         .and_then(ProtocolVersion::parse)
         .is_some_and(|v| v.era() == Era::Session)
@@ -33,51 +30,33 @@ pub(in crate::transport::http) fn route(
     }
 }
 
-fn has_meta(params: &RawValue) -> bool {
-    #[derive(Deserialize)]
-    struct P<'a> {
-        #[serde(borrow, rename = "_meta")]
-        meta: Option<&'a RawValue>,
-    }
-    serde_json::from_str::<P<'_>>(params.get())
-        .ok()
-        .and_then(|p| p.meta)
-        .is_some_and(|m| m.get() != "null")
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::meta::MetaHead;
     use super::*;
+    use serde_json::value::RawValue;
 
-    fn raw(s: &str) -> Box<RawValue> {
-        RawValue::from_string(s.to_owned()).unwrap()
+    fn has_meta(s: &str) -> bool {
+        MetaHead::read(Some(&RawValue::from_string(s.to_owned()).unwrap())).present
     }
 
     #[test]
     fn classifies_the_suite_traffic() {
-        let meta = raw(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#);
-        let plain = raw(r#"{"protocolVersion":"2025-11-25"}"#);
+        let meta =
+            has_meta(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#);
+        let plain = has_meta(r#"{"protocolVersion":"2025-11-25"}"#);
         // Legacy initialize, with or without a version header.
-        assert_eq!(route(false, None, Some(&plain)), Era::Session);
-        assert_eq!(route(false, Some("2025-11-25"), Some(&plain)), Era::Session);
+        assert_eq!(route(false, None, plain), Era::Session);
+        assert_eq!(route(false, Some("2025-11-25"), plain), Era::Session);
         // Anything with a session id.
-        assert_eq!(route(true, Some("2026-07-28"), Some(&meta)), Era::Session);
+        assert_eq!(route(true, Some("2026-07-28"), meta), Era::Session);
         // 2026 traffic, including an initialize probe.
-        assert_eq!(
-            route(false, Some("2026-07-28"), Some(&meta)),
-            Era::Sessionless
-        );
-        assert_eq!(
-            route(false, Some("2025-11-25"), Some(&meta)),
-            Era::Sessionless
-        );
-        assert_eq!(route(false, None, Some(&meta)), Era::Sessionless);
-        assert_eq!(route(false, Some("2026-07-28"), None), Era::Sessionless);
-        assert_eq!(
-            route(false, Some("v999.0.0"), Some(&plain)),
-            Era::Sessionless
-        );
+        assert_eq!(route(false, Some("2026-07-28"), meta), Era::Sessionless);
+        assert_eq!(route(false, Some("2025-11-25"), meta), Era::Sessionless);
+        assert_eq!(route(false, None, meta), Era::Sessionless);
+        assert_eq!(route(false, Some("2026-07-28"), false), Era::Sessionless);
+        assert_eq!(route(false, Some("v999.0.0"), plain), Era::Sessionless);
         // Neither: the session era (which then asks for a session id).
-        assert_eq!(route(false, None, None), Era::Session);
+        assert_eq!(route(false, None, false), Era::Session);
     }
 }
