@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{CacheScope, Dispatcher, MethodResult};
+use super::{Body, CacheScope, Dispatcher, MethodResult};
 use crate::complete::{self, CompletionRequest};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
@@ -42,7 +42,10 @@ pub(super) async fn list_resources(
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.resources.load_full();
     let page = catalog.list(p.cursor.as_deref(), ctx).await?;
-    Ok(MethodResult::Cacheable(page, CacheScope::Public))
+    Ok(MethodResult::Cacheable(
+        Body::Shared(page),
+        CacheScope::Public,
+    ))
 }
 
 pub(super) fn list_templates(
@@ -52,7 +55,10 @@ pub(super) fn list_templates(
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.resources.load();
     let page = catalog.templates_page(p.cursor.as_deref())?;
-    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+    Ok(MethodResult::Cacheable(
+        Body::Shared(page),
+        CacheScope::Public,
+    ))
 }
 
 pub(super) async fn read_resource(
@@ -74,7 +80,10 @@ pub(super) async fn read_resource(
         Driven::Done(result) => result?,
     };
     let body = encode::to_vec(&result)?;
-    Ok(MethodResult::Cacheable(body, CacheScope::Private))
+    Ok(MethodResult::Cacheable(
+        Body::Owned(body),
+        CacheScope::Private,
+    ))
 }
 
 /// Session era only: the session subscribes to or unsubscribes from the URI; the
@@ -107,7 +116,10 @@ pub(super) fn list_prompts(
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.prompts.load();
     let page = catalog.page(p.cursor.as_deref())?;
-    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+    Ok(MethodResult::Cacheable(
+        Body::Shared(page),
+        CacheScope::Public,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::{CacheScope, Connection, MethodResult, Outbound, Session};
 use crate::error::{Error, ErrorKind};
 use crate::extract::RequestScope;
-use crate::protocol::jsonrpc::{self, Request};
+use crate::protocol::jsonrpc::{self, Request, RequestId};
 use crate::protocol::meta::{self, RequestMeta};
 use crate::protocol::types::{Implementation, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
@@ -234,14 +234,21 @@ pub(super) fn session_scope(
     }
 }
 
-/// Adds what the era requires on every result: nothing for the session era; in the
-/// 2026 era `resultType` and, for cacheable results, `ttlMs` and `cacheScope`.
-pub(super) fn decorate(era: Era, result: MethodResult, config: &ServerConfig) -> Vec<u8> {
+/// The response for a result, with what the era requires on every result: nothing for
+/// the session era; in the 2026 era `resultType` and, for cacheable results, `ttlMs` and
+/// `cacheScope`. The result is copied once, straight into the response.
+pub(super) fn response(
+    id: &RequestId,
+    era: Era,
+    result: &MethodResult,
+    config: &ServerConfig,
+) -> Vec<u8> {
     match (era, result) {
-        (_, MethodResult::Raw(body)) => body,
-        (Era::Session, MethodResult::Complete(body) | MethodResult::Cacheable(body, _)) => body,
+        (_, MethodResult::Raw(body)) => jsonrpc::result_response(id, body),
+        (Era::Session, MethodResult::Complete(body)) => jsonrpc::result_response(id, body),
+        (Era::Session, MethodResult::Cacheable(body, _)) => jsonrpc::result_response(id, body),
         (Era::Sessionless, MethodResult::Complete(body)) => {
-            jsonrpc::splice_fields(&body, br#""resultType":"complete""#)
+            jsonrpc::result_response_with(id, br#""resultType":"complete""#, body)
         }
         (Era::Sessionless, MethodResult::Cacheable(body, scope)) => {
             let (ttl, scope) = match scope {
@@ -249,7 +256,7 @@ pub(super) fn decorate(era: Era, result: MethodResult, config: &ServerConfig) ->
                 CacheScope::Private => (config.cache_ttl_private_ms, "private"),
             };
             let fields = format!(r#""resultType":"complete","ttlMs":{ttl},"cacheScope":"{scope}""#);
-            jsonrpc::splice_fields(&body, fields.as_bytes())
+            jsonrpc::result_response_with(id, fields.as_bytes(), body)
         }
     }
 }

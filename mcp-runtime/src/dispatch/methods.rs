@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::catch::CatchUnwind;
-use super::{content, method_not_found, CacheScope, Dispatcher, MethodResult};
+use super::{content, method_not_found, Body, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
@@ -85,7 +85,7 @@ fn discover(d: &Dispatcher) -> Result<MethodResult, Error> {
         meta: Some(meta_map),
     };
     Ok(MethodResult::Cacheable(
-        to_vec(&result)?,
+        Body::Owned(to_vec(&result)?),
         CacheScope::Public,
     ))
 }
@@ -112,7 +112,10 @@ fn list_tools(d: &Dispatcher, params: Option<&RawValue>) -> Result<MethodResult,
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
     let page = catalog.page(p.cursor.as_deref())?;
-    Ok(MethodResult::Cacheable(page.to_vec(), CacheScope::Public))
+    Ok(MethodResult::Cacheable(
+        Body::Shared(page),
+        CacheScope::Public,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -61,9 +61,26 @@ pub(crate) enum MethodResult {
     /// A plain result object.
     Complete(Vec<u8>),
     /// A result carrying caching hints in the 2026 era.
-    Cacheable(Vec<u8>, CacheScope),
+    Cacheable(Body, CacheScope),
     /// A result that already carries its own `resultType`.
     Raw(Vec<u8>),
+}
+
+/// A serialized result: made for this request, or a pre-serialized list page shared
+/// with every other request for it.
+pub(crate) enum Body {
+    Owned(Vec<u8>),
+    Shared(crate::server::pager::Page),
+}
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Body::Owned(v) => v,
+            Body::Shared(p) => p,
+        }
+    }
 }
 
 /// `cacheScope` of a cacheable result.
@@ -139,10 +156,7 @@ impl Dispatcher {
         }
         match outcome? {
             Ok(result) => Some(Reply {
-                bytes: jsonrpc::result_response(
-                    &id,
-                    &era::decorate(era, result, &self.server.config),
-                ),
+                bytes: era::response(&id, era, &result, &self.server.config),
                 error_code: None,
                 era,
             }),

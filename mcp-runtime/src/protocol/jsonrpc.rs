@@ -286,11 +286,21 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
 
 /// Writes `{"jsonrpc":"2.0","id":ID,"result":RESULT}`; `result` must be a serialized JSON value.
 pub fn result_response(id: &RequestId, result: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(result.len() + 40);
+    result_response_with(id, b"", result)
+}
+
+/// Like [`result_response`], with `fields` (serialized `"k":v` pairs, no braces) added at
+/// the start of the result object, which must be an object unless `fields` is empty.
+pub fn result_response_with(id: &RequestId, fields: &[u8], result: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(result.len() + fields.len() + 48);
     out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
     write_id(&mut out, Some(id));
     out.extend_from_slice(b",\"result\":");
-    out.extend_from_slice(result);
+    if fields.is_empty() {
+        out.extend_from_slice(result);
+    } else {
+        splice_into(&mut out, result, fields);
+    }
     out.push(b'}');
     out
 }
@@ -351,8 +361,13 @@ fn write_id(out: &mut Vec<u8>, id: Option<&RequestId>) {
 /// serialized JSON object. Used to add `resultType` and caching hints without
 /// re-serializing cached results.
 pub fn splice_fields(object: &[u8], fields: &[u8]) -> Vec<u8> {
-    debug_assert_eq!(object.first(), Some(&b'{'));
     let mut out = Vec::with_capacity(object.len() + fields.len() + 1);
+    splice_into(&mut out, object, fields);
+    out
+}
+
+fn splice_into(out: &mut Vec<u8>, object: &[u8], fields: &[u8]) {
+    debug_assert_eq!(object.first(), Some(&b'{'));
     out.push(b'{');
     out.extend_from_slice(fields);
     let rest = &object[1..];
@@ -361,7 +376,6 @@ pub fn splice_fields(object: &[u8], fields: &[u8]) -> Vec<u8> {
         out.push(b',');
     }
     out.extend_from_slice(rest);
-    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The tool catalog: built once from the registry (and rebuilt only when tools change
 //! at run time), with `tools/list` pages serialized ahead of time.
 
+use super::pager::Page;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -188,7 +189,7 @@ fn is_type_bound(format: &str, key: &str, value: &Value) -> bool {
 pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
     by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
-    pages: Vec<Vec<u8>>,
+    pages: Vec<Page>,
 }
 
 const CURSOR_PREFIX: &str = "tools:";
@@ -229,7 +230,9 @@ impl ToolCatalog {
                     tools: chunk.iter().map(|e| e.tool.clone()).collect(),
                     next_cursor: (i + 1 < count).then(|| encode_cursor(i + 1)),
                 };
-                serde_json::to_vec(&page).map_err(Error::from)
+                serde_json::to_vec(&page)
+                    .map(Page::from)
+                    .map_err(Error::from)
             })
             .collect::<Result<_, _>>()?;
         Ok(ToolCatalog {
@@ -252,14 +255,14 @@ impl ToolCatalog {
     }
 
     /// The serialized page for a cursor (`None` = first page).
-    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<&[u8], Error> {
+    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page, Error> {
         let index = match cursor {
             None => 0,
             Some(c) => decode_cursor(c)
                 .filter(|&i| i > 0 && i < self.pages.len())
                 .ok_or_else(|| Error::invalid_params(format!("Invalid cursor: {c}")))?,
         };
-        Ok(&self.pages[index])
+        Ok(self.pages[index].clone())
     }
 }
 

@@ -3,7 +3,7 @@
 mod catalog;
 mod handle;
 pub(crate) mod header_params;
-mod pager;
+pub(crate) mod pager;
 mod prompts;
 mod resources;
 mod resources_handle;

@@ -1,10 +1,16 @@
 //! Opaque cursors and pre-serialized pages, shared by the resource and prompt lists
 //! (same scheme as the tool catalog: base64 of `kind:page`).
 
+use std::sync::Arc;
+
 use base64::Engine;
 use serde::Serialize;
 
 use crate::error::Error;
+
+/// A serialized list page, shared by every response that sends it (never copied per
+/// request, only written once into each response).
+pub(crate) type Page = Arc<[u8]>;
 
 pub(crate) fn encode(kind: &str, page: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{page}"))
@@ -64,9 +70,9 @@ pub(crate) fn render_all<T, P: Serialize>(
     items: &[T],
     page_size: usize,
     make: impl Fn(&[T], Option<String>) -> P,
-) -> Result<Vec<Vec<u8>>, Error> {
+) -> Result<Vec<Page>, Error> {
     (0..page_count(items.len(), page_size))
-        .map(|i| render(kind, items, page_size, i, &make))
+        .map(|i| render(kind, items, page_size, i, &make).map(Page::from))
         .collect()
 }
 

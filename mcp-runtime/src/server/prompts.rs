@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::pager;
+use super::pager::{self, Page};
 use super::resources::{icons, meta};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
@@ -22,7 +22,7 @@ pub(crate) struct PromptEntry {
 pub(crate) struct PromptCatalog {
     entries: Vec<Arc<PromptEntry>>,
     by_name: HashMap<String, Arc<PromptEntry>>,
-    pages: Vec<Vec<u8>>,
+    pages: Vec<Page>,
 }
 
 const PROMPTS: &str = "prompts";
@@ -92,9 +92,9 @@ impl PromptCatalog {
         self.by_name.get(name)
     }
 
-    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<&[u8]> {
+    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page> {
         let i = pager::page_index(PROMPTS, cursor, self.pages.len())?;
-        Ok(&self.pages[i])
+        Ok(self.pages[i].clone())
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use super::pager;
+use super::pager::{self, Page};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
 use crate::extract::Context;
@@ -267,8 +267,8 @@ pub(crate) struct ResourceCatalog {
     by_uri: HashMap<String, Arc<ResourceEntry>>,
     templates: Vec<Arc<TemplateEntry>>,
     match_order: Vec<Arc<TemplateEntry>>,
-    resource_pages: Vec<Vec<u8>>,
-    template_pages: Vec<Vec<u8>>,
+    resource_pages: Vec<Page>,
+    template_pages: Vec<Page>,
     dynamic_listing: bool,
     page_size: usize,
 }
@@ -345,7 +345,7 @@ impl ResourceCatalog {
 
     /// A `resources/list` page. With list functions the list is assembled per request
     /// (static resources first, then each template's in source order).
-    pub(crate) async fn list(&self, cursor: Option<&str>, ctx: &Context) -> Result<Vec<u8>> {
+    pub(crate) async fn list(&self, cursor: Option<&str>, ctx: &Context) -> Result<Page> {
         if !self.dynamic_listing {
             let i = pager::page_index(RESOURCES, cursor, self.resource_pages.len())?;
             return Ok(self.resource_pages[i].clone());
@@ -369,12 +369,12 @@ impl ResourceCatalog {
         }
         let pages = pager::page_count(all.len(), self.page_size);
         let i = pager::page_index(RESOURCES, cursor, pages)?;
-        pager::render(RESOURCES, &all, self.page_size, i, resources_page)
+        pager::render(RESOURCES, &all, self.page_size, i, resources_page).map(Page::from)
     }
 
-    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<&[u8]> {
+    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<Page> {
         let i = pager::page_index(TEMPLATES, cursor, self.template_pages.len())?;
-        Ok(&self.template_pages[i])
+        Ok(self.template_pages[i].clone())
     }
 
     /// Whether `uri` names a resource (concrete, or matched by a template).
