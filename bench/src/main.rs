@@ -100,8 +100,8 @@ fn load_http(args: &[String]) {
     ));
     match sample {
         Ok(s) => println!(
-            "{:.0} calls/s, p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
-            s.throughput, s.p50_us, s.p99_us, s.max_us
+            "{} calls, {:.0} calls/s, p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
+            s.count, s.throughput, s.p50_us, s.p99_us, s.max_us
         ),
         Err(e) => {
             eprintln!("load-http: {e}");

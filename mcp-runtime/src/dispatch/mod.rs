@@ -216,7 +216,7 @@ impl Dispatcher {
     }
 
     fn prepare(&self, req: &Request, env: RequestEnv) -> Result<RequestScope, (Era, Error)> {
-        let meta = RequestMeta::from_params(req.params.as_deref())
+        let meta = RequestMeta::from_request(req)
             .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
         let session = env.conn.as_ref().and_then(|c| c.session().cloned());
         let era = env

@@ -2,11 +2,13 @@
 //! payloads, and writing responses straight into byte buffers.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+use super::params::ParamsIndex;
 
 use super::encode;
 
@@ -121,6 +123,35 @@ pub struct Request {
     pub method: Box<str>,
     /// Raw params, if any.
     pub params: Option<Box<RawValue>>,
+    /// Where `params`' members are, found on first use (see `protocol::params`).
+    index: OnceLock<ParamsIndex>,
+}
+
+impl Request {
+    /// A request with these parts (what [`parse`] produces for a request line).
+    pub fn new(id: RequestId, method: impl Into<Box<str>>, params: Option<Box<RawValue>>) -> Self {
+        Request {
+            id,
+            method: method.into(),
+            params,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The members of `params` the runtime reads, indexed in one pass on first use.
+    pub(crate) fn index(&self) -> &ParamsIndex {
+        self.index.get_or_init(|| {
+            self.params
+                .as_deref()
+                .map(ParamsIndex::build)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The index, if something already built it.
+    pub(crate) fn built_index(&self) -> Option<&ParamsIndex> {
+        self.index.get()
+    }
 }
 
 /// An incoming notification.
@@ -256,7 +287,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
         let params = env.params.map(RawValue::to_owned);
         let method = method.into_boxed_str();
         return Ok(match id {
-            Some(id) => Message::Request(Request { id, method, params }),
+            Some(id) => Message::Request(Request::new(id, method, params)),
             None => Message::Notification(Notification { method, params }),
         });
     }

@@ -72,6 +72,31 @@ impl<'de> Deserialize<'de> for RequestMeta {
 }
 
 impl RequestMeta {
+    /// Reads `params._meta` of a request, parsing only `_meta` itself when the request's
+    /// params are (or already were) indexed; the same result as [`from_params`].
+    ///
+    /// [`from_params`]: RequestMeta::from_params
+    pub(crate) fn from_request(req: &super::jsonrpc::Request) -> Result<Option<Self>, String> {
+        let Some(params) = req.params.as_deref() else {
+            return Ok(None);
+        };
+        let text = params.get();
+        if !text.starts_with('{') {
+            // Not an object: the full parse words the error.
+            return Self::from_params(Some(params));
+        }
+        let index = match req.built_index() {
+            Some(index) => index,
+            None if !super::scan::may_hold_keys(text.as_bytes(), &["_meta"]) => return Ok(None),
+            None => req.index(),
+        };
+        match index.meta(params) {
+            None => Ok(None),
+            Some(meta) => serde_json::from_str::<Option<RequestMeta>>(meta)
+                .map_err(|e| format!("invalid _meta: {e}")),
+        }
+    }
+
     /// Reads `params._meta` out of raw params, tolerating anything else in them.
     pub fn from_params(
         params: Option<&serde_json::value::RawValue>,

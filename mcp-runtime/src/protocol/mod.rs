@@ -3,6 +3,7 @@
 pub(crate) mod encode;
 pub mod jsonrpc;
 pub mod meta;
+pub(crate) mod params;
 pub mod resource_types;
 pub(crate) mod scan;
 pub mod types;

@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use base64::Engine;
 use http::HeaderMap;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::protocol::jsonrpc::Request;
@@ -37,26 +36,13 @@ pub(super) fn validate(
         "resources/read" => true,
         _ => return Ok(()),
     };
-    #[derive(Deserialize)]
-    struct Params<'a> {
-        #[serde(borrow, default)]
-        name: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        uri: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        arguments: Option<&'a RawValue>,
-    }
-    let params: Option<Params<'_>> = req
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p.get()).ok());
-    let body_name = params.as_ref().and_then(|p| {
-        if by_uri {
-            p.uri.as_deref()
-        } else {
-            p.name.as_deref()
-        }
+    // The name comes from the params index the era routing already built.
+    let body_name: Option<Cow<'_, str>> = req.params.as_deref().and_then(|p| {
+        let index = req.index();
+        let raw = if by_uri { index.uri(p) } else { index.name(p) }?;
+        serde_json::from_str(raw).ok()
     });
+    let body_name = body_name.as_deref();
     let header =
         single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
     let header = decode(header).map_err(|e| format!("Header mismatch: Mcp-Name {e}"))?;
@@ -70,10 +56,16 @@ pub(super) fn validate(
         if let Some(entry) = body_name.and_then(|n| tools.get(n)) {
             if !entry.header_params.is_empty() {
                 // Only tools with mirrored parameters pay for reading the arguments.
-                let args: Value = params
-                    .and_then(|p| p.arguments)
-                    .and_then(|a| serde_json::from_str(a.get()).ok())
-                    .unwrap_or(Value::Null);
+                #[derive(Deserialize)]
+                struct Params {
+                    #[serde(default)]
+                    arguments: Value,
+                }
+                let args = req
+                    .params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Params>(p.get()).ok())
+                    .map_or(Value::Null, |p| p.arguments);
                 for param in entry.header_params.iter() {
                     check_param(headers, param, &args)?;
                 }

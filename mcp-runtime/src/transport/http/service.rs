@@ -232,11 +232,7 @@ impl Inner {
             Ok(msg) => msg,
             Err(rejected) => return reply::json(StatusCode::BAD_REQUEST, rejected.to_bytes()),
         };
-        let meta = MetaHead::read(match &msg {
-            Message::Request(r) => r.params.as_deref(),
-            Message::Notification(n) => n.params.as_deref(),
-            Message::Response(_) => None,
-        });
+        let meta = MetaHead::read(&msg);
         let id = known_id.as_ref();
         if !(accepts(parts, APPLICATION_JSON) && accepts(parts, TEXT_EVENT_STREAM)) {
             return reply::error(

@@ -34,10 +34,10 @@ pub(in crate::transport::http) fn route(
 mod tests {
     use super::super::meta::MetaHead;
     use super::*;
-    use serde_json::value::RawValue;
 
-    fn has_meta(s: &str) -> bool {
-        MetaHead::read(Some(&RawValue::from_string(s.to_owned()).unwrap())).present
+    fn has_meta(params: &str) -> bool {
+        let line = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{params}}}"#);
+        MetaHead::read(&crate::protocol::jsonrpc::parse(line.as_bytes()).unwrap()).present
     }
 
     #[test]

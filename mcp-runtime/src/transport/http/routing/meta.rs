@@ -5,6 +5,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::protocol::jsonrpc::Message;
 use crate::protocol::scan::may_hold_keys;
 
 /// What the transport knows of a message's `params._meta`.
@@ -37,23 +38,33 @@ struct Fields<'a> {
 }
 
 impl MetaHead {
-    /// Reads the head of `params`; anything malformed reads as absent (the dispatcher
-    /// reports it).
-    pub(in crate::transport::http) fn read(params: Option<&RawValue>) -> MetaHead {
-        let Some(raw) = params.map(RawValue::get) else {
+    /// Reads the head of a message's `params`; anything malformed reads as absent (the
+    /// dispatcher reports it). A request's params are indexed on the way, so the
+    /// dispatcher reads its `_meta` without another pass over them.
+    pub(in crate::transport::http) fn read(msg: &Message) -> MetaHead {
+        let (params, req) = match msg {
+            Message::Request(r) => (r.params.as_deref(), Some(r)),
+            Message::Notification(n) => (n.params.as_deref(), None),
+            Message::Response(_) => (None, None),
+        };
+        let Some(params) = params else {
             return MetaHead::default();
         };
+        let raw = params.get();
         if !may_hold_keys(raw.as_bytes(), &["_meta"]) {
             return MetaHead::default();
         }
-        let Some(meta) = serde_json::from_str::<Params<'_>>(raw)
-            .ok()
-            .and_then(|p| p.meta)
-            .filter(|m| m.get() != "null")
-        else {
+        let meta = match req {
+            Some(req) if raw.starts_with('{') => req.index().meta(params),
+            _ => serde_json::from_str::<Params<'_>>(raw)
+                .ok()
+                .and_then(|p| p.meta)
+                .map(RawValue::get),
+        };
+        let Some(meta) = meta.filter(|m| *m != "null") else {
             return MetaHead::default();
         };
-        let fields = serde_json::from_str::<Fields<'_>>(meta.get()).ok();
+        let fields = serde_json::from_str::<Fields<'_>>(meta).ok();
         MetaHead {
             present: true,
             version: fields
@@ -71,7 +82,8 @@ mod tests {
     use super::*;
 
     fn head(params: &str) -> MetaHead {
-        MetaHead::read(Some(&RawValue::from_string(params.into()).unwrap()))
+        let line = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{params}}}"#);
+        MetaHead::read(&crate::protocol::jsonrpc::parse(line.as_bytes()).unwrap())
     }
 
     #[test]
@@ -94,6 +106,7 @@ mod tests {
         // A `_meta` of the wrong shape still routes as 2026 (the dispatcher rejects it).
         let h = head(r#"{"_meta":5}"#);
         assert!(h.present && h.version.is_none());
-        assert!(!MetaHead::read(None).present);
+        let line = br#"{"jsonrpc":"2.0","method":"notifications/x","params":{"_meta":{}}}"#;
+        assert!(MetaHead::read(&crate::protocol::jsonrpc::parse(line).unwrap()).present);
     }
 }

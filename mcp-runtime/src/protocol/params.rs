@@ -1,0 +1,136 @@
+//! Where the top-level members of a request's `params` sit in its raw text, found in one
+//! pass. The HTTP transport (era routing, header checks) and the dispatcher (`_meta`)
+//! each need a member or two: they read them from here instead of each parsing the whole
+//! of `params` again, which for a large argument meant one more scan of it per reader.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::Deserializer;
+use serde_json::value::RawValue;
+
+/// Offsets of the members the runtime reads. Empty when `params` is absent or not an
+/// object: readers then parse `params` themselves to report the error they always did.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ParamsIndex {
+    name: Option<Range<usize>>,
+    uri: Option<Range<usize>>,
+    meta: Option<Range<usize>>,
+}
+
+impl ParamsIndex {
+    /// Indexes `params`; anything that does not parse as an object indexes as empty.
+    pub(crate) fn build(params: &RawValue) -> ParamsIndex {
+        let text = params.get();
+        let mut de = serde_json::Deserializer::from_str(text);
+        (&mut de)
+            .deserialize_map(IndexVisitor {
+                base: text.as_ptr() as usize,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Raw `name`.
+    pub(crate) fn name<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
+        slice(params, &self.name)
+    }
+
+    /// Raw `uri`.
+    pub(crate) fn uri<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
+        slice(params, &self.uri)
+    }
+
+    /// Raw `_meta`.
+    pub(crate) fn meta<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
+        slice(params, &self.meta)
+    }
+}
+
+fn slice<'a>(params: &'a RawValue, span: &Option<Range<usize>>) -> Option<&'a str> {
+    span.clone().map(|s| &params.get()[s])
+}
+
+struct IndexVisitor {
+    base: usize,
+}
+
+impl<'de> Visitor<'de> for IndexVisitor {
+    type Value = ParamsIndex;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a params object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamsIndex, A::Error> {
+        let mut index = ParamsIndex::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let slot = match &*key {
+                "name" => &mut index.name,
+                "uri" => &mut index.uri,
+                "_meta" => &mut index.meta,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let value = map.next_value_seed(Span { base: self.base })?;
+            *slot = Some(value);
+        }
+        Ok(index)
+    }
+}
+
+/// Reads one member as a borrowed `RawValue` and keeps only its offsets.
+struct Span {
+    base: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Span {
+    type Value = Range<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range<usize>, D::Error> {
+        let value: &'de RawValue = serde::Deserialize::deserialize(d)?;
+        let start = value.get().as_ptr() as usize - self.base;
+        Ok(start..start + value.get().len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn finds_each_member_once() {
+        let p = params(
+            r#"{"name":"add","arguments":{"a":1,"b":[2,{"name":"x"}]},"_meta":{"progressToken":3},"other":"\"uri\""}"#,
+        );
+        let index = ParamsIndex::build(&p);
+        assert_eq!(index.name(&p), Some(r#""add""#));
+        assert_eq!(index.meta(&p), Some(r#"{"progressToken":3}"#));
+        assert_eq!(index.uri(&p), None);
+    }
+
+    #[test]
+    fn escaped_keys() {
+        let p = params(r#"{"\u006eame":"n","uri":"file:///a"}"#);
+        let index = ParamsIndex::build(&p);
+        assert_eq!(index.name(&p), Some(r#""n""#));
+        assert_eq!(index.uri(&p), Some(r#""file:///a""#));
+    }
+
+    #[test]
+    fn non_objects_index_empty() {
+        for text in ["[1,2]", "{\"name\":1,", "3"] {
+            let Ok(p) = RawValue::from_string(text.to_owned()) else {
+                continue;
+            };
+            let index = ParamsIndex::build(&p);
+            assert!(index.name(&p).is_none() && index.meta(&p).is_none());
+        }
+    }
+}
