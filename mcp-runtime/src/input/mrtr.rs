@@ -88,9 +88,6 @@ pub(crate) struct Target<'a> {
     pub(crate) arguments: Option<&'a RawValue>,
 }
 
-/// The params keys of a retry.
-const RETRY_KEYS: [&str; 2] = ["inputResponses", "requestState"];
-
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RetryParams {
@@ -118,7 +115,7 @@ pub(crate) async fn drive<T>(
     let server = &ctx.scope.server;
     let raw = params.map_or("{}", RawValue::get);
     // First calls carry neither key: no second pass over their arguments.
-    let retry: RetryParams = if scan::may_hold_keys(raw.as_bytes(), &RETRY_KEYS) {
+    let retry: RetryParams = if scan::may_hold_keys(raw.as_bytes(), &*scan::RETRY) {
         serde_json::from_str(raw)
             .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?
     } else {

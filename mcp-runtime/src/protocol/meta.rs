@@ -87,7 +87,9 @@ impl RequestMeta {
         }
         let index = match req.built_index() {
             Some(index) => index,
-            None if !super::scan::may_hold_keys(text.as_bytes(), &["_meta"]) => return Ok(None),
+            None if !super::scan::may_hold_keys(text.as_bytes(), &*super::scan::META) => {
+                return Ok(None)
+            }
             None => req.index(),
         };
         match index.meta(params) {
@@ -107,7 +109,7 @@ impl RequestMeta {
             meta: Option<RequestMeta>,
         }
         let Some(raw) = params else { return Ok(None) };
-        if !super::scan::may_hold_keys(raw.get().as_bytes(), &["_meta"]) {
+        if !super::scan::may_hold_keys(raw.get().as_bytes(), &*super::scan::META) {
             return Ok(None);
         }
         serde_json::from_str::<P>(raw.get())

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::protocol::jsonrpc::Message;
-use crate::protocol::scan::may_hold_keys;
+use crate::protocol::scan::{may_hold_keys, META};
 
 /// What the transport knows of a message's `params._meta`.
 #[derive(Debug, Default)]
@@ -51,7 +51,7 @@ impl MetaHead {
             return MetaHead::default();
         };
         let raw = params.get();
-        if !may_hold_keys(raw.as_bytes(), &["_meta"]) {
+        if !may_hold_keys(raw.as_bytes(), &*META) {
             return MetaHead::default();
         }
         let meta = match req {
