@@ -190,7 +190,9 @@ fn sessionless_era_over_stdio() {
     );
     assert_eq!(
         r[3],
-        json!({"jsonrpc": "2.0", "id": 4, "result": {"messages": [
+        json!({"jsonrpc": "2.0", "id": 4, "result": {
+            "description": "Ask the model to summarize a file; the file travels as an embedded resource.",
+            "messages": [
             {"role": "user", "content": {"type": "resource", "resource":
                 {"uri": "file:///hello.txt", "mimeType": "text/plain", "text": "hello world\n"}}},
             {"role": "user", "content": {"type": "text", "text": "Summarize this file."}}],
@@ -255,7 +257,9 @@ fn quickstart_serves_a_resource_a_template_and_a_prompt() {
     );
     assert_eq!(
         r[2],
-        json!({"jsonrpc": "2.0", "id": 2, "result": {"messages": [
+        json!({"jsonrpc": "2.0", "id": 2, "result": {
+            "description": "Ask the model to explain a piece of code.",
+            "messages": [
             {"role": "user", "content": {"type": "text", "text": "Explain this code:\n\n1+1"}}]}})
     );
     assert_eq!(

@@ -73,6 +73,9 @@ fn passphrase_request() -> Value {
     })
 }
 
+/// The prompt's doc comment, which describes a rendering that has no description.
+const PROMPT_DESCRIPTION: &str = "A prompt that asks the user for context first.";
+
 fn prompt_messages() -> Value {
     json!([{ "role": "user", "content": { "type": "text", "text": "Use this context: test context" } }])
 }
@@ -92,7 +95,10 @@ async fn prompt_asks_with_a_server_request_in_the_session_era() {
         .request("prompts/get", json!({ "name": "contextual" }))
         .await
         .unwrap();
-    assert_eq!(result, json!({ "messages": prompt_messages() }));
+    assert_eq!(
+        result,
+        json!({ "description": PROMPT_DESCRIPTION, "messages": prompt_messages() })
+    );
     let mut request = client.try_next_notification().unwrap();
     assert_eq!(request["method"], "elicitation/create");
     request.as_object_mut().unwrap().remove("id");
@@ -126,7 +132,11 @@ async fn prompt_answers_input_required_then_completes_in_2026() {
         .unwrap();
     assert_eq!(
         r2,
-        json!({ "resultType": "complete", "messages": prompt_messages() })
+        json!({
+            "resultType": "complete",
+            "description": PROMPT_DESCRIPTION,
+            "messages": prompt_messages()
+        })
     );
     // Without elicitation the prompt cannot ask: -32021 naming the capability.
     let bare = TestClient::sessionless(server());

@@ -396,7 +396,7 @@ async fn prompts_list_and_get() {
         }
         assert_eq!(
             strip(got, MODERN),
-            json!({"messages": [
+            json!({"description": "Ask for a code review.", "messages": [
                 {"role": "user", "content": {"type": "text", "text": "Review this rust code:\nfn main() {}"}},
                 {"role": "assistant", "content": {"type": "text", "text": "Sure."}}
             ]})
@@ -407,7 +407,7 @@ async fn prompts_list_and_get() {
             .unwrap();
         assert_eq!(
             strip(got, MODERN),
-            json!({"messages": [{"role": "user", "content": {"type": "text", "text": "Explain monads to a expert, 3 time(s)."}}]})
+            json!({"description": "Explain a topic.", "messages": [{"role": "user", "content": {"type": "text", "text": "Explain monads to a expert, 3 time(s)."}}]})
         );
         let err =
             |params: Value| async { rpc(client.request("prompts/get", params).await.unwrap_err()) };
@@ -733,7 +733,9 @@ async fn prompt_messages_with_images_and_embedded_resources() {
         .unwrap();
     assert_eq!(
         got,
-        json!({"resultType": "complete", "messages": [
+        json!({"resultType": "complete",
+            "description": "Prompts can carry images and embedded resources.",
+            "messages": [
             {"role": "user", "content": {"type": "image", "data": "iVBORw0KGgo=", "mimeType": "image/png"}},
             {"role": "assistant", "content": {"type": "resource", "resource": {"uri": "config://app", "mimeType": "application/json", "text": "{}"}}}
         ]})

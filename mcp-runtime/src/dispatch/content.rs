@@ -157,10 +157,14 @@ pub(super) async fn get_prompt(
         name: &p.name,
         arguments: p.arguments,
     };
-    let result = match mrtr::drive(&ctx, params, target, entry.render(call)).await? {
+    let mut result = match mrtr::drive(&ctx, params, target, entry.render(call)).await? {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(result) => result?,
     };
+    // A rendering without its own description is described by the prompt's.
+    if result.description.is_none() {
+        result.description.clone_from(&entry.prompt.description);
+    }
     Ok(MethodResult::Complete(encode::to_vec(&result)?))
 }
 
