@@ -223,3 +223,33 @@ async fn roots_changes_reach_the_callback() {
     );
     assert_eq!(*calls.lock().unwrap(), 1);
 }
+
+/// The `resources` capability a new session-era client is offered.
+async fn offered_resources(server: &Server) -> Value {
+    let client = TestClient::connect(server.clone());
+    let init = json!({
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "late", "version": "1"}
+    });
+    let result = client.request("initialize", init).await.unwrap();
+    result["capabilities"]["resources"].clone()
+}
+
+#[tokio::test]
+async fn resources_added_while_serving_are_declared_to_later_clients() {
+    let server = server();
+    assert_eq!(offered_resources(&server).await, Value::Null);
+    server
+        .resources()
+        .add(mcpserve::ResourceDef::text(
+            "info://late",
+            "late",
+            "Added late.",
+        ))
+        .unwrap();
+    assert_eq!(
+        offered_resources(&server).await,
+        json!({"subscribe": true, "listChanged": true})
+    );
+}

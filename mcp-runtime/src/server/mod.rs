@@ -118,10 +118,14 @@ impl ServerShared {
         ServerCapabilities {
             tools: Some(list_changed.clone()),
             logging: Some(Default::default()),
-            resources: self.offers.resources.then_some(ResourcesCapability {
-                subscribe: Some(true),
-                list_changed: Some(true),
-            }),
+            // Resources added while serving count too: a client that connects after the
+            // first one was added sees the capability.
+            resources: (self.offers.resources || !self.resources.load().is_empty()).then_some(
+                ResourcesCapability {
+                    subscribe: Some(true),
+                    list_changed: Some(true),
+                },
+            ),
             prompts: self.offers.prompts.then_some(list_changed),
             completions: self.offers.completions.then(Default::default),
             ..Default::default()
