@@ -1,15 +1,14 @@
 //! The tool catalog: built once from the registry (and rebuilt only when tools change
 //! at run time), with `tools/list` pages serialized ahead of time.
 
-use super::pager::Page;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::header_params::{self, HeaderParam};
+use super::pager::{self, Page};
 use crate::error::Error;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
@@ -192,7 +191,8 @@ pub(crate) struct ToolCatalog {
     pages: Vec<Page>,
 }
 
-const CURSOR_PREFIX: &str = "tools:";
+/// The cursor kind of `tools/list` pages (see `pager`).
+const TOOLS: &str = "tools";
 
 impl ToolCatalog {
     pub(crate) fn new(entries: Vec<ToolEntry>, page_size: usize) -> Result<Self, Error> {
@@ -215,26 +215,10 @@ impl ToolCatalog {
                 )));
             }
         }
-        let page_size = page_size.max(1);
-        let chunks: Vec<&[Arc<ToolEntry>]> = if entries.is_empty() {
-            vec![&[]]
-        } else {
-            entries.chunks(page_size).collect()
-        };
-        let count = chunks.len();
-        let pages = chunks
-            .into_iter()
-            .enumerate()
-            .map(|(i, chunk)| {
-                let page = ListToolsResult {
-                    tools: chunk.iter().map(|e| e.tool.clone()).collect(),
-                    next_cursor: (i + 1 < count).then(|| encode_cursor(i + 1)),
-                };
-                serde_json::to_vec(&page)
-                    .map(Page::from)
-                    .map_err(Error::from)
-            })
-            .collect::<Result<_, _>>()?;
+        let pages = pager::render_all(TOOLS, &entries, page_size, |chunk, next| ListToolsResult {
+            tools: chunk.iter().map(|e| e.tool.clone()).collect(),
+            next_cursor: next,
+        })?;
         Ok(ToolCatalog {
             entries,
             by_name,
@@ -256,33 +240,13 @@ impl ToolCatalog {
 
     /// The serialized page for a cursor (`None` = first page).
     pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page, Error> {
-        let index = match cursor {
-            None => 0,
-            Some(c) => decode_cursor(c)
-                .filter(|&i| i > 0 && i < self.pages.len())
-                .ok_or_else(|| Error::invalid_params(format!("Invalid cursor: {c}")))?,
-        };
+        let index = pager::page_index(TOOLS, cursor, self.pages.len())?;
         Ok(self.pages[index].clone())
     }
 }
 
 fn describe(location: Option<Location>) -> String {
     location.map_or_else(|| "run time".to_owned(), |l| l.to_string())
-}
-
-fn encode_cursor(index: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{index}"))
-}
-
-fn decode_cursor(cursor: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix(CURSOR_PREFIX)?
-        .parse()
-        .ok()
 }
 
 #[cfg(test)]
@@ -318,7 +282,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        assert_eq!(decode_cursor(&encode_cursor(3)), Some(3));
-        assert_eq!(decode_cursor("not-a-cursor"), None);
+        assert_eq!(
+            pager::page_index(TOOLS, Some(&pager::encode(TOOLS, 3)), 4).ok(),
+            Some(3)
+        );
+        assert!(pager::page_index(TOOLS, Some("not-a-cursor"), 4).is_err());
     }
 }

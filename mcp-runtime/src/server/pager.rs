@@ -1,5 +1,5 @@
-//! Opaque cursors and pre-serialized pages, shared by the resource and prompt lists
-//! (same scheme as the tool catalog: base64 of `kind:page`).
+//! Opaque cursors (base64 of `kind:page`) and pre-serialized pages, shared by the tool,
+//! resource, template and prompt lists.
 
 use std::sync::Arc;
 
