@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::protocol::jsonrpc::Message;
+use crate::protocol::params::ParamsIndex;
 use crate::protocol::scan::{may_hold_keys, META};
 
 /// What the transport knows of a message's `params._meta`.
@@ -19,12 +20,6 @@ pub(in crate::transport::http) struct MetaHead {
     pub(in crate::transport::http) capabilities: bool,
     /// A non-null `progressToken`.
     pub(in crate::transport::http) progress_token: bool,
-}
-
-#[derive(Deserialize)]
-struct Params<'a> {
-    #[serde(borrow, rename = "_meta")]
-    meta: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -54,13 +49,15 @@ impl MetaHead {
         if !may_hold_keys(raw.as_bytes(), &*META) {
             return MetaHead::default();
         }
-        let meta = match req {
-            Some(req) if raw.starts_with('{') => req.index().meta(params),
-            _ => serde_json::from_str::<Params<'_>>(raw)
-                .ok()
-                .and_then(|p| p.meta)
-                .map(RawValue::get),
+        let own_index;
+        let index = match req {
+            Some(req) => req.index(),
+            None => {
+                own_index = ParamsIndex::build(params);
+                &own_index
+            }
         };
+        let meta = index.meta(params);
         let Some(meta) = meta.filter(|m| *m != "null") else {
             return MetaHead::default();
         };
