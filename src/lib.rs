@@ -143,6 +143,17 @@ pub use mcp_runtime::{
     ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
 
+/// OAuth 2.1 authorization of the HTTP endpoint: the server as a resource server.
+/// `Principal` is always available; `Auth`, the verifiers and the metadata service need
+/// the `auth` feature. See the "Authorization" section above.
+pub mod auth {
+    pub use mcp_runtime::auth::*;
+}
+pub use mcp_runtime::auth::Principal;
+/// The endpoint's authorization (feature `auth`): see [`auth`].
+#[cfg(feature = "auth")]
+pub use mcp_runtime::auth::Auth;
+
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
     pub use mcp_runtime::logging::*;
@@ -181,8 +192,8 @@ pub use serde;
 pub mod prelude {
     pub use crate::{
         prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context, Elicit,
-        Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel, NotFound, PromptMessage,
-        Resource, SafePath, SamplingOptions, Server, State, Text,
+        Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel, NotFound, Principal,
+        PromptMessage, Resource, SafePath, SamplingOptions, Server, State, Text,
     };
     pub use schemars;
     pub use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod complete;
 pub mod dispatch;
 pub mod error;

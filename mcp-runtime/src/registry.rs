@@ -88,6 +88,8 @@ pub struct ToolDescriptor {
     pub meta: Option<&'static str>,
     /// Group; grouped tools are served only when the group is selected.
     pub group: Option<&'static str>,
+    /// OAuth scopes a call needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Input schema builder.
     pub input_schema: SchemaFn,
     /// Output schema builder.
@@ -157,6 +159,8 @@ pub struct ResourceDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a read needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Reads the resource.
     pub read: crate::resource::ReadFn,
     /// Lists a template's concrete resources.
@@ -189,6 +193,8 @@ pub struct PromptDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a `prompts/get` needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// The arguments.
     pub arguments: ArgsFn,
     /// Renders the prompt.

@@ -461,7 +461,12 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         icons: resources::icons(d.icons),
         meta,
     };
-    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+    let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.scopes = crate::auth::Scopes::declared(
+        d.scopes,
+        &format!("tool `{}` (at {})", d.name, d.location),
+    )?;
+    Ok(entry)
 }
 
 /// The crate whose name and version become `serverInfo` by default: the caller's crate

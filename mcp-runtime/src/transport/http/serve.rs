@@ -27,6 +27,10 @@ pub(super) async fn serve(
     mut config: HttpConfig,
     signal: impl Future<Output = ()> + Send,
 ) -> Result<()> {
+    #[cfg(feature = "auth")]
+    if let Some(auth) = &config.auth {
+        auth.validate()?;
+    }
     let local = listener.local_addr()?;
     if config.allowed_hosts == HostPolicy::Localhost && !local.ip().is_loopback() {
         tracing::warn!(
@@ -63,6 +67,8 @@ pub(super) async fn serve(
             async move {
                 if req.uri().path() == ENDPOINT {
                     svc.call(req).await
+                } else if let Some(res) = svc.metadata(&req) {
+                    Ok(res)
                 } else {
                     Ok(reply::status(StatusCode::NOT_FOUND))
                 }
