@@ -73,9 +73,14 @@ async fn main() -> mcpserve::Result<()> {
                     .and_then(|p| p.parse().ok())
                     .unwrap_or_else(|| usage("--port needs a number"));
             }
-            "--issuer" => issuer = Some(args.next().unwrap_or_else(|| usage("--issuer needs a URL"))),
+            "--issuer" => {
+                issuer = Some(args.next().unwrap_or_else(|| usage("--issuer needs a URL")))
+            }
             "--jwks-url" => {
-                jwks_url = Some(args.next().unwrap_or_else(|| usage("--jwks-url needs a URL")))
+                jwks_url = Some(
+                    args.next()
+                        .unwrap_or_else(|| usage("--jwks-url needs a URL")),
+                )
             }
             "--stdin-shutdown" => stdin_shutdown = true,
             other => usage(&format!("unknown argument {other:?}")),

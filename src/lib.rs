@@ -149,10 +149,10 @@ pub use mcp_runtime::{
 pub mod auth {
     pub use mcp_runtime::auth::*;
 }
-pub use mcp_runtime::auth::Principal;
 /// The endpoint's authorization (feature `auth`): see [`auth`].
 #[cfg(feature = "auth")]
 pub use mcp_runtime::auth::Auth;
+pub use mcp_runtime::auth::Principal;
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {

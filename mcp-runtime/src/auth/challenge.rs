@@ -73,7 +73,9 @@ impl Challenge<'_> {
         let message = match (self.description, self.scope) {
             (Some(d), _) => format!("{label}: {d}"),
             (None, Some(s)) => format!("{label}: this operation needs an access token with `{s}`"),
-            (None, None) => format!("{label}: this endpoint needs an access token (Authorization: Bearer)"),
+            (None, None) => {
+                format!("{label}: this endpoint needs an access token (Authorization: Bearer)")
+            }
         };
         let mut data = serde_json::Map::new();
         if let Some(e) = self.error {

@@ -144,7 +144,8 @@ impl Auth {
         if let VerifierSpec::Jwt { jwks_url, .. } = &mut self.verifier {
             *jwks_url = Some(url.into());
         } else {
-            self.misuse.get_or_insert("jwks_url applies to Auth::jwt() only");
+            self.misuse
+                .get_or_insert("jwks_url applies to Auth::jwt() only");
         }
         self
     }
@@ -278,8 +279,12 @@ impl Auth {
         }
         Ok(match &self.verifier {
             VerifierSpec::Jwt { issuer, jwks_url } => {
-                let issuer = issuer.clone().ok_or_else(|| bad("Auth::jwt() needs .issuer(..)"))?;
-                let url = jwks_url.clone().ok_or_else(|| bad("Auth::jwt() needs .jwks_url(..)"))?;
+                let issuer = issuer
+                    .clone()
+                    .ok_or_else(|| bad("Auth::jwt() needs .issuer(..)"))?;
+                let url = jwks_url
+                    .clone()
+                    .ok_or_else(|| bad("Auth::jwt() needs .jwks_url(..)"))?;
                 check_url(&url).map_err(|e| bad(&format!("jwks_url {e}")))?;
                 let v = JwtVerifier::with_options(
                     issuer.clone(),

@@ -49,10 +49,9 @@ impl AuthLayer {
     pub(crate) fn new(auth: &Auth) -> Result<AuthLayer, Error> {
         let bad = |m: String| Error::startup(format!("Auth: {m}"));
         let (verifier, issuer) = auth.make_verifier()?;
-        let resource = auth
-            .resource
-            .as_deref()
-            .ok_or_else(|| bad("set the server's canonical URI with .resource(\"https://…/mcp\")".into()))?;
+        let resource = auth.resource.as_deref().ok_or_else(|| {
+            bad("set the server's canonical URI with .resource(\"https://…/mcp\")".into())
+        })?;
         let canonical = canonical_uri(resource).map_err(bad)?;
         let (origin, path) = split_origin(&canonical);
         let mut metadata_paths = Vec::new();
@@ -138,7 +137,9 @@ impl AuthLayer {
             Ok(p) => p,
             Err(TokenError::Unavailable(why)) => {
                 tracing::warn!(%why, "cannot verify access tokens");
-                return Err(challenge::unavailable(&format!("cannot verify the access token now ({why})")));
+                return Err(challenge::unavailable(&format!(
+                    "cannot verify the access token now ({why})"
+                )));
             }
             Err(e) => {
                 tracing::debug!(reason = %e, "access token refused");
@@ -216,7 +217,11 @@ impl AuthLayer {
     /// For a reply that is an authorization error raised while the request ran
     /// (`Principal::require`, a `Principal` parameter on an anonymous request): the
     /// status and challenge to send it with.
-    pub(crate) fn challenge_for(&self, error_code: i64, reply: &[u8]) -> Option<(StatusCode, HeaderValue)> {
+    pub(crate) fn challenge_for(
+        &self,
+        error_code: i64,
+        reply: &[u8],
+    ) -> Option<(StatusCode, HeaderValue)> {
         let status = match error_code {
             code::UNAUTHORIZED => StatusCode::UNAUTHORIZED,
             code::INSUFFICIENT_SCOPE => StatusCode::FORBIDDEN,
@@ -264,8 +269,12 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, &'static str> {
     if values.next().is_some() {
         return Err("send one Authorization header");
     }
-    let value = value.to_str().map_err(|_| "the Authorization header is not ASCII")?;
-    let (scheme, rest) = value.split_once(' ').ok_or("expected Authorization: Bearer <token>")?;
+    let value = value
+        .to_str()
+        .map_err(|_| "the Authorization header is not ASCII")?;
+    let (scheme, rest) = value
+        .split_once(' ')
+        .ok_or("expected Authorization: Bearer <token>")?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err("expected Authorization: Bearer <token>");
     }
@@ -280,9 +289,9 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, &'static str> {
 fn is_b64token(t: &str) -> bool {
     let body = t.trim_end_matches('=');
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 /// Whether the query carries an `access_token` parameter (RFC 6750 §2.3), which MCP
@@ -291,7 +300,9 @@ fn query_has_token(query: Option<&str>) -> bool {
     query.is_some_and(|q| {
         q.split('&').any(|pair| {
             let name = pair.split('=').next().unwrap_or_default();
-            name.replace("%5F", "_").replace("%5f", "_").eq_ignore_ascii_case("access_token")
+            name.replace("%5F", "_")
+                .replace("%5f", "_")
+                .eq_ignore_ascii_case("access_token")
         })
     })
 }
@@ -303,7 +314,9 @@ fn canonical_uri(uri: &str) -> Result<String, String> {
         .parse()
         .map_err(|_| format!("the resource {uri:?} is not a URI"))?;
     if uri.contains('#') || parsed.query().is_some() {
-        return Err(format!("the resource {uri:?} must have no fragment or query"));
+        return Err(format!(
+            "the resource {uri:?} must have no fragment or query"
+        ));
     }
     let scheme = parsed
         .scheme_str()
@@ -313,8 +326,8 @@ fn canonical_uri(uri: &str) -> Result<String, String> {
         .authority()
         .ok_or_else(|| format!("the resource {uri:?} must name a host"))?;
     let host = authority.host().to_ascii_lowercase();
-    let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
-        || host.starts_with("127.");
+    let loopback =
+        matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]") || host.starts_with("127.");
     match scheme.as_str() {
         "https" => {}
         "http" if loopback => {}
@@ -360,10 +373,25 @@ mod tests {
 
     #[test]
     fn canonical_uris() {
-        assert_eq!(canonical_uri("HTTPS://MCP.Example.com/mcp").unwrap(), "https://mcp.example.com/mcp");
-        assert_eq!(canonical_uri("https://mcp.example.com/").unwrap(), "https://mcp.example.com");
-        assert_eq!(canonical_uri("http://127.0.0.1:8080/mcp").unwrap(), "http://127.0.0.1:8080/mcp");
-        for bad in ["mcp.example.com", "http://example.com/mcp", "https://h/mcp#x", "https://h/mcp?a=1", "/mcp"] {
+        assert_eq!(
+            canonical_uri("HTTPS://MCP.Example.com/mcp").unwrap(),
+            "https://mcp.example.com/mcp"
+        );
+        assert_eq!(
+            canonical_uri("https://mcp.example.com/").unwrap(),
+            "https://mcp.example.com"
+        );
+        assert_eq!(
+            canonical_uri("http://127.0.0.1:8080/mcp").unwrap(),
+            "http://127.0.0.1:8080/mcp"
+        );
+        for bad in [
+            "mcp.example.com",
+            "http://example.com/mcp",
+            "https://h/mcp#x",
+            "https://h/mcp?a=1",
+            "/mcp",
+        ] {
             assert!(canonical_uri(bad).is_err(), "{bad}");
         }
         assert_eq!(split_origin("https://h:1/a/b"), ("https://h:1", "/a/b"));

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse,
-};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
@@ -49,10 +47,12 @@ impl KeySet {
             .keys
             .iter()
             .filter(|k| match kid {
-                Some(kid) => k.kid.as_deref() == Some(kid) && {
-                    named = true;
-                    true
-                },
+                Some(kid) => {
+                    k.kid.as_deref() == Some(kid) && {
+                        named = true;
+                        true
+                    }
+                }
                 None => true,
             })
             .filter(|k| k.algorithms.contains(&alg))
@@ -81,7 +81,12 @@ struct Inner {
 }
 
 impl Jwks {
-    pub(super) fn new(url: String, fetcher: Fetcher, min_refetch: Duration, max_age: Duration) -> Jwks {
+    pub(super) fn new(
+        url: String,
+        fetcher: Fetcher,
+        min_refetch: Duration,
+        max_age: Duration,
+    ) -> Jwks {
         Jwks {
             inner: Arc::new(Inner {
                 url,
@@ -95,7 +100,11 @@ impl Jwks {
     }
 
     /// The keys that may have signed a token with this `kid` and `alg`.
-    pub(super) async fn lookup(&self, kid: Option<&str>, alg: Algorithm) -> Result<Lookup, TokenError> {
+    pub(super) async fn lookup(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Lookup, TokenError> {
         let set = self.inner.keys.load_full();
         let Some(fetched) = set.fetched else {
             self.refresh(set.generation, true).await?;
@@ -127,8 +136,7 @@ impl Jwks {
         if current.generation != seen {
             return Ok(());
         }
-        let unavailable =
-            |why: &str| TokenError::Unavailable(format!("the issuer's keys ({why})"));
+        let unavailable = |why: &str| TokenError::Unavailable(format!("the issuer's keys ({why})"));
         if let Some(at) = *last {
             if at.elapsed() < self.inner.min_refetch {
                 return if current.fetched.is_none() {
@@ -139,7 +147,13 @@ impl Jwks {
             }
         }
         *last = Some(Instant::now());
-        match self.inner.fetcher.get_json(&self.inner.url).await.and_then(parse) {
+        match self
+            .inner
+            .fetcher
+            .get_json(&self.inner.url)
+            .await
+            .and_then(parse)
+        {
             Ok(keys) => {
                 tracing::debug!(url = %self.inner.url, keys = keys.len(), first, "JWKS fetched");
                 self.inner.keys.store(Arc::new(KeySet {

@@ -85,6 +85,7 @@ impl TokenVerifier for JwtVerifier {
             JwtErrorKind::InvalidAlgorithmName | JwtErrorKind::UnsupportedAlgorithm => {
                 TokenError::Malformed("unsupported `alg`")
             }
+            _ if names_an_alg(token) => TokenError::Malformed("unsupported `alg`"),
             _ => TokenError::Malformed("not a JWT"),
         })?;
         if matches!(
@@ -116,6 +117,18 @@ impl TokenVerifier for JwtVerifier {
     }
 }
 
+/// Whether a header jsonwebtoken refused still has an `alg` string (`none`, say): then
+/// the algorithm is what is wrong, not the token's shape.
+fn names_an_alg(token: &str) -> bool {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
+        .is_some_and(|h| h.get("alg").is_some_and(Value::is_string))
+}
+
 fn map_error(kind: &JwtErrorKind) -> TokenError {
     match kind {
         JwtErrorKind::InvalidSignature | JwtErrorKind::InvalidAlgorithm => TokenError::BadSignature,
@@ -124,9 +137,11 @@ fn map_error(kind: &JwtErrorKind) -> TokenError {
         JwtErrorKind::InvalidIssuer => TokenError::WrongIssuer,
         JwtErrorKind::InvalidAudience => TokenError::WrongAudience,
         JwtErrorKind::MissingRequiredClaim(c) if c == "exp" => {
-            TokenError::Malformed("the `exp` claim is required")
+            TokenError::Malformed("`exp` is missing or not a number")
         }
-        JwtErrorKind::MissingRequiredClaim(_) => TokenError::Malformed("the `iss` claim is required"),
+        JwtErrorKind::MissingRequiredClaim(_) => {
+            TokenError::Malformed("`iss` is missing or not a string")
+        }
         JwtErrorKind::InvalidClaimFormat(_) => TokenError::Malformed("a claim has the wrong type"),
         _ => TokenError::Malformed("not a valid JWT"),
     }

@@ -74,15 +74,23 @@ impl MetadataService {
                 });
                 res.headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                res.headers_mut()
-                    .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+                res.headers_mut().insert(
+                    CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                );
                 res
             }
             Method::OPTIONS => {
                 let mut res = status(StatusCode::NO_CONTENT);
                 let h = res.headers_mut();
-                h.insert("access-control-allow-methods", HeaderValue::from_static("GET, HEAD, OPTIONS"));
-                h.insert("access-control-allow-headers", HeaderValue::from_static("*"));
+                h.insert(
+                    "access-control-allow-methods",
+                    HeaderValue::from_static("GET, HEAD, OPTIONS"),
+                );
+                h.insert(
+                    "access-control-allow-headers",
+                    HeaderValue::from_static("*"),
+                );
                 h.insert("access-control-max-age", HeaderValue::from_static("86400"));
                 res
             }

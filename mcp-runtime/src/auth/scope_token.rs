@@ -29,10 +29,23 @@ mod tests {
 
     #[test]
     fn accepts_scope_tokens_and_rejects_the_rest() {
-        for ok in ["notes", "notes:read", "https://api.example.com/read", "a!#[]~"] {
+        for ok in [
+            "notes",
+            "notes:read",
+            "https://api.example.com/read",
+            "a!#[]~",
+        ] {
             assert!(check(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "two words", "quo\"te", "back\\slash", "tab\t", "é", "offline_access"] {
+        for bad in [
+            "",
+            "two words",
+            "quo\"te",
+            "back\\slash",
+            "tab\t",
+            "é",
+            "offline_access",
+        ] {
             assert!(check(bad).is_err(), "{bad:?}");
         }
     }

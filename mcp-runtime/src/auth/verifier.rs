@@ -107,7 +107,9 @@ impl fmt::Display for TokenError {
             }
             TokenError::Inactive => f.write_str("The access token is not active"),
             TokenError::Invalid(why) => write!(f, "The access token is invalid: {why}"),
-            TokenError::Unavailable(why) => write!(f, "The access token cannot be checked now: {why}"),
+            TokenError::Unavailable(why) => {
+                write!(f, "The access token cannot be checked now: {why}")
+            }
         }
     }
 }
@@ -159,7 +161,11 @@ pub(super) fn principal_from_claims(
             .collect::<Option<_>>()
             .ok_or(TokenError::Malformed("`scp` must hold strings"))?,
         (None, None) | (Some(Value::Null), _) => Vec::new(),
-        _ => return Err(TokenError::Malformed("`scope` must be a space-separated string")),
+        _ => {
+            return Err(TokenError::Malformed(
+                "`scope` must be a space-separated string",
+            ))
+        }
     };
     builder = builder.scopes(scopes);
     match claims.get("exp") {

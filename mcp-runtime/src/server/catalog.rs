@@ -259,7 +259,11 @@ impl ToolCatalog {
 
     /// The page as `auth`'s caller sees it: without the tools it may not call when the
     /// endpoint hides those, else the shared page.
-    pub(crate) fn page_for(&self, cursor: Option<&str>, auth: Option<&AuthContext>) -> Result<Page, Error> {
+    pub(crate) fn page_for(
+        &self,
+        cursor: Option<&str>,
+        auth: Option<&AuthContext>,
+    ) -> Result<Page, Error> {
         match auth.filter(|a| a.hide_unpermitted && self.any_scoped) {
             None => self.page(cursor),
             Some(a) => pager::filtered(

@@ -462,10 +462,8 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         meta,
     };
     let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
-    entry.scopes = crate::auth::Scopes::declared(
-        d.scopes,
-        &format!("tool `{}` (at {})", d.name, d.location),
-    )?;
+    entry.scopes =
+        crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
     Ok(entry)
 }
 

@@ -100,7 +100,8 @@ impl PromptCatalog {
     }
 
     pub(crate) fn page(&self, cursor: Option<&str>, auth: Option<&AuthContext>) -> Result<Page> {
-        let hiding = auth.filter(|a| a.hide_unpermitted && self.entries.iter().any(|e| !e.scopes.is_empty()));
+        let hiding = auth
+            .filter(|a| a.hide_unpermitted && self.entries.iter().any(|e| !e.scopes.is_empty()));
         match hiding {
             None => {
                 let i = pager::page_index(PROMPTS, cursor, self.pages.len())?;

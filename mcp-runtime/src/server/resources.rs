@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use super::pager::{self, Page};
-use crate::dispatch::CatchUnwind;
 use crate::auth::{AuthContext, Scopes};
+use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
 use crate::extract::Context;
 use crate::protocol::types::{Annotations, Icon, Role};

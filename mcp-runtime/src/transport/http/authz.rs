@@ -37,7 +37,12 @@ pub(super) fn build(server: &Server, config: &HttpConfig) -> Layer {
     let _ = config;
     let shared = &server.shared;
     let declared = shared.tools.load().scopes().next().is_some()
-        || shared.prompts.load().entries().iter().any(|p| !p.scopes.is_empty())
+        || shared
+            .prompts
+            .load()
+            .entries()
+            .iter()
+            .any(|p| !p.scopes.is_empty())
         || shared.resources.load().scopes().next().is_some();
     if declared {
         tracing::warn!(
