@@ -68,7 +68,10 @@ async fn main() {
                 .issuer(&issuer)
                 .jwks_url(format!("{issuer}/jwks"))
                 .resource(resource);
-            (server.http_service(HttpConfig::default().auth(auth)), Some(token))
+            (
+                server.http_service(HttpConfig::default().auth(auth)),
+                Some(token),
+            )
         }
         other => panic!("mode {other:?}: plain or auth"),
     };
@@ -88,9 +91,13 @@ async fn issuer(audience: &str) -> (String, String) {
     use p256::pkcs8::EncodePrivateKey;
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).unwrap();
-    let der = p256::SecretKey::from_slice(&secret).unwrap().to_pkcs8_der().unwrap();
+    let der = p256::SecretKey::from_slice(&secret)
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
     let key = EncodingKey::from_ec_der(der.as_bytes());
-    let mut jwk = serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::ES256).unwrap()).unwrap();
+    let mut jwk =
+        serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::ES256).unwrap()).unwrap();
     jwk["kid"] = json!("k1");
     let jwks = json!({"keys": [jwk]}).to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -103,10 +110,16 @@ async fn issuer(audience: &str) -> (String, String) {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some("k1".into());
     let claims = json!({"iss": issuer, "sub": "bench", "aud": audience, "scope": "calc",
                         "iat": now, "exp": now + 3600});
-    (issuer.clone(), jsonwebtoken::encode(&header, &claims, &key).unwrap())
+    (
+        issuer.clone(),
+        jsonwebtoken::encode(&header, &claims, &key).unwrap(),
+    )
 }

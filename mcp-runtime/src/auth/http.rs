@@ -121,7 +121,10 @@ impl AuthLayer {
         }
         let token = match bearer(parts) {
             Ok(Some(token)) => token,
-            Ok(None) if self.allow_anonymous => return Ok(self.context(None)),
+            // Scopes every request needs rule anonymous requests out.
+            Ok(None) if self.allow_anonymous && self.required.is_empty() => {
+                return Ok(self.context(None))
+            }
             Ok(None) => {
                 return Err(self
                     .challenge(None, None, required)

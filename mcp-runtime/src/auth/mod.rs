@@ -49,36 +49,29 @@ pub use principal::{AuthContext, Principal, PrincipalBuilder};
 pub use scopes::ScopeHierarchy;
 pub(crate) use scopes::Scopes;
 
-#[cfg(feature = "auth")]
-mod cache;
-#[cfg(feature = "auth")]
-pub(crate) mod challenge;
-#[cfg(feature = "auth")]
-mod config;
-#[cfg(feature = "auth")]
-mod fetch;
-#[cfg(feature = "auth")]
-pub(crate) mod http;
-#[cfg(feature = "auth")]
-mod introspection;
-#[cfg(feature = "auth")]
-mod jwks;
-#[cfg(feature = "auth")]
-mod jwt;
-#[cfg(feature = "auth")]
-mod metadata;
-#[cfg(feature = "auth")]
-pub(crate) mod operation;
-#[cfg(feature = "auth")]
-mod verifier;
+/// Items of the `auth` feature: the verifiers and the HTTP side.
+macro_rules! cfg_auth {
+    ($($item:item)*) => {
+        $( #[cfg(feature = "auth")] $item )*
+    };
+}
 
-#[cfg(feature = "auth")]
-pub use config::Auth;
-#[cfg(feature = "auth")]
-pub use introspection::IntrospectionVerifier;
-#[cfg(feature = "auth")]
-pub use jwt::JwtVerifier;
-#[cfg(feature = "auth")]
-pub use metadata::MetadataService;
-#[cfg(feature = "auth")]
-pub use verifier::{TokenError, TokenVerifier};
+cfg_auth! {
+    mod cache;
+    pub(crate) mod challenge;
+    mod config;
+    mod fetch;
+    pub(crate) mod http;
+    mod introspection;
+    mod jwks;
+    mod jwt;
+    mod metadata;
+    pub(crate) mod operation;
+    mod verifier;
+
+    pub use config::Auth;
+    pub use introspection::IntrospectionVerifier;
+    pub use jwt::JwtVerifier;
+    pub use metadata::MetadataService;
+    pub use verifier::{TokenError, TokenVerifier};
+}
