@@ -8,6 +8,7 @@ pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod input;
 pub mod logging;
 pub(crate) mod notify;
@@ -26,6 +27,7 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
+pub use identity::{Setting, SettingKind};
 pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
