@@ -8,6 +8,8 @@ pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod identity;
 pub mod input;
 pub mod logging;
