@@ -204,8 +204,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use inventory;
-    pub use mcp_runtime::crate_info;
     pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::crate_info;
     pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
     pub use mcp_runtime::protocol::{Completion, Resource};

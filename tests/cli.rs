@@ -141,7 +141,9 @@ fn readme_shows_the_real_list_output() {
         .expect("README.md");
     let list = run(&["list"]).stdout;
     assert!(
-        readme.contains(&format!("$ cargo run --example quickstart -- list\n{list}```")),
+        readme.contains(&format!(
+            "$ cargo run --example quickstart -- list\n{list}```"
+        )),
         "README.md must show the output of `quickstart list`:\n{list}"
     );
 }
@@ -182,7 +184,11 @@ fn call_errors_are_one_line_and_a_nonzero_exit() {
         2,
         "arguments must be a JSON object, e.g. '{\"a\": 1}'",
     );
-    fails(&["call", "add", "--arg", "a"], 2, "--arg expects KEY=VALUE, got `a`");
+    fails(
+        &["call", "add", "--arg", "a"],
+        2,
+        "--arg expects KEY=VALUE, got `a`",
+    );
     // Schema validation by the server's own dispatcher.
     fails(
         &["call", "add", "--arg", "a=1"],
@@ -195,11 +201,17 @@ fn call_errors_are_one_line_and_a_nonzero_exit() {
         "Invalid arguments for tool `add`: argument `a`: invalid type: string \"x\", expected i64",
     );
     // A tool error.
-    fails(&["call", "divide", "-a", "a=1", "-a", "b=0"], 1, "division by zero");
+    fails(
+        &["call", "divide", "-a", "a=1", "-a", "b=0"],
+        1,
+        "division by zero",
+    );
     // clap's own usage errors exit 2.
     let r = run(&["call"]);
     assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""));
-    assert!(r.stderr.starts_with("error: the following required arguments were not provided:"));
+    assert!(r
+        .stderr
+        .starts_with("error: the following required arguments were not provided:"));
     let r = run(&["frobnicate"]);
     assert_eq!(r.code, Some(2));
 }
@@ -213,7 +225,14 @@ fn read_and_prompt_print_contents_and_messages() {
     ok(&["read", "greetings://Ada"], "Hello, Ada!\n");
     fails(&["read", "nope://x"], 1, "Resource not found: nope://x");
     ok(
-        &["prompt", "explain_code", "--arg", "code=fn main() {}", "--arg", "language=Rust"],
+        &[
+            "prompt",
+            "explain_code",
+            "--arg",
+            "code=fn main() {}",
+            "--arg",
+            "language=Rust",
+        ],
         "[user]\nExplain this Rust code:\n\nfn main() {}\n",
     );
     ok(
@@ -244,8 +263,18 @@ fn elicitation_is_declined_when_stdin_is_not_a_terminal() {
         "{}",
         r.stderr
     );
-    let r = run_in("interactive", &["call", "delete_project", "--arg", "name=demo"], "", &[]);
-    assert_eq!((r.code, r.stdout.as_str()), (Some(0), "demo kept\n"), "{}", r.stderr);
+    let r = run_in(
+        "interactive",
+        &["call", "delete_project", "--arg", "name=demo"],
+        "",
+        &[],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (Some(0), "demo kept\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn binary_path() -> String {
@@ -265,7 +294,16 @@ fn config_prints_each_clients_snippet_for_this_binary() {
         serde_json::from_str::<Value>(&r.stdout).expect("JSON"),
         json!({ "mcpServers": { "mcpserve": { "command": exe, "args": [] } } })
     );
-    let r = run(&["config", "vscode", "--name", "qs", "--env", "LEVEL=debug", "--", "--http"]);
+    let r = run(&[
+        "config",
+        "vscode",
+        "--name",
+        "qs",
+        "--env",
+        "LEVEL=debug",
+        "--",
+        "--http",
+    ]);
     assert_eq!(
         serde_json::from_str::<Value>(&r.stdout).expect("JSON"),
         json!({ "servers": { "qs": {
@@ -284,7 +322,9 @@ fn config_prints_each_clients_snippet_for_this_binary() {
     );
     let r = run(&["config", "notepad"]);
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("[possible values: claude, claude-code, cursor, vscode, windsurf, gemini]"));
+    assert!(r
+        .stderr
+        .contains("[possible values: claude, claude-code, cursor, vscode, windsurf, gemini]"));
 }
 
 #[test]
@@ -324,12 +364,19 @@ fn install_claude_writes_its_config_file_after_asking() {
     assert!(!config.exists());
     // An existing file keeps its other settings, in their order.
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(&config, r#"{"globalShortcut": "Ctrl+Space", "mcpServers": {"other": {"command": "/bin/other"}}}"#).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"globalShortcut": "Ctrl+Space", "mcpServers": {"other": {"command": "/bin/other"}}}"#,
+    )
+    .unwrap();
     let r = install(&["--yes"]);
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
     assert_eq!(
         r.stdout,
-        format!("added `mcpserve` in {}; restart Claude Desktop to load it\n", config.display())
+        format!(
+            "added `mcpserve` in {}; restart Claude Desktop to load it\n",
+            config.display()
+        )
     );
     let written = std::fs::read_to_string(&config).unwrap();
     let exe = binary_path();
@@ -342,12 +389,21 @@ fn install_claude_writes_its_config_file_after_asking() {
     );
     let mut backup = config.clone().into_os_string();
     backup.push(".bak");
-    assert!(Path::new(&backup).exists(), "the previous file is kept as .bak");
+    assert!(
+        Path::new(&backup).exists(),
+        "the previous file is kept as .bak"
+    );
     // Installing again changes nothing.
     let r = install(&["--yes"]);
     assert_eq!(
         (r.code, r.stdout),
-        (Some(0), format!("`mcpserve` is already in {} (Claude Desktop)\n", config.display()))
+        (
+            Some(0),
+            format!(
+                "`mcpserve` is already in {} (Claude Desktop)\n",
+                config.display()
+            )
+        )
     );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), written);
     let _ = std::fs::remove_dir_all(&home);

@@ -32,7 +32,8 @@ fn elicitation_is_answered_on_the_terminal() {
     p.send_line("y").unwrap();
     p.exp_string("email [optional]: ").unwrap();
     p.send_line("ada@example.com").unwrap();
-    p.exp_string("rating [good = Loved it | okay = It was fine | bad = Not for me]: ").unwrap();
+    p.exp_string("rating [good = Loved it | okay = It was fine | bad = Not for me]: ")
+        .unwrap();
     // Not a choice: asked again.
     p.send_line("meh").unwrap();
     p.exp_string("(one of: good, okay, bad)").unwrap();
@@ -41,7 +42,8 @@ fn elicitation_is_answered_on_the_terminal() {
     p.send_line("9").unwrap();
     p.exp_string("(at most 5)").unwrap();
     p.send_line("4").unwrap();
-    p.exp_string("thanks: good, 4 stars, we'll write to ada@example.com").unwrap();
+    p.exp_string("thanks: good, 4 stars, we'll write to ada@example.com")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
 }
@@ -51,7 +53,8 @@ fn declining_on_the_terminal_reaches_the_tool() {
     let mut p = interactive(&["call", "feedback"]);
     p.exp_string("Answer? [Y/n] ").unwrap();
     p.send_line("n").unwrap();
-    p.exp_string("error: The user declined the request").unwrap();
+    p.exp_string("error: The user declined the request")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 1);
 }

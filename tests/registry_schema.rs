@@ -13,12 +13,15 @@ use mcpserve::{Setting, SettingKind};
 use serde_json::{json, Value};
 
 fn fixture(path: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 fn registry_validator() -> jsonschema::Validator {
-    jsonschema::validator_for(&fixture("registry/server.schema.json")).expect("the registry schema compiles")
+    jsonschema::validator_for(&fixture("registry/server.schema.json"))
+        .expect("the registry schema compiles")
 }
 
 fn card_validator() -> jsonschema::Validator {
@@ -40,7 +43,12 @@ fn quickstart(args: &[&str]) -> Value {
         .args(args)
         .output()
         .expect("run quickstart");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
@@ -48,8 +56,11 @@ fn quickstart(args: &[&str]) -> Value {
 fn the_validators_reject_what_the_registry_rejects() {
     // A test that cannot fail proves nothing: the copies must bite.
     let registry = registry_validator();
-    assert!(!registry.is_valid(&json!({ "name": "no-namespace", "description": "x", "version": "1" })));
-    assert!(!registry.is_valid(&json!({ "name": "a.b/c", "description": "x".repeat(101), "version": "1" })));
+    assert!(
+        !registry.is_valid(&json!({ "name": "no-namespace", "description": "x", "version": "1" }))
+    );
+    assert!(!registry
+        .is_valid(&json!({ "name": "a.b/c", "description": "x".repeat(101), "version": "1" })));
     assert!(!registry.is_valid(&json!({ "name": "a.b/c", "description": "x", "version": "1",
         "packages": [{ "registryType": "mcpb", "identifier": "https://x", "version": "latest", "transport": { "type": "stdio" } }] })));
     let card = card_validator();
@@ -60,7 +71,8 @@ fn the_validators_reject_what_the_registry_rejects() {
 
 #[test]
 fn server_json_with_a_bundle_and_remotes_is_valid() {
-    let bundle = std::env::temp_dir().join(format!("mcpserve-registry-{}.mcpb", std::process::id()));
+    let bundle =
+        std::env::temp_dir().join(format!("mcpserve-registry-{}.mcpb", std::process::id()));
     std::fs::write(&bundle, b"not really a bundle, only hashed").unwrap();
     let doc = quickstart(&[
         "server-json",
@@ -92,9 +104,17 @@ fn server_json_with_a_bundle_and_remotes_is_valid() {
             "remotes": [{ "type": "streamable-http", "url": "https://qs.example.com/mcp" }]
         })
     );
-    assert_valid(&registry_validator(), &quickstart(&["server-json"]), "server-json without packages");
+    assert_valid(
+        &registry_validator(),
+        &quickstart(&["server-json"]),
+        "server-json without packages",
+    );
     assert_valid(&card_validator(), &quickstart(&["card"]), "card");
-    assert_valid(&card_validator(), &quickstart(&["card", "--remote", "https://qs.example.com/mcp"]), "card with a remote");
+    assert_valid(
+        &card_validator(),
+        &quickstart(&["card", "--remote", "https://qs.example.com/mcp"]),
+        "card with a remote",
+    );
 }
 
 #[test]
@@ -120,12 +140,25 @@ fn a_fully_configured_server_is_valid_everywhere() {
         })
         .repository("https://github.com/example/weather")
         .remote("https://weather.example.com/mcp")
-        .setting(Setting::env("WEATHER_API_KEY").title("API key").description("Key for the forecast API").secret().required())
-        .setting(Setting::env("WEATHER_UNITS").kind(SettingKind::String).default_value("metric"))
+        .setting(
+            Setting::env("WEATHER_API_KEY")
+                .title("API key")
+                .description("Key for the forecast API")
+                .secret()
+                .required(),
+        )
+        .setting(
+            Setting::env("WEATHER_UNITS")
+                .kind(SettingKind::String)
+                .default_value("metric"),
+        )
         .setting(Setting::env("WEATHER_CACHE").kind(SettingKind::Directory))
         .build()
         .unwrap();
-    assert_eq!(server.identity().registry_name(), "io.github.example/weather");
+    assert_eq!(
+        server.identity().registry_name(),
+        "io.github.example/weather"
+    );
     let doc = serde_json::to_value(server.server_json(
         &[],
         Some(mcpserve::identity::server_json::McpbSource {
@@ -137,9 +170,15 @@ fn a_fully_configured_server_is_valid_everywhere() {
     assert_valid(&registry_validator(), &doc, "server.json");
     // Descriptions are clipped to the Registry's 100 characters.
     let description = doc["description"].as_str().unwrap();
-    assert!(description.chars().count() <= 100 && description.ends_with('…'), "{description}");
+    assert!(
+        description.chars().count() <= 100 && description.ends_with('…'),
+        "{description}"
+    );
     // Only icons the Registry accepts.
-    assert_eq!(doc["icons"], json!([{ "src": "https://weather.example.com/icon.png", "mimeType": "image/png", "sizes": ["48x48"] }]));
+    assert_eq!(
+        doc["icons"],
+        json!([{ "src": "https://weather.example.com/icon.png", "mimeType": "image/png", "sizes": ["48x48"] }])
+    );
     assert_eq!(
         doc["packages"][0]["environmentVariables"],
         json!([
@@ -150,15 +189,37 @@ fn a_fully_configured_server_is_valid_everywhere() {
     );
     let card = serde_json::to_value(server.server_card()).unwrap();
     assert_valid(&card_validator(), &card, "card");
-    assert_eq!(card["icons"].as_array().unwrap().len(), 2, "the card keeps serverInfo's icons");
+    assert_eq!(
+        card["icons"].as_array().unwrap().len(),
+        2,
+        "the card keeps serverInfo's icons"
+    );
 }
 
 #[test]
 fn builder_mistakes_are_startup_errors() {
-    let err = Server::builder().without_registry().registry_name("weather").build().err().unwrap();
-    assert!(err.to_string().contains("registry name `weather` must look like `io.github.owner/server`"), "{err}");
-    let err = Server::builder().without_registry().remote("weather.example.com/mcp").build().err().unwrap();
-    assert!(err.to_string().contains("must be an http:// or https:// URL"), "{err}");
+    let err = Server::builder()
+        .without_registry()
+        .registry_name("weather")
+        .build()
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("registry name `weather` must look like `io.github.owner/server`"),
+        "{err}"
+    );
+    let err = Server::builder()
+        .without_registry()
+        .remote("weather.example.com/mcp")
+        .build()
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("must be an http:// or https:// URL"),
+        "{err}"
+    );
     let err = Server::builder()
         .without_registry()
         .setting(Setting::env("API_KEY"))
@@ -167,6 +228,14 @@ fn builder_mistakes_are_startup_errors() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("declared twice"), "{err}");
-    let err = Server::builder().without_registry().setting(Setting::env("1X")).build().err().unwrap();
-    assert!(err.to_string().contains("environment variable name"), "{err}");
+    let err = Server::builder()
+        .without_registry()
+        .setting(Setting::env("1X"))
+        .build()
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("environment variable name"),
+        "{err}"
+    );
 }

@@ -84,12 +84,18 @@ async fn the_card_is_served_with_etag_cache_control_and_cors() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(header(&res, "content-type"), "application/mcp-server-card+json");
+    assert_eq!(
+        header(&res, "content-type"),
+        "application/mcp-server-card+json"
+    );
     assert_eq!(header(&res, "cache-control"), "public, max-age=3600");
     assert_eq!(header(&res, "access-control-allow-origin"), "*");
     assert_eq!(header(&res, "access-control-expose-headers"), "ETag");
     let etag = header(&res, "etag");
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2, "{etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2,
+        "{etag}"
+    );
     let card: Value = res.json().await.unwrap();
 
     // The very document `card` prints for this endpoint: one source.
@@ -97,18 +103,32 @@ async fn the_card_is_served_with_etag_cache_control_and_cors() {
         .args(["card", "--remote", &server.url])
         .output()
         .unwrap();
-    assert_eq!(card, serde_json::from_slice::<Value>(&printed.stdout).unwrap());
+    assert_eq!(
+        card,
+        serde_json::from_slice::<Value>(&printed.stdout).unwrap()
+    );
     assert_eq!(
         card["remotes"],
         json!([{ "type": "streamable-http", "url": server.url,
                  "supportedProtocolVersions": ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"] }])
     );
     let validator = card_validator();
-    let errors: Vec<String> = validator.iter_errors(&card).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "card invalid against the draft schema: {errors:?}\n{card:#}");
+    let errors: Vec<String> = validator
+        .iter_errors(&card)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "card invalid against the draft schema: {errors:?}\n{card:#}"
+    );
 
     // Revalidation: the same tag (strong or weak) is 304 with no body, another is 200.
-    for tag in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".into()] {
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".into(),
+    ] {
         let res = client()
             .get(format!("{}/server-card", server.url))
             .header("if-none-match", &tag)
@@ -130,11 +150,19 @@ async fn the_card_is_served_with_etag_cache_control_and_cors() {
     assert_eq!(res.status(), 200);
 
     // HEAD: the headers without the body; other methods are refused.
-    let res = client().head(format!("{}/server-card", server.url)).send().await.unwrap();
+    let res = client()
+        .head(format!("{}/server-card", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "etag"), etag);
     assert!(header(&res, "content-length").parse::<usize>().unwrap() > 100);
-    let res = client().put(format!("{}/server-card", server.url)).send().await.unwrap();
+    let res = client()
+        .put(format!("{}/server-card", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 405);
     assert_eq!(header(&res, "allow"), "GET, HEAD, OPTIONS");
 }
@@ -142,7 +170,10 @@ async fn the_card_is_served_with_etag_cache_control_and_cors() {
 #[tokio::test]
 async fn cors_preflight_is_answered() {
     let server = HttpServer::start();
-    for path in [format!("{}/server-card", server.url), format!("{}/.well-known/ai-catalog.json", server.base())] {
+    for path in [
+        format!("{}/server-card", server.url),
+        format!("{}/.well-known/ai-catalog.json", server.base()),
+    ] {
         let res = client()
             .request(reqwest::Method::OPTIONS, &path)
             .header("origin", "https://app.example")
@@ -154,7 +185,10 @@ async fn cors_preflight_is_answered() {
         assert_eq!(res.status(), 204, "{path}");
         assert_eq!(header(&res, "access-control-allow-origin"), "*");
         assert_eq!(header(&res, "access-control-allow-methods"), "GET");
-        assert_eq!(header(&res, "access-control-allow-headers"), "Content-Type, If-None-Match");
+        assert_eq!(
+            header(&res, "access-control-allow-headers"),
+            "Content-Type, If-None-Match"
+        );
     }
 }
 
@@ -187,7 +221,11 @@ async fn the_ai_catalog_points_at_the_card() {
         .unwrap();
     assert_eq!(res.status(), 304);
     // Anything else on the host is still 404.
-    let res = client().get(format!("{}/.well-known/other", server.base())).send().await.unwrap();
+    let res = client()
+        .get(format!("{}/.well-known/other", server.base()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }
 
@@ -226,14 +264,22 @@ async fn the_card_and_the_live_server_agree() {
     assert_eq!(card.get("websiteUrl"), info.get("websiteUrl"));
     assert_eq!(card.get("icons"), info.get("icons"));
     // The card's reverse-DNS name ends in serverInfo.name.
-    assert!(card["name"].as_str().unwrap().ends_with(&format!("/{}", info["name"].as_str().unwrap())));
-    let served = card["remotes"][0]["supportedProtocolVersions"].as_array().unwrap();
+    assert!(card["name"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/{}", info["name"].as_str().unwrap())));
+    let served = card["remotes"][0]["supportedProtocolVersions"]
+        .as_array()
+        .unwrap();
     for v in discover["result"]["supportedVersions"].as_array().unwrap() {
         assert!(served.contains(v), "{v} missing from the card");
     }
 }
 
-async fn in_process(server: Server, config: HttpConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
+async fn in_process(
+    server: Server,
+    config: HttpConfig,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -258,7 +304,14 @@ async fn configured_identity_and_remotes_are_what_the_card_says() {
         .build()
         .unwrap();
     let (url, _stop) = in_process(server, HttpConfig::default()).await;
-    let card: Value = client().get(format!("{url}/server-card")).send().await.unwrap().json().await.unwrap();
+    let card: Value = client()
+        .get(format!("{url}/server-card"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         card,
         json!({
@@ -283,17 +336,30 @@ async fn configured_identity_and_remotes_are_what_the_card_says() {
         .json()
         .await
         .unwrap();
-    assert_eq!(catalog["entries"][0]["identifier"], "urn:air:example.com:mcp:weather");
-    assert_eq!(catalog["entries"][0]["url"], "https://weather.example.com/mcp/server-card");
+    assert_eq!(
+        catalog["entries"][0]["identifier"],
+        "urn:air:example.com:mcp:weather"
+    );
+    assert_eq!(
+        catalog["entries"][0]["url"],
+        "https://weather.example.com/mcp/server-card"
+    );
 }
 
 #[tokio::test]
 async fn the_card_can_be_switched_off() {
-    let server = Server::builder().without_registry().name("quiet").build().unwrap();
+    let server = Server::builder()
+        .without_registry()
+        .name("quiet")
+        .build()
+        .unwrap();
     let config = HttpConfig::default().configure(|c| c.server_card = false);
     let (url, _stop) = in_process(server, config).await;
     let base = url.strip_suffix("/mcp").unwrap();
-    for path in [format!("{url}/server-card"), format!("{base}/.well-known/ai-catalog.json")] {
+    for path in [
+        format!("{url}/server-card"),
+        format!("{base}/.well-known/ai-catalog.json"),
+    ] {
         let res = client().get(&path).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
     }
@@ -301,7 +367,11 @@ async fn the_card_can_be_switched_off() {
 
 #[tokio::test]
 async fn the_card_service_mounts_next_to_the_endpoint_in_axum() {
-    let server = Server::builder().without_registry().name("mounted").build().unwrap();
+    let server = Server::builder()
+        .without_registry()
+        .name("mounted")
+        .build()
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let cards = server.server_card_service(&format!("http://{addr}/api/mcp"));
@@ -310,9 +380,16 @@ async fn the_card_service_mounts_next_to_the_endpoint_in_axum() {
         .route_service("/api/mcp/server-card", cards.clone())
         .route_service("/.well-known/ai-catalog.json", cards);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let res = client().get(format!("http://{addr}/api/mcp/server-card")).send().await.unwrap();
+    let res = client()
+        .get(format!("http://{addr}/api/mcp/server-card"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(header(&res, "content-type"), "application/mcp-server-card+json");
+    assert_eq!(
+        header(&res, "content-type"),
+        "application/mcp-server-card+json"
+    );
     let card: Value = res.json().await.unwrap();
     assert_eq!(card["remotes"][0]["url"], format!("http://{addr}/api/mcp"));
     let catalog: Value = client()
@@ -323,5 +400,8 @@ async fn the_card_service_mounts_next_to_the_endpoint_in_axum() {
         .json()
         .await
         .unwrap();
-    assert_eq!(catalog["entries"][0]["url"], format!("http://{addr}/api/mcp/server-card"));
+    assert_eq!(
+        catalog["entries"][0]["url"],
+        format!("http://{addr}/api/mcp/server-card")
+    );
 }

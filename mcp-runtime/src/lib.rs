@@ -4,12 +4,12 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod identity;
 pub mod input;
 pub mod logging;
@@ -29,8 +29,8 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
-pub use identity::{Setting, SettingKind};
 pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use identity::{Setting, SettingKind};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
     SamplingPrompt, ToolChoice, UrlElicitation,

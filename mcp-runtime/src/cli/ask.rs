@@ -18,7 +18,9 @@ pub(crate) fn elicit(params: &Value, input: &mut dyn BufRead, out: &mut dyn Writ
 struct Eof;
 
 fn answer(params: &Value, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<Value, Eof> {
-    let message = params["message"].as_str().unwrap_or("The tool asks for input.");
+    let message = params["message"]
+        .as_str()
+        .unwrap_or("The tool asks for input.");
     let _ = writeln!(out, "? {message}");
     if params["mode"].as_str() == Some("url") {
         let url = params["url"].as_str().unwrap_or_default();
@@ -108,13 +110,23 @@ fn field(
     let kind = prop["type"].as_str().unwrap_or("string");
     let label = prop["title"].as_str().unwrap_or(name);
     let multi = kind == "array";
-    let options = if multi { choices(&prop["items"]) } else { choices(prop) };
+    let options = if multi {
+        choices(&prop["items"])
+    } else {
+        choices(prop)
+    };
     let mut hint = match kind {
         "boolean" => "yes/no".to_owned(),
         _ if !options.is_empty() => {
             let list: Vec<String> = options
                 .iter()
-                .map(|(v, t)| if v == t { v.clone() } else { format!("{v} = {t}") })
+                .map(|(v, t)| {
+                    if v == t {
+                        v.clone()
+                    } else {
+                        format!("{v} = {t}")
+                    }
+                })
                 .collect();
             let sep = if multi { ", comma-separated" } else { "" };
             format!("{}{sep}", list.join(" | "))
@@ -131,14 +143,26 @@ fn field(
             Value::Bool(false) => "no".into(),
             other => other.to_string(),
         };
-        hint = if hint.is_empty() { format!("default {shown}") } else { format!("{hint}; default {shown}") };
+        hint = if hint.is_empty() {
+            format!("default {shown}")
+        } else {
+            format!("{hint}; default {shown}")
+        };
     } else if !required {
-        hint = if hint.is_empty() { "optional".into() } else { format!("{hint}; optional") };
+        hint = if hint.is_empty() {
+            "optional".into()
+        } else {
+            format!("{hint}; optional")
+        };
     }
     if let Some(desc) = prop["description"].as_str() {
         let _ = writeln!(out, "  {label}: {desc}");
     }
-    let prompt = if hint.is_empty() { format!("  {label}: ") } else { format!("  {label} [{hint}]: ") };
+    let prompt = if hint.is_empty() {
+        format!("  {label}: ")
+    } else {
+        format!("  {label} [{hint}]: ")
+    };
     loop {
         let text = ask(out, input, &prompt)?;
         let text = text.trim();
@@ -161,13 +185,27 @@ fn field(
     }
 }
 
-fn parse(kind: &str, text: &str, options: &[(String, String)], prop: &Value) -> Result<Value, String> {
+fn parse(
+    kind: &str,
+    text: &str,
+    options: &[(String, String)],
+    prop: &Value,
+) -> Result<Value, String> {
     let pick = |t: &str| -> Result<String, String> {
         options
             .iter()
             .find(|(v, title)| v.eq_ignore_ascii_case(t) || title.eq_ignore_ascii_case(t))
             .map(|(v, _)| v.clone())
-            .ok_or_else(|| format!("one of: {}", options.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "one of: {}",
+                    options
+                        .iter()
+                        .map(|(v, _)| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
     };
     match kind {
         "boolean" => match text.to_ascii_lowercase().as_str() {
@@ -189,7 +227,13 @@ fn parse(kind: &str, text: &str, options: &[(String, String)], prop: &Value) -> 
             .split(',')
             .map(|t| t.trim())
             .filter(|t| !t.is_empty())
-            .map(|t| if options.is_empty() { Ok(t.to_owned()) } else { pick(t) })
+            .map(|t| {
+                if options.is_empty() {
+                    Ok(t.to_owned())
+                } else {
+                    pick(t)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(|v| json!(v)),
         _ if !options.is_empty() => pick(text).map(Value::String),

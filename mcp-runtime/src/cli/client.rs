@@ -86,9 +86,7 @@ impl InProcess {
                 }),
             )
             .await?;
-        client
-            .notify("notifications/initialized", json!({}))
-            .await;
+        client.notify("notifications/initialized", json!({})).await;
         Ok(client)
     }
 

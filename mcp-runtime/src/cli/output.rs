@@ -18,8 +18,18 @@ pub(crate) fn table(sections: &[Section]) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "{} ({})", s.title, s.rows.len());
-        let w0 = s.rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
-        let w1 = s.rows.iter().map(|r| r[1].chars().count()).max().unwrap_or(0);
+        let w0 = s
+            .rows
+            .iter()
+            .map(|r| r[0].chars().count())
+            .max()
+            .unwrap_or(0);
+        let w1 = s
+            .rows
+            .iter()
+            .map(|r| r[1].chars().count())
+            .max()
+            .unwrap_or(0);
         for [a, b, c] in &s.rows {
             let line = format!("  {a:w0$}  {b:w1$}  {c}");
             let _ = writeln!(out, "{}", line.trim_end());
@@ -56,7 +66,11 @@ pub(crate) fn params(schema: Option<&Json>) -> String {
     props
         .iter()
         .map(|(name, prop)| {
-            let opt = if required.contains(&name.as_str()) { "" } else { "?" };
+            let opt = if required.contains(&name.as_str()) {
+                ""
+            } else {
+                "?"
+            };
             format!("{name}{opt}: {}", type_of(prop))
         })
         .collect::<Vec<_>>()
@@ -68,7 +82,12 @@ fn type_of(prop: &Json) -> String {
     if let Some(values) = prop.get("enum").and_then(Json::as_array) {
         let names: Vec<String> = values
             .iter()
-            .map(|v| v.as_str().map_or_else(|| serde_json::to_string(v).unwrap_or_default(), |s| format!("{s:?}")))
+            .map(|v| {
+                v.as_str().map_or_else(
+                    || serde_json::to_string(v).unwrap_or_default(),
+                    |s| format!("{s:?}"),
+                )
+            })
             .collect();
         return names.join("|");
     }
@@ -77,11 +96,18 @@ fn type_of(prop: &Json) -> String {
     }
     match prop.get("type") {
         Some(Json::String(t)) if t == "array" => {
-            format!("{}[]", prop.get("items").map_or_else(|| "any".to_owned(), type_of))
+            format!(
+                "{}[]",
+                prop.get("items").map_or_else(|| "any".to_owned(), type_of)
+            )
         }
         Some(Json::String(t)) => t.clone(),
         Some(Json::Array(ts)) => {
-            let names: Vec<&str> = ts.iter().filter_map(Json::as_str).filter(|t| *t != "null").collect();
+            let names: Vec<&str> = ts
+                .iter()
+                .filter_map(Json::as_str)
+                .filter(|t| *t != "null")
+                .collect();
             let nullable = ts.iter().any(|t| t.as_str() == Some("null"));
             format!("{}{}", names.join("|"), if nullable { "|null" } else { "" })
         }
@@ -97,7 +123,10 @@ fn type_of(prop: &Json) -> String {
 pub(crate) fn content_block(block: &Json, out: &mut String) {
     let kind = block.get("type").and_then(Json::as_str).unwrap_or_default();
     match kind {
-        "text" => line(out, block.get("text").and_then(Json::as_str).unwrap_or_default()),
+        "text" => line(
+            out,
+            block.get("text").and_then(Json::as_str).unwrap_or_default(),
+        ),
         "image" | "audio" => {
             let mime = block.get("mimeType").and_then(Json::as_str).unwrap_or("?");
             let bytes = base64_len(block.get("data").and_then(Json::as_str).unwrap_or_default());
@@ -121,9 +150,15 @@ pub(crate) fn resource_contents(item: &Json, out: &mut String) {
         line(out, text);
     } else {
         let uri = item.get("uri").and_then(Json::as_str).unwrap_or_default();
-        let mime = item.get("mimeType").and_then(Json::as_str).unwrap_or("application/octet-stream");
+        let mime = item
+            .get("mimeType")
+            .and_then(Json::as_str)
+            .unwrap_or("application/octet-stream");
         let bytes = base64_len(item.get("blob").and_then(Json::as_str).unwrap_or_default());
-        line(out, &format!("[{uri}: {mime}, {bytes} bytes; use --json for the data]"));
+        line(
+            out,
+            &format!("[{uri}: {mime}, {bytes} bytes; use --json for the data]"),
+        );
     }
 }
 
@@ -164,6 +199,9 @@ mod tests {
                 ["word_count".into(), "".into(), "Count.".into()],
             ],
         }]);
-        assert_eq!(t, "Tools (2)\n  add         a: integer  Add.\n  word_count              Count.\n");
+        assert_eq!(
+            t,
+            "Tools (2)\n  add         a: integer  Add.\n  word_count              Count.\n"
+        );
     }
 }

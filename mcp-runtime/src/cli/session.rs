@@ -39,7 +39,11 @@ impl Session {
 
     /// Sends a request and serves the server's requests and notifications until its
     /// result arrives.
-    pub(crate) async fn request(&self, method: &str, params: Value) -> Result<Box<RawValue>, Failure> {
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Box<RawValue>, Failure> {
         let id = self.client.peek_id();
         let result = self.client.request(method, params);
         tokio::pin!(result);
@@ -76,7 +80,9 @@ impl Session {
                     "roots/list" => Ok(roots()),
                     other => Err(ErrorObject {
                         code: -32601,
-                        message: format!("Method not found: {other} (the command line cannot answer it)"),
+                        message: format!(
+                            "Method not found: {other} (the command line cannot answer it)"
+                        ),
                         data: None,
                     }),
                 };
@@ -122,7 +128,9 @@ impl Session {
     }
 
     fn progress(&self, params: &Value) {
-        let Some(progress) = params["progress"].as_f64() else { return };
+        let Some(progress) = params["progress"].as_f64() else {
+            return;
+        };
         let total = params["total"].as_f64().filter(|t| *t > 0.0);
         let message = params["message"].as_str().map(str::to_owned);
         let mut slot = self.progress.lock().expect("progress");
@@ -142,7 +150,9 @@ impl Session {
                 bar.set_position(progress.round() as u64);
             }
             None => {
-                bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+                );
                 bar.set_position(progress.round() as u64);
             }
         }
@@ -170,6 +180,10 @@ fn roots() -> Value {
     };
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
     let path = dir.to_string_lossy().replace('\\', "/");
-    let uri = if path.starts_with('/') { format!("file://{path}") } else { format!("file:///{path}") };
+    let uri = if path.starts_with('/') {
+        format!("file://{path}")
+    } else {
+        format!("file:///{path}")
+    };
     json!({ "roots": [{ "uri": uri, "name": name }] })
 }

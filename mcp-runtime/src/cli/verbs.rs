@@ -56,7 +56,11 @@ async fn serve_http(server: Server, addr: &str) -> Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     };
     server
-        .serve_http_on(listener, crate::transport::http::HttpConfig::default(), shutdown)
+        .serve_http_on(
+            listener,
+            crate::transport::http::HttpConfig::default(),
+            shutdown,
+        )
         .await
 }
 
@@ -129,7 +133,11 @@ fn parse_raw(raw: &serde_json::value::RawValue) -> Json {
 }
 
 /// Every item of a list method, following cursors.
-async fn list_all(session: &Session, method: &str, key: &str) -> std::result::Result<Vec<Json>, Failure> {
+async fn list_all(
+    session: &Session,
+    method: &str,
+    key: &str,
+) -> std::result::Result<Vec<Json>, Failure> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -154,7 +162,11 @@ async fn list(server: Server, kind: Option<Kind>, json: bool) -> Outcome {
     let kinds = [
         (Kind::Tools, "tools/list", "tools"),
         (Kind::Resources, "resources/list", "resources"),
-        (Kind::Templates, "resources/templates/list", "resourceTemplates"),
+        (
+            Kind::Templates,
+            "resources/templates/list",
+            "resourceTemplates",
+        ),
         (Kind::Prompts, "prompts/list", "prompts"),
     ];
     let mut results: Vec<(Kind, &str, Vec<Json>)> = Vec::new();
@@ -164,20 +176,37 @@ async fn list(server: Server, kind: Option<Kind>, json: bool) -> Outcome {
         }
     }
     if json {
-        let doc = Json::object(results.into_iter().map(|(_, key, items)| (key, Json::Array(items))));
+        let doc = Json::object(
+            results
+                .into_iter()
+                .map(|(_, key, items)| (key, Json::Array(items))),
+        );
         println!("{}", doc.pretty());
         return Ok(());
     }
     let sections: Vec<Section> = results
         .iter()
         .map(|(k, _, items)| {
-            let s = |item: &Json, key: &str| item.get(key).and_then(Json::as_str).unwrap_or_default().to_owned();
+            let s = |item: &Json, key: &str| {
+                item.get(key)
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             let describe = |item: &Json| {
                 let d = output::summary(item.get("description"));
-                if d.is_empty() { output::summary(item.get("title")) } else { d }
+                if d.is_empty() {
+                    output::summary(item.get("title"))
+                } else {
+                    d
+                }
             };
             let rows = items.iter().map(|item| match k {
-                Kind::Tools => [s(item, "name"), output::params(item.get("inputSchema")), describe(item)],
+                Kind::Tools => [
+                    s(item, "name"),
+                    output::params(item.get("inputSchema")),
+                    describe(item),
+                ],
                 Kind::Resources => [s(item, "uri"), s(item, "mimeType"), describe(item)],
                 Kind::Templates => [s(item, "uriTemplate"), s(item, "mimeType"), describe(item)],
                 Kind::Prompts => {
@@ -221,31 +250,49 @@ fn arguments(
         None => Map::new(),
         Some(text) => match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(Failure::usage("arguments must be a JSON object, e.g. '{\"a\": 1}'")),
+            Ok(_) => {
+                return Err(Failure::usage(
+                    "arguments must be a JSON object, e.g. '{\"a\": 1}'",
+                ))
+            }
             Err(e) => return Err(Failure::usage(format!("invalid JSON arguments: {e}"))),
         },
     };
     for pair in pairs {
         let Some((key, raw)) = pair.split_once('=') else {
-            return Err(Failure::usage(format!("--arg expects KEY=VALUE, got `{pair}`")));
+            return Err(Failure::usage(format!(
+                "--arg expects KEY=VALUE, got `{pair}`"
+            )));
         };
         let value = match types(key).as_deref() {
             Some("string") => Value::String(raw.to_owned()),
-            Some(_) | None => serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned())),
+            Some(_) | None => {
+                serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
+            }
         };
         args.insert(key.to_owned(), value);
     }
     Ok(args)
 }
 
-async fn call(server: Server, name: &str, json: Option<String>, pairs: &[String], as_json: bool) -> Outcome {
+async fn call(
+    server: Server,
+    name: &str,
+    json: Option<String>,
+    pairs: &[String],
+    as_json: bool,
+) -> Outcome {
     check_settings(&server)?;
     let tools = server.tools();
     let Some(tool) = tools.iter().find(|t| t.name == name) else {
         let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
         return Err(Failure::failed(format!(
             "unknown tool `{name}` (tools: {})",
-            if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
         )));
     };
     let schema = tool.input_schema.clone();
@@ -253,7 +300,9 @@ async fn call(server: Server, name: &str, json: Option<String>, pairs: &[String]
         match &schema["properties"][key]["type"] {
             Value::String(t) => Some(t.clone()),
             // `["string", "null"]`: text unless it is JSON `null`.
-            Value::Array(ts) if ts.iter().all(|t| t == "string" || t == "null") => Some("string".into()),
+            Value::Array(ts) if ts.iter().all(|t| t == "string" || t == "null") => {
+                Some("string".into())
+            }
             _ => None,
         }
     })?;
@@ -266,11 +315,24 @@ async fn call(server: Server, name: &str, json: Option<String>, pairs: &[String]
     let result = parse_raw(&session.request("tools/call", params).await?);
     if matches!(result.get("isError"), Some(Json::Bool(true))) {
         let mut text = String::new();
-        for block in result.get("content").and_then(Json::as_array).unwrap_or_default() {
+        for block in result
+            .get("content")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+        {
             output::content_block(block, &mut text);
         }
-        let line = text.trim().lines().map(str::trim).collect::<Vec<_>>().join("; ");
-        return Err(Failure::failed(if line.is_empty() { format!("tool `{name}` failed") } else { line }));
+        let line = text
+            .trim()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Failure::failed(if line.is_empty() {
+            format!("tool `{name}` failed")
+        } else {
+            line
+        }));
     }
     if as_json {
         println!("{}", result.pretty());
@@ -278,7 +340,11 @@ async fn call(server: Server, name: &str, json: Option<String>, pairs: &[String]
         println!("{}", structured.pretty());
     } else {
         let mut text = String::new();
-        for block in result.get("content").and_then(Json::as_array).unwrap_or_default() {
+        for block in result
+            .get("content")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+        {
             output::content_block(block, &mut text);
         }
         print!("{text}");
@@ -289,20 +355,34 @@ async fn call(server: Server, name: &str, json: Option<String>, pairs: &[String]
 async fn read(server: Server, uri: &str, as_json: bool) -> Outcome {
     check_settings(&server)?;
     let session = Session::start(server).await?;
-    let result = parse_raw(&session.request("resources/read", serde_json::json!({ "uri": uri })).await?);
+    let result = parse_raw(
+        &session
+            .request("resources/read", serde_json::json!({ "uri": uri }))
+            .await?,
+    );
     if as_json {
         println!("{}", result.pretty());
         return Ok(());
     }
     let mut text = String::new();
-    for item in result.get("contents").and_then(Json::as_array).unwrap_or_default() {
+    for item in result
+        .get("contents")
+        .and_then(Json::as_array)
+        .unwrap_or_default()
+    {
         output::resource_contents(item, &mut text);
     }
     print!("{text}");
     Ok(())
 }
 
-async fn prompt(server: Server, name: &str, json: Option<String>, pairs: &[String], as_json: bool) -> Outcome {
+async fn prompt(
+    server: Server,
+    name: &str,
+    json: Option<String>,
+    pairs: &[String],
+    as_json: bool,
+) -> Outcome {
     check_settings(&server)?;
     // Prompt arguments are strings on the wire.
     let args: Map<String, Value> = arguments(json, pairs, |_| Some("string".into()))?
@@ -320,7 +400,13 @@ async fn prompt(server: Server, name: &str, json: Option<String>, pairs: &[Strin
         return Ok(());
     }
     let mut text = String::new();
-    for (i, message) in result.get("messages").and_then(Json::as_array).unwrap_or_default().iter().enumerate() {
+    for (i, message) in result
+        .get("messages")
+        .and_then(Json::as_array)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         if i > 0 {
             text.push('\n');
         }
@@ -345,7 +431,9 @@ fn launch(server: &Server, c: &ClientArgs) -> std::result::Result<Launch, Failur
     let mut given = Vec::new();
     for pair in &c.env {
         let Some((k, v)) = pair.split_once('=') else {
-            return Err(Failure::usage(format!("--env expects KEY=VALUE, got `{pair}`")));
+            return Err(Failure::usage(format!(
+                "--env expects KEY=VALUE, got `{pair}`"
+            )));
         };
         given.push((k.to_owned(), v.to_owned()));
     }
@@ -393,13 +481,27 @@ fn install(server: &Server, c: &ClientArgs, yes: bool) -> Outcome {
     let existing = match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Failure::failed(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Failure::failed(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
     };
     let merged = clients::merge(c.client, existing.as_deref().unwrap_or(""), &name, &launch)
-        .map_err(|e| Failure::failed(format!("{}: {e}; fix or move it, then retry", path.display())))?;
+        .map_err(|e| {
+            Failure::failed(format!(
+                "{}: {e}; fix or move it, then retry",
+                path.display()
+            ))
+        })?;
     let (document, verb) = match merged {
         Merge::Unchanged => {
-            println!("`{name}` is already in {} ({})", path.display(), c.client.display_name());
+            println!(
+                "`{name}` is already in {} ({})",
+                path.display(),
+                c.client.display_name()
+            );
             return Ok(());
         }
         Merge::Added(doc) => (doc, "add"),
@@ -413,7 +515,11 @@ fn install(server: &Server, c: &ClientArgs, yes: bool) -> Outcome {
                 path.display()
             )));
         }
-        eprintln!("{} ({}): {verb} `{name}`:", path.display(), c.client.display_name());
+        eprintln!(
+            "{} ({}): {verb} `{name}`:",
+            path.display(),
+            c.client.display_name()
+        );
         eprintln!("{}", entry.pretty());
         eprint!("Write it? [y/N] ");
         let _ = std::io::stderr().flush();
@@ -458,11 +564,20 @@ fn write_config(path: &Path, existed: bool, document: &Json) -> Outcome {
 
 fn sha256_file(path: &Path) -> std::result::Result<String, Failure> {
     use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(path).map_err(|e| Failure::failed(format!("cannot read {}: {e}", path.display())))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::failed(format!("cannot read {}: {e}", path.display())))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
-fn server_json(server: &Server, remotes: &[String], url: Option<String>, file: Option<&Path>) -> Outcome {
+fn server_json(
+    server: &Server,
+    remotes: &[String],
+    url: Option<String>,
+    file: Option<&Path>,
+) -> Outcome {
     let sha256 = file.map(sha256_file).transpose()?;
     let default_file = || {
         file.and_then(|f| f.file_name())
@@ -481,7 +596,9 @@ fn server_json(server: &Server, remotes: &[String], url: Option<String>, file: O
             Some(McpbSource { url, sha256 })
         }
         None => {
-            eprintln!("note: no MCPB package listed: pass --mcpb-url URL (where the bundle is published)");
+            eprintln!(
+                "note: no MCPB package listed: pass --mcpb-url URL (where the bundle is published)"
+            );
             None
         }
     };
@@ -517,7 +634,12 @@ mod tests {
         };
         let args = arguments(
             Some(r#"{"n": 1, "keep": true}"#.into()),
-            &["name=42".into(), "n=7".into(), "list=[1,2]".into(), "free=hello".into()],
+            &[
+                "name=42".into(),
+                "n=7".into(),
+                "list=[1,2]".into(),
+                "free=hello".into(),
+            ],
             types,
         )
         .ok()
@@ -526,7 +648,16 @@ mod tests {
             Value::Object(args),
             serde_json::json!({ "n": 7, "keep": true, "name": "42", "list": [1, 2], "free": "hello" })
         );
-        assert_eq!(arguments(Some("[1]".into()), &[], types).err().unwrap().code, 2);
-        assert_eq!(arguments(None, &["oops".into()], types).err().unwrap().code, 2);
+        assert_eq!(
+            arguments(Some("[1]".into()), &[], types)
+                .err()
+                .unwrap()
+                .code,
+            2
+        );
+        assert_eq!(
+            arguments(None, &["oops".into()], types).err().unwrap().code,
+            2
+        );
     }
 }

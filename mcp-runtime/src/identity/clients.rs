@@ -93,7 +93,10 @@ impl Client {
             Client::ClaudeCode => home.join(".claude.json"),
             Client::Cursor => home.join(".cursor").join("mcp.json"),
             Client::Vscode => app_data(&["Code", "User", "mcp.json"]),
-            Client::Windsurf => home.join(".codeium").join("windsurf").join("mcp_config.json"),
+            Client::Windsurf => home
+                .join(".codeium")
+                .join("windsurf")
+                .join("mcp_config.json"),
             Client::Gemini => home.join(".gemini").join("settings.json"),
         }
     }
@@ -278,7 +281,9 @@ pub fn merge(client: Client, existing: &str, name: &str, launch: &Launch) -> Res
     }
     servers.insert(name, entry);
     if !inputs.is_empty() {
-        let list = doc.entry("inputs", Json::Array(Vec::new())).expect("an object");
+        let list = doc
+            .entry("inputs", Json::Array(Vec::new()))
+            .expect("an object");
         if let Json::Array(items) = list {
             for input in inputs {
                 let id = input.get("id").cloned();
@@ -310,7 +315,13 @@ mod tests {
 
     #[test]
     fn claude_snippets_list_command_args_and_env_in_that_order() {
-        let env = vec![("KEY".to_owned(), EnvValue::Ask { title: "API key".into(), secret: true })];
+        let env = vec![(
+            "KEY".to_owned(),
+            EnvValue::Ask {
+                title: "API key".into(),
+                secret: true,
+            },
+        )];
         let s = snippet(Client::Claude, "weather", &stdio(env)).unwrap();
         assert_eq!(
             serde_json::to_string(&s).unwrap(),
@@ -320,7 +331,13 @@ mod tests {
 
     #[test]
     fn vscode_prompts_for_unknown_values() {
-        let env = vec![("API_KEY".to_owned(), EnvValue::Ask { title: "API key".into(), secret: true })];
+        let env = vec![(
+            "API_KEY".to_owned(),
+            EnvValue::Ask {
+                title: "API key".into(),
+                secret: true,
+            },
+        )];
         let s = snippet(Client::Vscode, "weather", &stdio(env)).unwrap();
         assert_eq!(
             serde_json::to_string(&s).unwrap(),
@@ -349,7 +366,9 @@ mod tests {
 
     #[test]
     fn claude_desktop_refuses_remote_urls() {
-        let http = Launch::Http { url: "https://x/mcp".into() };
+        let http = Launch::Http {
+            url: "https://x/mcp".into(),
+        };
         assert!(snippet(Client::Claude, "w", &http).is_err());
         assert_eq!(
             serde_json::to_string(&snippet(Client::Windsurf, "w", &http).unwrap()).unwrap(),

@@ -210,7 +210,10 @@ impl Server {
                         .settings()
                         .iter()
                         .map(|s| {
-                            (s.env_name().to_owned(), format!("${{user_config.{}}}", s.config_key()))
+                            (
+                                s.env_name().to_owned(),
+                                format!("${{user_config.{}}}", s.config_key()),
+                            )
                         })
                         .collect(),
                 },
@@ -296,7 +299,8 @@ mod bundle {
         let tmp = out.with_extension("mcpb.partial");
         let result = (|| {
             let mut zip = zip::ZipWriter::new(std::fs::File::create(&tmp)?);
-            let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+            let options =
+                SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
             zip.start_file("manifest.json", options.unix_permissions(0o644))
                 .map_err(std::io::Error::other)?;
             zip.write_all(&manifest_json)?;

@@ -122,7 +122,9 @@ impl Identity {
     pub fn missing_settings(&self) -> Vec<&Setting> {
         self.settings
             .iter()
-            .filter(|s| s.is_required() && std::env::var_os(s.env_name()).is_none_or(|v| v.is_empty()))
+            .filter(|s| {
+                s.is_required() && std::env::var_os(s.env_name()).is_none_or(|v| v.is_empty())
+            })
             .collect()
     }
 }

@@ -77,14 +77,20 @@ pub(crate) fn derive_registry_name(
     website: Option<&str>,
     name: &str,
 ) -> String {
-    let name = sanitize(name, |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let name = sanitize(name, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+    });
     let namespace = repository
         .and_then(|r| match (r.source.as_str(), r.owner.as_deref()) {
             ("github", Some(owner)) => Some(format!("io.github.{owner}")),
             ("gitlab", Some(owner)) => Some(format!("io.gitlab.{owner}")),
             _ => r.host.as_deref().map(reverse_domain),
         })
-        .or_else(|| website.map(Repository::parse).and_then(|w| w.host.as_deref().map(reverse_domain)))
+        .or_else(|| {
+            website
+                .map(Repository::parse)
+                .and_then(|w| w.host.as_deref().map(reverse_domain))
+        })
         .map(|ns| sanitize(&ns, |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
         .filter(|ns| !ns.is_empty())
         .unwrap_or_else(|| "local".to_owned());
@@ -113,14 +119,20 @@ mod tests {
     fn github_repositories_give_io_github_names() {
         let r = Repository::parse("https://github.com/acme/weather.git");
         assert_eq!(r.source, "github");
-        assert_eq!(derive_registry_name(Some(&r), None, "weather"), "io.github.acme/weather");
+        assert_eq!(
+            derive_registry_name(Some(&r), None, "weather"),
+            "io.github.acme/weather"
+        );
     }
 
     #[test]
     fn other_hosts_give_their_reversed_domain() {
         let r = Repository::parse("https://example.invalid/mcpserve");
         assert_eq!(r.source, "example.invalid");
-        assert_eq!(derive_registry_name(Some(&r), None, "mcpserve"), "invalid.example/mcpserve");
+        assert_eq!(
+            derive_registry_name(Some(&r), None, "mcpserve"),
+            "invalid.example/mcpserve"
+        );
         assert_eq!(
             derive_registry_name(None, Some("https://www.example.com/docs"), "my server"),
             "com.example/my-server"

@@ -134,8 +134,11 @@ impl Server {
     pub fn server_json(&self, extra_remotes: &[String], mcpb: Option<McpbSource>) -> ServerJson {
         let info = self.info();
         let identity = self.identity();
-        let settings: Vec<EnvironmentVariable> =
-            identity.settings().iter().map(EnvironmentVariable::from).collect();
+        let settings: Vec<EnvironmentVariable> = identity
+            .settings()
+            .iter()
+            .map(EnvironmentVariable::from)
+            .collect();
         ServerJson {
             schema: SCHEMA_URL,
             name: identity.registry_name().to_owned(),
@@ -144,7 +147,12 @@ impl Server {
             version: info.version.clone(),
             website_url: info.website_url.clone(),
             repository: identity.repository().cloned(),
-            icons: info.icons.iter().filter(|i| registry_accepts(i)).cloned().collect(),
+            icons: info
+                .icons
+                .iter()
+                .filter(|i| registry_accepts(i))
+                .cloned()
+                .collect(),
             packages: mcpb
                 .map(|m| Package {
                     registry_type: "mcpb",
@@ -174,7 +182,13 @@ impl Server {
 
 /// The Registry only takes HTTPS icons of a few image types.
 fn registry_accepts(icon: &Icon) -> bool {
-    const TYPES: [&str; 5] = ["image/png", "image/jpeg", "image/jpg", "image/svg+xml", "image/webp"];
+    const TYPES: [&str; 5] = [
+        "image/png",
+        "image/jpeg",
+        "image/jpg",
+        "image/svg+xml",
+        "image/webp",
+    ];
     icon.src.starts_with("https://")
         && icon.src.len() <= 255
         && icon.mime_type.as_deref().is_none_or(|m| TYPES.contains(&m))

@@ -65,7 +65,11 @@ impl CardRoutes {
             .map(|r| format!("{}{}", r.trim_end_matches('/'), card::CARD_SUFFIX));
         let catalog = AiCatalog::for_card(&card, card_url);
         CardRoutes {
-            card_path: format!("{}{}", endpoint_path.trim_end_matches('/'), card::CARD_SUFFIX),
+            card_path: format!(
+                "{}{}",
+                endpoint_path.trim_end_matches('/'),
+                card::CARD_SUFFIX
+            ),
             card: Doc::new(&card, card::MEDIA_TYPE),
             catalog: Doc::new(&catalog, card::CATALOG_MEDIA_TYPE),
         }
@@ -90,7 +94,10 @@ fn respond<B>(doc: &Doc, req: &Request<B>) -> Response<ResponseBody> {
         Method::OPTIONS => {
             let mut res = reply::status(StatusCode::NO_CONTENT);
             let h = res.headers_mut();
-            h.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
+            h.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET"),
+            );
             h.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static("Content-Type, If-None-Match"),
@@ -120,7 +127,10 @@ fn respond<B>(doc: &Doc, req: &Request<B>) -> Response<ResponseBody> {
             }
             h.insert(ETAG, doc.etag.clone());
             h.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE));
-            h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("ETag"));
+            h.insert(
+                ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("ETag"),
+            );
             res
         }
         _ => {
@@ -142,9 +152,10 @@ fn etag_matches(header: &[u8], etag: &[u8]) -> bool {
         return false;
     };
     let ours = std::str::from_utf8(etag).unwrap_or_default();
-    header.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours
-    })
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours)
 }
 
 /// The server card and AI Catalog as a tower service, for servers mounted in a router of
@@ -169,9 +180,15 @@ impl Server {
     pub fn server_card_service(&self, endpoint_url: &str) -> ServerCardService {
         let path = endpoint_url
             .split_once("://")
-            .map_or(endpoint_url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+            .map_or(endpoint_url, |(_, rest)| {
+                rest.find('/').map_or("/", |i| &rest[i..])
+            });
         ServerCardService {
-            routes: Arc::new(CardRoutes::new(self, path, &card_remotes(self, Some(endpoint_url)))),
+            routes: Arc::new(CardRoutes::new(
+                self,
+                path,
+                &card_remotes(self, Some(endpoint_url)),
+            )),
         }
     }
 }
