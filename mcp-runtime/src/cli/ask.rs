@@ -288,7 +288,8 @@ mod tests {
 
     #[test]
     fn fields_are_asked_typed_and_rechecked() {
-        let (v, shown) = run(form(), "y\nmaybe\nyes\n0\n3\nBLUE\n\n");
+        // Fields come in the order the server's JSON has them (alphabetical).
+        let (v, shown) = run(form(), "y\nBLUE\n0\n3\n\nmaybe\nyes\n");
         assert_eq!(
             v,
             json!({ "action": "accept", "content": { "proceed": true, "count": 3, "color": "blue" } })
@@ -301,6 +302,6 @@ mod tests {
     #[test]
     fn no_declines_and_end_of_input_cancels() {
         assert_eq!(run(form(), "n\n").0, json!({ "action": "decline" }));
-        assert_eq!(run(form(), "y\nyes\n").0, json!({ "action": "cancel" }));
+        assert_eq!(run(form(), "y\nred\n").0, json!({ "action": "cancel" }));
     }
 }

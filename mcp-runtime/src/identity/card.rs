@@ -181,8 +181,11 @@ mod tests {
     fn long_texts_are_clipped_to_the_limit() {
         let long = "word ".repeat(40);
         let c = clip(&long, MAX_TEXT);
-        assert_eq!(c.chars().count(), 99);
+        assert_eq!(c.chars().count(), 100);
         assert!(c.ends_with("word…"));
+        // A cut after a space does not leave the space before the ellipsis.
+        let c = clip(&"abcd ".repeat(40), MAX_TEXT);
+        assert!(c.ends_with("abcd…") && c.chars().count() <= MAX_TEXT, "{c}");
         assert_eq!(clip("short", MAX_TEXT), "short");
     }
 
