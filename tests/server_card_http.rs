@@ -57,6 +57,18 @@ fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
+async fn get(url: impl reqwest::IntoUrl, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = client().get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    get(url, &[]).await.json().await.unwrap()
+}
+
 fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
         .get(name)
@@ -77,12 +89,11 @@ pub fn card_validator() -> jsonschema::Validator {
 #[tokio::test]
 async fn the_card_is_served_with_etag_cache_control_and_cors() {
     let server = HttpServer::start();
-    let res = client()
-        .get(format!("{}/server-card", server.url))
-        .header("accept", "application/mcp-server-card+json")
-        .send()
-        .await
-        .unwrap();
+    let res = get(
+        format!("{}/server-card", server.url),
+        &[("accept", "application/mcp-server-card+json")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         header(&res, "content-type"),
@@ -129,24 +140,22 @@ async fn the_card_is_served_with_etag_cache_control_and_cors() {
         format!("\"other\", {etag}"),
         "*".into(),
     ] {
-        let res = client()
-            .get(format!("{}/server-card", server.url))
-            .header("if-none-match", &tag)
-            .send()
-            .await
-            .unwrap();
+        let res = get(
+            format!("{}/server-card", server.url),
+            &[("if-none-match", &tag)],
+        )
+        .await;
         assert_eq!(res.status(), 304, "If-None-Match: {tag}");
         assert_eq!(header(&res, "etag"), etag);
         assert_eq!(header(&res, "cache-control"), "public, max-age=3600");
         assert_eq!(header(&res, "access-control-allow-origin"), "*");
         assert!(res.bytes().await.unwrap().is_empty());
     }
-    let res = client()
-        .get(format!("{}/server-card", server.url))
-        .header("if-none-match", "\"stale\"")
-        .send()
-        .await
-        .unwrap();
+    let res = get(
+        format!("{}/server-card", server.url),
+        &[("if-none-match", "\"stale\"")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
 
     // HEAD: the headers without the body; other methods are refused.
@@ -195,11 +204,11 @@ async fn cors_preflight_is_answered() {
 #[tokio::test]
 async fn the_ai_catalog_points_at_the_card() {
     let server = HttpServer::start();
-    let res = client()
-        .get(format!("{}/.well-known/ai-catalog.json", server.base()))
-        .send()
-        .await
-        .unwrap();
+    let res = get(
+        format!("{}/.well-known/ai-catalog.json", server.base()),
+        &[],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "content-type"), "application/ai-catalog+json");
     assert_eq!(header(&res, "cache-control"), "public, max-age=3600");
@@ -213,33 +222,21 @@ async fn the_ai_catalog_points_at_the_card() {
             "url": format!("{}/server-card", server.url)
         }] })
     );
-    let res = client()
-        .get(format!("{}/.well-known/ai-catalog.json", server.base()))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let res = get(
+        format!("{}/.well-known/ai-catalog.json", server.base()),
+        &[("if-none-match", &etag)],
+    )
+    .await;
     assert_eq!(res.status(), 304);
     // Anything else on the host is still 404.
-    let res = client()
-        .get(format!("{}/.well-known/other", server.base()))
-        .send()
-        .await
-        .unwrap();
+    let res = get(format!("{}/.well-known/other", server.base()), &[]).await;
     assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]
 async fn the_card_and_the_live_server_agree() {
     let server = HttpServer::start();
-    let card: Value = client()
-        .get(format!("{}/server-card", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let card: Value = get_json(format!("{}/server-card", server.url)).await;
     let discover = client()
         .post(&server.url)
         .header("content-type", "application/json")
@@ -304,14 +301,7 @@ async fn configured_identity_and_remotes_are_what_the_card_says() {
         .build()
         .unwrap();
     let (url, _stop) = in_process(server, HttpConfig::default()).await;
-    let card: Value = client()
-        .get(format!("{url}/server-card"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let card: Value = get_json(format!("{url}/server-card")).await;
     assert_eq!(
         card,
         json!({
@@ -328,14 +318,7 @@ async fn configured_identity_and_remotes_are_what_the_card_says() {
     );
     assert!(card_validator().is_valid(&card));
     let base = url.strip_suffix("/mcp").unwrap();
-    let catalog: Value = client()
-        .get(format!("{base}/.well-known/ai-catalog.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalog: Value = get_json(format!("{base}/.well-known/ai-catalog.json")).await;
     assert_eq!(
         catalog["entries"][0]["identifier"],
         "urn:air:example.com:mcp:weather"
@@ -360,7 +343,7 @@ async fn the_card_can_be_switched_off() {
         format!("{url}/server-card"),
         format!("{base}/.well-known/ai-catalog.json"),
     ] {
-        let res = client().get(&path).send().await.unwrap();
+        let res = get(&path, &[]).await;
         assert_eq!(res.status(), 404, "{path}");
     }
 }
@@ -380,11 +363,7 @@ async fn the_card_service_mounts_next_to_the_endpoint_in_axum() {
         .route_service("/api/mcp/server-card", cards.clone())
         .route_service("/.well-known/ai-catalog.json", cards);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let res = client()
-        .get(format!("http://{addr}/api/mcp/server-card"))
-        .send()
-        .await
-        .unwrap();
+    let res = get(format!("http://{addr}/api/mcp/server-card"), &[]).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         header(&res, "content-type"),
@@ -392,14 +371,7 @@ async fn the_card_service_mounts_next_to_the_endpoint_in_axum() {
     );
     let card: Value = res.json().await.unwrap();
     assert_eq!(card["remotes"][0]["url"], format!("http://{addr}/api/mcp"));
-    let catalog: Value = client()
-        .get(format!("http://{addr}/.well-known/ai-catalog.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalog: Value = get_json(format!("http://{addr}/.well-known/ai-catalog.json")).await;
     assert_eq!(
         catalog["entries"][0]["url"],
         format!("http://{addr}/api/mcp/server-card")

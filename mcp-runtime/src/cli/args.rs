@@ -44,15 +44,8 @@ pub(crate) enum Command {
     Call {
         /// The tool's name
         tool: String,
-        /// Arguments as a JSON object
-        #[arg(value_name = "JSON")]
-        arguments: Option<String>,
-        /// One argument (typed by the tool's input schema); repeatable
-        #[arg(short = 'a', long = "arg", value_name = "KEY=VALUE")]
-        args: Vec<String>,
-        /// Print the whole result as JSON
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        input: Input,
     },
     /// Read a resource and print its contents
     Read {
@@ -66,15 +59,8 @@ pub(crate) enum Command {
     Prompt {
         /// The prompt's name
         name: String,
-        /// Arguments as a JSON object
-        #[arg(value_name = "JSON")]
-        arguments: Option<String>,
-        /// One argument; repeatable
-        #[arg(short = 'a', long = "arg", value_name = "KEY=VALUE")]
-        args: Vec<String>,
-        /// Print the whole result as JSON
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        input: Input,
     },
     /// Print an MCP client's configuration snippet for this server
     Config(ClientArgs),
@@ -110,6 +96,20 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE.mcpb")]
         out: PathBuf,
     },
+}
+
+/// Arguments of `call` and `prompt`, and how to print the result.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Input {
+    /// Arguments as a JSON object
+    #[arg(value_name = "JSON")]
+    pub(crate) arguments: Option<String>,
+    /// One argument (typed by the input schema); repeatable
+    #[arg(short = 'a', long = "arg", value_name = "KEY=VALUE")]
+    pub(crate) args: Vec<String>,
+    /// Print the whole result as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(clap::Args, Debug)]

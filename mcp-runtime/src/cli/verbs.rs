@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::args::{ClientArgs, Command, Kind};
+use super::args::{ClientArgs, Command, Input, Kind};
 use super::output::{self, Section};
 use super::session::Session;
 use super::Failure;
@@ -90,19 +90,9 @@ fn check_settings(server: &Server) -> Outcome {
 pub(super) async fn run(server: Server, command: Command) -> Outcome {
     match command {
         Command::List { kind, json } => list(server, kind, json).await,
-        Command::Call {
-            tool,
-            arguments,
-            args,
-            json,
-        } => call(server, &tool, arguments, &args, json).await,
+        Command::Call { tool, input } => call(server, &tool, input).await,
         Command::Read { uri, json } => read(server, &uri, json).await,
-        Command::Prompt {
-            name,
-            arguments,
-            args,
-            json,
-        } => prompt(server, &name, arguments, &args, json).await,
+        Command::Prompt { name, input } => prompt(server, &name, input).await,
         Command::Config(c) => config(&server, &c),
         Command::Install { client, yes } => install(&server, &client, yes),
         Command::Card { remotes } => {
@@ -242,13 +232,12 @@ async fn list(server: Server, kind: Option<Kind>, json: bool) -> Outcome {
 /// The arguments object from a JSON text and `KEY=VALUE` pairs (which win), each value
 /// typed by `types` (the property's schema type) when it says how.
 fn arguments(
-    json: Option<String>,
-    pairs: &[String],
+    input: &Input,
     types: impl Fn(&str) -> Option<String>,
 ) -> std::result::Result<Map<String, Value>, Failure> {
-    let mut args = match json {
+    let mut args = match &input.arguments {
         None => Map::new(),
-        Some(text) => match serde_json::from_str::<Value>(&text) {
+        Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) => {
                 return Err(Failure::usage(
@@ -258,7 +247,7 @@ fn arguments(
             Err(e) => return Err(Failure::usage(format!("invalid JSON arguments: {e}"))),
         },
     };
-    for pair in pairs {
+    for pair in &input.args {
         let Some((key, raw)) = pair.split_once('=') else {
             return Err(Failure::usage(format!(
                 "--arg expects KEY=VALUE, got `{pair}`"
@@ -275,13 +264,19 @@ fn arguments(
     Ok(args)
 }
 
-async fn call(
-    server: Server,
-    name: &str,
-    json: Option<String>,
-    pairs: &[String],
-    as_json: bool,
-) -> Outcome {
+/// The text of a result's content blocks (`content`) or resource contents (`contents`).
+fn blocks(result: &Json, key: &str) -> String {
+    let mut text = String::new();
+    for item in result.get(key).and_then(Json::as_array).unwrap_or_default() {
+        match key {
+            "contents" => output::resource_contents(item, &mut text),
+            _ => output::content_block(item, &mut text),
+        }
+    }
+    text
+}
+
+async fn call(server: Server, name: &str, input: Input) -> Outcome {
     check_settings(&server)?;
     let tools = server.tools();
     let Some(tool) = tools.iter().find(|t| t.name == name) else {
@@ -296,15 +291,13 @@ async fn call(
         )));
     };
     let schema = tool.input_schema.clone();
-    let args = arguments(json, pairs, |key| {
-        match &schema["properties"][key]["type"] {
-            Value::String(t) => Some(t.clone()),
-            // `["string", "null"]`: text unless it is JSON `null`.
-            Value::Array(ts) if ts.iter().all(|t| t == "string" || t == "null") => {
-                Some("string".into())
-            }
-            _ => None,
+    let args = arguments(&input, |key| match &schema["properties"][key]["type"] {
+        Value::String(t) => Some(t.clone()),
+        // `["string", "null"]`: text unless it is JSON `null`.
+        Value::Array(ts) if ts.iter().all(|t| t == "string" || t == "null") => {
+            Some("string".into())
         }
+        _ => None,
     })?;
     let session = Session::start(server).await?;
     let params = serde_json::json!({
@@ -314,14 +307,7 @@ async fn call(
     });
     let result = parse_raw(&session.request("tools/call", params).await?);
     if matches!(result.get("isError"), Some(Json::Bool(true))) {
-        let mut text = String::new();
-        for block in result
-            .get("content")
-            .and_then(Json::as_array)
-            .unwrap_or_default()
-        {
-            output::content_block(block, &mut text);
-        }
+        let text = blocks(&result, "content");
         let line = text
             .trim()
             .lines()
@@ -334,20 +320,12 @@ async fn call(
             line
         }));
     }
-    if as_json {
+    if input.json {
         println!("{}", result.pretty());
     } else if let Some(structured) = result.get("structuredContent") {
         println!("{}", structured.pretty());
     } else {
-        let mut text = String::new();
-        for block in result
-            .get("content")
-            .and_then(Json::as_array)
-            .unwrap_or_default()
-        {
-            output::content_block(block, &mut text);
-        }
-        print!("{text}");
+        print!("{}", blocks(&result, "content"));
     }
     Ok(())
 }
@@ -355,37 +333,20 @@ async fn call(
 async fn read(server: Server, uri: &str, as_json: bool) -> Outcome {
     check_settings(&server)?;
     let session = Session::start(server).await?;
-    let result = parse_raw(
-        &session
-            .request("resources/read", serde_json::json!({ "uri": uri }))
-            .await?,
-    );
+    let params = serde_json::json!({ "uri": uri });
+    let result = parse_raw(&session.request("resources/read", params).await?);
     if as_json {
         println!("{}", result.pretty());
-        return Ok(());
+    } else {
+        print!("{}", blocks(&result, "contents"));
     }
-    let mut text = String::new();
-    for item in result
-        .get("contents")
-        .and_then(Json::as_array)
-        .unwrap_or_default()
-    {
-        output::resource_contents(item, &mut text);
-    }
-    print!("{text}");
     Ok(())
 }
 
-async fn prompt(
-    server: Server,
-    name: &str,
-    json: Option<String>,
-    pairs: &[String],
-    as_json: bool,
-) -> Outcome {
+async fn prompt(server: Server, name: &str, input: Input) -> Outcome {
     check_settings(&server)?;
     // Prompt arguments are strings on the wire.
-    let args: Map<String, Value> = arguments(json, pairs, |_| Some("string".into()))?
+    let args: Map<String, Value> = arguments(&input, |_| Some("string".into()))?
         .into_iter()
         .map(|(k, v)| match v {
             Value::String(_) => (k, v),
@@ -395,18 +356,16 @@ async fn prompt(
     let session = Session::start(server).await?;
     let params = serde_json::json!({ "name": name, "arguments": args });
     let result = parse_raw(&session.request("prompts/get", params).await?);
-    if as_json {
+    if input.json {
         println!("{}", result.pretty());
         return Ok(());
     }
     let mut text = String::new();
-    for (i, message) in result
+    let messages = result
         .get("messages")
         .and_then(Json::as_array)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+        .unwrap_or_default();
+    for (i, message) in messages.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
@@ -420,14 +379,19 @@ async fn prompt(
     Ok(())
 }
 
+/// This executable, by absolute path.
+fn this_binary() -> std::result::Result<PathBuf, Failure> {
+    std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| Failure::failed(format!("cannot locate this binary: {e}")))
+}
+
 /// The launch a client configuration describes: this binary (absolute path), or a URL.
 fn launch(server: &Server, c: &ClientArgs) -> std::result::Result<Launch, Failure> {
     if let Some(url) = &c.url {
         return Ok(Launch::Http { url: url.clone() });
     }
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map_err(|e| Failure::failed(format!("cannot locate this binary: {e}")))?;
+    let exe = this_binary()?;
     let mut given = Vec::new();
     for pair in &c.env {
         let Some((k, v)) = pair.split_once('=') else {
@@ -606,9 +570,7 @@ fn server_json(
 }
 
 fn bundle(server: &Server, out: &Path) -> Outcome {
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map_err(|e| Failure::failed(format!("cannot locate this binary: {e}")))?;
+    let exe = this_binary()?;
     let written = crate::identity::mcpb::write_bundle(server, &exe, out)
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", out.display())))?;
     println!(
@@ -632,14 +594,16 @@ mod tests {
             "n" => Some("integer".to_owned()),
             _ => None,
         };
+        let input = |json: Option<&str>, args: &[&str]| Input {
+            arguments: json.map(str::to_owned),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            json: false,
+        };
         let args = arguments(
-            Some(r#"{"n": 1, "keep": true}"#.into()),
-            &[
-                "name=42".into(),
-                "n=7".into(),
-                "list=[1,2]".into(),
-                "free=hello".into(),
-            ],
+            &input(
+                Some(r#"{"n": 1, "keep": true}"#),
+                &["name=42", "n=7", "list=[1,2]", "free=hello"],
+            ),
             types,
         )
         .ok()
@@ -649,14 +613,17 @@ mod tests {
             serde_json::json!({ "n": 7, "keep": true, "name": "42", "list": [1, 2], "free": "hello" })
         );
         assert_eq!(
-            arguments(Some("[1]".into()), &[], types)
+            arguments(&input(Some("[1]"), &[]), types)
                 .err()
                 .unwrap()
                 .code,
             2
         );
         assert_eq!(
-            arguments(None, &["oops".into()], types).err().unwrap().code,
+            arguments(&input(None, &["oops"]), types)
+                .err()
+                .unwrap()
+                .code,
             2
         );
     }

@@ -26,20 +26,18 @@ pub const CARD_SUFFIX: &str = "/server-card";
 /// Longest `description` and `title` a card (and `server.json`) accepts.
 pub const MAX_TEXT: usize = 100;
 
-/// A server card document.
+/// What every document about the server starts with: the same `serverInfo` fields
+/// (`initialize` and `server/discover` send them too) under the reverse-DNS name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServerCard {
-    /// [`SCHEMA_URL`].
-    #[serde(rename = "$schema")]
-    pub schema: &'static str,
+pub struct Summary {
     /// Reverse-DNS name.
     pub name: String,
     /// `serverInfo.version`.
     pub version: String,
     /// `serverInfo.description` (else the title or a generic line), at most 100 characters.
     pub description: String,
-    /// `serverInfo.title`.
+    /// `serverInfo.title`, at most 100 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// `serverInfo.websiteUrl`.
@@ -51,6 +49,34 @@ pub struct ServerCard {
     /// `serverInfo.icons`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub icons: Vec<Icon>,
+}
+
+impl Server {
+    /// The [`Summary`] of this server.
+    pub fn summary(&self) -> Summary {
+        let info = self.info();
+        let identity = self.identity();
+        Summary {
+            name: identity.registry_name().to_owned(),
+            version: info.version.clone(),
+            description: short_description(self),
+            title: info.title.as_deref().map(|t| clip(t, MAX_TEXT)),
+            website_url: info.website_url.clone(),
+            repository: identity.repository().cloned(),
+            icons: info.icons.clone(),
+        }
+    }
+}
+
+/// A server card document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerCard {
+    /// [`SCHEMA_URL`].
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    /// Identity.
+    #[serde(flatten)]
+    pub summary: Summary,
     /// Where the server can be reached over HTTP.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub remotes: Vec<Remote>,
@@ -89,17 +115,9 @@ impl Server {
 
     /// The server card listing these endpoint URLs as its remotes.
     pub fn server_card_with(&self, remotes: &[String]) -> ServerCard {
-        let info = self.info();
-        let identity = self.identity();
         ServerCard {
             schema: SCHEMA_URL,
-            name: identity.registry_name().to_owned(),
-            version: info.version.clone(),
-            description: short_description(self),
-            title: info.title.as_deref().map(|t| clip(t, MAX_TEXT)),
-            website_url: info.website_url.clone(),
-            repository: identity.repository().cloned(),
-            icons: info.icons.clone(),
+            summary: self.summary(),
             remotes: remotes.iter().map(Remote::streamable_http).collect(),
         }
     }
@@ -159,7 +177,8 @@ pub struct CatalogEntry {
 impl AiCatalog {
     /// A catalog pointing at `card_url`, or carrying `card` inline when there is none.
     pub fn for_card(card: &ServerCard, card_url: Option<String>) -> Self {
-        let (namespace, name) = card.name.split_once('/').unwrap_or(("local", &card.name));
+        let full = &card.summary.name;
+        let (namespace, name) = full.split_once('/').unwrap_or(("local", full));
         let publisher: Vec<&str> = namespace.rsplit('.').collect();
         AiCatalog {
             spec_version: "1.0",

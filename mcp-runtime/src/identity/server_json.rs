@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::card::{clip, short_description, MAX_TEXT};
+use super::card::Summary;
 use super::{Repository, Setting};
 use crate::protocol::types::Icon;
 use crate::server::Server;
@@ -17,29 +17,13 @@ pub const SCHEMA_URL: &str =
 
 /// A `server.json` document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ServerJson {
     /// [`SCHEMA_URL`].
     #[serde(rename = "$schema")]
     pub schema: &'static str,
-    /// Reverse-DNS name.
-    pub name: String,
-    /// At most 100 characters.
-    pub description: String,
-    /// Display title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// `serverInfo.version`.
-    pub version: String,
-    /// Home page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub website_url: Option<String>,
-    /// Source repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repository: Option<Repository>,
-    /// Icons the Registry accepts (HTTPS, PNG/JPEG/SVG/WebP).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub icons: Vec<Icon>,
+    /// Identity (icons: only those the Registry accepts, HTTPS PNG/JPEG/SVG/WebP).
+    #[serde(flatten)]
+    pub summary: Summary,
     /// Installable packages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<Package>,
@@ -139,20 +123,11 @@ impl Server {
             .iter()
             .map(EnvironmentVariable::from)
             .collect();
+        let mut summary = self.summary();
+        summary.icons.retain(registry_accepts);
         ServerJson {
             schema: SCHEMA_URL,
-            name: identity.registry_name().to_owned(),
-            description: short_description(self),
-            title: info.title.as_deref().map(|t| clip(t, MAX_TEXT)),
-            version: info.version.clone(),
-            website_url: info.website_url.clone(),
-            repository: identity.repository().cloned(),
-            icons: info
-                .icons
-                .iter()
-                .filter(|i| registry_accepts(i))
-                .cloned()
-                .collect(),
+            summary,
             packages: mcpb
                 .map(|m| Package {
                     registry_type: "mcpb",

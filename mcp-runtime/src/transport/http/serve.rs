@@ -69,14 +69,18 @@ pub(super) async fn serve(
         let cards = cards.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut svc = svc.clone();
-            let card = cards.as_ref().and_then(|c| c.respond(&req));
+            // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
+            // the endpoint's own requests pay nothing for it).
+            let other = (req.uri().path() != ENDPOINT).then(|| {
+                cards
+                    .as_ref()
+                    .and_then(|c| c.respond(&req))
+                    .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
+            });
             async move {
-                if let Some(card) = card {
-                    Ok(card)
-                } else if req.uri().path() == ENDPOINT {
-                    svc.call(req).await
-                } else {
-                    Ok(reply::status(StatusCode::NOT_FOUND))
+                match other {
+                    Some(res) => Ok(res),
+                    None => svc.call(req).await,
                 }
             }
         });
