@@ -106,6 +106,12 @@ impl Server {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // No arguments is how MCP clients launch servers: serve without building the
+        // command line parser (it would add a fifth to a stdio cold start).
+        if args.len() <= 1 {
+            return verbs::serve(self, None).await;
+        }
         let cli = match parse(&self, args) {
             Ok(cli) => cli,
             // Help and version go to stdout with exit 0, mistakes to stderr with exit 2.
