@@ -79,6 +79,10 @@ pub struct HttpConfig {
     /// OAuth 2.1 authorization of every request (`None`: none; see [`crate::auth`]).
     #[cfg(feature = "auth")]
     pub auth: Option<crate::auth::Auth>,
+    /// Serve the server card at `<endpoint>/server-card` and the AI Catalog at
+    /// `/.well-known/ai-catalog.json` ([`Server::serve_http`](crate::Server::serve_http)
+    /// only; see [`ServerCardService`](super::ServerCardService) for your own router).
+    pub server_card: bool,
 }
 
 impl Default for HttpConfig {
@@ -100,6 +104,7 @@ impl Default for HttpConfig {
             event_store: Arc::new(InMemoryEventStore::default()),
             #[cfg(feature = "auth")]
             auth: None,
+            server_card: true,
         }
     }
 }
@@ -121,6 +126,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("request_timeout", &self.request_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("auth", &self.auth_debug())
+            .field("server_card", &self.server_card)
             .finish_non_exhaustive()
     }
 }
