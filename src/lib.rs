@@ -13,8 +13,8 @@
 //!     a: i64,
 //!     /// The right operand.
 //!     b: i64,
-//! ) -> i64 {
-//!     a + b
+//! ) -> Result<i64, Error> {
+//!     a.checked_add(b).ok_or_else(|| Error::tool("the sum does not fit in an i64"))
 //! }
 //!
 //! #[tokio::main]
