@@ -66,8 +66,11 @@
 //! * Asks fail with a missing-capability error when the client did not declare the
 //!   capability (`-32021` in 2026, a tool error before), and in the session era after
 //!   `ServerConfig::client_request_timeout` when the client never answers.
-//! * `requestState` is sealed with HMAC-SHA256; share the key between instances with
-//!   [`ServerBuilder::request_state_key`].
+//! * `requestState` is sealed with HMAC-SHA256 and bound to its request (method, target,
+//!   arguments); share the key between instances with
+//!   [`ServerBuilder::request_state_key`]. A state lives
+//!   [`ServerConfig::request_state_ttl`] (5 minutes) and may be replayed within it; the
+//!   answers it carries win: a retry that changes one is `-32602`.
 //! * [`Server::handle`] gives a [`ServerHandle`] to add, remove, enable and disable tools
 //!   at run time and announce changes (session notifications and 2026
 //!   `subscriptions/listen` streams), and to [`ping`](Peer::ping) connected clients.

@@ -139,7 +139,19 @@ pub(crate) async fn drive<T>(
                         "Invalid params: inputResponses[\"{key}\"] must be an object (the client's result for that input request)"
                     )));
                 }
-                answers.insert(key, response);
+                // Sealed answers win: a retry may repeat one, never change it (a changed
+                // answer would meet code that already ran on the old one).
+                match answers.get(&key) {
+                    Some(sealed) if *sealed != response => {
+                        return Err(Error::invalid_params(format!(
+                            "Invalid params: inputResponses[\"{key}\"] differs from the answer sealed in requestState (an answer cannot change once given; retry without requestState to start over)"
+                        )));
+                    }
+                    Some(_) => {}
+                    None => {
+                        answers.insert(key, response);
+                    }
+                }
             }
         }
         Some(_) => {

@@ -55,7 +55,15 @@ pub struct ServerConfig {
     /// How long a server-to-client request (sampling, elicitation, roots, ping) waits
     /// for the client's answer before the handler gets an error (session era).
     pub client_request_timeout: Duration,
-    /// How long an input-required `requestState` stays valid (2026 era).
+    /// How long an input-required `requestState` stays valid (2026 era). Default: 5
+    /// minutes, enough for a person to answer an elicitation form.
+    ///
+    /// Each round seals a fresh state. A state is bound to its method, target and
+    /// arguments (and sealed with the server's key), and the answers it carries win over
+    /// any the client re-sends. Within this window a client may replay a state: the spec's
+    /// measures bound replay, they do not make a state single-use, so a handler whose
+    /// effect must happen at most once must enforce that itself (e.g. an idempotency key
+    /// in its own store).
     pub request_state_ttl: Duration,
     /// List-changed announcements within this window are merged into one.
     pub list_changed_debounce: Duration,
@@ -75,7 +83,7 @@ impl Default for ServerConfig {
             cache_ttl_private_ms: 0,
             outbound_capacity: 1024,
             client_request_timeout: Duration::from_secs(60),
-            request_state_ttl: Duration::from_secs(600),
+            request_state_ttl: Duration::from_secs(5 * 60),
             list_changed_debounce: Duration::from_millis(50),
             keepalive: None,
         }
