@@ -10,6 +10,8 @@ pub mod error;
 pub mod extract;
 pub mod input;
 pub mod logging;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;
