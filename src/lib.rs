@@ -140,8 +140,8 @@ pub use mcp_runtime::{
     Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
     Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,
     IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult, Json, LoggingLevel,
-    McpLogLayer, NotFound, Peer, ProgressMessage, PromptMessage, ProtocolVersion, Resource,
-    ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
+    McpLogLayer, NotFound, Peer, ProgressAmount, ProgressMessage, PromptMessage, ProtocolVersion,
+    Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
     ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };

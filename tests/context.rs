@@ -649,8 +649,8 @@ async fn steps(ctx: Context) -> String {
     let sent = [
         ctx.progress(1, Some(4), "one").await,
         ctx.progress(1, Some(4), "again").await,
-        ctx.progress(0.5, None::<f64>, None).await,
-        ctx.progress(2u32, None::<u32>, String::from("two")).await,
+        ctx.progress(0.5, None, None).await,
+        ctx.progress(2, None, String::from("two")).await,
     ];
     format!("{sent:?}")
 }

@@ -155,10 +155,28 @@ fn scalar() -> impl Strategy<Value = Value> {
         (-1e6f64..1e6).prop_map(Value::from),
         any::<String>().prop_map(Value::String),
         prop::sample::select(vec![
-            "sync_add", "structured", "flat", "asks", "count", "boom", "greet", "sample",
-            "roots", "fuzz://static", "fuzz://items/7?verbose=true", "fuzz://items/x",
-            "fuzz://files/a/b", "fuzz://files/../etc", "fuzz://nope", "debug", "2026-07-28",
-            "2025-11-25", "2024-11-05", "ref/prompt", "ref/resource", "",
+            "sync_add",
+            "structured",
+            "flat",
+            "asks",
+            "count",
+            "boom",
+            "greet",
+            "sample",
+            "roots",
+            "fuzz://static",
+            "fuzz://items/7?verbose=true",
+            "fuzz://items/x",
+            "fuzz://files/a/b",
+            "fuzz://files/../etc",
+            "fuzz://nope",
+            "debug",
+            "2026-07-28",
+            "2025-11-25",
+            "2024-11-05",
+            "ref/prompt",
+            "ref/resource",
+            "",
         ])
         .prop_map(|s| Value::String(s.into())),
     ]
@@ -283,7 +301,11 @@ async fn run(start: Option<Value>, reqs: Vec<Req>, string_ids: bool) -> Result<(
         out += "\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
     }
     for (i, r) in reqs.iter().enumerate() {
-        let id = if string_ids { json!(format!("r{i}")) } else { json!(i) };
+        let id = if string_ids {
+            json!(format!("r{i}"))
+        } else {
+            json!(i)
+        };
         let mut msg = json!({ "jsonrpc": "2.0", "id": id, "method": r.method });
         if let Some(p) = &r.params {
             msg["params"] = p.clone();
@@ -293,7 +315,9 @@ async fn run(start: Option<Value>, reqs: Vec<Req>, string_ids: bool) -> Result<(
         out += &msg.to_string();
         out.push('\n');
     }
-    cw.write_all(out.as_bytes()).await.map_err(|e| e.to_string())?;
+    cw.write_all(out.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut answered: Vec<Value> = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let mut closed = false;
@@ -306,12 +330,16 @@ async fn run(start: Option<Value>, reqs: Vec<Req>, string_ids: bool) -> Result<(
         let line = tokio::time::timeout_at(deadline, lines.next_line())
             .await
             .map_err(|_| {
-                let missing: Vec<_> = expected.iter().filter(|id| !answered.contains(id)).collect();
+                let missing: Vec<_> = expected
+                    .iter()
+                    .filter(|id| !answered.contains(id))
+                    .collect();
                 format!("no answer within 20 s for {missing:?}")
             })?
             .map_err(|e| e.to_string())?;
         let Some(line) = line else { break };
-        let msg: Value = serde_json::from_str(&line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        let msg: Value =
+            serde_json::from_str(&line).map_err(|e| format!("not JSON ({e}): {line}"))?;
         if msg["jsonrpc"] != "2.0" {
             return Err(format!("no jsonrpc 2.0: {line}"));
         }
@@ -320,7 +348,9 @@ async fn run(start: Option<Value>, reqs: Vec<Req>, string_ids: bool) -> Result<(
             (Some(id), Some(_)) => {
                 let reply = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": "no" } });
                 if !closed {
-                    cw.write_all(format!("{reply}\n").as_bytes()).await.map_err(|e| e.to_string())?;
+                    cw.write_all(format!("{reply}\n").as_bytes())
+                        .await
+                        .map_err(|e| e.to_string())?;
                 }
             }
             (None, Some(_)) => {}

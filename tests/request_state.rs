@@ -20,7 +20,12 @@ struct Colour {
 /// Three rounds: a name, then a colour, then the answer.
 #[tool]
 async fn favourite(ctx: Context) -> Result<String, Error> {
-    let name = ctx.elicit::<Name>("Who?").key("who").await?.required()?.name;
+    let name = ctx
+        .elicit::<Name>("Who?")
+        .key("who")
+        .await?
+        .required()?
+        .name;
     let colour = ctx
         .elicit::<Colour>(format!("Favourite colour of {name}?"))
         .key("colour")
@@ -49,7 +54,12 @@ async fn two_rounds(client: &TestClient) -> Value {
     let r1 = client.request("tools/call", CALL()).await.unwrap();
     assert_eq!(r1["inputRequests"]["who"]["method"], "elicitation/create");
     let r2 = client
-        .retry("tools/call", CALL(), &r1, json!({ "who": accept("name", "Alice") }))
+        .retry(
+            "tools/call",
+            CALL(),
+            &r1,
+            json!({ "who": accept("name", "Alice") }),
+        )
         .await
         .unwrap();
     assert_eq!(r2["resultType"], "input_required");

@@ -8,10 +8,10 @@ pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
-pub mod input;
-pub mod logging;
 #[cfg(test)]
 mod fuzz;
+pub mod input;
+pub mod logging;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;
@@ -28,7 +28,9 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
-pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use extract::{
+    CancellationToken, Context, FromContext, ProgressAmount, ProgressMessage, State,
+};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
     SamplingPrompt, ToolChoice, UrlElicitation,

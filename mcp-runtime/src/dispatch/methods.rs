@@ -134,7 +134,9 @@ async fn call_tool(
     let p: CallParams<'_> = parse(params)?;
     // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
     // Values the tool's schema rejects stay tool errors (below), for the model to fix.
-    if p.arguments.is_some_and(|a| !a.get().trim_start().starts_with('{')) {
+    if p.arguments
+        .is_some_and(|a| !a.get().trim_start().starts_with('{'))
+    {
         return Err(Error::invalid_params(
             "Invalid params: tools/call `arguments` must be an object",
         ));

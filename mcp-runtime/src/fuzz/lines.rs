@@ -16,7 +16,10 @@ fn reference(input: &[u8], limit: usize) -> Vec<Framed> {
     let mut out = Vec::new();
     let mut segments: Vec<&[u8]> = input.split(|b| *b == b'\n').collect();
     let tail = segments.pop().unwrap_or_default();
-    for line in segments.into_iter().chain((!tail.is_empty()).then_some(tail)) {
+    for line in segments
+        .into_iter()
+        .chain((!tail.is_empty()).then_some(tail))
+    {
         out.push(if line.len() > limit {
             Framed::TooLong
         } else {
@@ -27,7 +30,9 @@ fn reference(input: &[u8], limit: usize) -> Vec<Framed> {
 }
 
 fn framed(input: &[u8], limit: usize, chunk: usize) -> Vec<Framed> {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut reader = tokio::io::BufReader::with_capacity(chunk, input);
         let mut buf = Vec::new();
@@ -44,10 +49,7 @@ fn framed(input: &[u8], limit: usize, chunk: usize) -> Vec<Framed> {
 
 fn input() -> impl Strategy<Value = Vec<u8>> {
     // Mostly short lines, so limits and chunk edges fall inside and between them.
-    prop::collection::vec(
-        prop_oneof![4 => any::<u8>(), 1 => Just(b'\n')],
-        0..512,
-    )
+    prop::collection::vec(prop_oneof![4 => any::<u8>(), 1 => Just(b'\n')], 0..512)
 }
 
 proptest! {

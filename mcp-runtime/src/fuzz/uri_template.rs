@@ -29,7 +29,13 @@ fn expand_expr(op: Operator, values: &[(String, String)]) -> String {
         Operator::Reserved | Operator::Fragment => encode(v, reserved),
         _ => encode(v, ""),
     };
-    let joined = |sep: &str| values.iter().map(|(_, v)| enc(v)).collect::<Vec<_>>().join(sep);
+    let joined = |sep: &str| {
+        values
+            .iter()
+            .map(|(_, v)| enc(v))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     match op {
         Operator::Simple | Operator::Reserved => joined(","),
         Operator::Fragment => format!("#{}", joined(",")),
@@ -37,7 +43,10 @@ fn expand_expr(op: Operator, values: &[(String, String)]) -> String {
         Operator::Path => format!("/{}", joined("/")),
         Operator::Query | Operator::QueryCont => {
             let lead = if op == Operator::Query { "?" } else { "&" };
-            let pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+            let pairs: Vec<String> = values
+                .iter()
+                .map(|(k, v)| format!("{k}={}", enc(v)))
+                .collect();
             format!("{lead}{}", pairs.join("&"))
         }
         other => unreachable!("not generated: {other:?}"),
@@ -69,7 +78,10 @@ fn expand(template: &UriTemplate, values: &[(String, String)]) -> String {
 fn template() -> impl Strategy<Value = (String, Vec<(String, String)>)> {
     let op = prop::sample::select(vec!["", "+", "#", ".", "/", "?", "&"]);
     let piece = (op, 1usize..4, "[a-z0-9:/-]{0,4}");
-    (prop::collection::vec(piece, 1..4), prop::collection::vec("[^#?&]{1,6}", 12))
+    (
+        prop::collection::vec(piece, 1..4),
+        prop::collection::vec("[^#?&]{1,6}", 12),
+    )
         .prop_map(|(pieces, mut pool)| {
             let mut text = "x://".to_owned();
             let mut values = Vec::new();

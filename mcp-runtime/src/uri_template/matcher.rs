@@ -120,9 +120,15 @@ impl Matcher<'_> {
                 matches!(p, Part::Expr { op, .. } if matches!(op, Operator::Query | Operator::QueryCont | Operator::Fragment))
             });
             // Likewise a raw `&` starts a later `{&x}`, never ends up in a value before it.
-            let later_cont = self.parts[part + 1..]
-                .iter()
-                .any(|p| matches!(p, Part::Expr { op: Operator::QueryCont, .. }));
+            let later_cont = self.parts[part + 1..].iter().any(|p| {
+                matches!(
+                    p,
+                    Part::Expr {
+                        op: Operator::QueryCont,
+                        ..
+                    }
+                )
+            });
             let multi = vars.len() > 1 || vars.iter().any(|v| v.explode);
             let allowed = |c: char| {
                 let ok = match op {
@@ -360,7 +366,10 @@ mod tests {
             m("x://s{?a}{&b}", "x://s?b=2&a=1"),
             vars(&[("b", "2"), ("a", "1")])
         );
-        assert_eq!(m("x://{v}{&b}", "x://1&b=2"), vars(&[("v", "1"), ("b", "2")]));
+        assert_eq!(
+            m("x://{v}{&b}", "x://1&b=2"),
+            vars(&[("v", "1"), ("b", "2")])
+        );
     }
 
     #[test]
