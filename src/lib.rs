@@ -130,12 +130,27 @@
 //! Arguments whose type is an enum with a JSON Schema complete from its variants
 //! automatically. At most 100 values are sent, with `total` and `hasMore`.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// Items of the `http` feature (on by default), marked for the docs (tokio's `cfg_*!`).
+macro_rules! cfg_http {
+    ($($item:item)*) => {$(
+        #[cfg(feature = "http")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+        $item
+    )*};
+}
+
+/// Items of the `testing` feature, marked for the docs.
+macro_rules! cfg_testing {
+    ($($item:item)*) => {$(
+        #[cfg(feature = "testing")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+        $item
+    )*};
+}
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
-/// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
-/// `Server::http_service` to mount in axum / hyper.
-#[cfg(feature = "http")]
-pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
 pub use mcp_runtime::{
     Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
     Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,
@@ -145,6 +160,75 @@ pub use mcp_runtime::{
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
     ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
+
+cfg_http! {
+    pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
+
+    /// Streamable HTTP (feature `http`, on by default): [`Server::serve_http`], or
+    /// [`Server::http_service`] to mount in axum / hyper; its configuration, response
+    /// modes and the event store behind resumable streams.
+    pub mod http {
+        pub use mcp_runtime::transport::http::*;
+    }
+}
+
+cfg_testing! {
+    /// A typed in-memory client for testing servers (feature `testing`; enable it for your
+    /// tests with `mcpserve = { version = "..", features = ["testing"] }` under
+    /// `[dev-dependencies]`).
+    ///
+    /// Every helper returns the protocol's typed result, and what its API takes
+    /// ([`json!`](testing::json), [`Value`](testing::Value),
+    /// [`ErrorObject`](testing::ErrorObject)) is re-exported here, so a test needs no
+    /// `serde_json` of its own.
+    ///
+    /// ```
+    /// use mcpserve::prelude::*;
+    /// use mcpserve::testing::{json, TestClient};
+    ///
+    /// /// Add two numbers.
+    /// #[tool]
+    /// async fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// /// A greeting.
+    /// #[resource("greetings://{name}")]
+    /// async fn greeting(name: String) -> String {
+    ///     format!("Hello, {name}!")
+    /// }
+    ///
+    /// /// Ask for a review.
+    /// #[prompt]
+    /// fn review(code: String) -> String {
+    ///     format!("Review this:\n{code}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `#[tokio::test] async fn ..()` in a test file.
+    /// let client = TestClient::session(Server::from_registry()).await?; // 2025-11-25 handshake
+    /// assert!(client.list_tools().await?.iter().any(|t| t.name == "add"));
+    ///
+    /// let sum = client.call("add", json!({ "a": 1, "b": 2 })).await?;
+    /// assert_eq!(sum.text(), "3");
+    /// assert_eq!(client.call_as::<i64>("add", json!({ "a": 2, "b": 2 })).await?, 4);
+    ///
+    /// let page = client.read("greetings://Ada").await?;
+    /// assert_eq!(page.text(), "Hello, Ada!");
+    ///
+    /// let prompt = client.get_prompt("review", json!({ "code": "fn x() {}" })).await?;
+    /// assert_eq!(prompt.messages.len(), 1);
+    ///
+    /// // The same calls in the sessionless 2026-07-28 era:
+    /// let modern = TestClient::sessionless(Server::from_registry());
+    /// assert_eq!(modern.call("add", json!({ "a": 1, "b": 2 })).await?.text(), "3");
+    /// # Ok(()) }
+    /// ```
+    pub mod testing {
+        pub use mcp_runtime::testing::*;
+    }
+}
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
@@ -156,24 +240,17 @@ pub mod uri_template {
     pub use mcp_runtime::uri_template::*;
 }
 
-/// Wire types of both protocol eras.
+/// Wire types of both protocol eras that handlers, run-time tools and tests meet.
+/// (The JSON-RPC framing and the dispatcher are internal; transports live in the
+/// runtime crate.)
 pub mod protocol {
-    pub use mcp_runtime::protocol::*;
-}
-
-/// Transports beyond stdio.
-pub mod transport {
-    pub use mcp_runtime::transport::*;
-}
-
-/// A typed in-memory client for testing servers.
-pub mod testing {
-    pub use mcp_runtime::testing::*;
-}
-
-/// The dispatcher, for writing transports.
-pub mod dispatch {
-    pub use mcp_runtime::dispatch::*;
+    pub use mcp_runtime::protocol::{
+        code, Annotations, CallToolResult, CompleteResult, Completion, Content, Era, ErrorObject,
+        GetPromptResult, Icon, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+        ListResourcesResult, ListToolsResult, LoggingLevel, ProgressToken, Prompt, PromptArgument,
+        PromptMessage, ProtocolVersion, ReadResourceResult, RequestId, Resource, ResourceContents,
+        ResourceTemplate, Role, ServerCapabilities, Tool, ToolAnnotations,
+    };
 }
 
 pub use schemars;

@@ -138,7 +138,7 @@ async fn extractor_schema_is_only_the_arguments() {
 #[tokio::test]
 async fn missing_state_is_an_internal_error_naming_the_type() {
     let client = TestClient::session(Server::from_registry()).await.unwrap();
-    match client.call_tool("bump", json!({})).await {
+    match client.call("bump", json!({})).await {
         Err(ClientError::Rpc(e)) => {
             assert_eq!(e.code, -32603);
             assert_eq!(
@@ -189,7 +189,7 @@ async fn grouped_tools_are_hidden_unless_selected() {
         .collect();
     assert!(names.iter().any(|n| n == "bump"));
     assert!(!names.iter().any(|n| n == "purge"), "{names:?}");
-    match plain.call_tool("purge", json!({})).await {
+    match plain.call("purge", json!({})).await {
         Err(ClientError::Rpc(e)) => {
             assert_eq!(
                 (e.code, e.message.as_str()),

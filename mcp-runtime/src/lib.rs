@@ -3,6 +3,10 @@
 //!
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[macro_use]
+mod macros;
 
 pub mod complete;
 pub mod dispatch;
@@ -19,7 +23,9 @@ pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod server;
-pub mod testing;
+cfg_testing! {
+    pub mod testing;
+}
 pub mod tool;
 pub mod transport;
 pub mod uri_template;

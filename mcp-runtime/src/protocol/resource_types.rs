@@ -141,6 +141,13 @@ pub struct ReadResourceResult {
     pub contents: Vec<ResourceContents>,
 }
 
+impl ReadResourceResult {
+    /// The text of every text contents, joined with newlines.
+    pub fn text(&self) -> String {
+        super::types::join_texts(self.contents.iter().filter_map(ResourceContents::as_text))
+    }
+}
+
 /// A prompt as listed by `prompts/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -340,12 +340,43 @@ impl CallToolResult {
         }
     }
 
+    /// The text of every text block, joined with newlines (tests and logs read this).
+    pub fn text(&self) -> String {
+        join_texts(self.content.iter().filter_map(Content::as_text))
+    }
+
     /// A structured result with a JSON text copy for clients that ignore `structuredContent`.
     pub fn structured(value: Value) -> Self {
         CallToolResult {
             content: vec![Content::text(value.to_string())],
             structured_content: Some(value),
             ..Default::default()
+        }
+    }
+}
+
+pub(crate) fn join_texts<'a>(mut texts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = texts.next().unwrap_or_default().to_owned();
+    for t in texts {
+        out.push('\n');
+        out.push_str(t);
+    }
+    out
+}
+
+impl ResourceContents {
+    /// The text, for text contents.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            ResourceContents::Text { text, .. } => Some(text),
+            ResourceContents::Blob { .. } => None,
+        }
+    }
+
+    /// The resource URI.
+    pub fn uri(&self) -> &str {
+        match self {
+            ResourceContents::Text { uri, .. } | ResourceContents::Blob { uri, .. } => uri,
         }
     }
 }

@@ -233,7 +233,9 @@ impl Server {
         }
     }
 
-    /// The dispatcher transports feed messages to.
+    /// The dispatcher transports feed messages to (for transports written against
+    /// `mcp-runtime`; the facade's `serve_*` methods cover stdio, byte streams and HTTP).
+    #[doc(hidden)]
     pub fn dispatcher(&self) -> Dispatcher {
         Dispatcher {
             server: self.shared.clone(),

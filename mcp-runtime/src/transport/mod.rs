@@ -1,7 +1,8 @@
 //! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
 
-#[cfg(feature = "http")]
-pub mod http;
+cfg_http! {
+    pub mod http;
+}
 mod io;
 pub(crate) mod lines;
 mod stdio;
