@@ -230,6 +230,14 @@ cfg_testing! {
     }
 }
 
+pub use mcp_runtime::extract::Requirements;
+
+/// Typed reasons a request is refused before its handler runs, and how each reaches the
+/// client (a tool error or a JSON-RPC code); [`Error::rejection`] gets one back.
+pub mod rejection {
+    pub use mcp_runtime::extract::rejection::*;
+}
+
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
     pub use mcp_runtime::logging::*;
@@ -290,6 +298,7 @@ pub mod __private {
     };
     pub use mcp_runtime::wire_arg as wire;
     pub use mcp_runtime::Elicit;
+    pub use mcp_runtime::extract::Requirements;
     pub use mcp_runtime::{Context, Error};
     pub use schemars::SchemaGenerator;
     pub use serde;

@@ -37,6 +37,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let icons = args::icons(&model.icons);
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -62,6 +63,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
             }
 
             #completers
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::PromptDescriptor {
@@ -72,6 +74,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
                     meta: #meta,
                     arguments: __mcp_arguments,
                     get: __mcp_get,
+                    requires: __mcp_requires,
                     #location
                 }
             }

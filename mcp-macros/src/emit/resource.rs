@@ -71,6 +71,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
     let icons = args::icons(&model.icons);
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -99,6 +100,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
 
             #completers
             #list_fn
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::ResourceDescriptor {
@@ -117,6 +119,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
                     meta: #meta,
                     read: __mcp_read,
                     list: #list,
+                    requires: __mcp_requires,
                     variables: __mcp_variables,
                     #location
                 }

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use super::catch::CatchUnwind;
 use super::{content, method_not_found, Body, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
+use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
@@ -137,9 +138,7 @@ async fn call_tool(
     if p.arguments
         .is_some_and(|a| !a.get().trim_start().starts_with('{'))
     {
-        return Err(Error::invalid_params(
-            "Invalid params: tools/call `arguments` must be an object",
-        ));
+        return Err(ArgumentsNotObject {}.into());
     }
     let catalog = d.server.tools.load_full();
     let entry = catalog

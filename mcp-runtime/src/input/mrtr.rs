@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use super::state::{self, Binding};
 use crate::dispatch::MethodResult;
 use crate::error::Error;
+use crate::extract::rejection::ConflictingInputResponse;
 use crate::extract::Context;
 use crate::protocol::{scan, Era};
 
@@ -143,9 +144,7 @@ pub(crate) async fn drive<T>(
                 // answer would meet code that already ran on the old one).
                 match answers.get(&key) {
                     Some(sealed) if *sealed != response => {
-                        return Err(Error::invalid_params(format!(
-                            "Invalid params: inputResponses[\"{key}\"] differs from the answer sealed in requestState (an answer cannot change once given; retry without requestState to start over)"
-                        )));
+                        return Err(ConflictingInputResponse { key }.into());
                     }
                     Some(_) => {}
                     None => {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::header_params::{self, HeaderParam};
 use super::pager::{self, Page};
 use crate::error::Error;
+use crate::extract::rejection::InvalidToolArguments;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
@@ -100,11 +101,11 @@ impl ToolEntry {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "Invalid arguments for tool `{}`: {}",
-                self.name,
-                problems.join("; ")
-            ))
+            Err(InvalidToolArguments {
+                tool: self.name.to_string(),
+                detail: problems.join("; "),
+            }
+            .to_string())
         }
     }
 }

@@ -360,6 +360,7 @@ impl ServerBuilder {
         } else {
             Vec::new()
         };
+        check_requirements(&descriptors, self.use_registry, &self.state)?;
         let default_crate = default_crate(&descriptors, self.caller_file);
         let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
         for d in &descriptors {
@@ -402,6 +403,44 @@ impl ServerBuilder {
                 offers,
             }),
         })
+    }
+}
+
+/// Every registered handler's extractors get what they need (today: the state types of
+/// `State<T>` and extractors built on it), or the server is not built: the error names
+/// each handler and type, where otherwise every call would fail with `-32603`.
+fn check_requirements(
+    tools: &[&'static ToolDescriptor],
+    use_registry: bool,
+    state: &Extensions,
+) -> Result<()> {
+    let mut handlers: Vec<(String, registry::Location, registry::RequiresFn)> = tools
+        .iter()
+        .map(|d| (format!("tool `{}`", d.name), d.location, d.requires))
+        .collect();
+    if use_registry {
+        handlers.extend(
+            registry::resources().map(|d| (format!("resource `{}`", d.uri), d.location, d.requires)),
+        );
+        handlers.extend(
+            registry::prompts().map(|d| (format!("prompt `{}`", d.name), d.location, d.requires)),
+        );
+    }
+    handlers.sort_by_key(|(_, at, _)| (at.file, at.line));
+    let mut problems = Vec::new();
+    for (what, at, requires) in handlers {
+        let mut needs = crate::extract::Requirements::default();
+        requires(&mut needs);
+        for missing in needs.missing_states(state) {
+            problems.push(format!(
+                "{what} (at {at}) takes `State<{missing}>`, but no `{missing}` was registered: add `.state(value)` to the server builder"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::startup(problems.join("; ")))
     }
 }
 
