@@ -76,21 +76,9 @@
 //!   `subscriptions/listen` streams), and to [`ping`](Peer::ping) connected clients.
 //!
 //! ## `#[tool]` options
-//! `name = "..."`, `title = "..."`, `description = "..."` (overrides the doc comment),
-//! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
-//! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
-//! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
-//! `crate = "path::to::mcpserve"`,
-//! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
-//! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON
-//! object schema at compile time) published instead of the generated one; arguments are
-//! validated against it before the call and still bind by name, or through one
-//! `#[arg(flatten)]` struct that then needs only `Deserialize`.
-//!
-//! Parameter options, `#[arg(...)]`: `rename = "wireName"`, `description = "..."`,
-//! `default` or `default = expr` (the argument becomes optional), `header = "Region"`
-//! (mirrored as the `Mcp-Param-Region` HTTP header, `x-mcp-header` in the schema),
-//! `flatten` (one `Deserialize + JsonSchema` struct is the whole argument object).
+//! [`#[tool]`](macro@tool) documents every option, parameter and return type, with
+//! examples: names, titles, annotations, icons, `_meta`, groups, hand-written input
+//! schemas, and per-parameter `#[arg(rename, description, default, header, flatten)]`.
 //!
 //! ## `#[resource("uri", ...)]`
 //! A URI without `{..}` is a static resource (listed in `resources/list`); one with RFC 6570
@@ -151,6 +139,12 @@ macro_rules! cfg_testing {
 }
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
+
+/// The `#[tool]` reference (`mcp-macros/docs/tool.md`, shown on the macro) compiled and
+/// run as this crate's doctests: the macro crate cannot depend on the facade.
+#[cfg(doctest)]
+#[doc = include_str!("../mcp-macros/docs/tool.md")]
+pub struct ToolReferenceExamples;
 pub use mcp_runtime::{
     Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
     Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,
@@ -280,6 +274,7 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::extract::Requirements;
     pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
     pub use mcp_runtime::protocol::{Completion, Resource};
@@ -298,7 +293,6 @@ pub mod __private {
     };
     pub use mcp_runtime::wire_arg as wire;
     pub use mcp_runtime::Elicit;
-    pub use mcp_runtime::extract::Requirements;
     pub use mcp_runtime::{Context, Error};
     pub use schemars::SchemaGenerator;
     pub use serde;

@@ -144,7 +144,10 @@ async fn extractor_schema_is_only_the_arguments() {
 /// tool and the type, not a `-32603` on every call.
 #[tokio::test]
 async fn missing_state_fails_the_build_naming_the_tool_and_type() {
-    let err = Server::from_registry().build().err().expect("the build must fail");
+    let err = Server::from_registry()
+        .build()
+        .err()
+        .expect("the build must fail");
     assert_eq!(err.kind(), ErrorKind::Startup);
     let message = err.message();
     assert!(
@@ -242,9 +245,7 @@ fn shout() -> ToolDef {
 
 #[tokio::test]
 async fn runtime_tool_def() {
-    let client = TestClient::session(server().tool(shout()))
-        .await
-        .unwrap();
+    let client = TestClient::session(server().tool(shout())).await.unwrap();
     let tool = client
         .list_tools()
         .await
@@ -293,11 +294,7 @@ async fn runtime_tool_def() {
 #[tokio::test]
 async fn runtime_tool_clashing_with_a_registered_name_fails_to_build() {
     let clash = ToolDef::new("bump", |_call: mcpserve::ToolCall| async { "never" });
-    let err = server()
-        .tool(clash)
-        .build()
-        .err()
-        .expect("duplicate");
+    let err = server().tool(clash).build().err().expect("duplicate");
     assert!(
         err.message()
             .starts_with("duplicate tool name `bump`: defined at tests/behaviour_tools.rs:"),

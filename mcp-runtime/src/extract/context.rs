@@ -21,6 +21,28 @@ use crate::server::ServerShared;
 /// Everything the runtime knows about one request. Cheap to clone.
 ///
 /// Handlers take it as a parameter (`ctx: Context`); it is never part of the input schema.
+/// The same code works in both protocol eras: asking the client ([`elicit`](Self::elicit),
+/// [`sample`](Self::sample), [`roots`](Self::roots)) is a server-to-client request in the
+/// session era and an input round (`input_required`, retried by the client) in the
+/// 2026-07-28 era, where the handler runs again from the top.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use mcpserve::{Context, Error, LoggingLevel};
+///
+/// // #[tool]
+/// async fn export(rows: Vec<String>, ctx: Context) -> Result<String, Error> {
+///     let client = ctx.client_info().map_or("unknown", |c| c.name.as_str());
+///     ctx.log(LoggingLevel::Info, format!("export for {client}")).await;
+///     for (done, _row) in rows.iter().enumerate() {
+///         if ctx.is_cancelled() {
+///             return Err(Error::tool("cancelled"));
+///         }
+///         ctx.progress(done + 1, Some(rows.len()), "exporting").await;
+///     }
+///     Ok(format!("{} rows", rows.len()))
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Context {
     pub(crate) scope: Arc<RequestScope>,

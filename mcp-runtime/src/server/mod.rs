@@ -147,7 +147,33 @@ pub struct Server {
     pub(crate) shared: Arc<ServerShared>,
 }
 
-/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`].
+/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`];
+/// [`build`](Self::build) checks everything once (names, schemas, duplicates, the state
+/// handlers need) and returns an error naming what is wrong.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use std::time::Duration;
+/// use mcpserve::Server;
+///
+/// #[derive(Clone)]
+/// struct Db; // extracted in handlers as `State<Db>`
+///
+/// # fn main() -> mcpserve::Result<()> {
+/// let server = Server::from_registry()
+///     .name("notes")
+///     .version("1.2.0")
+///     .instructions("Notes live in folders; search before creating one.")
+///     .state(Db)
+///     .configure(|c| {
+///         c.page_size = 100;
+///         c.client_request_timeout = Duration::from_secs(30);
+///     })
+///     .build()?;
+/// assert_eq!(server.info().name, "notes");
+/// // server.serve_stdio().await, .serve_http("127.0.0.1:8080").await, ...
+/// # Ok(()) }
+/// ```
 #[must_use = "a builder does nothing until it is built or served"]
 pub struct ServerBuilder {
     name: Option<String>,
@@ -420,7 +446,8 @@ fn check_requirements(
         .collect();
     if use_registry {
         handlers.extend(
-            registry::resources().map(|d| (format!("resource `{}`", d.uri), d.location, d.requires)),
+            registry::resources()
+                .map(|d| (format!("resource `{}`", d.uri), d.location, d.requires)),
         );
         handlers.extend(
             registry::prompts().map(|d| (format!("prompt `{}`", d.name), d.location, d.requires)),
