@@ -120,23 +120,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// Items of the `http` feature (on by default), marked for the docs (tokio's `cfg_*!`).
-macro_rules! cfg_http {
-    ($($item:item)*) => {$(
-        #[cfg(feature = "http")]
-        #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-        $item
-    )*};
-}
-
-/// Items of the `testing` feature, marked for the docs.
-macro_rules! cfg_testing {
-    ($($item:item)*) => {$(
-        #[cfg(feature = "testing")]
-        #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-        $item
-    )*};
-}
+// `cfg_http!`/`cfg_testing!` (tokio's style): `#[cfg(feature)]` plus `doc(cfg)`, here
+// testing this crate's features.
+use mcp_runtime::{cfg_http, cfg_testing};
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
 

@@ -1,7 +1,10 @@
 //! Feature gates that also tell the docs which feature an item needs (tokio's `cfg_*!`
 //! style): every gated item is `#[cfg(feature = ..)]` plus `doc(cfg(..))` on docs.rs.
+//! Exported (hidden) for the facade, whose features of the same names they then test.
 
 /// Items of the `http` feature (Streamable HTTP).
+#[doc(hidden)]
+#[macro_export]
 macro_rules! cfg_http {
     ($($item:item)*) => {$(
         #[cfg(feature = "http")]
@@ -11,6 +14,8 @@ macro_rules! cfg_http {
 }
 
 /// Items of the `testing` feature (`TestClient`).
+#[doc(hidden)]
+#[macro_export]
 macro_rules! cfg_testing {
     ($($item:item)*) => {$(
         #[cfg(feature = "testing")]
