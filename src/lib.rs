@@ -19,9 +19,14 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> mcpserve::Result<()> {
-//!     Server::from_registry().serve_stdio().await
+//!     Server::from_registry().run().await
 //! }
 //! ```
+//!
+//! `run()` (feature `cli`, on by default) makes the binary a command line: no arguments
+//! serve stdio as MCP clients expect, `--http [ADDR]` serves Streamable HTTP, and verbs
+//! inspect, call, configure and package the server (`list`, `call`, `read`, `prompt`,
+//! `config`, `install`, `card`, `server-json`, `bundle`; see [`Server::run`]).
 //!
 //! * `#[tool]` works on `async fn` and plain `fn` (run on the blocking pool) in any module
 //!   of any crate linked into the binary; `inventory` collects them at link time. A crate
@@ -125,6 +130,7 @@
 use mcp_runtime::{cfg_http, cfg_testing};
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
+pub use mcp_runtime::crate_info;
 
 /// The `#[tool]` reference (`mcp-macros/docs/tool.md`, shown on the macro) compiled and
 /// run as this crate's doctests: the macro crate cannot depend on the facade.
@@ -138,7 +144,8 @@ pub use mcp_runtime::{
     McpLogLayer, NotFound, Peer, ProgressAmount, ProgressMessage, PromptMessage, ProtocolVersion,
     Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
+    ServerConfig, ServerHandle, Setting, SettingKind, State, Text, ToolCall, ToolChoice, ToolDef,
+    UrlElicitation,
 };
 
 cfg_http! {
@@ -228,6 +235,12 @@ pub mod uri_template {
     pub use mcp_runtime::uri_template::*;
 }
 
+/// Server identity outside the protocol: the server card, `server.json`, MCPB bundles
+/// and MCP client configurations.
+pub mod identity {
+    pub use mcp_runtime::identity::*;
+}
+
 /// Wire types of both protocol eras that handlers, run-time tools and tests meet.
 /// (The JSON-RPC framing and the dispatcher are internal; transports live in the
 /// runtime crate.)
@@ -260,6 +273,7 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::crate_info;
     pub use mcp_runtime::extract::Requirements;
     pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};

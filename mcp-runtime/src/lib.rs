@@ -8,12 +8,15 @@
 #[macro_use]
 mod macros;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
 #[cfg(test)]
 mod fuzz;
+pub mod identity;
 pub mod input;
 pub mod logging;
 pub(crate) mod notify;
@@ -37,6 +40,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use extract::{
     CancellationToken, Context, FromContext, ProgressAmount, ProgressMessage, State,
 };
+pub use identity::{Setting, SettingKind};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
     SamplingPrompt, ToolChoice, UrlElicitation,

@@ -282,7 +282,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             call: __mcp_call,
             requires: __mcp_requires,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-            krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
+            krate: __mcp::crate_info!(),
         }
     }
 }
