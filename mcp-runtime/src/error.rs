@@ -6,9 +6,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::extract::rejection::{self, Rejection};
 use crate::protocol::{code, Era, ErrorObject};
 
 /// Convenience alias used throughout the framework.
@@ -53,6 +55,8 @@ pub struct Error {
     kind: ErrorKind,
     message: Cow<'static, str>,
     data: Option<Value>,
+    /// The typed rejection this error was made from, if any.
+    rejection: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -62,7 +66,25 @@ impl Error {
             kind,
             message: message.into(),
             data: None,
+            rejection: None,
         }
+    }
+
+    /// The error a typed [`Rejection`] becomes (what its `From` impl calls).
+    pub fn from_rejection<R: Rejection>(rejection: R) -> Self {
+        Error {
+            kind: R::KIND,
+            message: rejection.to_string().into(),
+            data: None,
+            rejection: Some(Arc::new(rejection)),
+        }
+    }
+
+    /// The typed rejection this error was made from, if it is an `R`
+    /// (see [`extract::rejection`](crate::extract::rejection)).
+    pub fn rejection<R: Rejection>(&self) -> Option<&R> {
+        let r: &(dyn std::error::Error + 'static) = self.rejection.as_deref()?;
+        r.downcast_ref::<R>()
     }
 
     /// A tool execution error: the model sees the message and can react to it.
@@ -92,11 +114,8 @@ impl Error {
 
     /// The client lacks a capability the request needs, e.g. `"sampling"`.
     pub fn missing_capability(capability: &str) -> Self {
-        Self::new(
-            ErrorKind::MissingCapability,
-            format!("Missing required client capability: {capability}"),
-        )
-        .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
+        Self::from(rejection::MissingCapability::new(capability))
+            .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
     }
 
     /// The operation needs an authenticated caller.
@@ -183,7 +202,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.rejection
+            .as_deref()
+            .map(|r| r as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

@@ -110,6 +110,8 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Value;
 pub type OutputSchemaFn = fn(&mut SchemaGenerator) -> Option<Value>;
 /// Runs a tool.
 pub type CallFn = fn(ToolCall) -> BoxFuture<'static, ToolOutcome>;
+/// Collects what a handler's extractors need (checked at `build()`).
+pub type RequiresFn = fn(&mut crate::extract::Requirements);
 
 /// A tool registered by `#[tool]`.
 #[derive(Debug)]
@@ -136,6 +138,8 @@ pub struct ToolDescriptor {
     pub output_schema: OutputSchemaFn,
     /// Entry point.
     pub call: CallFn,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// Source location.
     pub location: Location,
     /// Defining crate.
@@ -205,6 +209,8 @@ pub struct ResourceDescriptor {
     pub read: crate::resource::ReadFn,
     /// Lists a template's concrete resources.
     pub list: Option<crate::resource::ListFn>,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// The template's variables (empty for static resources).
     pub variables: ArgsFn,
     /// Source location.
@@ -239,6 +245,8 @@ pub struct PromptDescriptor {
     pub arguments: ArgsFn,
     /// Renders the prompt.
     pub get: crate::prompt::GetFn,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// Source location.
     pub location: Location,
     /// Defining crate.

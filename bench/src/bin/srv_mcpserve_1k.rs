@@ -7,9 +7,9 @@
 
 use std::time::Instant;
 
-use mcpserve::dispatch::{Connection, Outbound, RequestEnv};
+use mcp_runtime::dispatch::{Connection, Outbound, RequestEnv};
+use mcp_runtime::protocol::{jsonrpc, Message};
 use mcpserve::prelude::*;
-use mcpserve::protocol::{jsonrpc, Message};
 
 include!(concat!(env!("OUT_DIR"), "/mcpserve_tools_1k.rs"));
 

@@ -38,6 +38,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -63,6 +64,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
             }
 
             #completers
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::PromptDescriptor {
@@ -74,6 +76,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
                     scopes: &[#(#scopes),*],
                     arguments: __mcp_arguments,
                     get: __mcp_get,
+                    requires: __mcp_requires,
                     #location
                 }
             }

@@ -72,6 +72,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
     let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -100,6 +101,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
 
             #completers
             #list_fn
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::ResourceDescriptor {
@@ -119,6 +121,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
                     scopes: &[#(#scopes),*],
                     read: __mcp_read,
                     list: #list,
+                    requires: __mcp_requires,
                     variables: __mcp_variables,
                     #location
                 }

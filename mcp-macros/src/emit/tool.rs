@@ -95,6 +95,7 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     };
     let input_schema = input_schema(model, flatten);
     let descriptor = descriptor(model);
+    let requires = super::args::requires_fn(&model.params, true);
 
     quote! {
         #func
@@ -120,6 +121,8 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
             fn __mcp_output_schema(__gen: &mut __mcp::SchemaGenerator) -> ::core::option::Option<__mcp::serde_json::Value> {
                 #output_schema
             }
+
+            #requires
 
             __mcp::inventory::submit! { #descriptor }
         };
@@ -279,6 +282,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
             call: __mcp_call,
+            requires: __mcp_requires,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
             krate: __mcp::crate_info!(),
         }

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use super::catch::CatchUnwind;
 use super::{content, method_not_found, Body, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
+use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
@@ -136,6 +137,13 @@ async fn call_tool(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let p: CallParams<'_> = parse(params)?;
+    // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
+    // Values the tool's schema rejects stay tool errors (below), for the model to fix.
+    if p.arguments
+        .is_some_and(|a| !a.get().trim_start().starts_with('{'))
+    {
+        return Err(ArgumentsNotObject {}.into());
+    }
     let catalog = d.server.tools.load_full();
     let entry = catalog
         .get(&p.name)

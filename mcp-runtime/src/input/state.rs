@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::extract::rejection::InvalidRequestState;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -123,7 +124,7 @@ fn open_at(
     state: &str,
     now: u64,
 ) -> Result<Map<String, Value>, Error> {
-    let invalid = |why: &str| Error::invalid_params(format!("Invalid requestState: {why}"));
+    let invalid = |reason: &'static str| Error::from(InvalidRequestState { reason });
     let (body, tag) = state.split_once('.').ok_or_else(|| invalid("malformed"))?;
     let tag = B64.decode(tag).map_err(|_| invalid("malformed"))?;
     let mut mac = key.mac();

@@ -215,7 +215,8 @@ struct Envelope<'a> {
     method: Option<&'a RawValue>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    // `"result": null` is a result (a client may answer a ping with it), not an absence.
+    #[serde(borrow, default, deserialize_with = "present")]
     result: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     error: Option<&'a RawValue>,
@@ -423,6 +424,16 @@ mod tests {
         match parse(s.as_bytes()) {
             Err(r) => (r.id, r.error.code),
             Ok(m) => panic!("accepted {m:?}"),
+        }
+    }
+
+    /// Found by `fuzz::jsonrpc::responses_round_trip`: `result: null` was read as no
+    /// result, and the client's answer was refused as a request without a method.
+    #[test]
+    fn a_null_result_is_a_result() {
+        match parse(br#"{"jsonrpc":"2.0","id":0,"result":null}"#) {
+            Ok(Message::Response(r)) => assert_eq!(r.outcome.unwrap().get(), "null"),
+            other => panic!("{other:?}"),
         }
     }
 

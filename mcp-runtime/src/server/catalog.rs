@@ -11,6 +11,7 @@ use super::header_params::{self, HeaderParam};
 use super::pager::{self, Page};
 use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
+use crate::extract::rejection::InvalidToolArguments;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
@@ -104,11 +105,11 @@ impl ToolEntry {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "Invalid arguments for tool `{}`: {}",
-                self.name,
-                problems.join("; ")
-            ))
+            Err(InvalidToolArguments {
+                tool: self.name.to_string(),
+                detail: problems.join("; "),
+            }
+            .to_string())
         }
     }
 }

@@ -40,7 +40,36 @@ pub enum HostPolicy {
     Any,
 }
 
-/// Configuration of the Streamable HTTP transport.
+/// Configuration of the Streamable HTTP transport. Start from the defaults (a local
+/// server: localhost `Host`s only, no request timeout) and change what differs:
+///
+/// ```no_run
+/// # mod mcpserve {
+/// #     pub use mcp_runtime::transport::http::HttpConfig;
+/// #     pub use mcp_runtime::*;
+/// # }
+/// use std::time::Duration;
+/// use mcpserve::{HttpConfig, Server};
+///
+/// # async fn run() -> mcpserve::Result<()> {
+/// let config = HttpConfig::default()
+///     .allow_hosts(["mcp.example.com"])
+///     .allow_origin("https://app.example.com")
+///     .configure(|c| {
+///         c.max_sessions = 1_000;
+///         c.request_timeout = Some(Duration::from_secs(120));
+///     });
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// let shutdown = async { let _ = tokio::signal::ctrl_c().await; };
+/// Server::from_registry()
+///     .build()?
+///     .serve_http_on(listener, config, shutdown)
+///     .await
+/// # }
+/// ```
+///
+/// To mount the endpoint in an axum (or any tower) app instead, hand the same config to
+/// [`Server::http_service`](crate::Server::http_service).
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpConfig {
