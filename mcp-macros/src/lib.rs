@@ -11,6 +11,7 @@ mod ctxt;
 mod elicit;
 mod emit;
 mod model;
+mod names;
 mod parse;
 mod symbol;
 mod uri_template;
@@ -26,14 +27,14 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     let parser = syn::meta::parser(|m| tool_args.parse(m));
     let func = parse_macro_input!(item as syn::ItemFn);
     if let Err(e) = syn::parse::Parser::parse(parser, args) {
-        return emit::fallback::tool(&func, e).into();
+        return emit::fallback::annotated_fn(&func, e).into();
     }
     let errors = ctxt::Errors::new();
     let model = parse::tool(tool_args, &func, &errors);
     validate::tool(&model, &errors);
     match errors.finish() {
         Ok(()) => emit::tool::expand(&model).into(),
-        Err(e) => emit::fallback::tool(&func, e).into(),
+        Err(e) => emit::fallback::annotated_fn(&func, e).into(),
     }
 }
 
@@ -54,14 +55,14 @@ pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
     let func = parse_macro_input!(item as syn::ItemFn);
     let parser = |input: syn::parse::ParseStream<'_>| resource_args.parse(input);
     if let Err(e) = syn::parse::Parser::parse(parser, args) {
-        return emit::fallback::tool(&func, e).into();
+        return emit::fallback::annotated_fn(&func, e).into();
     }
     let errors = ctxt::Errors::new();
     let model = parse::resource::resource(resource_args, &func, &errors);
     validate::resource(&model, &errors);
     match errors.finish() {
         Ok(()) => emit::resource::expand(&model).into(),
-        Err(e) => emit::fallback::tool(&func, e).into(),
+        Err(e) => emit::fallback::annotated_fn(&func, e).into(),
     }
 }
 
@@ -72,13 +73,14 @@ pub fn prompt(args: TokenStream, item: TokenStream) -> TokenStream {
     let parser = syn::meta::parser(|m| prompt_args.parse(m));
     let func = parse_macro_input!(item as syn::ItemFn);
     if let Err(e) = syn::parse::Parser::parse(parser, args) {
-        return emit::fallback::tool(&func, e).into();
+        return emit::fallback::annotated_fn(&func, e).into();
     }
     let errors = ctxt::Errors::new();
     let model = parse::prompt::prompt(prompt_args, &func, &errors);
     validate::prompt(&model, &errors);
     match errors.finish() {
         Ok(()) => emit::prompt::expand(&model).into(),
-        Err(e) => emit::fallback::tool(&func, e).into(),
+        Err(e) => emit::fallback::annotated_fn(&func, e).into(),
     }
 }
+

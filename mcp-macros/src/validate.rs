@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::ctxt::Errors;
+use crate::names::{check_header_name, check_tool_name};
 use crate::model::{Param, PromptFn, ResourceFn, ToolFn};
 
 pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
@@ -16,7 +17,7 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     if let Some(v) = &sig.variadic {
         errors.at(v, "#[tool] functions cannot be variadic");
     }
-    if let Err(msg) = check_name(&model.name) {
+    if let Err(msg) = check_tool_name(&model.name) {
         errors.push(syn::Error::new(model.name_span, msg));
     }
 
@@ -81,7 +82,7 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
             );
         }
         if let Some(h) = &p.header {
-            if let Err(msg) = check_header(&h.value) {
+            if let Err(msg) = check_header_name(&h.value) {
                 errors.push(syn::Error::new(h.span, msg));
             } else if headers.insert(h.value.to_ascii_lowercase(), ()).is_some() {
                 errors.push(syn::Error::new(
@@ -94,35 +95,6 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
             }
         }
     }
-}
-
-/// 1–128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25 tool names).
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!(
-            "invalid tool name `{name}`: names must be 1 to 128 characters long"
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `.` and `-`"
-        ));
-    }
-    Ok(())
-}
-
-/// An HTTP field-name token (`1*tchar`), used as `Mcp-Param-{name}`.
-fn check_header(name: &str) -> Result<(), String> {
-    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(tchar) {
-        return Err(format!(
-            "invalid header name `{name}`: it must be a non-empty HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
-        ));
-    }
-    Ok(())
 }
 
 fn signature(sig: &syn::Signature, what: &str, errors: &Errors) {

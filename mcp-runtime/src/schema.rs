@@ -90,20 +90,9 @@ pub fn whole<T: schemars::JsonSchema>(gen: &mut SchemaGenerator) -> Value {
     schema
 }
 
-/// Checks a tool name against the spec: 1–128 characters of `[A-Za-z0-9_.-]`.
+/// Checks a tool name against the spec: 1–128 characters of `[A-Za-z0-9_.-]` (the rule
+/// `#[tool]` applies at compile time).
 pub fn check_tool_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!(
-            "tool name `{name}` must be 1 to 128 characters long"
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "tool name `{name}` contains `{c}`; only A-Z, a-z, 0-9, `_`, `.` and `-` are allowed"
-        ));
-    }
-    Ok(())
+    crate::names::check_tool_name(name)
 }
+

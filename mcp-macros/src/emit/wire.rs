@@ -1,13 +1,12 @@
-//! Pieces shared by `#[resource]` and `#[prompt]`: wire-string parameters, argument
-//! specs, completers, the invocation and icons.
+//! Parameters filled from wire strings, shared by `#[resource]` (template variables) and
+//! `#[prompt]` (arguments): the conversion, their specs and their completers.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::opt_str;
+use super::item::{binding, opt_str};
 use crate::model::Param;
-use crate::parse::attr::Icon;
 
 /// The trait imports the probes need.
 pub(crate) fn probe_imports() -> TokenStream {
@@ -18,10 +17,6 @@ pub(crate) fn probe_imports() -> TokenStream {
             WireInvalid as _, EnumOpt as _, EnumPlain as _, EnumNone as _,
         };
     }
-}
-
-pub(crate) fn binding(p: &Param<'_>) -> syn::Ident {
-    format_ident!("__mcp_p{}", p.index)
 }
 
 /// `let __mcp_pN: T = <value from the wire string or the context>;` — `owner` is the
@@ -98,35 +93,5 @@ pub(crate) fn arg_spec(p: &Param<'_>) -> TokenStream {
                 enum_values: #values,
             });
         }
-    }
-}
-
-/// Calls the user's function (sync bodies run on the blocking pool).
-pub(crate) fn invoke(func: &syn::ItemFn, params: &[Param<'_>], is_async: bool) -> TokenStream {
-    let fn_ident = &func.sig.ident;
-    let bindings = params.iter().map(binding);
-    if is_async {
-        quote_spanned!(fn_ident.span()=> #fn_ident(#(#bindings),*).await)
-    } else {
-        quote_spanned!(fn_ident.span()=> __mcp::run_blocking(move || #fn_ident(#(#bindings),*)).await)
-    }
-}
-
-pub(crate) fn icons(icons: &[Icon]) -> TokenStream {
-    let icons = icons.iter().map(|i| {
-        let src = &i.src;
-        let mime = opt_str(&i.mime_type);
-        let sizes = &i.sizes;
-        let theme = opt_str(&i.theme);
-        quote!(__mcp::IconDef { src: #src, mime_type: #mime, sizes: &[#(#sizes),*], theme: #theme })
-    });
-    quote!(&[#(#icons),*])
-}
-
-pub(crate) fn location(func: &syn::ItemFn) -> TokenStream {
-    let line = quote_spanned!(func.sig.ident.span()=> ::core::line!());
-    quote! {
-        location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-        krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
     }
 }
