@@ -8,11 +8,13 @@
 extern crate proc_macro;
 
 mod ctxt;
+mod data;
 mod elicit;
 mod emit;
 mod model;
 mod names;
 mod parse;
+mod source;
 mod symbol;
 mod uri_template;
 mod validate;
@@ -84,3 +86,27 @@ pub fn prompt(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// `serde::Serialize`, derived through `mcpserve` (no `serde` in your `Cargo.toml`):
+/// every `#[serde(..)]` attribute works as with serde's own derive. Re-exported as
+/// `mcpserve::Serialize` and in the prelude.
+#[proc_macro_derive(Serialize, attributes(serde))]
+pub fn derive_serialize(item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as syn::DeriveInput);
+    data::expand(&input, data::Derive::Serialize).into()
+}
+
+/// `serde::Deserialize`, derived through `mcpserve` (see [`macro@Serialize`]).
+#[proc_macro_derive(Deserialize, attributes(serde))]
+pub fn derive_deserialize(item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as syn::DeriveInput);
+    data::expand(&input, data::Derive::Deserialize).into()
+}
+
+/// `schemars::JsonSchema`, derived through `mcpserve` (no `schemars` in your
+/// `Cargo.toml`): `#[schemars(..)]`, `#[serde(..)]` and doc comments shape the schema as
+/// with schemars' own derive.
+#[proc_macro_derive(JsonSchema, attributes(schemars, serde, validate, garde))]
+pub fn derive_json_schema(item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as syn::DeriveInput);
+    data::expand(&input, data::Derive::JsonSchema).into()
+}

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use crate::ctxt::Errors;
-use crate::names::{check_header_name, check_tool_name};
 use crate::model::{Param, PromptFn, ResourceFn, ToolFn};
+use crate::names::{check_header_name, check_tool_name};
 
 pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
+    free_function(model.original, "tool", errors);
     let sig = &model.original.sig;
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errors.at(
@@ -97,6 +98,58 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     }
 }
 
+/// Registered functions are free functions: inside an `impl` or a `trait` the generated
+/// registration cannot name them (and rustc's own error there is about the generated
+/// code). A `self` parameter is reported by the parser already.
+fn free_function(func: &syn::ItemFn, what: &str, errors: &Errors) {
+    if matches!(func.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
+        return;
+    }
+    let ident = &func.sig.ident;
+    let uses_self = || {
+        let tokens = quote::quote!(#func);
+        mentions_self_type(tokens)
+    };
+    let Some(block) =
+        crate::source::enclosing_block(ident.span()).or_else(|| uses_self().then_some("impl"))
+    else {
+        return;
+    };
+    errors.at(
+        func.sig.fn_token,
+        format_args!(
+            "#[{what}] cannot be used on an associated function (this `fn` is inside {}): \
+             registered functions must be free functions; move `{ident}` out of the `{block}` \
+             block to module level, and share data through `State<T>`",
+            if block == "impl" {
+                "an `impl` block"
+            } else {
+                "a `trait`"
+            }
+        ),
+    );
+}
+
+/// `Self` outside any `impl`/`trait` item nested in the function.
+fn mentions_self_type(tokens: proc_macro2::TokenStream) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut nested_item = false;
+    for t in tokens {
+        match t {
+            TokenTree::Ident(i) if i == "impl" || i == "trait" => nested_item = true,
+            TokenTree::Ident(i) if i == "Self" && !nested_item => return true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && nested_item => {
+                nested_item = false;
+            }
+            TokenTree::Group(g) if !nested_item && mentions_self_type(g.stream()) => {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn signature(sig: &syn::Signature, what: &str, errors: &Errors) {
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errors.at(
@@ -139,6 +192,7 @@ fn params(params: &[Param<'_>], what: &str, errors: &Errors) {
 }
 
 pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
+    free_function(model.original, "resource", errors);
     signature(&model.original.sig, "resource", errors);
     params(&model.params, "resource", errors);
     let Some(vars) = &model.variables else {
@@ -183,6 +237,7 @@ pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
 }
 
 pub(crate) fn prompt(model: &PromptFn<'_>, errors: &Errors) {
+    free_function(model.original, "prompt", errors);
     signature(&model.original.sig, "prompt", errors);
     params(&model.params, "prompt", errors);
     if model.name.is_empty() {

@@ -15,6 +15,7 @@ pub(crate) fn probe_imports() -> TokenStream {
         use __mcp::wire::{
             WireExtractor as _, WireOptStr as _, WireOptDe as _, WireStr as _, WireDe as _,
             WireInvalid as _, EnumOpt as _, EnumPlain as _, EnumNone as _,
+            ListCheck as _, NotAList as _,
         };
     }
 }
@@ -26,6 +27,7 @@ pub(crate) fn wire_param(p: &Param<'_>, owner: &syn::Ident, raw: TokenStream) ->
     let b = binding(p);
     let name = &p.wire_name;
     quote_spanned! {ty.span()=>
+        (&&__mcp::wire::Probe::<#ty>::new()).__mcp_not_a_list();
         let #b: #ty = match (&&&&&&__mcp::wire::Probe::<#ty>::new()).__mcp_wire(#raw, #owner.context()).await {
             ::core::result::Result::Ok(v) => v,
             ::core::result::Result::Err(e) => return ::core::result::Result::Err(#owner.__wire_error(#name, e)),
