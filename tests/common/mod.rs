@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod skip;
+
 /// Bound on waiting for any single message; a hang fails the test instead of blocking CI.
 pub const WAIT: Duration = Duration::from_secs(20);
 

@@ -31,7 +31,9 @@ use crate::protocol::types::{
     Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
     ToolAnnotations,
 };
-use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
+use crate::registry::{
+    self, CrateInfo, Location, PromptDescriptor, ResourceDescriptor, ToolDescriptor,
+};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -161,8 +163,10 @@ pub struct ServerBuilder {
 }
 
 impl Server {
-    /// A builder holding every `#[tool]` linked into the binary. Name and version default
-    /// to the crate that defines the tools (the one calling this, when it has any).
+    /// A builder holding every `#[tool]` linked into the binary. `serverInfo` names the
+    /// binary: its crate's name and version when the binary's crate defines registered
+    /// items, else the executable's name (set both with [`name`](ServerBuilder::name) and
+    /// [`version`](ServerBuilder::version), e.g. from `env!("CARGO_PKG_VERSION")`).
     #[track_caller]
     pub fn from_registry() -> ServerBuilder {
         Self::builder()
@@ -361,9 +365,7 @@ impl ServerBuilder {
         let (resources, prompts, offers) =
             content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
         if entries.is_empty() && !offers.resources && !offers.prompts {
-            tracing::warn!(
-                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
-            );
+            warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
@@ -464,25 +466,66 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
 }
 
-/// The crate whose name and version become `serverInfo` by default: the caller's crate
-/// if it defines tools, else the only crate that does, else the executable's name.
-fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
-    let pick = descriptors
-        .iter()
-        .find(|d| d.location.file == caller_file)
-        .or_else(|| {
-            let first = descriptors.first()?;
-            descriptors
-                .iter()
-                .all(|d| d.krate == first.krate)
-                .then_some(first)
-        });
-    if let Some(d) = pick {
-        return (d.krate.name.to_owned(), d.krate.version.to_owned());
+/// Said when a server has nothing to serve: almost always a crate of `#[tool]`s that the
+/// binary depends on but never names, which rustc then does not link. Printed straight
+/// to stderr when no `tracing` subscriber would show it.
+fn warn_nothing_registered() {
+    const MSG: &str = "no tools, resources or prompts are registered. #[tool], #[resource] and \
+        #[prompt] items in a library crate are only collected when the binary links that crate, \
+        and rustc links a dependency only if code refers to it: add `use my_tools as _;` \
+        (your crate's name) to `main.rs`";
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{MSG}");
+    } else {
+        eprintln!("warning: {MSG}");
     }
-    let exe = std::env::current_exe()
+}
+
+/// The name and version `serverInfo` gets by default: the package of the binary's own
+/// crate when that crate defines registered items (found by the file that builds the
+/// server, or by module path: a binary's crate is named after its executable), else the
+/// executable's name. Items from linked library crates never name the server.
+fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
+    let items: Vec<(Location, CrateInfo)> = tools
+        .iter()
+        .map(|d| (d.location, d.krate))
+        .chain(registry::resources().map(|d| (d.location, d.krate)))
+        .chain(registry::prompts().map(|d| (d.location, d.krate)))
+        .collect();
+    let exe = executable_name();
+    let in_binary = |l: &Location| {
+        let krate = l.module.split("::").next().unwrap_or_default();
+        same_crate_name(krate, &exe)
+    };
+    let pick = items
+        .iter()
+        .find(|(l, _)| l.file == caller_file)
+        .or_else(|| items.iter().find(|(l, _)| in_binary(l)));
+    match pick {
+        Some((_, k)) => (k.name.to_owned(), k.version.to_owned()),
+        None => (exe, "0.0.0".to_owned()),
+    }
+}
+
+/// The running executable's file name without extension, or the hash cargo appends to
+/// test binaries (`notes-1f2e3d4c5b6a7980` → `notes`).
+fn executable_name() -> String {
+    let stem = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "mcp-server".to_owned());
-    (exe, "0.0.0".to_owned())
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+/// Names compare with `-` and `_` alike (executables keep `-`, crate names use `_`).
+fn same_crate_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
 }
