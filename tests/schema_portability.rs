@@ -230,9 +230,7 @@ fn walk(root: &Value, node: &Value, path: &str, report: &mut dyn FnMut(&str, &st
             "items" | "contains" | "not" | "if" | "then" | "else" | "propertyNames" => {
                 walk(root, value, &here, report)
             }
-            k if BOOLEAN_OK.contains(&k) && !value.is_boolean() => {
-                walk(root, value, &here, report)
-            }
+            k if BOOLEAN_OK.contains(&k) && !value.is_boolean() => walk(root, value, &here, report),
             _ => {}
         }
     }

@@ -23,6 +23,7 @@ use quote::{quote, ToTokens};
 use syn::visit_mut::VisitMut;
 
 use crate::emit::wrap;
+use crate::parse::attr::skip;
 
 /// Which trait is derived.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -327,16 +328,4 @@ impl VisitMut for SelfToOriginal {
 
     // Attribute arguments (`serialize_with = ".."`) are strings and stay as written.
     fn visit_attribute_mut(&mut self, _: &mut syn::Attribute) {}
-}
-
-/// Consumes an attribute entry we do not interpret.
-fn skip(m: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
-    if m.input.peek(syn::Token![=]) {
-        m.value()?.parse::<syn::Expr>()?;
-    } else if m.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in m.input);
-        content.parse::<TokenStream>()?;
-    }
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Attributes of `#[derive(Elicit)]` → the form model.
 
 use crate::ctxt::Errors;
+use crate::parse::attr::skip;
 use crate::parse::docs::doc_text;
 
 /// What the derive emits for.
@@ -254,18 +255,6 @@ fn serde_rename(attr: &syn::Attribute) -> Option<String> {
         }
     });
     found
-}
-
-/// Consumes an attribute entry we do not interpret (`key`, `key = value`, `key(...)`).
-fn skip(m: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
-    if m.input.peek(syn::Token![=]) {
-        m.value()?.parse::<syn::Expr>()?;
-    } else if m.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in m.input);
-        content.parse::<proc_macro2::TokenStream>()?;
-    }
-    Ok(())
 }
 
 /// serde's `rename_all` rules.
