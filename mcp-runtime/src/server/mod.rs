@@ -98,6 +98,8 @@ pub(crate) struct ServerShared {
     pub(crate) prompts: ArcSwap<PromptCatalog>,
     /// Fixed at build: capabilities cannot change after clients have seen them.
     pub(crate) offers: Offers,
+    /// Registry name, repository, remotes, settings (the card and installers read it).
+    pub(crate) identity: crate::identity::Identity,
 }
 
 /// Which optional features the server declares.
@@ -160,13 +162,14 @@ pub struct ServerBuilder {
     caller_file: &'static str,
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
+    pub(crate) identity: crate::identity::IdentityConfig,
 }
 
 impl Server {
     /// A builder holding every `#[tool]` linked into the binary. `serverInfo` names the
-    /// binary: its crate's name and version when the binary's crate defines registered
-    /// items, else the executable's name (set both with [`name`](ServerBuilder::name) and
-    /// [`version`](ServerBuilder::version), e.g. from `env!("CARGO_PKG_VERSION")`).
+    /// binary: its crate's metadata when the binary's crate defines registered items,
+    /// else the executable's name; when the tools all live in library crates, pass the
+    /// binary's metadata with [`crate_info`](ServerBuilder::crate_info)`(crate_info!())`.
     #[track_caller]
     pub fn from_registry() -> ServerBuilder {
         Self::builder()
@@ -192,6 +195,7 @@ impl Server {
             caller_file: std::panic::Location::caller().file(),
             state_key: None,
             on_roots_changed: None,
+            identity: Default::default(),
         }
     }
 
@@ -369,15 +373,18 @@ impl ServerBuilder {
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
-        let (crate_name, crate_version) = default_crate;
-        let info = Implementation {
-            name: self.name.unwrap_or(crate_name),
-            version: self.version.unwrap_or(crate_version),
-            title: self.title,
-            description: self.description,
-            website_url: self.website_url,
-            icons: self.icons,
-        };
+        let (info, identity) = crate::identity::resolve(
+            self.identity,
+            default_crate,
+            crate::identity::InfoOverrides {
+                name: self.name,
+                version: self.version,
+                title: self.title,
+                description: self.description,
+                website_url: self.website_url,
+                icons: self.icons,
+            },
+        )?;
         Ok(Server {
             shared: Arc::new(ServerShared {
                 info,
@@ -392,6 +399,7 @@ impl ServerBuilder {
                 resources,
                 prompts: ArcSwap::from_pointee(prompts),
                 offers,
+                identity,
             }),
         })
     }
@@ -481,11 +489,12 @@ fn warn_nothing_registered() {
     }
 }
 
-/// The name and version `serverInfo` gets by default: the package of the binary's own
-/// crate when that crate defines registered items (found by the file that builds the
-/// server, or by module path: a binary's crate is named after its executable), else the
-/// executable's name. Items from linked library crates never name the server.
-fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
+/// The crate whose metadata becomes `serverInfo` and the rest of the identity by
+/// default: the binary's own crate when it defines registered items (found by the file
+/// that builds the server, or by module path: a binary's crate is named after its
+/// executable). Items from linked library crates never name the server: without a match
+/// `identity::resolve` uses the executable's name (or [`ServerBuilder::crate_info`]).
+fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> Option<CrateInfo> {
     let items: Vec<(Location, CrateInfo)> = tools
         .iter()
         .map(|d| (d.location, d.krate))
@@ -497,19 +506,16 @@ fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> (Strin
         let krate = l.module.split("::").next().unwrap_or_default();
         same_crate_name(krate, &exe)
     };
-    let pick = items
+    items
         .iter()
         .find(|(l, _)| l.file == caller_file)
-        .or_else(|| items.iter().find(|(l, _)| in_binary(l)));
-    match pick {
-        Some((_, k)) => (k.name.to_owned(), k.version.to_owned()),
-        None => (exe, "0.0.0".to_owned()),
-    }
+        .or_else(|| items.iter().find(|(l, _)| in_binary(l)))
+        .map(|(_, k)| *k)
 }
 
 /// The running executable's file name without extension, or the hash cargo appends to
 /// test binaries (`notes-1f2e3d4c5b6a7980` → `notes`).
-fn executable_name() -> String {
+pub(crate) fn executable_name() -> String {
     let stem = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
