@@ -92,6 +92,8 @@
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
 //! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
 //! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
+//! `scopes = ["notes:write", "notes:delete"]` (OAuth scopes a call needs over HTTP with
+//! `Auth`, all of them; see "Authorization"),
 //! `crate = "path::to::mcpserve"`,
 //! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
 //! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON
@@ -123,6 +125,7 @@
 //! (JSON text), or a `Result`: `Err(NotFound)` is the era's resource-not-found error.
 //!
 //! Options: `name`, `title`, `description` (default: doc comment), `mime_type`, `size`,
+//! `scopes = [...]` (a read needs them; on templates, for every matching URI),
 //! `annotations(audience = "user" | ["user", "assistant"], priority = 0.5,
 //! last_modified = "2025-01-12T15:00:58Z")`, `icon`, `meta`, `crate`, and for templates
 //! `list = f` (`fn() -> Vec<Resource>`, `async fn()`, or `async fn(Context)`) to put
@@ -133,7 +136,7 @@
 //! optional), typed like template variables; extractors are allowed. Return `String` (one
 //! user message), [`PromptMessage`]s (`PromptMessage::user(..)`/`assistant(..)` with text
 //! or any [`Content`]: images, audio, embedded resources), or a `Result`. Options: `name`,
-//! `title`, `description`, `icon`, `meta`, `crate`.
+//! `title`, `description`, `icon`, `meta`, `crate`, `scopes = [...]`.
 //!
 //! ## Completions
 //! `#[arg(complete = f)]` on a prompt argument or template variable, where `f` is
@@ -141,6 +144,40 @@
 //! other arguments in `context.arguments`) or `async fn(CompletionRequest) -> ..`.
 //! Arguments whose type is an enum with a JSON Schema complete from its variants
 //! automatically. At most 100 values are sent, with `total` and `hasMore`.
+//!
+//! ## Authorization
+//! With the `auth` feature the HTTP endpoint is an OAuth 2.1 resource server: every
+//! request needs a bearer token from your authorization server (JWTs checked against
+//! its JWKS, or RFC 7662 introspection), issued for this server's canonical URI, with
+//! the scopes the operation declares. A [`Principal`] parameter is the caller.
+//!
+//! ```no_run
+//! use mcpserve::prelude::*;
+//! use mcpserve::{Auth, HttpConfig};
+//!
+//! /// Delete every note.
+//! #[tool(scopes = ["notes:write", "notes:delete"])]
+//! async fn purge_notes(who: Principal) -> Result<String, Error> {
+//!     who.require(["notes:audit"])?; // a run-time demand: the same 403 challenge
+//!     Ok(format!("purged for {}", who.subject()))
+//! }
+//!
+//! # async fn run() -> mcpserve::Result<()> {
+//! let auth = Auth::jwt()
+//!     .issuer("https://idp.example.com")
+//!     .jwks_url("https://idp.example.com/.well-known/jwks.json")
+//!     .resource("https://mcp.example.com/mcp")
+//!     .scope_implies("notes", ["notes:read", "notes:write", "notes:delete"]);
+//! let listener = tokio::net::TcpListener::bind("10.0.0.5:8080").await?;
+//! Server::from_registry()
+//!     .serve_http_on(listener, HttpConfig::default().auth(auth), std::future::pending())
+//!     .await
+//! # }
+//! ```
+//! 401s carry `WWW-Authenticate: Bearer resource_metadata="…"`, served at
+//! `/.well-known/oauth-protected-resource/mcp` (RFC 9728); missing scopes are a 403
+//! `insufficient_scope` challenge naming all of them. Lists show every item unless
+//! `Auth::hide_unpermitted()`. stdio has no OAuth. The rules in full: [`auth`].
 #![warn(missing_docs)]
 
 /// The derives re-exported here (`Serialize`, `Deserialize`, `JsonSchema`) are serde's and
@@ -162,6 +199,17 @@ pub use mcp_runtime::{
     ServerConfig, ServerHandle, Setting, SettingKind, State, Text, ToolCall, ToolChoice, ToolDef,
     UrlElicitation,
 };
+
+/// OAuth 2.1 authorization of the HTTP endpoint: the server as a resource server.
+/// `Principal` is always available; `Auth`, the verifiers and the metadata service need
+/// the `auth` feature. See the "Authorization" section above.
+pub mod auth {
+    pub use mcp_runtime::auth::*;
+}
+/// The endpoint's authorization (feature `auth`): see [`auth`].
+#[cfg(feature = "auth")]
+pub use mcp_runtime::auth::Auth;
+pub use mcp_runtime::auth::Principal;
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
@@ -215,8 +263,8 @@ pub mod prelude {
     pub use crate::{
         prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context,
         Deserialize, Elicit, Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel,
-        NotFound, PromptMessage, Resource, SafePath, SamplingOptions, Serialize, Server, State,
-        Text,
+        NotFound, Principal, PromptMessage, Resource, SafePath, SamplingOptions, Serialize, Server,
+        State, Text,
     };
     pub use schemars;
 }

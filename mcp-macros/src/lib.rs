@@ -14,6 +14,7 @@ mod emit;
 mod model;
 mod names;
 mod parse;
+mod scope;
 mod source;
 mod symbol;
 mod uri_template;

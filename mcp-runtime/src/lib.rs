@@ -4,6 +4,7 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
+pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod complete;

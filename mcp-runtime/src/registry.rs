@@ -128,6 +128,8 @@ pub struct ToolDescriptor {
     pub meta: Option<&'static str>,
     /// Group; grouped tools are served only when the group is selected.
     pub group: Option<&'static str>,
+    /// OAuth scopes a call needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Input schema builder.
     pub input_schema: SchemaFn,
     /// Output schema builder.
@@ -197,6 +199,8 @@ pub struct ResourceDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a read needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Reads the resource.
     pub read: crate::resource::ReadFn,
     /// Lists a template's concrete resources.
@@ -229,6 +233,8 @@ pub struct PromptDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a `prompts/get` needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// The arguments.
     pub arguments: ArgsFn,
     /// Renders the prompt.

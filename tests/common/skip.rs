@@ -5,6 +5,7 @@
 //! The notice is written to the process's stderr directly: the test harness captures
 //! `print!`/`eprint!` of passing tests, so an `eprintln!` notice would never be seen.
 
+#![allow(dead_code)] // each test binary uses part of it
 use std::io::Write;
 
 /// The Python SDK's version the client tests are written against (`tests/clients/requirements.txt`).

@@ -36,6 +36,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let description = opt_str(&model.description);
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let icons = item::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = item::location(model.original);
     let imports = wire::probe_imports();
 
@@ -65,6 +66,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
                 description: #description,
                 icons: #icons,
                 meta: #meta,
+                scopes: &[#(#scopes),*],
                 arguments: __mcp_arguments,
                 get: __mcp_get,
                 #location

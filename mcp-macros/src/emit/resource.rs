@@ -70,6 +70,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
         ),
     };
     let icons = item::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = item::location(model.original);
     let imports = wire::probe_imports();
 
@@ -110,6 +111,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
                 },
                 icons: #icons,
                 meta: #meta,
+                scopes: &[#(#scopes),*],
                 read: __mcp_read,
                 list: #list,
                 variables: __mcp_variables,

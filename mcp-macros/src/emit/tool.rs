@@ -233,6 +233,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let title = opt_str(&model.title);
     let description = opt_str(&model.description);
     let group = opt_str(&model.group);
+    let scopes = &model.scopes;
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let a = model.annotations.as_ref();
     let a_title = opt_str(&a.and_then(|a| a.title.clone()));
@@ -257,6 +258,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             icons: #icons,
             meta: #meta,
             group: #group,
+            scopes: &[#(#scopes),*],
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
             call: __mcp_call,

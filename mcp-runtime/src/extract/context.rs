@@ -46,6 +46,8 @@ pub(crate) struct RequestScope {
     pub(crate) conn: Option<Arc<Connection>>,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
+    /// The caller, as the transport's authorization established it.
+    pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
 impl RequestScope {
@@ -96,6 +98,13 @@ impl Context {
     /// True when the client declared the named top-level capability, e.g. `"sampling"`.
     pub fn client_supports(&self, capability: &str) -> bool {
         self.scope.client_capabilities.get(capability).is_some()
+    }
+
+    /// The authenticated caller (HTTP with `Auth`); `None` for anonymous requests and on
+    /// transports without authorization. Handlers usually take a
+    /// [`Principal`](crate::auth::Principal) parameter instead.
+    pub fn principal(&self) -> Option<&crate::auth::Principal> {
+        self.scope.auth.as_ref().and_then(|a| a.principal.as_ref())
     }
 
     /// The raw `_meta` of the request.

@@ -125,6 +125,7 @@ pub(crate) async fn drive<T>(
         method: target.method,
         target: target.name,
         arguments: target.arguments,
+        owner: ctx.principal().map(|p| p.owner_key()),
     };
     let mut answers = match &retry.request_state {
         Some(s) => state::open(&server.state_key, &binding, s)?,

@@ -471,7 +471,10 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         icons: resources::icons(d.icons),
         meta,
     };
-    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+    let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.scopes =
+        crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
+    Ok(entry)
 }
 
 /// Said when a server has nothing to serve: almost always a crate of `#[tool]`s that the
