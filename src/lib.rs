@@ -140,8 +140,21 @@ pub use mcp_runtime::{
     McpLogLayer, NotFound, Peer, ProgressMessage, PromptMessage, ProtocolVersion, Resource,
     ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
+    ServerConfig, ServerHandle, State, TaskConfig, TaskSupport, Text, ToolCall, ToolChoice,
+    ToolDef, UrlElicitation,
 };
+
+/// Protocol extensions: declare one with [`extension::Extension`] and add it with
+/// [`ServerBuilder::extension`].
+pub mod extension {
+    pub use mcp_runtime::extension::*;
+}
+
+/// Long-running tool calls (`#[tool(task = "optional")]`): configuration, the
+/// [`tasks::TaskStore`] trait and the in-memory store.
+pub mod tasks {
+    pub use mcp_runtime::tasks::*;
+}
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
@@ -204,6 +217,7 @@ pub mod __private {
         extract_param, extract_resource_param, run_lister, ReadOutcome, ResourceRequest,
     };
     pub use mcp_runtime::schema;
+    pub use mcp_runtime::tasks::TaskSupport;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,

@@ -7,6 +7,7 @@
 pub mod complete;
 pub mod dispatch;
 pub mod error;
+pub mod extension;
 pub mod extract;
 pub mod input;
 pub mod logging;
@@ -17,6 +18,7 @@ pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod tasks;
 pub mod testing;
 pub mod tool;
 pub mod transport;
@@ -26,6 +28,7 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
+pub use extension::{Extension, ExtensionMethod};
 pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
@@ -42,4 +45,5 @@ pub use resource::{
 pub use server::{
     Peer, ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ServerHandle, ToolDef,
 };
+pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{IntoToolResult, Json, ToolCall};

@@ -92,6 +92,8 @@ pub struct ToolDescriptor {
     pub input_schema: SchemaFn,
     /// Output schema builder.
     pub output_schema: OutputSchemaFn,
+    /// Whether the tool runs as a task (`#[tool(task = "...")]`).
+    pub task_support: crate::tasks::TaskSupport,
     /// Entry point.
     pub call: CallFn,
     /// Source location.

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 
 use super::{clean_fn, opt_bool, opt_str};
 use crate::model::{Param, ToolFn};
+use crate::parse::attr::TaskSupport;
 
 pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     let func = clean_fn(model.original);
@@ -256,6 +257,11 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
         let theme = opt_str(&i.theme);
         quote!(__mcp::IconDef { src: #src, mime_type: #mime, sizes: &[#(#sizes),*], theme: #theme })
     });
+    let task_support = match model.task {
+        None | Some(TaskSupport::Forbidden) => quote!(__mcp::TaskSupport::Forbidden),
+        Some(TaskSupport::Optional) => quote!(__mcp::TaskSupport::Optional),
+        Some(TaskSupport::Required) => quote!(__mcp::TaskSupport::Required),
+    };
     let span = model.original.sig.ident.span();
     let line = quote_spanned!(span=> ::core::line!());
     let _ = Span::call_site();
@@ -276,6 +282,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             group: #group,
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
+            task_support: #task_support,
             call: __mcp_call,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
             krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },

@@ -82,6 +82,10 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                 decode,
             } = self;
             let params = params?;
+            if let Some(task) = ctx.scope.task.get() {
+                let answer = crate::tasks::ask(task, &ctx, kind, method, params, key).await?;
+                return decode(answer, &ctx);
+            }
             let answer = match ctx.era() {
                 Era::Session => {
                     let session = ctx.session().ok_or_else(|| {

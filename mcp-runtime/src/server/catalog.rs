@@ -12,6 +12,7 @@ use super::pager::{self, Page};
 use crate::error::Error;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
+use crate::tasks::TaskSupport;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// A tool handler built at run time.
@@ -29,6 +30,8 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// From `execution.taskSupport`.
+    pub(crate) task_support: TaskSupport,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
@@ -54,7 +57,13 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        let task_support = tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default();
         Ok(ToolEntry {
+            task_support,
             header_params,
             name: tool.name.as_str().into(),
             tool,
@@ -232,6 +241,13 @@ impl ToolCatalog {
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// True when some tool can run as a task.
+    pub(crate) fn has_task_tools(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.task_support != TaskSupport::Forbidden)
     }
 
     pub(crate) fn entries(&self) -> impl Iterator<Item = &Arc<ToolEntry>> {

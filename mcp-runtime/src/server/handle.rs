@@ -36,6 +36,13 @@ impl ServerHandle {
     /// Adds a tool (or replaces the one with the same name) and announces the change.
     pub fn add_tool(&self, tool: ToolDef) -> Result<()> {
         let entry = Arc::new(tool.into_entry()?);
+        if entry.task_support != crate::tasks::TaskSupport::Forbidden && self.shared.tasks.is_none()
+        {
+            return Err(Error::startup(format!(
+                "tool `{}` can run as a task, but this server was built without tasks: enable them with `ServerBuilder::tasks`",
+                entry.name
+            )));
+        }
         self.edit(|entries, disabled| {
             disabled.remove(&*entry.name);
             entries.retain(|e| e.name != entry.name);

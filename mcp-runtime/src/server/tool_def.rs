@@ -53,6 +53,7 @@ impl ToolDef {
                 output_schema: None,
                 annotations: None,
                 icons: Vec::new(),
+                execution: None,
                 meta: None,
             },
             handler: Arc::new(move |call| {
@@ -60,6 +61,19 @@ impl ToolDef {
                 Box::pin(async move { fut.await.into_tool_result() })
             }),
         }
+    }
+
+    /// Lets the tool run as a task (see [`crate::tasks`]); the server must have tasks
+    /// enabled (a task tool at build, or [`ServerBuilder::tasks`]).
+    ///
+    /// [`ServerBuilder::tasks`]: crate::ServerBuilder::tasks
+    pub fn task_support(mut self, support: crate::tasks::TaskSupport) -> Self {
+        self.tool.execution = (support != crate::tasks::TaskSupport::Forbidden).then(|| {
+            crate::protocol::types::ToolExecution {
+                task_support: Some(support),
+            }
+        });
+        self
     }
 
     /// Sets the description.
