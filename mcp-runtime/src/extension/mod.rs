@@ -48,7 +48,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use set::ExtensionSet;
 
-use crate::dispatch::CacheScope;
+pub use crate::dispatch::CacheScope;
 use crate::error::Error;
 use crate::extract::Context;
 use crate::protocol::Era;

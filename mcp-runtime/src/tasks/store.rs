@@ -73,6 +73,41 @@ pub trait TaskStore: Send + Sync + 'static {
     fn expire(&self, now_ms: u64) -> BoxFuture<'_, Result<Vec<String>, Error>>;
 }
 
+impl<T: TaskStore + ?Sized> TaskStore for std::sync::Arc<T> {
+    fn create(&self, record: TaskRecord, limits: TaskLimits) -> BoxFuture<'_, Result<(), Error>> {
+        (**self).create(record, limits)
+    }
+
+    fn get<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TaskRecord>, Error>> {
+        (**self).get(owner, id)
+    }
+
+    fn update<'a>(
+        &'a self,
+        id: &'a str,
+        update: TaskUpdate,
+    ) -> BoxFuture<'a, Result<Option<TaskRecord>, Error>> {
+        (**self).update(id, update)
+    }
+
+    fn list<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        cursor: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<TaskPage, Error>> {
+        (**self).list(owner, cursor, limit)
+    }
+
+    fn expire(&self, now_ms: u64) -> BoxFuture<'_, Result<Vec<String>, Error>> {
+        (**self).expire(now_ms)
+    }
+}
+
 /// The default store: tasks in memory, at most `capacity` of them. When full, the
 /// oldest finished task makes room; when every stored task is still running, `create`
 /// fails. Expired tasks are removed by [`TaskStore::expire`] (the server calls it every
@@ -284,7 +319,7 @@ impl TaskStore for InMemoryTaskStore {
                     next_cursor = Some(format!("{}:{}", last.created_at_ms, last.id));
                     break;
                 }
-                let _ = created;
+                debug_assert_eq!(*created, r.created_at_ms);
                 tasks.push(r.clone());
             }
             Ok(TaskPage { tasks, next_cursor })
