@@ -143,6 +143,18 @@ impl ServerHandle {
         self.shared.hub.close_subscriptions();
     }
 
+    /// Stops accepting tasks, waits up to `grace` (default:
+    /// [`TaskConfig::shutdown_grace`](crate::tasks::TaskConfig::shutdown_grace)) for
+    /// running ones, then stops the rest and marks them `failed`. The HTTP transport's
+    /// graceful shutdown and `serve_stdio` call it; call it from your own transport.
+    pub async fn shutdown_tasks(&self, grace: Option<std::time::Duration>) {
+        if let Some(tasks) = &self.shared.tasks {
+            tasks
+                .shutdown(grace.unwrap_or(tasks.config.shutdown_grace))
+                .await;
+        }
+    }
+
     /// The connected session-era clients.
     pub fn peers(&self) -> Vec<Peer> {
         self.shared

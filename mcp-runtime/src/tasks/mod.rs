@@ -87,6 +87,9 @@ pub struct TaskConfig {
     /// How long a running task's claim in the store lasts between renewals; a task whose
     /// instance died is failed once it lapses.
     pub lease: Duration,
+    /// How long a shutdown waits for running tasks before failing them (the HTTP
+    /// transport uses its own `HttpConfig::shutdown_grace`).
+    pub shutdown_grace: Duration,
     /// Where tasks are kept.
     pub store: Arc<dyn TaskStore>,
 }
@@ -101,6 +104,7 @@ impl Default for TaskConfig {
             max_running: 1024,
             input_timeout: Duration::from_secs(3600),
             lease: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
             store: Arc::new(InMemoryTaskStore::default()),
         }
     }
@@ -137,6 +141,7 @@ impl std::fmt::Debug for TaskConfig {
             .field("max_running", &self.max_running)
             .field("input_timeout", &self.input_timeout)
             .field("lease", &self.lease)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish_non_exhaustive()
     }
 }

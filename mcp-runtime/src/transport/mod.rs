@@ -19,10 +19,18 @@ impl Server {
     /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
     /// private reopened descriptors) rather than Tokio's blocking pool.
+    ///
+    /// When stdin closes, running tasks get [`TaskConfig::shutdown_grace`] to finish
+    /// before they are failed ("the server shut down").
+    ///
+    /// [`TaskConfig::shutdown_grace`]: crate::tasks::TaskConfig::shutdown_grace
     pub async fn serve_stdio(self) -> Result<()> {
         crate::logging::init_if_unset();
         let (stdin, stdout) = stdio::stdio();
-        serve_io(self, stdin, stdout).await
+        let handle = self.handle();
+        let served = serve_io(self, stdin, stdout).await;
+        handle.shutdown_tasks(None).await;
+        served
     }
 
     /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,
