@@ -5,29 +5,19 @@
 //! Task ids and timestamps vary: [`norm`] checks their format, then replaces them with
 //! `<id>` and `<time>` so every other byte is compared exactly.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcpserve::prelude::*;
 use mcpserve::tasks::{InMemoryTaskStore, TaskConfig, TaskOwner, TaskStatus, TaskStore};
 use mcpserve::testing::{ClientError, TestClient};
 use serde_json::{json, Value};
-use tokio::sync::Notify;
 
 const EXT: &str = "io.modelcontextprotocol/tasks";
 
-fn gate(name: &str) -> Arc<Notify> {
-    static GATES: OnceLock<Mutex<HashMap<String, Arc<Notify>>>> = OnceLock::new();
-    GATES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap()
-        .entry(name.to_owned())
-        .or_default()
-        .clone()
-}
+mod http_common;
+use http_common::gate;
 
 /// Waits for `gate`, then answers `Done: <label>`.
 #[tool(task = "optional")]

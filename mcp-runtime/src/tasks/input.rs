@@ -78,16 +78,7 @@ pub(crate) async fn ask(
                     .update(&run.id, TaskUpdate::Status(TaskStatus::Working))
                     .await?;
             }
-            match reply {
-                Ok(Ok(raw)) => serde_json::from_str(raw.get()).map_err(Error::from),
-                Ok(Err(e)) => Err(Error::tool(format!(
-                    "The client refused `{method}` ({}: {})",
-                    e.code, e.message
-                ))),
-                Err(_) => Err(Error::tool(format!(
-                    "`{method}` failed: the client connection is closed"
-                ))),
-            }
+            crate::input::client_answer(method, reply)
         }
         TaskApi::Extension => {
             let key = key.unwrap_or_else(|| run.auto_key(kind));

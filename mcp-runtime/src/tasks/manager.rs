@@ -199,11 +199,20 @@ impl TaskManager {
         id: &str,
         update: TaskUpdate,
     ) -> Result<Option<TaskRecord>, Error> {
-        let before = self.run(id);
+        let run = self.run(id);
+        let status_may_change = matches!(
+            update,
+            TaskUpdate::Status(_)
+                | TaskUpdate::AskInput { .. }
+                | TaskUpdate::Respond(_)
+                | TaskUpdate::Finish { .. }
+        );
         let after = self.store().update(id, update).await?;
-        if let (Some(run), Some(record)) = (&before, &after) {
+        if let (Some(run), Some(record)) = (&run, &after) {
             run.changed.notify_waiters();
-            self.announce(run, record);
+            if status_may_change {
+                self.announce(run, record);
+            }
         }
         Ok(after)
     }

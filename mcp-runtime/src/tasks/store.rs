@@ -355,24 +355,7 @@ pub async fn check_task_store(store: &dyn TaskStore) {
     let now = now_ms();
     let owner = TaskOwner::custom(&format!("contract-{}", super::new_task_id()));
     let other = TaskOwner::custom(&format!("contract-other-{}", super::new_task_id()));
-    let record = |owner: &TaskOwner, created: u64| TaskRecord {
-        id: super::new_task_id(),
-        owner: owner.clone(),
-        api: super::TaskApi::Extension,
-        method: "tools/call".into(),
-        target: "contract".into(),
-        status: TaskStatus::Working,
-        status_message: None,
-        created_at_ms: created,
-        updated_at_ms: created,
-        ttl_ms: 60_000,
-        poll_interval_ms: 100,
-        input_requests: Default::default(),
-        input_responses: Default::default(),
-        result: None,
-        error: None,
-        lease: None,
-    };
+    let record = |owner: &TaskOwner, created: u64| working(&super::new_task_id(), owner, created);
     let limits = TaskLimits {
         max_running_per_owner: 2,
         max_running: 1_000,
@@ -491,6 +474,28 @@ pub async fn check_task_store(store: &dyn TaskStore) {
         .is_none());
 }
 
+/// A new `working` task record that lives a minute.
+fn working(id: &str, owner: &TaskOwner, created: u64) -> TaskRecord {
+    TaskRecord {
+        id: id.into(),
+        owner: owner.clone(),
+        api: super::TaskApi::Extension,
+        method: "tools/call".into(),
+        target: "contract".into(),
+        status: TaskStatus::Working,
+        status_message: None,
+        created_at_ms: created,
+        updated_at_ms: created,
+        ttl_ms: 60_000,
+        poll_interval_ms: 100,
+        input_requests: Default::default(),
+        input_responses: Default::default(),
+        result: None,
+        error: None,
+        lease: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,24 +513,7 @@ mod tests {
             max_running: 10,
         };
         let owner = TaskOwner::unbound();
-        let mk = |id: &str| TaskRecord {
-            id: id.into(),
-            owner: owner.clone(),
-            api: crate::tasks::TaskApi::Core,
-            method: "tools/call".into(),
-            target: "t".into(),
-            status: TaskStatus::Working,
-            status_message: None,
-            created_at_ms: now_ms(),
-            updated_at_ms: now_ms(),
-            ttl_ms: 60_000,
-            poll_interval_ms: 100,
-            input_requests: Default::default(),
-            input_responses: Default::default(),
-            result: None,
-            error: None,
-            lease: None,
-        };
+        let mk = |id: &str| working(id, &owner, now_ms());
         store.create(mk("a"), limits).await.unwrap();
         store.create(mk("b"), limits).await.unwrap();
         let err = store.create(mk("c"), limits).await.unwrap_err();
