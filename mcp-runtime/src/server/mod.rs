@@ -137,7 +137,6 @@ impl ServerShared {
                 serde_json::json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
             }),
             extensions: self.extensions.capabilities(era),
-            ..Default::default()
         }
     }
 }
@@ -491,13 +490,8 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         open_world_hint: d.annotations.open_world,
     };
     let meta = resources::meta(d.meta, &format!("tool `{}`", d.name))?;
-    let execution = (d.task_support != crate::tasks::TaskSupport::Forbidden).then(|| {
-        crate::protocol::types::ToolExecution {
-            task_support: Some(d.task_support),
-        }
-    });
     let tool = Tool {
-        execution,
+        execution: d.task_support.execution(),
         name: d.name.to_owned(),
         title: d.title.map(str::to_owned),
         description: d.description.map(str::to_owned),

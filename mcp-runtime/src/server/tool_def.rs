@@ -68,11 +68,7 @@ impl ToolDef {
     ///
     /// [`ServerBuilder::tasks`]: crate::ServerBuilder::tasks
     pub fn task_support(mut self, support: crate::tasks::TaskSupport) -> Self {
-        self.tool.execution = (support != crate::tasks::TaskSupport::Forbidden).then(|| {
-            crate::protocol::types::ToolExecution {
-                task_support: Some(support),
-            }
-        });
+        self.tool.execution = support.execution();
         self
     }
 

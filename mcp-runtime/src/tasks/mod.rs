@@ -66,6 +66,15 @@ pub enum TaskSupport {
     Required,
 }
 
+impl TaskSupport {
+    /// `Tool.execution` for this support: absent when the tool is never a task.
+    pub(crate) fn execution(self) -> Option<crate::protocol::types::ToolExecution> {
+        (self != TaskSupport::Forbidden).then_some(crate::protocol::types::ToolExecution {
+            task_support: Some(self),
+        })
+    }
+}
+
 /// Limits and tunables of tasks. Set with
 /// [`ServerBuilder::tasks`](crate::ServerBuilder::tasks).
 #[derive(Clone)]
