@@ -77,6 +77,8 @@
 //! `annotations(read_only, destructive, idempotent, open_world, title = "...")`,
 //! `icon = "https://..."` or `icon(src = "...", mime_type = "...", sizes = "48x48", theme = "dark")`,
 //! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
+//! `task = "optional"` or `"required"` (the call may, or must, run as a task: see
+//! [`tasks`]),
 //! `crate = "path::to::mcpserve"`,
 //! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
 //! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON

@@ -787,3 +787,74 @@ async fn shutdown_fails_unfinished_tasks() {
         Some("The server shut down before the task finished")
     );
 }
+
+#[tokio::test]
+async fn a_task_whose_runner_died_ends_failed_once_its_lease_lapses() {
+    // A task another instance was running, found in a shared store after that instance
+    // stopped renewing its lease.
+    let store = Arc::new(InMemoryTaskStore::new(100));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let orphan = mcpserve::tasks::TaskRecord {
+        id: "0b9f1f3e-5d7a-4c59-9a51-3f0f5b1e2d77".into(),
+        owner: TaskOwner::unbound(),
+        api: mcpserve::tasks::TaskApi::Extension,
+        method: "tools/call".into(),
+        target: "t_gated".into(),
+        status: TaskStatus::Working,
+        status_message: None,
+        created_at_ms: now - 60_000,
+        updated_at_ms: now - 60_000,
+        ttl_ms: 3_600_000,
+        poll_interval_ms: 500,
+        input_requests: Default::default(),
+        input_responses: Default::default(),
+        result: None,
+        error: None,
+        lease: Some(mcpserve::tasks::Lease {
+            holder: "instance-gone".into(),
+            until_ms: now - 1_000,
+        }),
+    };
+    let limits = mcpserve::tasks::TaskLimits {
+        max_running_per_owner: 10,
+        max_running: 10,
+    };
+    store.create(orphan, limits).await.unwrap();
+    let server = Server::from_registry().tasks(TaskConfig::default().store(store.clone()));
+    let client = TestClient::sessionless_with(server, json!({ "extensions": { EXT: {} } }));
+    let got = client
+        .request(
+            "tasks/get",
+            json!({"taskId": "0b9f1f3e-5d7a-4c59-9a51-3f0f5b1e2d77"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        norm(got),
+        json!({"resultType": "complete", "taskId": "<id>", "status": "failed",
+               "statusMessage": "The server instance running this task stopped",
+               "createdAt": "<time>", "lastUpdatedAt": "<time>", "ttlMs": 3600000,
+               "pollIntervalMs": 500,
+               "error": {"code": -32603, "message": "The server instance running this task stopped"}})
+    );
+}
+
+#[tokio::test]
+async fn modern_tasks_expire_after_their_ttl() {
+    let server = Server::from_registry().tasks(TaskConfig::default().configure(|c| {
+        c.default_ttl = Duration::from_millis(200);
+    }));
+    let client = TestClient::sessionless_with(server, json!({ "extensions": { EXT: {} } }));
+    let created = call(&client, "t_required", json!({"ms": 1}), None).await;
+    assert_eq!(created["ttlMs"], 200);
+    let id = created["taskId"].as_str().unwrap().to_owned();
+    until(&client, &id, status_is("completed")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        rpc_error(client.request("tasks/get", json!({ "taskId": id })).await),
+        json!({"code": -32602, "message": "Failed to retrieve task: Task not found"})
+    );
+}

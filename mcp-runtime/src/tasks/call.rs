@@ -65,11 +65,14 @@ pub(crate) fn plan(
             }
         }
         Era::Sessionless => {
+            if support == TaskSupport::Forbidden {
+                return Ok(Plan::Plain);
+            }
             let declared = client_settings(ctx.client_capabilities(), EXTENSION_ID).is_some();
             match (support, declared) {
-                (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(Plan::Plain),
                 (_, true) => Ok(Plan::Task { ttl_ms: None }),
                 (TaskSupport::Required, false) => Err(missing_extension(EXTENSION_ID)),
+                _ => Ok(Plan::Plain),
             }
         }
     }
