@@ -116,10 +116,14 @@ pub(crate) async fn drive<T>(
     let mut fut = pin!(fut);
     let out = tokio::select! {
         biased;
-        out = &mut fut => Some(out),
-        _ = scope.asked.notified() => None,
+        out = &mut fut => out,
+        _ = scope.asked.notified() => return settle(ctx, &scope, &target, fut, None).await,
     };
-    settle(ctx, &scope, &target, fut, out).await
+    let invalid = scope.invalid.lock().expect("inputs lock").take();
+    match invalid {
+        Some(error) => Err(error),
+        None => Ok(Driven::Done(out)),
+    }
 }
 
 /// Where a task-capable call stands after its handler's first poll (2026 era).

@@ -161,15 +161,16 @@ pub(crate) fn new_task_id() -> String {
     getrandom::fill(&mut b).expect("the OS random source is available");
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(HEX[usize::from(byte >> 4)] as char);
+        id.push(HEX[usize::from(byte & 0x0f)] as char);
+    }
+    id
 }
 
 /// Who owns the tasks a request creates and may see. The one place that decides it:
@@ -179,5 +180,23 @@ pub(crate) fn owner_of(ctx: &Context) -> TaskOwner {
     match (ctx.era(), ctx.session()) {
         (Era::Session, Some(session)) => TaskOwner::session(session.key()),
         _ => TaskOwner::unbound(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn task_ids_are_uuid_v4() {
+        let a = super::new_task_id();
+        let b = a.as_bytes();
+        assert_eq!(a.len(), 36);
+        assert!([8, 13, 18, 23].iter().all(|&i| b[i] == b'-'), "{a}");
+        assert_eq!(b[14], b'4', "version 4: {a}");
+        assert!(
+            matches!(b[19], b'8' | b'9' | b'a' | b'b'),
+            "RFC 4122 variant: {a}"
+        );
+        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
+        assert_ne!(a, super::new_task_id());
     }
 }
