@@ -41,6 +41,15 @@ pub struct TaskPage {
 /// * `update` applies one [`TaskUpdate`] atomically ([`TaskUpdate::apply`] has the
 ///   rules): a terminal task never changes status again.
 /// * `expire` deletes expired tasks and returns their ids.
+///
+/// How several instances share one store: the instance running a task renews the task's
+/// [`Lease`](super::Lease) every third of `TaskConfig::lease`; an instance that finds a
+/// running task whose lease lapsed fails it ("the server instance running this task
+/// stopped"). `tasks/update` on any instance stores the answers (`input_responses`) and
+/// the running instance picks them up (woken at once locally, by polling every
+/// `pollInterval` otherwise); `tasks/cancel` on any instance records `cancelled` and the
+/// running instance stops the handler at its next lease renewal. Session-era
+/// `tasks/result` delivers a task's questions only on the instance running it.
 pub trait TaskStore: Send + Sync + 'static {
     /// Stores a new task.
     fn create(&self, record: TaskRecord, limits: TaskLimits) -> BoxFuture<'_, Result<(), Error>>;
