@@ -19,9 +19,14 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> mcpserve::Result<()> {
-//!     Server::from_registry().serve_stdio().await
+//!     Server::from_registry().run().await
 //! }
 //! ```
+//!
+//! `run()` (feature `cli`, on by default) makes the binary a command line: no arguments
+//! serve stdio as MCP clients expect, `--http [ADDR]` serves Streamable HTTP, and verbs
+//! inspect, call, configure and package the server (`list`, `call`, `read`, `prompt`,
+//! `config`, `install`, `card`, `server-json`, `bundle`; see [`Server::run`]).
 //!
 //! * `#[tool]` works on `async fn` and plain `fn` (run on the blocking pool) in any module
 //!   of any crate linked into the binary; `inventory` collects them at link time. A crate
@@ -79,6 +84,8 @@
 //! `meta = r#"{"key": "value"}"#`, `group = "admin"` (served only with `.groups(["admin"])`),
 //! `task = "optional"` or `"required"` (the call may, or must, run as a task: see
 //! [`tasks`]),
+//! `scopes = ["notes:write", "notes:delete"]` (OAuth scopes a call needs over HTTP with
+//! `Auth`, all of them; see "Authorization"),
 //! `crate = "path::to::mcpserve"`,
 //! `input_schema = r#"{"type": "object", ...}"#`: a hand-written JSON Schema (2020-12
 //! keywords such as `$defs`, `allOf`, `if`/`then` kept as written; checked to be a JSON
@@ -110,6 +117,7 @@
 //! (JSON text), or a `Result`: `Err(NotFound)` is the era's resource-not-found error.
 //!
 //! Options: `name`, `title`, `description` (default: doc comment), `mime_type`, `size`,
+//! `scopes = [...]` (a read needs them; on templates, for every matching URI),
 //! `annotations(audience = "user" | ["user", "assistant"], priority = 0.5,
 //! last_modified = "2025-01-12T15:00:58Z")`, `icon`, `meta`, `crate`, and for templates
 //! `list = f` (`fn() -> Vec<Resource>`, `async fn()`, or `async fn(Context)`) to put
@@ -120,7 +128,7 @@
 //! optional), typed like template variables; extractors are allowed. Return `String` (one
 //! user message), [`PromptMessage`]s (`PromptMessage::user(..)`/`assistant(..)` with text
 //! or any [`Content`]: images, audio, embedded resources), or a `Result`. Options: `name`,
-//! `title`, `description`, `icon`, `meta`, `crate`.
+//! `title`, `description`, `icon`, `meta`, `crate`, `scopes = [...]`.
 //!
 //! ## Completions
 //! `#[arg(complete = f)]` on a prompt argument or template variable, where `f` is
@@ -128,9 +136,44 @@
 //! other arguments in `context.arguments`) or `async fn(CompletionRequest) -> ..`.
 //! Arguments whose type is an enum with a JSON Schema complete from its variants
 //! automatically. At most 100 values are sent, with `total` and `hasMore`.
+//!
+//! ## Authorization
+//! With the `auth` feature the HTTP endpoint is an OAuth 2.1 resource server: every
+//! request needs a bearer token from your authorization server (JWTs checked against
+//! its JWKS, or RFC 7662 introspection), issued for this server's canonical URI, with
+//! the scopes the operation declares. A [`Principal`] parameter is the caller.
+//!
+//! ```no_run
+//! use mcpserve::prelude::*;
+//! use mcpserve::{Auth, HttpConfig};
+//!
+//! /// Delete every note.
+//! #[tool(scopes = ["notes:write", "notes:delete"])]
+//! async fn purge_notes(who: Principal) -> Result<String, Error> {
+//!     who.require(["notes:audit"])?; // a run-time demand: the same 403 challenge
+//!     Ok(format!("purged for {}", who.subject()))
+//! }
+//!
+//! # async fn run() -> mcpserve::Result<()> {
+//! let auth = Auth::jwt()
+//!     .issuer("https://idp.example.com")
+//!     .jwks_url("https://idp.example.com/.well-known/jwks.json")
+//!     .resource("https://mcp.example.com/mcp")
+//!     .scope_implies("notes", ["notes:read", "notes:write", "notes:delete"]);
+//! let listener = tokio::net::TcpListener::bind("10.0.0.5:8080").await?;
+//! Server::from_registry()
+//!     .serve_http_on(listener, HttpConfig::default().auth(auth), std::future::pending())
+//!     .await
+//! # }
+//! ```
+//! 401s carry `WWW-Authenticate: Bearer resource_metadata="…"`, served at
+//! `/.well-known/oauth-protected-resource/mcp` (RFC 9728); missing scopes are a 403
+//! `insufficient_scope` challenge naming all of them. Lists show every item unless
+//! `Auth::hide_unpermitted()`. stdio has no OAuth. The rules in full: [`auth`].
 #![warn(missing_docs)]
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
+pub use mcp_runtime::crate_info;
 /// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
 /// `Server::http_service` to mount in axum / hyper.
 #[cfg(feature = "http")]
@@ -142,8 +185,8 @@ pub use mcp_runtime::{
     McpLogLayer, NotFound, Peer, ProgressMessage, PromptMessage, ProtocolVersion, Resource,
     ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, State, TaskConfig, TaskSupport, Text, ToolCall, ToolChoice,
-    ToolDef, UrlElicitation,
+    ServerConfig, ServerHandle, Setting, SettingKind, State, TaskConfig, TaskSupport, Text,
+    ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
 
 /// Protocol extensions: declare one with [`extension::Extension`] and add it with
@@ -158,6 +201,17 @@ pub mod tasks {
     pub use mcp_runtime::tasks::*;
 }
 
+/// OAuth 2.1 authorization of the HTTP endpoint: the server as a resource server.
+/// `Principal` is always available; `Auth`, the verifiers and the metadata service need
+/// the `auth` feature. See the "Authorization" section above.
+pub mod auth {
+    pub use mcp_runtime::auth::*;
+}
+/// The endpoint's authorization (feature `auth`): see [`auth`].
+#[cfg(feature = "auth")]
+pub use mcp_runtime::auth::Auth;
+pub use mcp_runtime::auth::Principal;
+
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
     pub use mcp_runtime::logging::*;
@@ -166,6 +220,12 @@ pub mod logging {
 /// RFC 6570 URI templates as `#[resource]` uses them (parsing and matching).
 pub mod uri_template {
     pub use mcp_runtime::uri_template::*;
+}
+
+/// Server identity outside the protocol: the server card, `server.json`, MCPB bundles
+/// and MCP client configurations.
+pub mod identity {
+    pub use mcp_runtime::identity::*;
 }
 
 /// Wire types of both protocol eras.
@@ -196,8 +256,8 @@ pub use serde;
 pub mod prelude {
     pub use crate::{
         prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context, Elicit,
-        Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel, NotFound, PromptMessage,
-        Resource, SafePath, SamplingOptions, Server, State, Text,
+        Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel, NotFound, Principal,
+        PromptMessage, Resource, SafePath, SamplingOptions, Server, State, Text,
     };
     pub use schemars;
     pub use serde::{Deserialize, Serialize};
@@ -207,6 +267,7 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::crate_info;
     pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
     pub use mcp_runtime::protocol::{Completion, Resource};

@@ -12,6 +12,7 @@ mod elicit;
 mod emit;
 mod model;
 mod parse;
+mod scope;
 mod symbol;
 mod uri_template;
 mod validate;

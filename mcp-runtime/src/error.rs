@@ -34,6 +34,11 @@ pub enum ErrorKind {
     UnsupportedVersion,
     /// The request was cancelled; no response is sent.
     Cancelled,
+    /// The operation needs an authenticated caller (`-32010`; HTTP 401 with `Auth`).
+    Unauthorized,
+    /// The caller's token lacks scopes the operation needs (`-32011`; HTTP 403 with an
+    /// `insufficient_scope` challenge with `Auth`). `data.scope` names all of them.
+    InsufficientScope,
     /// Something broke inside the server (`-32603`).
     Internal,
     /// The server could not be built or started (never sent to a client).
@@ -94,6 +99,25 @@ impl Error {
         .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
     }
 
+    /// The operation needs an authenticated caller.
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    /// The caller lacks scopes: `scopes` are all the scopes the operation needs (one
+    /// challenge, not one scope at a time), carried as `data.scope`.
+    pub fn insufficient_scope<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut all: Vec<&str> = scopes.into_iter().collect();
+        all.sort_unstable();
+        all.dedup();
+        let scope = all.join(" ");
+        Self::new(
+            ErrorKind::InsufficientScope,
+            format!("Forbidden: insufficient scope; this operation needs `{scope}`"),
+        )
+        .with_data(serde_json::json!({ "error": "insufficient_scope", "scope": scope }))
+    }
+
     /// A startup/configuration error.
     pub fn startup(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Startup, message)
@@ -130,6 +154,8 @@ impl Error {
                 Era::Sessionless => code::INVALID_PARAMS,
             },
             ErrorKind::MethodNotFound => code::METHOD_NOT_FOUND,
+            ErrorKind::Unauthorized => code::UNAUTHORIZED,
+            ErrorKind::InsufficientScope => code::INSUFFICIENT_SCOPE,
             ErrorKind::UnsupportedVersion => code::UNSUPPORTED_PROTOCOL_VERSION,
             ErrorKind::MissingCapability => match era {
                 Era::Sessionless => code::MISSING_CLIENT_CAPABILITY,

@@ -33,6 +33,7 @@ async fn main() -> mcpserve::Result<()> {
         conn: Some(conn.clone()),
         era: None,
         cancel: None,
+        auth: None,
     };
     let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
     dispatcher.handle_request(request(init), env()).await;

@@ -49,6 +49,7 @@ impl Client {
             conn: self.conn.clone(),
             era: None,
             cancel: None,
+            auth: None,
         };
         let reply = self.dispatcher.handle_request(req, env).await.unwrap();
         let reply: Value = serde_json::from_slice(&reply.bytes).unwrap();

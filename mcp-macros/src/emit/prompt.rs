@@ -35,6 +35,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let description = opt_str(&model.description);
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let icons = args::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
 
@@ -70,6 +71,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
                     description: #description,
                     icons: #icons,
                     meta: #meta,
+                    scopes: &[#(#scopes),*],
                     arguments: __mcp_arguments,
                     get: __mcp_get,
                     #location

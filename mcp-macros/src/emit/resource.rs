@@ -69,6 +69,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
         ),
     };
     let icons = args::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
 
@@ -115,6 +116,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
                     },
                     icons: #icons,
                     meta: #meta,
+                    scopes: &[#(#scopes),*],
                     read: __mcp_read,
                     list: #list,
                     variables: __mcp_variables,

@@ -243,6 +243,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let title = opt_str(&model.title);
     let description = opt_str(&model.description);
     let group = opt_str(&model.group);
+    let scopes = &model.scopes;
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let a = model.annotations.as_ref();
     let a_title = opt_str(&a.and_then(|a| a.title.clone()));
@@ -280,12 +281,13 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             icons: &[#(#icons),*],
             meta: #meta,
             group: #group,
+            scopes: &[#(#scopes),*],
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
             task_support: #task_support,
             call: __mcp_call,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-            krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
+            krate: __mcp::crate_info!(),
         }
     }
 }

@@ -47,6 +47,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         input_schema: args.input_schema,
         task: args.task,
         krate: info.krate,
+        scopes: info.scopes,
         params,
         ret,
         is_async: func.sig.asyncness.is_some(),

@@ -49,6 +49,8 @@ pub(crate) struct RequestScope {
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
     /// Set once the call runs as a task: asks then go through the task.
     pub(crate) task: OnceLock<Arc<TaskRun>>,
+    /// The caller, as the transport's authorization established it.
+    pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
 impl RequestScope {
@@ -89,6 +91,7 @@ impl RequestScope {
             conn: self.conn.clone(),
             inputs: OnceLock::new(),
             task: OnceLock::new(),
+            auth: self.auth.clone(),
         }
     }
 }
@@ -139,6 +142,13 @@ impl Context {
     /// The id of the task this call runs as, if it runs as one.
     pub fn task_id(&self) -> Option<&str> {
         self.scope.task.get().map(|t| t.id.as_str())
+    }
+
+    /// The authenticated caller (HTTP with `Auth`); `None` for anonymous requests and on
+    /// transports without authorization. Handlers usually take a
+    /// [`Principal`](crate::auth::Principal) parameter instead.
+    pub fn principal(&self) -> Option<&crate::auth::Principal> {
+        self.scope.auth.as_ref().and_then(|a| a.principal.as_ref())
     }
 
     /// The raw `_meta` of the request.

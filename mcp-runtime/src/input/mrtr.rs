@@ -175,7 +175,7 @@ fn install(
     } else {
         RetryParams::default()
     };
-    let binding = binding(target);
+    let binding = binding(ctx, target);
     let mut answers = match &retry.request_state {
         Some(s) => state::open(&server.state_key, &binding, s)?,
         None => Map::new(),
@@ -212,11 +212,13 @@ fn install(
     Ok(scope)
 }
 
-fn binding<'a>(target: &Target<'a>) -> Binding<'a> {
+/// What a `requestState` is sealed to: the request, and who made it.
+fn binding<'a>(ctx: &'a Context, target: &Target<'a>) -> Binding<'a> {
     Binding {
         method: target.method,
         target: target.name,
         arguments: target.arguments,
+        owner: ctx.principal().map(|p| p.owner_key()),
     }
 }
 
@@ -258,7 +260,7 @@ async fn settle<F: Future>(
     let carried = std::mem::take(&mut *scope.used.lock().expect("inputs lock"));
     let state = state::seal(
         &server.state_key,
-        &binding(target),
+        &binding(ctx, target),
         server.config.request_state_ttl,
         carried,
     );

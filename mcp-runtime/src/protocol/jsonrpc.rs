@@ -32,6 +32,12 @@ pub mod code {
     pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
     /// The requested protocol version is not supported (2026-07-28).
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+    /// mcpserve: the operation needs an authenticated caller (HTTP 401 with `Auth`).
+    /// In the implementation-defined range (-32000 to -32019) the spec leaves to servers.
+    pub const UNAUTHORIZED: i64 = -32010;
+    /// mcpserve: the caller's token lacks scopes the operation needs (HTTP 403 with
+    /// `Auth`); `data.scope` lists every scope the operation needs.
+    pub const INSUFFICIENT_SCOPE: i64 = -32011;
 }
 
 /// A JSON-RPC request id: a string or an integer, never null.

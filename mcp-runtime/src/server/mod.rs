@@ -100,6 +100,8 @@ pub(crate) struct ServerShared {
     pub(crate) extensions: crate::extension::ExtensionSet,
     /// Tasks, when some tool can run as one (or `ServerBuilder::tasks` was called).
     pub(crate) tasks: Option<Arc<crate::tasks::TaskManager>>,
+    /// Registry name, repository, remotes, settings (the card and installers read it).
+    pub(crate) identity: crate::identity::Identity,
 }
 
 /// Which optional features the server declares.
@@ -168,6 +170,7 @@ pub struct ServerBuilder {
     on_roots_changed: Option<RootsChanged>,
     extensions: Vec<crate::extension::Extension>,
     tasks: Option<crate::tasks::TaskConfig>,
+    pub(crate) identity: crate::identity::IdentityConfig,
 }
 
 impl Server {
@@ -200,6 +203,7 @@ impl Server {
             on_roots_changed: None,
             extensions: Vec::new(),
             tasks: None,
+            identity: Default::default(),
         }
     }
 
@@ -404,15 +408,18 @@ impl ServerBuilder {
         }
         let extensions = crate::extension::ExtensionSet::build(extensions)?;
         tracing::debug!(tools = catalog.len(), "server built");
-        let (crate_name, crate_version) = default_crate;
-        let info = Implementation {
-            name: self.name.unwrap_or(crate_name),
-            version: self.version.unwrap_or(crate_version),
-            title: self.title,
-            description: self.description,
-            website_url: self.website_url,
-            icons: self.icons,
-        };
+        let (info, identity) = crate::identity::resolve(
+            self.identity,
+            default_crate,
+            crate::identity::InfoOverrides {
+                name: self.name,
+                version: self.version,
+                title: self.title,
+                description: self.description,
+                website_url: self.website_url,
+                icons: self.icons,
+            },
+        )?;
         Ok(Server {
             shared: Arc::new(ServerShared {
                 info,
@@ -429,6 +436,7 @@ impl ServerBuilder {
                 offers,
                 extensions,
                 tasks,
+                identity,
             }),
         })
     }
@@ -501,13 +509,20 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         icons: resources::icons(d.icons),
         meta,
     };
-    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+    let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.scopes =
+        crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
+    Ok(entry)
 }
 
-/// The crate whose name and version become `serverInfo` by default: the caller's crate
-/// if it defines tools, else the only crate that does, else the executable's name.
-fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
-    let pick = descriptors
+/// The crate whose metadata becomes `serverInfo` and the rest of the identity by
+/// default: the caller's crate if it defines tools, else the only crate that does (else
+/// the executable's name, decided by `identity::resolve`).
+fn default_crate(
+    descriptors: &[&'static ToolDescriptor],
+    caller_file: &str,
+) -> Option<registry::CrateInfo> {
+    descriptors
         .iter()
         .find(|d| d.location.file == caller_file)
         .or_else(|| {
@@ -516,13 +531,6 @@ fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> 
                 .iter()
                 .all(|d| d.krate == first.krate)
                 .then_some(first)
-        });
-    if let Some(d) = pick {
-        return (d.krate.name.to_owned(), d.krate.version.to_owned());
-    }
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "mcp-server".to_owned());
-    (exe, "0.0.0".to_owned())
+        })
+        .map(|d| d.krate)
 }

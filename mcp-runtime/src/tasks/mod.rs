@@ -174,9 +174,13 @@ pub(crate) fn new_task_id() -> String {
 }
 
 /// Who owns the tasks a request creates and may see. The one place that decides it:
-/// the session in the session era; in 2026-07-28 a server-wide namespace (the
-/// authorization principal, once requests carry one).
+/// the authenticated principal when there is one (both eras); otherwise the session in
+/// the session era, and a server-wide namespace in 2026-07-28 (the unguessable id is
+/// then the only key).
 pub(crate) fn owner_of(ctx: &Context) -> TaskOwner {
+    if let Some(principal) = ctx.principal() {
+        return TaskOwner::principal(principal.owner_key());
+    }
     match (ctx.era(), ctx.session()) {
         (Era::Session, Some(session)) => TaskOwner::session(session.key()),
         _ => TaskOwner::unbound(),

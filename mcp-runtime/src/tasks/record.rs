@@ -55,9 +55,9 @@ pub enum TaskApi {
 }
 
 /// Whose task it is. Opaque to stores: they compare owners for equality only. A task
-/// is visible only to requests with the same owner: in the session era the session, in
-/// 2026-07-28 one server-wide namespace (the unguessable task id is the only key), and
-/// the authorization principal once one is known.
+/// is visible only to requests with the same owner: the authenticated principal when
+/// the endpoint has authorization; otherwise the session in the session era, and one
+/// server-wide namespace in 2026-07-28 (the unguessable task id is the only key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskOwner(String);
@@ -71,6 +71,12 @@ impl TaskOwner {
     /// The owner for requests that carry no identity (2026-07-28 without authorization).
     pub fn unbound() -> Self {
         TaskOwner("unbound".to_owned())
+    }
+
+    /// The owner for requests of an authenticated principal
+    /// ([`Principal::owner_key`](crate::auth::Principal::owner_key)), in either era.
+    pub fn principal(owner_key: &str) -> Self {
+        TaskOwner(format!("principal:{owner_key}"))
     }
 
     /// An owner from an application-defined key (e.g. an authenticated principal).

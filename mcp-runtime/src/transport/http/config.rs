@@ -76,6 +76,13 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Where session-era SSE events are kept for resumption.
     pub event_store: Arc<dyn EventStore>,
+    /// OAuth 2.1 authorization of every request (`None`: none; see [`crate::auth`]).
+    #[cfg(feature = "auth")]
+    pub auth: Option<crate::auth::Auth>,
+    /// Serve the server card at `<endpoint>/server-card` and the AI Catalog at
+    /// `/.well-known/ai-catalog.json` ([`Server::serve_http`](crate::Server::serve_http)
+    /// only; see [`ServerCardService`](super::ServerCardService) for your own router).
+    pub server_card: bool,
 }
 
 impl Default for HttpConfig {
@@ -95,6 +102,9 @@ impl Default for HttpConfig {
             request_timeout: None,
             shutdown_grace: Duration::from_secs(10),
             event_store: Arc::new(InMemoryEventStore::default()),
+            #[cfg(feature = "auth")]
+            auth: None,
+            server_card: true,
         }
     }
 }
@@ -115,6 +125,8 @@ impl std::fmt::Debug for HttpConfig {
             .field("sse_retry", &self.sse_retry)
             .field("request_timeout", &self.request_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("auth", &self.auth_debug())
+            .field("server_card", &self.server_card)
             .finish_non_exhaustive()
     }
 }
@@ -140,6 +152,22 @@ impl HttpConfig {
     pub fn event_store(mut self, store: impl EventStore) -> Self {
         self.event_store = Arc::new(store);
         self
+    }
+
+    /// Authorizes every request with `auth` (an OAuth 2.1 resource server; see
+    /// [`crate::auth`]): bearer tokens, scopes, and the protected resource metadata.
+    #[cfg(feature = "auth")]
+    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    fn auth_debug(&self) -> Option<&dyn std::fmt::Debug> {
+        #[cfg(feature = "auth")]
+        if let Some(a) = &self.auth {
+            return Some(a);
+        }
+        None
     }
 
     /// Changes the configuration in place.

@@ -12,7 +12,9 @@
 // once per refused request, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod authz;
 mod body;
+mod card;
 mod config;
 mod event_store;
 mod headers;
@@ -28,6 +30,7 @@ mod stateless;
 mod stream;
 
 pub use body::ResponseBody;
+pub use card::ServerCardService;
 pub use config::{HostPolicy, HttpConfig, ResponseMode};
 pub use event_store::{EventStore, InMemoryEventStore, Replay, StoreFuture, StreamId};
 pub use service::McpHttpService;

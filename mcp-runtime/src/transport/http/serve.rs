@@ -2,6 +2,7 @@
 //! graceful shutdown.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, StatusCode};
@@ -27,6 +28,10 @@ pub(super) async fn serve(
     mut config: HttpConfig,
     signal: impl Future<Output = ()> + Send,
 ) -> Result<()> {
+    #[cfg(feature = "auth")]
+    if let Some(auth) = &config.auth {
+        auth.validate()?;
+    }
     let local = listener.local_addr()?;
     if config.allowed_hosts == HostPolicy::Localhost && !local.ip().is_loopback() {
         tracing::warn!(
@@ -36,6 +41,13 @@ pub(super) async fn serve(
         config.allowed_hosts = HostPolicy::Any;
     }
     let grace = config.shutdown_grace + server.config().cancel_grace;
+    let cards = config.server_card.then(|| {
+        // An unspecified address is not a URL anyone can use: the card then lists only
+        // the builder's remotes and the catalog carries it inline.
+        let here = (!local.ip().is_unspecified()).then(|| format!("http://{local}{ENDPOINT}"));
+        let remotes = super::card::card_remotes(&server, here.as_deref());
+        Arc::new(super::card::CardRoutes::new(&server, ENDPOINT, &remotes))
+    });
     let service = McpHttpService::new(server, config);
     tracing::info!("MCP endpoint listening on http://{local}{ENDPOINT}");
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -58,13 +70,23 @@ pub(super) async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
         let svc = service.clone();
+        let cards = cards.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut svc = svc.clone();
+            // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
+            // the endpoint's own requests pay nothing for it).
+            // Then the protected resource metadata (RFC 9728) when the endpoint has `Auth`.
+            let other = (req.uri().path() != ENDPOINT).then(|| {
+                cards
+                    .as_ref()
+                    .and_then(|c| c.respond(&req))
+                    .or_else(|| svc.metadata(&req))
+                    .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
+            });
             async move {
-                if req.uri().path() == ENDPOINT {
-                    svc.call(req).await
-                } else {
-                    Ok(reply::status(StatusCode::NOT_FOUND))
+                match other {
+                    Some(res) => Ok(res),
+                    None => svc.call(req).await,
                 }
             }
         });
