@@ -7,6 +7,7 @@ mod content;
 pub(crate) use catch::CatchUnwind;
 mod era;
 mod methods;
+pub(crate) use methods::CORE_METHODS;
 mod outbound;
 mod session;
 

@@ -121,18 +121,27 @@ impl McpHttpService {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.draining.cancel();
-        let all = max_requests(&inner.config) as u32;
-        let grace = inner.config.shutdown_grace;
-        if tokio::time::timeout(grace, inner.permits.acquire_many(all))
-            .await
-            .is_err()
-        {
-            tracing::info!("shutdown grace period over; cancelling running requests");
+        // Running tasks get the same grace as requests, then end `failed`.
+        let tasks = async {
+            if let Some(tasks) = &inner.server.shared.tasks {
+                tasks.shutdown(inner.config.shutdown_grace).await;
+            }
+        };
+        let requests = async {
+            let all = max_requests(&inner.config) as u32;
+            let grace = inner.config.shutdown_grace;
+            if tokio::time::timeout(grace, inner.permits.acquire_many(all))
+                .await
+                .is_err()
+            {
+                tracing::info!("shutdown grace period over; cancelling running requests");
+                inner.abort.cancel();
+                let cancel_grace = inner.server.config().cancel_grace;
+                let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
+            }
             inner.abort.cancel();
-            let cancel_grace = inner.server.config().cancel_grace;
-            let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
-        }
-        inner.abort.cancel();
+        };
+        tokio::join!(requests, tasks);
         inner.sessions.close_all();
     }
 }
