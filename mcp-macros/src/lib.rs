@@ -7,6 +7,7 @@
 
 extern crate proc_macro;
 
+mod apps;
 mod ctxt;
 mod data;
 mod elicit;
