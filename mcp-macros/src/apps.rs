@@ -124,9 +124,11 @@ fn csp(meta: &ParseNestedMeta<'_>) -> syn::Result<Value> {
             "resource" => "resourceDomains",
             "frame" => "frameDomains",
             "base_uri" => "baseUriDomains",
-            _ => return Err(m.error(format_args!(
+            _ => {
+                return Err(m.error(format_args!(
                 "unknown `csp` option `{key}`; expected one of: connect, resource, frame, base_uri"
-            ))),
+            )))
+            }
         };
         if csp.contains_key(wire) {
             return Err(m.error(format_args!("duplicate `{key}` option")));
