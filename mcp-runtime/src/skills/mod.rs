@@ -292,8 +292,17 @@ impl Skill {
     /// The skill's files, `SKILL.md` written from the frontmatter and instructions.
     fn into_files(self) -> Vec<(String, Arc<[u8]>)> {
         let mut md = String::from("---\n");
+        // `name` and `description` first, as people write them; the rest in key order.
+        let first = ["name", "description"];
+        for key in first {
+            if let Some(value) = self.frontmatter.get(key) {
+                write_yaml(&mut md, key, value, 0);
+            }
+        }
         for (key, value) in &self.frontmatter {
-            write_yaml(&mut md, key, value, 0);
+            if !first.contains(&key.as_str()) {
+                write_yaml(&mut md, key, value, 0);
+            }
         }
         md.push_str("---\n");
         if !self.body.is_empty() {
