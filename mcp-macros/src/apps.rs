@@ -216,7 +216,7 @@ pub(crate) fn check_declared(uri: &Spanned, fn_span: Span) -> syn::Result<()> {
     let Some(declared) = declared_views(fn_span) else {
         return Ok(());
     };
-    if declared.is_empty() || declared.iter().any(|d| *d == uri.value) {
+    if declared.is_empty() || declared.contains(&uri.value) {
         return Ok(());
     }
     Err(syn::Error::new(

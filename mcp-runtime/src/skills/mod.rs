@@ -58,11 +58,14 @@ pub struct Skills {
     sources: Vec<Source>,
 }
 
+/// Files by path relative to their folder.
+type Files = Vec<(String, Arc<[u8]>)>;
+
 enum Source {
-    /// Files of a folder (or what reading it failed with), paths relative to it.
+    /// Files of a folder (or what reading it failed with).
     Folder {
         origin: String,
-        files: Result<Vec<(String, Arc<[u8]>)>, String>,
+        files: Result<Files, String>,
     },
     Code(Skill),
 }
@@ -371,7 +374,7 @@ fn yaml_scalar(s: &str) -> String {
 }
 
 /// Every file under `root` (hidden ones left out), paths relative to it, sorted.
-fn read_dir(root: &Path) -> Result<Vec<(String, Arc<[u8]>)>, String> {
+fn read_dir(root: &Path) -> Result<Files, String> {
     let mut out = Vec::new();
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     let meta = std::fs::metadata(root).map_err(|e| format!("cannot read it: {e}"))?;
