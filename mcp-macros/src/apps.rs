@@ -310,60 +310,23 @@ fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 /// The `ui://` string literals of Rust source `text` that declare a view: outside
 /// comments, and not the value of an `app = ` option.
 fn ui_literals(text: &str) -> Vec<String> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+    while i < text.len() {
+        let Some(token) = crate::source::non_code(text, i) else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        if let Some(body) = token.string {
+            let lit = &text[body.clone()];
+            if lit.starts_with(UI_SCHEME)
+                && !lit.contains('\\')
+                && !is_app_option(&text[..body.start - 1])
+            {
+                out.push(lit.to_owned());
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < b.len() {
-                    if b[i..].starts_with(b"/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i..].starts_with(b"*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'\'' => {
-                // Skip char literals that could be a quote ('"'); lifetimes move on.
-                if b.get(i + 1) == Some(&b'\\') && b.get(i + 3) == Some(&b'\'') {
-                    i += 4;
-                } else if b.get(i + 2) == Some(&b'\'') {
-                    i += 3;
-                } else {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                let lit = &text[start..i.min(b.len())];
-                i += 1;
-                if lit.starts_with(UI_SCHEME)
-                    && !lit.contains('\\')
-                    && !is_app_option(&text[..start - 1])
-                {
-                    out.push(lit.to_owned());
-                }
-            }
-            _ => i += 1,
         }
+        i = token.end;
     }
     out
 }

@@ -65,9 +65,7 @@ fn files(input: &Input) -> Result<Vec<(String, PathBuf)>, String> {
     let manifest = std::env::var("CARGO_MANIFEST_DIR")
         .map_err(|_| "CARGO_MANIFEST_DIR is not set: build with cargo".to_owned())?;
     let root = Path::new(&manifest).join(&folder);
-    let mut found = Vec::new();
-    walk(&root, &root, &mut found).map_err(|e| format!("skills folder `{folder}`: {e}"))?;
-    found.sort();
+    let found = layout::files_under(&root).map_err(|e| format!("skills folder `{folder}`: {e}"))?;
     let mut loaded = Vec::with_capacity(found.len());
     for (rel, abs) in &found {
         let bytes =
@@ -89,34 +87,4 @@ fn files(input: &Input) -> Result<Vec<(String, PathBuf)>, String> {
                 .any(|s| rel.starts_with(&format!("{}/", s.dir)))
         })
         .collect())
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            return Err(format!("{}: the name is not UTF-8", path.display()));
-        };
-        if layout::skipped(name) {
-            continue;
-        }
-        let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
-            walk(root, &path, out)?;
-        } else {
-            let rel = path
-                .strip_prefix(root)
-                .expect("walked from the root")
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((rel, path));
-        }
-    }
-    Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! `mcp-macros` compiles this very file (`#[path]` include) for `include_skills!`, so a
 //! folder embedded at compile time is checked by the same rules, with the same
-//! messages, as one read from disk at startup. It uses only `serde_json` and
+//! messages, as one read from disk at startup. It uses only `std`, `serde_json` and
 //! `yaml_rust2`, which both crates depend on.
 
 use serde_json::{Map, Number, Value};
@@ -28,6 +28,46 @@ pub struct Found {
 /// `.DS_Store` or `.git`).
 pub fn skipped(name: &str) -> bool {
     name.starts_with('.')
+}
+
+/// Every file under `root` (hidden ones left out): its path relative to `root`
+/// (`/`-separated) and its path on disk, sorted. Errors name the file or folder.
+pub fn files_under(root: &std::path::Path) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    let meta = std::fs::metadata(root).map_err(|e| format!("cannot read it: {e}"))?;
+    if !meta.is_dir() {
+        return Err("not a folder".into());
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return Err(format!("{}: a file name that is not UTF-8", path.display()));
+            };
+            if skipped(name) {
+                continue;
+            }
+            let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .expect("walked from the root")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((rel, path));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Finds the skills among `files` (relative `/`-separated paths and contents) and

@@ -40,7 +40,7 @@ mod catalog;
 #[allow(dead_code)]
 pub(crate) mod layout;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -373,47 +373,15 @@ fn yaml_scalar(s: &str) -> String {
     }
 }
 
-/// Every file under `root` (hidden ones left out), paths relative to it, sorted.
+/// Every file under `root` (hidden ones left out) with its bytes.
 fn read_dir(root: &Path) -> Result<Files, String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
-    let meta = std::fs::metadata(root).map_err(|e| format!("cannot read it: {e}"))?;
-    if !meta.is_dir() {
-        return Err("not a folder".into());
-    }
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
-                return Err(format!(
-                    "{}: a file name that is not UTF-8",
-                    entry.path().display()
-                ));
-            };
-            if layout::skipped(name) {
-                continue;
-            }
-            let path = entry.path();
-            let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            if meta.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .expect("walked from the root")
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let bytes = std::fs::read(&path).map_err(|e| format!("{rel}: {e}"))?;
-                out.push((rel, Arc::<[u8]>::from(bytes)));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    layout::files_under(root)?
+        .into_iter()
+        .map(|(rel, path)| match std::fs::read(&path) {
+            Ok(bytes) => Ok((rel, Arc::<[u8]>::from(bytes))),
+            Err(e) => Err(format!("{rel}: {e}")),
+        })
+        .collect()
 }
 
 #[cfg(test)]
