@@ -132,7 +132,7 @@ pub use mcp_macros::{prompt, resource, tool, Elicit};
 /// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
 /// `Server::http_service` to mount in axum / hyper.
 #[cfg(feature = "http")]
-pub use mcp_runtime::transport::http::{HttpConfig, McpHttpService};
+pub use mcp_runtime::transport::http::{FairnessKey, HttpConfig, McpHttpService, SessionCapPolicy};
 pub use mcp_runtime::{
     Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
     Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,

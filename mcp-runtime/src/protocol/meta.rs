@@ -22,6 +22,15 @@ pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 /// `_meta` key correlating a notification with its `subscriptions/listen` request.
 pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
+/// The per-request keys of the 2026-07-28 era: a request whose `_meta` carries any of
+/// them (not `null`) is a 2026 request (`dispatch::classify`).
+pub(crate) const PER_REQUEST: [&str; 4] = [
+    PROTOCOL_VERSION,
+    CLIENT_CAPABILITIES,
+    CLIENT_INFO,
+    LOG_LEVEL,
+];
+
 /// The `_meta` object of an incoming request, with the keys the runtime interprets.
 #[derive(Debug, Default, Clone)]
 pub struct RequestMeta {
@@ -72,6 +81,14 @@ impl<'de> Deserialize<'de> for RequestMeta {
 }
 
 impl RequestMeta {
+    /// Carries any of the 2026-07-28 per-request keys ([`PER_REQUEST`]).
+    pub(crate) fn is_modern(&self) -> bool {
+        self.protocol_version.is_some()
+            || self.client_capabilities.is_some()
+            || self.client_info.is_some()
+            || self.log_level.is_some()
+    }
+
     /// Reads `params._meta` of a request, parsing only `_meta` itself when the request's
     /// params are (or already were) indexed; the same result as [`from_params`].
     ///
@@ -122,5 +139,36 @@ impl RequestMeta {
         self.log_level
             .as_ref()
             .map(|v| serde_json::from_value(v.clone()).map_err(|_| ()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_per_request_key_and_only_those_make_meta_modern() {
+        let value = |key: &str| match key {
+            CLIENT_CAPABILITIES => serde_json::json!({}),
+            CLIENT_INFO => serde_json::json!({"name": "c", "version": "1"}),
+            LOG_LEVEL => serde_json::json!("info"),
+            _ => serde_json::json!("2026-07-28"),
+        };
+        for key in PER_REQUEST {
+            let params = serde_json::json!({"_meta": {key: value(key)}}).to_string();
+            let raw = serde_json::value::RawValue::from_string(params).unwrap();
+            let meta = RequestMeta::from_params(Some(&raw)).unwrap().unwrap();
+            assert!(meta.is_modern(), "{key}");
+        }
+        for meta in [
+            serde_json::json!({"progressToken": 1}),
+            serde_json::json!({"io.modelcontextprotocol/protocolVersion": null}),
+            serde_json::json!({"com.example/other": true}),
+        ] {
+            let params = serde_json::json!({"_meta": meta}).to_string();
+            let raw = serde_json::value::RawValue::from_string(params).unwrap();
+            let meta = RequestMeta::from_params(Some(&raw)).unwrap().unwrap();
+            assert!(!meta.is_modern(), "{meta:?}");
+        }
     }
 }

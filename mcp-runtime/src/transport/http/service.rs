@@ -6,22 +6,22 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
+use super::admission::{Admission, FairnessKey, Refusal, Ticket};
 use super::body::ResponseBody;
 use super::config::HttpConfig;
 use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
-use super::routing::era::route;
-use super::routing::meta::MetaHead;
+use super::request_body::{self, BodyLimits, ReadError};
+use super::routing::{self, meta::MetaHead};
 use super::session_store::SessionStore;
 use super::{origin, session_era, stateless};
 use crate::protocol::jsonrpc::{self, code, Message};
@@ -44,7 +44,7 @@ pub(super) struct Inner {
     pub(super) server: Server,
     pub(super) config: HttpConfig,
     pub(super) sessions: Arc<SessionStore>,
-    permits: Arc<Semaphore>,
+    admission: Admission,
     /// Parent of every request's cancellation token (end of a graceful shutdown).
     pub(super) abort: CancellationToken,
     /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
@@ -55,14 +55,10 @@ pub(super) struct Inner {
 impl McpHttpService {
     /// The endpoint for `server` with `config`.
     pub fn new(server: Server, config: HttpConfig) -> Self {
-        let sessions = SessionStore::new(
-            config.max_sessions,
-            config.session_idle_timeout,
-            config.event_store.clone(),
-        );
+        let sessions = SessionStore::new(&config);
         McpHttpService {
             inner: Arc::new(Inner {
-                permits: Arc::new(Semaphore::new(max_requests(&config))),
+                admission: Admission::new(&config),
                 server,
                 config,
                 sessions,
@@ -88,16 +84,15 @@ impl McpHttpService {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.draining.cancel();
-        let all = max_requests(&inner.config) as u32;
         let grace = inner.config.shutdown_grace;
-        if tokio::time::timeout(grace, inner.permits.acquire_many(all))
+        if tokio::time::timeout(grace, inner.admission.drain())
             .await
             .is_err()
         {
             tracing::info!("shutdown grace period over; cancelling running requests");
             inner.abort.cancel();
             let cancel_grace = inner.server.config().cancel_grace;
-            let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
+            let _ = tokio::time::timeout(cancel_grace, inner.admission.drain()).await;
         }
         inner.abort.cancel();
         inner.sessions.close_all();
@@ -132,10 +127,12 @@ where
     }
 }
 
-/// The request headers every handler looks at.
+/// The request headers (and extensions) every handler looks at.
 pub(super) struct McpHeaders<'a> {
     pub(super) session_id: Option<&'a str>,
     pub(super) version: Option<&'a str>,
+    /// Whose share the request counts against, when a layer in front named it.
+    pub(super) principal: Option<&'a FairnessKey>,
 }
 
 impl<'a> McpHeaders<'a> {
@@ -147,6 +144,7 @@ impl<'a> McpHeaders<'a> {
         Ok(McpHeaders {
             session_id: text(SESSION_ID, "invalid Mcp-Session-Id header")?,
             version: text(PROTOCOL_VERSION, "invalid MCP-Protocol-Version header")?,
+            principal: parts.extensions.get(),
         })
     }
 }
@@ -184,13 +182,13 @@ impl Inner {
         match parts.method {
             Method::POST => self.post(&parts, &headers, body).await,
             Method::GET => {
-                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
+                if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::get(&self, &parts, &headers).await
             }
             Method::DELETE => {
-                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
+                if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::delete(&self, &headers)
@@ -242,7 +240,12 @@ impl Inner {
                 "Not Acceptable: Accept must allow both application/json and text/event-stream",
             );
         }
-        match route(headers.session_id.is_some(), headers.version, meta.present) {
+        let method = match &msg {
+            Message::Request(r) => Some(&*r.method),
+            Message::Notification(n) => Some(&*n.method),
+            Message::Response(_) => None,
+        };
+        match routing::era(headers, method, &meta) {
             Era::Sessionless => stateless::post(self, parts, headers, meta, msg).await,
             Era::Session => session_era::post(self, headers, msg).await,
         }
@@ -271,10 +274,32 @@ impl Inner {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
-            Err(e) => {
+        let limits = BodyLimits {
+            max_bytes: limit,
+            total: self.config.body_read_timeout,
+            idle: self.config.body_idle_timeout,
+        };
+        match request_body::read(body, &limits).await {
+            Ok(bytes) => Ok(bytes),
+            Err(ReadError::TooLarge) => Err(too_large()),
+            Err(ReadError::TimedOut) => {
+                let mut res = reply::error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    None,
+                    code::INVALID_REQUEST,
+                    "Request Timeout: the body did not arrive in time",
+                );
+                // The rest of the body may still come; only HTTP/1 needs telling that
+                // the connection ends here.
+                if parts.version <= http::Version::HTTP_11 {
+                    res.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
+                Err(res)
+            }
+            Err(ReadError::Failed(e)) => {
                 tracing::debug!(error = %e, "reading the request body failed");
                 Err(reply::error(
                     StatusCode::BAD_REQUEST,
@@ -286,36 +311,67 @@ impl Inner {
         }
     }
 
-    /// A concurrency slot for one request, or the 503 to send instead.
-    pub(super) fn permit(
+    /// A slot for one request of `era`, or the 503/429 to send instead.
+    pub(super) fn admit(
         &self,
+        era: Era,
+        headers: &McpHeaders<'_>,
         id: &RequestId,
-    ) -> Result<OwnedSemaphorePermit, Response<ResponseBody>> {
-        self.permits.clone().try_acquire_owned().map_err(|_| {
-            unavailable(
-                Some(id),
-                "Service Unavailable: too many requests in progress",
-            )
-        })
+    ) -> Result<Ticket, Response<ResponseBody>> {
+        self.admission
+            .admit(era, headers.principal)
+            .map_err(|refusal| match refusal {
+                Refusal::Server => unavailable(
+                    Some(id),
+                    "Service Unavailable: too many requests in progress",
+                ),
+                Refusal::Principal(max) => too_many(
+                    id,
+                    &format!(
+                        "Too Many Requests: this client already has {max} request{} in progress",
+                        if max == 1 { "" } else { "s" }
+                    ),
+                ),
+            })
     }
 }
 
-fn max_requests(config: &HttpConfig) -> usize {
-    config
-        .max_concurrent_requests
-        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
-}
-
-pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
+/// 429 for a client over its own share (session or principal): retrying soon is fine,
+/// its own requests free the slots.
+pub(super) fn too_many(id: &RequestId, message: &str) -> Response<ResponseBody> {
     let mut res = reply::error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        id,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some(id),
         code::INTERNAL_ERROR,
         message,
     );
     res.headers_mut().insert(
         http::header::RETRY_AFTER,
         http::HeaderValue::from_static("1"),
+    );
+    res
+}
+
+pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
+    unavailable_for(id, message, Duration::from_secs(1))
+}
+
+/// 503 with a `Retry-After` of `wait` (whole seconds, at least one).
+pub(super) fn unavailable_for(
+    id: Option<&RequestId>,
+    message: &str,
+    wait: Duration,
+) -> Response<ResponseBody> {
+    let mut res = reply::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        id,
+        code::INTERNAL_ERROR,
+        message,
+    );
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    res.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from(secs.max(1)),
     );
     res
 }

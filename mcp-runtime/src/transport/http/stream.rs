@@ -11,15 +11,17 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::Response;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::admission::Ticket;
 use super::body::ResponseBody;
 use super::config::ResponseMode;
 use super::event_store::{EventStore, StreamId};
@@ -27,9 +29,9 @@ use super::reply;
 use super::service::Inner;
 use super::session_store::{BusyGuard, HttpSession, LiveStream};
 use super::sse;
-use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv};
+use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv, Session};
 use crate::protocol::jsonrpc::{self, code, Request};
-use crate::protocol::{Era, ErrorObject};
+use crate::protocol::{Era, ErrorObject, RequestId};
 
 /// The method whose response stream stays open until the client closes it.
 const OPEN_ENDED: &str = "subscriptions/listen";
@@ -49,7 +51,9 @@ pub(super) struct Exchange {
     /// Headers added to the response (`Mcp-Session-Id` on `initialize`).
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) on_reply: Option<OnReply>,
-    pub(super) permit: OwnedSemaphorePermit,
+    /// The request's slot (server, principal), released when it ends.
+    pub(super) ticket: Ticket,
+    /// The session's count of running requests, when it has one.
     pub(super) busy: Option<BusyGuard>,
 }
 
@@ -67,8 +71,12 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     } else {
         inner.abort.child_token()
     };
-    // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it.
+    // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it
+    // (unless it waits on a client that went away: `watch_detached`).
     let guard = (x.era == Era::Sessionless).then(|| cancel.clone().drop_guard());
+    let request_cancel = cancel.clone();
+    let initialize = x.on_reply.is_some();
+    let mut headers = x.headers;
     let (out, mut rx) = Outbound::channel(inner.server.config().outbound_capacity);
     let close = CancellationToken::new();
     let out = match &x.resumable {
@@ -78,12 +86,50 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     // Where a JSON-only response sends what it cannot carry: the session's GET stream.
     let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
     let reply_rx = spawn_request(
-        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy,
+        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.ticket, x.busy,
     );
     let mut reply_rx = Some(reply_rx);
 
     let mut first = Vec::new();
     let sse_now = match inner.config.response_mode {
+        _ if initialize => {
+            // The session exists once `initialize` succeeded: its id goes out only
+            // then, never for a failed one.
+            let reply = reply_rx
+                .take()
+                .expect("reply receiver")
+                .await
+                .ok()
+                .flatten();
+            let created = reply.as_ref().is_some_and(|r| r.error_code.is_none());
+            if !created {
+                headers.clear();
+            }
+            while let Ok(m) = rx.try_recv() {
+                first.push(m);
+            }
+            let mode = inner.config.response_mode;
+            if !created
+                || mode == ResponseMode::Json
+                || (mode == ResponseMode::Lazy && first.is_empty())
+            {
+                if let Some(out) = unsolicited {
+                    tokio::spawn(async move {
+                        for m in first {
+                            out.send(m).await;
+                        }
+                        while let Some(m) = rx.recv().await {
+                            out.send(m).await;
+                        }
+                    });
+                }
+                return json_response(x.era, reply, &headers);
+            }
+            let (tx, rx_done) = oneshot::channel();
+            let _ = tx.send(reply);
+            reply_rx = Some(rx_done);
+            true
+        }
         ResponseMode::Sse => true,
         ResponseMode::Lazy if x.force_sse => true,
         ResponseMode::Json => {
@@ -105,7 +151,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             if let Some(g) = guard {
                 g.disarm();
             }
-            return json_response(x.era, reply, &x.headers);
+            return json_response(x.era, reply, &headers);
         }
         ResponseMode::Lazy => {
             let event = tokio::select! {
@@ -129,7 +175,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                         if let Some(g) = guard {
                             g.disarm();
                         }
-                        return json_response(x.era, reply, &x.headers);
+                        return json_response(x.era, reply, &headers);
                     }
                     // Notifications came first: stream them, then the reply.
                     let (tx, rx_done) = oneshot::channel();
@@ -164,10 +210,14 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 live,
                 retry_ms: inner.config.sse_retry.as_millis(),
             };
-            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close));
+            let detached = Detached {
+                request: request_cancel,
+                grace: inner.config.detached_client_wait,
+            };
+            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close, detached));
         }
     }
-    reply::sse(body, &x.headers)
+    reply::sse(body, &headers)
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
@@ -179,7 +229,7 @@ fn spawn_request(
     out: Outbound,
     cancel: CancellationToken,
     on_reply: Option<OnReply>,
-    permit: OwnedSemaphorePermit,
+    ticket: Ticket,
     busy: Option<BusyGuard>,
 ) -> oneshot::Receiver<Option<Reply>> {
     let (reply_tx, reply_rx) = oneshot::channel();
@@ -225,7 +275,7 @@ fn spawn_request(
             f(r);
         }
         let _ = reply_tx.send(reply);
-        drop((permit, busy));
+        drop((ticket, busy));
     };
     // Its own task, even when it could finish on a first poll right here: answering
     // inline from the connection task measured the same throughput but a 3-4x worse p99
@@ -356,11 +406,14 @@ impl StreamWriter {
         mut rx: mpsc::Receiver<OutMessage>,
         mut reply_rx: oneshot::Receiver<Option<Reply>>,
         close: CancellationToken,
+        detached: Detached,
     ) {
+        let mut asked = Asked::new(detached);
         if priming {
             self.emit(Bytes::new()).await;
         }
         for m in first {
+            asked.note(&m, &self);
             self.emit(m.into()).await;
         }
         let mut closed = false;
@@ -372,13 +425,17 @@ impl StreamWriter {
                     closed = true;
                     // What the handler sent before asking to close still goes out live.
                     while let Ok(m) = rx.try_recv() {
+                        asked.note(&m, &self);
                         self.emit(m.into()).await;
                     }
                     self.detach().await;
                 }
                 r = &mut reply_rx => break r.ok().flatten(),
                 m = rx.recv() => match m {
-                    Some(m) => self.emit(m.into()).await,
+                    Some(m) => {
+                        asked.note(&m, &self);
+                        self.emit(m.into()).await;
+                    }
                     None => break reply_rx.await.ok().flatten(),
                 },
             }
@@ -390,5 +447,100 @@ impl StreamWriter {
             self.emit(r.bytes.into()).await;
         }
         self.finish().await;
+    }
+}
+
+/// How a session-era request whose client went away is ended.
+struct Detached {
+    /// The request's own token.
+    request: CancellationToken,
+    /// How long it may wait on the client with nobody reading its stream.
+    grace: Duration,
+}
+
+/// The server-to-client requests a stream carried, watched once there is one.
+struct Asked {
+    detached: Detached,
+    ids: Option<Arc<Mutex<Vec<RequestId>>>>,
+    /// Ends the watcher with the stream.
+    _done: Option<tokio_util::sync::DropGuard>,
+}
+
+impl Asked {
+    fn new(detached: Detached) -> Self {
+        Asked {
+            detached,
+            ids: None,
+            _done: None,
+        }
+    }
+
+    /// Notes `message` if it is a request to the client; the first one starts the
+    /// watcher. Plain notifications cost a prefix compare.
+    fn note(&mut self, message: &[u8], writer: &StreamWriter) {
+        let Some(id) = jsonrpc::outgoing_request_id(message) else {
+            return;
+        };
+        if let Some(ids) = &self.ids {
+            ids.lock().expect("asked lock").push(id);
+            return;
+        }
+        let Some(client) = writer.session.conn.session().cloned() else {
+            return;
+        };
+        let ids = Arc::new(Mutex::new(vec![id]));
+        let done = CancellationToken::new();
+        tokio::spawn(watch_detached(
+            writer.live.clone(),
+            client,
+            ids.clone(),
+            self.detached.request.clone(),
+            self.detached.grace,
+            done.clone(),
+        ));
+        self.ids = Some(ids);
+        self._done = Some(done.drop_guard());
+    }
+}
+
+/// Cancels the request once it has waited on the client for `grace` with no client
+/// reading its stream: the connection that carried it dropped and nobody resumed it, so
+/// no answer is coming and its slot would otherwise be held for the whole
+/// `client_request_timeout`. A resumed stream or an answer stops the clock.
+async fn watch_detached(
+    live: Arc<LiveStream>,
+    client: Arc<Session>,
+    ids: Arc<Mutex<Vec<RequestId>>>,
+    request: CancellationToken,
+    grace: Duration,
+    done: CancellationToken,
+) {
+    loop {
+        // While a client reads the stream, wait for it to go.
+        let reader = live.sink.lock().await.tx.clone();
+        if let Some(reader) = reader.filter(|r| !r.is_closed()) {
+            tokio::select! {
+                _ = reader.closed() => {}
+                _ = done.cancelled() => return,
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(grace) => {}
+            _ = done.cancelled() => return,
+        }
+        if live.sink.lock().await.attached() {
+            continue;
+        }
+        let waiting = ids
+            .lock()
+            .expect("asked lock")
+            .iter()
+            .any(|id| client.awaits(id));
+        if waiting {
+            tracing::debug!("cancelling a request that waits on a client that went away");
+            request.cancel();
+            return;
+        }
     }
 }
