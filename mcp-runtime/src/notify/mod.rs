@@ -215,7 +215,8 @@ impl Hub {
             Some(uri) => json!({ "uri": uri }),
             None => json!({}),
         };
-        let plain = jsonrpc::notification(method, &plain);
+        // One buffer for every session: each queue gets a reference, not a copy.
+        let plain = bytes::Bytes::from(jsonrpc::notification(method, &plain));
         for conn in self.connections() {
             let Some(session) = conn.session().filter(|s| s.is_initialized()) else {
                 continue;

@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for RequestMeta {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RequestMeta, A::Error> {
                 let mut meta = RequestMeta::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     match &*key {
                         "progressToken" => meta.progress_token = map.next_value()?,
                         PROTOCOL_VERSION => meta.protocol_version = map.next_value()?,
@@ -77,6 +77,32 @@ impl<'de> Deserialize<'de> for RequestMeta {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes. (`Cow<str>` itself
+/// always deserializes as an owned `String`: an allocation per key.)
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

@@ -4,8 +4,10 @@
 //! One registry and one sweeper task per server, instead of a timer per connection:
 //! each connection keeps its state in a few atomics (requests in progress, when it went
 //! idle, when the first byte of its next request arrived), the request path only bumps
-//! a counter, and the sweeper reads them on a tick. HTTP/1 and HTTP/2 follow the same
-//! rules.
+//! a counter and reads a clock the sweeper stamps on each tick, and the sweeper closes
+//! overdue connections by shutting their socket down, which the connection's own task
+//! sees as the peer leaving. Nothing on the request path polls a timer or a signal.
+//! HTTP/1 and HTTP/2 follow the same rules.
 
 use std::collections::HashMap;
 use std::io;
@@ -16,6 +18,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use super::config::HttpConfig;
@@ -34,6 +37,8 @@ struct Limits {
 /// Every open connection of one server.
 pub(super) struct Connections {
     epoch: Instant,
+    /// Ms since `epoch` as of the sweeper's last tick: the connections' clock.
+    clock: Arc<AtomicU64>,
     limits: Limits,
     registry: Mutex<Registry>,
     /// Signalled when a connection ends (the accept loop may be waiting for room).
@@ -50,7 +55,9 @@ struct Registry {
 
 /// One connection's state, shared by its IO, its requests and the sweeper.
 pub(super) struct ConnState {
-    epoch: Instant,
+    clock: Arc<AtomicU64>,
+    /// Its socket, shut down to close the connection from outside its task.
+    socket: RawSocket,
     /// Requests in progress: from the service call until the response body is done.
     active: AtomicUsize,
     /// When the connection last had no request in progress (ms since `epoch`).
@@ -60,14 +67,14 @@ pub(super) struct ConnState {
     first_byte: AtomicU64,
     /// The client spoke HTTP/2: idle means no open stream, whatever frames arrive.
     h2: AtomicBool,
-    /// Told to close (timeout or eviction); the connection task drops the connection.
-    close: Notify,
+    /// Told to close (timeout or eviction).
     closing: AtomicBool,
 }
 
 impl ConnState {
+    /// The sweeper's clock: as coarse as its tick, and free to read.
     fn now(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        self.clock.load(Ordering::Relaxed)
     }
 
     /// Counts a request in progress until the guard is dropped.
@@ -104,11 +111,6 @@ impl ConnState {
         (self.active.load(Ordering::Acquire) == 0)
             .then(|| now.saturating_sub(self.idle_since.load(Ordering::Acquire)))
     }
-
-    /// Resolves once the connection must close.
-    pub(super) async fn closed(&self) {
-        self.close.notified().await
-    }
 }
 
 /// A request in progress on a connection; kept by the response body until it is sent.
@@ -130,7 +132,7 @@ impl std::fmt::Debug for Active {
     }
 }
 
-/// Keeps a connection registered; dropping it (the connection task ends) unregisters.
+/// Keeps a connection registered while its socket is open; see [`Watched`].
 pub(super) struct Registration {
     connections: Arc<Connections>,
     id: u64,
@@ -155,6 +157,7 @@ impl Connections {
         let max = fit_to_open_file_limit(config.max_connections.max(1));
         Arc::new(Connections {
             epoch: Instant::now(),
+            clock: Arc::default(),
             limits: Limits {
                 header_read: ms(config.header_read_timeout),
                 keep_alive: ms(config.keep_alive_timeout),
@@ -170,16 +173,23 @@ impl Connections {
         self.limits.max
     }
 
-    /// Registers a connection just accepted.
-    pub(super) fn register(self: &Arc<Self>) -> Registration {
-        let now = self.epoch.elapsed().as_millis() as u64;
+    /// Watches a connection just accepted.
+    pub(super) fn watch(self: &Arc<Self>, stream: TcpStream) -> Watched<TcpStream> {
+        Watched {
+            registration: self.register(raw_socket(&stream)),
+            io: stream,
+        }
+    }
+
+    fn register(self: &Arc<Self>, socket: RawSocket) -> Registration {
+        let now = self.clock.load(Ordering::Relaxed);
         let state = Arc::new(ConnState {
-            epoch: self.epoch,
+            clock: self.clock.clone(),
+            socket,
             active: AtomicUsize::new(0),
             idle_since: AtomicU64::new(now),
             first_byte: AtomicU64::new(now + 1),
             h2: AtomicBool::new(false),
-            close: Notify::new(),
             closing: AtomicBool::new(false),
         });
         let mut registry = self.registry.lock().expect("connections lock");
@@ -252,10 +262,12 @@ impl Connections {
         }
     }
 
+    /// Closes `conn`: its socket is shut down, so its task reads end-of-file and ends
+    /// (writes fail). Called with the registry locked: a registered socket is open.
     fn mark_closing(registry: &mut Registry, conn: &ConnState) {
         if !conn.closing.swap(true, Ordering::AcqRel) {
             registry.closing += 1;
-            conn.close.notify_one();
+            shut_down(conn.socket);
         }
     }
 
@@ -280,6 +292,7 @@ impl Connections {
 
     fn sweep(&self) {
         let now = self.epoch.elapsed().as_millis() as u64;
+        self.clock.store(now, Ordering::Relaxed);
         let mut registry = self.registry.lock().expect("connections lock");
         let overdue: Vec<_> = registry
             .open
@@ -322,15 +335,46 @@ fn fit_to_open_file_limit(max: usize) -> usize {
     max
 }
 
-/// A connection's byte stream, noting when the first byte of each request arrives.
+/// A connection's byte stream, registered while open, noting when the first byte of
+/// each request arrives.
 pub(super) struct Watched<T> {
+    // Dropped first (fields drop in order): the connection leaves the registry before
+    // its socket closes, so the sweeper never shuts down a reused descriptor.
+    registration: Registration,
     io: T,
-    state: Arc<ConnState>,
 }
 
 impl<T> Watched<T> {
-    pub(super) fn new(io: T, state: Arc<ConnState>) -> Self {
-        Watched { io, state }
+    /// The connection's state, for counting its requests.
+    pub(super) fn state(&self) -> &Arc<ConnState> {
+        &self.registration.state
+    }
+}
+
+#[cfg(unix)]
+type RawSocket = std::os::fd::RawFd;
+#[cfg(windows)]
+type RawSocket = std::os::windows::io::RawSocket;
+
+#[cfg(unix)]
+fn raw_socket(stream: &TcpStream) -> RawSocket {
+    std::os::fd::AsRawFd::as_raw_fd(stream)
+}
+
+#[cfg(windows)]
+fn raw_socket(stream: &TcpStream) -> RawSocket {
+    std::os::windows::io::AsRawSocket::as_raw_socket(stream)
+}
+
+fn shut_down(socket: RawSocket) {
+    // SAFETY: only called for a registered connection, with the registry locked; a
+    // connection leaves the registry before its socket closes (see `Watched`).
+    #[cfg(unix)]
+    let socket = unsafe { std::os::fd::BorrowedFd::borrow_raw(socket) };
+    #[cfg(windows)]
+    let socket = unsafe { std::os::windows::io::BorrowedSocket::borrow_raw(socket) };
+    if let Err(e) = socket2::SockRef::from(&socket).shutdown(std::net::Shutdown::Both) {
+        tracing::debug!(error = %e, "shutting a connection down failed");
     }
 }
 
@@ -344,7 +388,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
         if buf.filled().len() > before {
-            this.state.note_read(&buf.filled()[before..]);
+            this.registration.state.note_read(&buf.filled()[before..]);
         }
         polled
     }
@@ -384,6 +428,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 mod tests {
     use super::*;
 
+    /// A registration with a socket of its own (a UDP one: shutting it down only fails,
+    /// and the tests look at the bookkeeping).
+    fn register(c: &Arc<Connections>) -> Registration {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        #[cfg(unix)]
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&socket);
+        #[cfg(windows)]
+        let raw = std::os::windows::io::AsRawSocket::as_raw_socket(&socket);
+        // Open for the rest of the test process.
+        std::mem::forget(socket);
+        c.register(raw)
+    }
+
     fn connections(max: usize) -> Arc<Connections> {
         Connections::new(&HttpConfig::default().configure(|c| {
             c.max_connections = max;
@@ -395,8 +452,8 @@ mod tests {
     #[test]
     fn at_the_cap_the_longest_idle_connection_is_closed_and_busy_ones_are_kept() {
         let c = connections(2);
-        let a = c.register();
-        let b = c.register();
+        let a = register(&c);
+        let b = register(&c);
         let _busy = a.state.begin();
         // Full: `b` (idle) is told to close; room comes once it is gone.
         assert!(!c.make_room());
@@ -406,7 +463,7 @@ mod tests {
         drop(b);
         assert!(c.make_room());
         // Every connection busy: nothing to close, wait.
-        let d = c.register();
+        let d = register(&c);
         let _busy_d = d.state.begin();
         assert!(!c.make_room());
         assert!(!d.state.closing.load(Ordering::Acquire));
@@ -416,7 +473,7 @@ mod tests {
     #[test]
     fn deadlines_follow_what_the_connection_is_doing() {
         let c = connections(10);
-        let r = c.register();
+        let r = register(&c);
         let s = &r.state;
         let limits = c.limits;
         // A new connection: its first request's headers are due within header_read.

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tower_service::Service;
 
 use super::config::{HostPolicy, HttpConfig};
-use super::connections::{Connections, Watched};
+use super::connections::Connections;
 use super::reply;
 use super::service::McpHttpService;
 use crate::error::Result;
@@ -82,8 +82,8 @@ pub(super) async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
-        let registration = connections.register();
-        let state = registration.state.clone();
+        let io = connections.watch(stream);
+        let state = io.state().clone();
         let svc = service.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut svc = svc.clone();
@@ -97,20 +97,16 @@ pub(super) async fn serve(
                 Ok::<_, Infallible>(res.map(|body| body.on_connection(active)))
             }
         });
-        let io = TokioIo::new(Watched::new(stream, registration.state.clone()));
-        let conn = builder.serve_connection(io, hyper_service).into_owned();
+        let conn = builder
+            .serve_connection(TokioIo::new(io), hyper_service)
+            .into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
-            tokio::select! {
-                ended = conn => if let Err(e) = ended {
-                    tracing::debug!(%peer, error = %e, "connection ended with an error");
-                },
-                // Dropping the connection closes it.
-                _ = registration.state.closed() => {
-                    tracing::debug!(%peer, "connection closed (stalled, idle, or making room)");
-                }
+            // Closing it from outside (timeouts, the cap) shuts its socket down, which
+            // ends this like a peer that left.
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop(registration);
         });
     }
     drop(listener);

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -47,9 +48,12 @@ pub(super) struct Inner {
     admission: Admission,
     /// Parent of every request's cancellation token (end of a graceful shutdown).
     pub(super) abort: CancellationToken,
-    /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
-    /// (`subscriptions/listen`) end.
+    /// Set when a graceful shutdown begins: open-ended requests (`subscriptions/listen`)
+    /// end.
     pub(super) draining: CancellationToken,
+    /// Set with `draining`: new requests are refused (an atomic load per request, where
+    /// the token would take its lock).
+    shutting_down: AtomicBool,
 }
 
 impl McpHttpService {
@@ -64,6 +68,7 @@ impl McpHttpService {
                 sessions,
                 abort: CancellationToken::new(),
                 draining: CancellationToken::new(),
+                shutting_down: AtomicBool::new(false),
             }),
         }
     }
@@ -83,6 +88,7 @@ impl McpHttpService {
     /// every session and its streams.
     pub async fn shutdown(&self) {
         let inner = &self.inner;
+        inner.shutting_down.store(true, Ordering::Release);
         inner.draining.cancel();
         let grace = inner.config.shutdown_grace;
         if tokio::time::timeout(grace, inner.admission.drain())
@@ -170,7 +176,7 @@ impl Inner {
                 format!("Forbidden: {why}"),
             );
         }
-        if self.draining.is_cancelled() {
+        if self.shutting_down.load(Ordering::Acquire) {
             return unavailable(None, "Service Unavailable: the server is shutting down");
         }
         let headers = match McpHeaders::read(&parts) {

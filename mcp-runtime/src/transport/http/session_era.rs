@@ -217,7 +217,7 @@ fn spawn_standalone(
             tokio::select! {
                 _ = writer.session.closed.cancelled() => break,
                 m = unsolicited.recv() => match m {
-                    Some(m) => writer.emit(Bytes::from(m)).await,
+                    Some(m) => writer.emit(m).await,
                     None => break,
                 },
             }

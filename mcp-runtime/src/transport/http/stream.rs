@@ -65,12 +65,10 @@ pub(super) struct Resumable {
 }
 
 pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<ResponseBody> {
-    // Open-ended requests never finish on their own: a graceful shutdown ends them first.
-    let cancel = if &*x.req.method == OPEN_ENDED {
-        inner.draining.child_token()
-    } else {
-        inner.abort.child_token()
-    };
+    // The request's own token, not a child of the server's shutdown token: a child would
+    // take the shared parent's lock twice per request. A request that has to wait
+    // watches for shutdown itself (`spawn_request`).
+    let cancel = CancellationToken::new();
     // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it
     // (unless it waits on a client that went away: `watch_detached`).
     let guard = (x.era == Era::Sessionless).then(|| cancel.clone().drop_guard());
@@ -234,11 +232,11 @@ fn spawn_request(
 ) -> oneshot::Receiver<Option<Reply>> {
     let (reply_tx, reply_rx) = oneshot::channel();
     let dispatcher = inner.server.dispatcher();
-    // Open-ended requests end when the client closes them, not on a timer.
-    let limit = inner
-        .config
-        .request_timeout
-        .filter(|_| &*req.method != OPEN_ENDED);
+    // Open-ended requests end when the client closes them, not on a timer, and end
+    // first in a graceful shutdown.
+    let open_ended = &*req.method == OPEN_ENDED;
+    let limit = inner.config.request_timeout.filter(|_| !open_ended);
+    let server = inner.clone();
     let task = async move {
         let id = req.id.clone();
         let env = RequestEnv {
@@ -250,12 +248,16 @@ fn spawn_request(
         let mut work = std::pin::pin!(dispatcher.handle_request(req, env));
         // No timer for a request that finishes on its first poll (most do).
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
-        let reply = match (first, limit) {
-            (Poll::Ready(reply), _) => reply,
-            (Poll::Pending, None) => work.await,
-            (Poll::Pending, Some(limit)) => tokio::select! {
+        let reply = match first {
+            Poll::Ready(reply) => reply,
+            Poll::Pending => tokio::select! {
                 r = &mut work => r,
-                _ = tokio::time::sleep(limit) => {
+                _ = shutdown(&server, open_ended) => {
+                    cancel.cancel();
+                    work.await
+                }
+                _ = timeout(limit) => {
+                    let limit = limit.unwrap_or_default();
                     cancel.cancel();
                     let _ = work.await;
                     let error = ErrorObject {
@@ -282,6 +284,24 @@ fn spawn_request(
     // at 64 connections (bench `load-http`), unlike stdio where inline wins outright.
     tokio::spawn(task);
     reply_rx
+}
+
+/// Resolves when a shutdown ends the request: at its start for open-ended requests, at
+/// the end of the grace period for the others.
+async fn shutdown(inner: &Inner, open_ended: bool) {
+    if open_ended {
+        inner.draining.cancelled().await
+    } else {
+        inner.abort.cancelled().await
+    }
+}
+
+/// Resolves after `limit`, or never.
+async fn timeout(limit: Option<Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn json_response(
@@ -414,7 +434,7 @@ impl StreamWriter {
         }
         for m in first {
             asked.note(&m, &self);
-            self.emit(m.into()).await;
+            self.emit(m).await;
         }
         let mut closed = false;
         let reply = loop {
@@ -426,7 +446,7 @@ impl StreamWriter {
                     // What the handler sent before asking to close still goes out live.
                     while let Ok(m) = rx.try_recv() {
                         asked.note(&m, &self);
-                        self.emit(m.into()).await;
+                        self.emit(m).await;
                     }
                     self.detach().await;
                 }
@@ -434,14 +454,14 @@ impl StreamWriter {
                 m = rx.recv() => match m {
                     Some(m) => {
                         asked.note(&m, &self);
-                        self.emit(m.into()).await;
+                        self.emit(m).await;
                     }
                     None => break reply_rx.await.ok().flatten(),
                 },
             }
         };
         while let Ok(m) = rx.try_recv() {
-            self.emit(m.into()).await;
+            self.emit(m).await;
         }
         if let Some(r) = reply {
             self.emit(r.bytes.into()).await;

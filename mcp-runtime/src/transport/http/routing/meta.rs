@@ -1,7 +1,6 @@
 //! The few `_meta` fields the HTTP transport looks at before dispatch (era routing, the
 //! header ladder, SSE for progress), read once, borrowed, without allocating.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
@@ -9,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::protocol::jsonrpc::Message;
-use crate::protocol::meta;
+use crate::protocol::meta::{self, Key};
 use crate::protocol::params::ParamsIndex;
 use crate::protocol::scan::{may_hold_keys, META};
 
@@ -46,7 +45,7 @@ impl<'de> Deserialize<'de> for Fields<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
                 let mut fields = Fields::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let value: Option<&'de RawValue> = map.next_value()?;
                     let Some(value) = value.filter(|v| v.get() != "null") else {
                         continue;
