@@ -382,6 +382,7 @@ pub fn summarize(events: &[Event]) -> Vec<String> {
 /// beyond it when running as root), for tests that open thousands of sockets. Returns
 /// the soft limit in effect.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on Linux, not everywhere
 pub fn raise_fd_limit(want: u64) -> u64 {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
