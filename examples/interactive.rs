@@ -105,6 +105,6 @@ async fn main() -> mcpserve::Result<()> {
     mcpserve::logging::init();
     Server::from_registry()
         .instructions("Tools that ask before acting.")
-        .serve_stdio()
+        .run()
         .await
 }

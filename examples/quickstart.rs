@@ -1,5 +1,6 @@
-//! A few tools, resources and a prompt over stdio. Run it with `cargo run --example quickstart` and point an MCP
-//! client at the binary.
+//! A few tools, resources and a prompt. Run it with `cargo run --example quickstart` and point an MCP
+//! client at the binary (no arguments: stdio), or try the command line every server gets:
+//! `cargo run --example quickstart -- list`, `... -- call add --arg a=1 --arg b=2`, `... -- --help`.
 
 use mcpserve::prelude::*;
 
@@ -92,5 +93,5 @@ fn explain_code(
 
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {
-    Server::from_registry().serve_stdio().await
+    Server::from_registry().run().await
 }

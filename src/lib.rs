@@ -19,9 +19,14 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> mcpserve::Result<()> {
-//!     Server::from_registry().serve_stdio().await
+//!     Server::from_registry().run().await
 //! }
 //! ```
+//!
+//! `run()` (feature `cli`, on by default) makes the binary a command line: no arguments
+//! serve stdio as MCP clients expect, `--http [ADDR]` serves Streamable HTTP, and verbs
+//! inspect, call, configure and package the server (`list`, `call`, `read`, `prompt`,
+//! `config`, `install`, `card`, `server-json`, `bundle`; see [`Server::run`]).
 //!
 //! * `#[tool]` works on `async fn` and plain `fn` (run on the blocking pool) in any module
 //!   of any crate linked into the binary; `inventory` collects them at link time. A crate
@@ -129,6 +134,7 @@
 #![warn(missing_docs)]
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
+pub use mcp_runtime::crate_info;
 /// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
 /// `Server::http_service` to mount in axum / hyper.
 #[cfg(feature = "http")]
@@ -140,7 +146,8 @@ pub use mcp_runtime::{
     McpLogLayer, NotFound, Peer, ProgressMessage, PromptMessage, ProtocolVersion, Resource,
     ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, State, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
+    ServerConfig, ServerHandle, Setting, SettingKind, State, Text, ToolCall, ToolChoice, ToolDef,
+    UrlElicitation,
 };
 
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
@@ -151,6 +158,12 @@ pub mod logging {
 /// RFC 6570 URI templates as `#[resource]` uses them (parsing and matching).
 pub mod uri_template {
     pub use mcp_runtime::uri_template::*;
+}
+
+/// Server identity outside the protocol: the server card, `server.json`, MCPB bundles
+/// and MCP client configurations.
+pub mod identity {
+    pub use mcp_runtime::identity::*;
 }
 
 /// Wire types of both protocol eras.
@@ -192,6 +205,7 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use mcp_runtime::complete::{run_completer, CompleteFn, CompletionRequest};
+    pub use mcp_runtime::crate_info;
     pub use mcp_runtime::input::elicit::derive as elicit;
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
     pub use mcp_runtime::protocol::{Completion, Resource};

@@ -4,10 +4,13 @@
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod input;
 pub mod logging;
 pub(crate) mod notify;
@@ -27,6 +30,7 @@ pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
 pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use identity::{Setting, SettingKind};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
     SamplingPrompt, ToolChoice, UrlElicitation,

@@ -26,14 +26,54 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// Name and version of the crate a registration comes from, used for the default
-/// `serverInfo`.
+/// Cargo metadata of the crate a registration comes from: the defaults of `serverInfo`,
+/// the server card, `server.json`, MCPB manifests and the command line's `--help` and
+/// `--version`. Build one for your own crate with [`crate_info!`](crate::crate_info).
+///
+/// Empty strings stand for fields the manifest does not set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrateInfo {
     /// `CARGO_PKG_NAME`.
     pub name: &'static str,
     /// `CARGO_PKG_VERSION`.
     pub version: &'static str,
+    /// `CARGO_PKG_DESCRIPTION`.
+    pub description: &'static str,
+    /// `CARGO_PKG_HOMEPAGE`.
+    pub homepage: &'static str,
+    /// `CARGO_PKG_REPOSITORY`.
+    pub repository: &'static str,
+    /// `CARGO_PKG_LICENSE`.
+    pub license: &'static str,
+    /// `CARGO_PKG_AUTHORS` (`:`-separated).
+    pub authors: &'static str,
+}
+
+/// The [`CrateInfo`] of the crate this is written in.
+///
+/// `env!` expands where the macro is used, so the values are the calling crate's
+/// manifest, not mcpserve's. The attribute macros use it for every registration;
+/// pass it to [`ServerBuilder::crate_info`](crate::ServerBuilder::crate_info) when the
+/// binary's own crate defines no tools (they all live in a library crate) and its
+/// metadata should still name the server.
+///
+/// ```
+/// let info = mcp_runtime::crate_info!();
+/// assert_eq!(info.name, "mcp-runtime");
+/// ```
+#[macro_export]
+macro_rules! crate_info {
+    () => {
+        $crate::registry::CrateInfo {
+            name: ::core::env!("CARGO_PKG_NAME"),
+            version: ::core::env!("CARGO_PKG_VERSION"),
+            description: ::core::env!("CARGO_PKG_DESCRIPTION"),
+            homepage: ::core::env!("CARGO_PKG_HOMEPAGE"),
+            repository: ::core::env!("CARGO_PKG_REPOSITORY"),
+            license: ::core::env!("CARGO_PKG_LICENSE"),
+            authors: ::core::env!("CARGO_PKG_AUTHORS"),
+        }
+    };
 }
 
 /// Icon declared on an attribute.

@@ -240,7 +240,12 @@ pub fn quickstart_tools() -> Value {
     ])
 }
 
-/// `serverInfo` of the examples.
+/// `serverInfo` of the examples: the `mcpserve` package's metadata, which the examples
+/// belong to.
 pub fn server_info() -> Value {
-    json!({ "name": "mcpserve", "version": "0.1.0" })
+    json!({
+        "name": "mcpserve",
+        "version": "0.1.0",
+        "description": "Write Model Context Protocol servers as plain annotated Rust functions."
+    })
 }

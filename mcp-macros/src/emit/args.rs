@@ -127,6 +127,6 @@ pub(crate) fn location(func: &syn::ItemFn) -> TokenStream {
     let line = quote_spanned!(func.sig.ident.span()=> ::core::line!());
     quote! {
         location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-        krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
+        krate: __mcp::crate_info!(),
     }
 }

@@ -278,7 +278,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             output_schema: __mcp_output_schema,
             call: __mcp_call,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-            krate: __mcp::CrateInfo { name: ::core::env!("CARGO_PKG_NAME"), version: ::core::env!("CARGO_PKG_VERSION") },
+            krate: __mcp::crate_info!(),
         }
     }
 }

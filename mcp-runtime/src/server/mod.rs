@@ -96,6 +96,8 @@ pub(crate) struct ServerShared {
     pub(crate) prompts: ArcSwap<PromptCatalog>,
     /// Fixed at build: capabilities cannot change after clients have seen them.
     pub(crate) offers: Offers,
+    /// Registry name, repository, remotes, settings (the card and installers read it).
+    pub(crate) identity: crate::identity::Identity,
 }
 
 /// Which optional features the server declares.
@@ -158,6 +160,7 @@ pub struct ServerBuilder {
     caller_file: &'static str,
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
+    pub(crate) identity: crate::identity::IdentityConfig,
 }
 
 impl Server {
@@ -188,6 +191,7 @@ impl Server {
             caller_file: std::panic::Location::caller().file(),
             state_key: None,
             on_roots_changed: None,
+            identity: Default::default(),
         }
     }
 
@@ -367,15 +371,18 @@ impl ServerBuilder {
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
-        let (crate_name, crate_version) = default_crate;
-        let info = Implementation {
-            name: self.name.unwrap_or(crate_name),
-            version: self.version.unwrap_or(crate_version),
-            title: self.title,
-            description: self.description,
-            website_url: self.website_url,
-            icons: self.icons,
-        };
+        let (info, identity) = crate::identity::resolve(
+            self.identity,
+            default_crate,
+            crate::identity::InfoOverrides {
+                name: self.name,
+                version: self.version,
+                title: self.title,
+                description: self.description,
+                website_url: self.website_url,
+                icons: self.icons,
+            },
+        )?;
         Ok(Server {
             shared: Arc::new(ServerShared {
                 info,
@@ -390,6 +397,7 @@ impl ServerBuilder {
                 resources,
                 prompts: ArcSwap::from_pointee(prompts),
                 offers,
+                identity,
             }),
         })
     }
@@ -464,10 +472,14 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
 }
 
-/// The crate whose name and version become `serverInfo` by default: the caller's crate
-/// if it defines tools, else the only crate that does, else the executable's name.
-fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> (String, String) {
-    let pick = descriptors
+/// The crate whose metadata becomes `serverInfo` and the rest of the identity by
+/// default: the caller's crate if it defines tools, else the only crate that does (else
+/// the executable's name, decided by `identity::resolve`).
+fn default_crate(
+    descriptors: &[&'static ToolDescriptor],
+    caller_file: &str,
+) -> Option<registry::CrateInfo> {
+    descriptors
         .iter()
         .find(|d| d.location.file == caller_file)
         .or_else(|| {
@@ -476,13 +488,6 @@ fn default_crate(descriptors: &[&'static ToolDescriptor], caller_file: &str) -> 
                 .iter()
                 .all(|d| d.krate == first.krate)
                 .then_some(first)
-        });
-    if let Some(d) = pick {
-        return (d.krate.name.to_owned(), d.krate.version.to_owned());
-    }
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "mcp-server".to_owned());
-    (exe, "0.0.0".to_owned())
+        })
+        .map(|d| d.krate)
 }

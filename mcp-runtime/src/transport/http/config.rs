@@ -186,6 +186,10 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Where session-era SSE events are kept for resumption.
     pub event_store: Arc<dyn EventStore>,
+    /// Serve the server card at `<endpoint>/server-card` and the AI Catalog at
+    /// `/.well-known/ai-catalog.json` ([`Server::serve_http`](crate::Server::serve_http)
+    /// only; see [`ServerCardService`](super::ServerCardService) for your own router).
+    pub server_card: bool,
 }
 
 impl Default for HttpConfig {
@@ -215,6 +219,7 @@ impl Default for HttpConfig {
             request_timeout: None,
             shutdown_grace: Duration::from_secs(10),
             event_store: Arc::new(InMemoryEventStore::default()),
+            server_card: true,
         }
     }
 }
@@ -251,6 +256,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("sse_retry", &self.sse_retry)
             .field("request_timeout", &self.request_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("server_card", &self.server_card)
             .finish_non_exhaustive()
     }
 }

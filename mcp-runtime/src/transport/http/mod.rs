@@ -14,6 +14,7 @@
 
 mod admission;
 mod body;
+mod card;
 mod config;
 mod connections;
 mod event_store;
@@ -32,6 +33,7 @@ mod stream;
 
 pub use admission::FairnessKey;
 pub use body::ResponseBody;
+pub use card::ServerCardService;
 pub use config::{HostPolicy, HttpConfig, ResponseMode, SessionCapPolicy};
 pub use event_store::{EventStore, InMemoryEventStore, Replay, StoreFuture, StreamId};
 pub use service::McpHttpService;

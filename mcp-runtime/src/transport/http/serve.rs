@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 
 use http::{Request, StatusCode};
 use hyper::body::Incoming;
@@ -51,6 +52,13 @@ pub(super) async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(config.keep_alive_timeout));
+    let cards = config.server_card.then(|| {
+        // An unspecified address is not a URL anyone can use: the card then lists only
+        // the builder's remotes and the catalog carries it inline.
+        let here = (!local.ip().is_unspecified()).then(|| format!("http://{local}{ENDPOINT}"));
+        let remotes = super::card::card_remotes(&server, here.as_deref());
+        Arc::new(super::card::CardRoutes::new(&server, ENDPOINT, &remotes))
+    });
     let service = McpHttpService::new(server, config);
     tracing::info!(
         max_connections = connections.max(),
@@ -85,14 +93,22 @@ pub(super) async fn serve(
         let io = connections.watch(stream);
         let state = io.state().clone();
         let svc = service.clone();
+        let cards = cards.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut svc = svc.clone();
             let active = state.begin();
+            // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
+            // the endpoint's own requests pay nothing for it).
+            let other = (req.uri().path() != ENDPOINT).then(|| {
+                cards
+                    .as_ref()
+                    .and_then(|c| c.respond(&req))
+                    .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
+            });
             async move {
-                let res = if req.uri().path() == ENDPOINT {
-                    svc.call(req).await?
-                } else {
-                    reply::status(StatusCode::NOT_FOUND)
+                let res = match other {
+                    Some(res) => res,
+                    None => svc.call(req).await?,
                 };
                 Ok::<_, Infallible>(res.map(|body| body.on_connection(active)))
             }
