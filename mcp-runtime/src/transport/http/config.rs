@@ -139,7 +139,10 @@ pub struct HttpConfig {
     /// (elicitation, sampling, roots, ping) may go on while no client reads its stream
     /// (the connection dropped and nobody resumed it) before it is cancelled. The
     /// client can still resume within this time (`GET` with `Last-Event-ID`) or answer.
-    /// Default 5 s.
+    /// Applies to requests answered on their own SSE stream (what the default
+    /// [`ResponseMode::Lazy`] does once a handler asks the client something); with
+    /// [`ResponseMode::Json`] the question travels on the session's `GET` stream and
+    /// waits up to the server's `client_request_timeout`. Default 5 s.
     pub detached_client_wait: Duration,
     /// Live sessions at once; what happens to an `initialize` beyond this is
     /// [`session_cap_policy`](Self::session_cap_policy). Default 10,000.

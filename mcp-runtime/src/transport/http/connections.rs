@@ -105,12 +105,6 @@ impl ConnState {
             now >= self.idle_since.load(Ordering::Acquire) + limits.keep_alive
         }
     }
-
-    /// Ms it has been idle at `now`, or `None` while a request is in progress.
-    fn idle_for(&self, now: u64) -> Option<u64> {
-        (self.active.load(Ordering::Acquire) == 0)
-            .then(|| now.saturating_sub(self.idle_since.load(Ordering::Acquire)))
-    }
 }
 
 /// A request in progress on a connection; kept by the response body until it is sent.
@@ -244,13 +238,15 @@ impl Connections {
     }
 
     fn close_oldest_idle(&self, registry: &mut Registry) -> bool {
-        let now = self.epoch.elapsed().as_millis() as u64;
+        // Idle since the earliest stamp; within one stamp (the clock is as coarse as the
+        // sweeper's tick), accepted first: a connection accepted just now goes last.
         let oldest = registry
             .open
-            .values()
-            .filter(|c| !c.closing.load(Ordering::Acquire))
-            .filter_map(|c| Some((c.idle_for(now)?, c)))
-            .max_by_key(|(idle, _)| *idle)
+            .iter()
+            .filter(|(_, c)| {
+                !c.closing.load(Ordering::Acquire) && c.active.load(Ordering::Acquire) == 0
+            })
+            .min_by_key(|(id, c)| (c.idle_since.load(Ordering::Acquire), **id))
             .map(|(_, c)| c.clone());
         match oldest {
             Some(conn) => {
@@ -468,6 +464,19 @@ mod tests {
         assert!(!c.make_room());
         assert!(!d.state.closing.load(Ordering::Acquire));
         assert_eq!(c.registry.lock().unwrap().closing, 0);
+    }
+
+    #[test]
+    fn within_one_clock_stamp_the_earliest_accepted_goes_first() {
+        let c = connections(3);
+        // No sweeper here: every stamp is the same.
+        let regs: Vec<_> = (0..3).map(|_| register(&c)).collect();
+        assert!(!c.make_room());
+        let closing: Vec<_> = regs
+            .iter()
+            .map(|r| r.state.closing.load(Ordering::Acquire))
+            .collect();
+        assert_eq!(closing, [true, false, false]);
     }
 
     #[test]

@@ -93,12 +93,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         _ if initialize => {
             // The session exists once `initialize` succeeded: its id goes out only
             // then, never for a failed one.
-            let reply = reply_rx
-                .take()
-                .expect("reply receiver")
-                .await
-                .ok()
-                .flatten();
+            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
             let created = reply.as_ref().is_some_and(|r| r.error_code.is_none());
             if !created {
                 headers.clear();
@@ -111,16 +106,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 || mode == ResponseMode::Json
                 || (mode == ResponseMode::Lazy && first.is_empty())
             {
-                if let Some(out) = unsolicited {
-                    tokio::spawn(async move {
-                        for m in first {
-                            out.send(m).await;
-                        }
-                        while let Some(m) = rx.recv().await {
-                            out.send(m).await;
-                        }
-                    });
-                }
+                forward(first, rx, unsolicited);
                 return json_response(x.era, reply, &headers);
             }
             let (tx, rx_done) = oneshot::channel();
@@ -131,21 +117,8 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         ResponseMode::Sse => true,
         ResponseMode::Lazy if x.force_sse => true,
         ResponseMode::Json => {
-            // The response body carries only the response: other messages go to the
-            // session's standalone stream, or nowhere in the 2026 era.
-            tokio::spawn(async move {
-                while let Some(m) = rx.recv().await {
-                    if let Some(out) = &unsolicited {
-                        out.send(m).await;
-                    }
-                }
-            });
-            let reply = reply_rx
-                .take()
-                .expect("reply receiver")
-                .await
-                .ok()
-                .flatten();
+            forward(Vec::new(), rx, unsolicited);
+            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
             if let Some(g) = guard {
                 g.disarm();
             }
@@ -159,7 +132,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                     Some(m) => Lazy::Message(m),
                     // The request ended and dropped its sender; its reply is on the way.
                     None => Lazy::Reply(
-                        reply_rx.take().expect("reply receiver").await.ok().flatten(),
+                        reply_of(reply_rx.take().expect("reply receiver")).await,
                     ),
                 },
                 _ = close.cancelled() => Lazy::Closed,
@@ -216,6 +189,28 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         }
     }
     reply::sse(body, &headers)
+}
+
+/// The reply of a request; `None` when it was cancelled (or its task ended without one).
+async fn reply_of(rx: oneshot::Receiver<Option<Reply>>) -> Option<Reply> {
+    rx.await.ok().flatten()
+}
+
+/// A JSON response carries only the response: the request's other messages go to the
+/// session's standalone stream (`to`), or nowhere in the 2026 era.
+fn forward(first: Vec<OutMessage>, mut rx: mpsc::Receiver<OutMessage>, to: Option<Outbound>) {
+    tokio::spawn(async move {
+        for m in first {
+            if let Some(out) = &to {
+                out.send(m).await;
+            }
+        }
+        while let Some(m) = rx.recv().await {
+            if let Some(out) = &to {
+                out.send(m).await;
+            }
+        }
+    });
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
