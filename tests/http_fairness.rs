@@ -7,8 +7,9 @@ mod http_common;
 use std::time::Duration;
 
 use http_common::{client, gate, initialize_request, post, post_2026, SseReader, TestServer};
+use mcpserve::http::FairnessKey;
 use mcpserve::prelude::*;
-use mcpserve::{Elicit, Elicitation, FairnessKey, HttpConfig};
+use mcpserve::{Elicit, Elicitation, HttpConfig};
 use serde_json::{json, Value};
 
 #[derive(Deserialize, JsonSchema, Elicit)]
@@ -396,5 +397,82 @@ async fn a_fairness_key_caps_each_principal() {
     let res = as_user("bob", 3, add).await;
     assert_eq!(res.status(), 200);
     gate("principal").notify_one();
+    assert_eq!(held.await.unwrap().status(), 200);
+}
+
+/// Tokens `token-NAME` stand for the principal NAME.
+struct NamedTokens {
+    audience: String,
+}
+
+impl mcpserve::auth::TokenVerifier for NamedTokens {
+    async fn verify(&self, token: &str) -> Result<mcpserve::Principal, mcpserve::auth::TokenError> {
+        let name = token
+            .strip_prefix("token-")
+            .ok_or(mcpserve::auth::TokenError::Malformed("not a test token"))?;
+        Ok(mcpserve::Principal::builder(name)
+            .audience(&self.audience)
+            .build())
+    }
+}
+
+/// With `HttpConfig::auth`, each authenticated principal has its own share: no layer
+/// needed.
+#[tokio::test]
+async fn each_authenticated_principal_gets_its_own_share() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let auth = mcpserve::Auth::verifier(NamedTokens {
+        audience: url.clone(),
+    })
+    .resource(&url)
+    .authorization_server("https://issuer.example");
+    let config = HttpConfig::default()
+        .auth(auth)
+        .configure(|c| c.max_requests_per_principal = 1);
+    let server = Server::from_registry().build().unwrap();
+    tokio::spawn(server.serve_http_on(listener, config, std::future::pending()));
+
+    let call = |token: &'static str, id: i64, params: Value| {
+        let url = url.clone();
+        async move {
+            let mut params = params;
+            params["_meta"] = http_common::meta();
+            let name = params["name"].as_str().unwrap().to_owned();
+            let body =
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+            let bearer = format!("Bearer {token}");
+            post(
+                &url,
+                &body,
+                &[
+                    ("mcp-protocol-version", "2026-07-28"),
+                    ("mcp-method", "tools/call"),
+                    ("mcp-name", &name),
+                    ("authorization", &bearer),
+                ],
+            )
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let held = tokio::spawn(call(
+        "token-carol",
+        1,
+        json!({"name": "held", "arguments": {"gate": "authenticated"}}),
+    ));
+    gate("authenticated-started").notified().await;
+    let add = json!({"name": "add", "arguments": {"a": 2, "b": 3}});
+    let res = call("token-carol", 2, add.clone()).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"jsonrpc": "2.0", "id": 2, "error": {"code": -32603, "message":
+            "Too Many Requests: this client already has 1 request in progress"}})
+    );
+    let res = call("token-dave", 3, add).await;
+    assert_eq!(res.status(), 200);
+    gate("authenticated").notify_one();
     assert_eq!(held.await.unwrap().status(), 200);
 }

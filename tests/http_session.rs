@@ -341,7 +341,7 @@ async fn a_failed_initialize_creates_no_session() {
     // lock the next client out.
     let config = HttpConfig::default().configure(|c| {
         c.max_sessions = 1;
-        c.session_cap_policy = mcpserve::SessionCapPolicy::Refuse;
+        c.session_cap_policy = mcpserve::http::SessionCapPolicy::Refuse;
     });
     let server = TestServer::with_config(config).await;
     let init =

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use http_common::{initialize_request, post, Session, TestServer};
-use mcpserve::{HttpConfig, SessionCapPolicy};
+use mcpserve::http::SessionCapPolicy;
+use mcpserve::HttpConfig;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

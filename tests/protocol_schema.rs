@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use mcpserve::prelude::*;
-use mcpserve::protocol::{
+// Wire types beyond what the facade shows come from the runtime crate itself.
+use mcp_runtime::protocol::{
     CallToolResult, Content, DiscoverResult, ErrorObject, ListToolsResult, LoggingMessageParams,
     ProgressNotificationParams, ResourceContents, ServerCapabilities, Tool,
 };

@@ -155,6 +155,97 @@ fn session_tools_call_each_tool() {
 }
 
 #[test]
+fn add_overflow_is_a_tool_error_not_a_wrapped_number() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    assert_eq!(
+        s.peer.request(
+            json!(2),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": i64::MAX, "b": 1 } })
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 2,
+            "result": {
+                "content": [{
+                    "type": "text",
+                    "text": "9223372036854775807 + 1 does not fit in a 64-bit integer"
+                }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(3),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": i64::MIN, "b": -1 } })
+        )["result"]["isError"],
+        json!(true)
+    );
+}
+
+/// `CallToolRequest.params.arguments` must be an object: anything else does not satisfy
+/// the request schema, so it is a protocol error (server/tools.mdx §Error Handling), in
+/// both eras. `null` is treated as absent.
+#[test]
+fn non_object_arguments_are_invalid_params() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    for (id, arguments) in [
+        (2, json!("oops")),
+        (3, json!([1, 2])),
+        (4, json!(42)),
+        (5, json!(true)),
+    ] {
+        assert_eq!(
+            s.peer.request(
+                json!(id),
+                "tools/call",
+                json!({ "name": "add", "arguments": arguments })
+            ),
+            error(
+                json!(id),
+                -32602,
+                "Invalid params: tools/call `arguments` must be an object"
+            ),
+            "arguments = {arguments}"
+        );
+    }
+    assert_eq!(
+        s.peer.request(
+            json!(6),
+            "tools/call",
+            modern(json!({ "name": "add", "arguments": "oops" }))
+        ),
+        error(
+            json!(6),
+            -32602,
+            "Invalid params: tools/call `arguments` must be an object"
+        )
+    );
+    // `null` is the same as leaving `arguments` out: the tool reports what is missing.
+    assert_eq!(
+        s.peer.request(
+            json!(7),
+            "tools/call",
+            json!({ "name": "echo", "arguments": null })
+        )["result"]["isError"],
+        json!(true)
+    );
+    // Values that break the tool's schema stay tool errors the model can react to.
+    assert_eq!(
+        s.peer.request(
+            json!(8),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": "x", "b": 1 } })
+        )["result"]["isError"],
+        json!(true)
+    );
+}
+
+#[test]
 fn session_errors() {
     let mut s = quickstart();
     initialize(&mut s, "2025-11-25");

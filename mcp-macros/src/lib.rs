@@ -12,6 +12,7 @@ mod elicit;
 mod emit;
 mod model;
 mod parse;
+mod scope;
 mod symbol;
 mod uri_template;
 mod validate;
@@ -19,7 +20,7 @@ mod validate;
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
 
-/// Registers a function as an MCP tool. See the `mcpserve` crate for the full reference.
+#[doc = include_str!("../docs/tool.md")]
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut tool_args = parse::attr::ToolArgs::default();

@@ -17,6 +17,8 @@ pub(crate) struct ToolFn<'a> {
     pub(crate) meta: Option<Spanned>,
     pub(crate) group: Option<String>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     /// `input_schema = "..."`: published instead of the schema built from the parameters.
     pub(crate) input_schema: Option<Spanned>,
     pub(crate) params: Vec<Param<'a>>,
@@ -65,6 +67,8 @@ pub(crate) struct ResourceFn<'a> {
     pub(crate) meta: Option<Spanned>,
     pub(crate) list: Option<syn::Path>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,
@@ -87,6 +91,8 @@ pub(crate) struct PromptFn<'a> {
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Option<Spanned>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,

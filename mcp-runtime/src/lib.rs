@@ -3,13 +3,20 @@
 //!
 //! Users depend on the `mcpserve` facade; this crate holds the machinery.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod macros;
+
+pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+#[cfg(test)]
+mod fuzz;
 pub mod identity;
 pub mod input;
 pub mod logging;
@@ -20,7 +27,9 @@ pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod server;
-pub mod testing;
+cfg_testing! {
+    pub mod testing;
+}
 pub mod tool;
 pub mod transport;
 pub mod uri_template;
@@ -29,7 +38,9 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
-pub use extract::{CancellationToken, Context, FromContext, ProgressMessage, State};
+pub use extract::{
+    CancellationToken, Context, FromContext, ProgressAmount, ProgressMessage, State,
+};
 pub use identity::{Setting, SettingKind};
 pub use input::{
     Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::extract::{Context, FromContext};
+use crate::extract::{Context, FromContext, Requirements};
 pub use crate::tool::probe::Probe;
 
 /// What a parameter is on the wire: `None` for extractors.
@@ -50,6 +50,7 @@ pub trait WireParam {}
 macro_rules! level {
     ($trait:ident) => {
         pub trait $trait<T> {
+            fn __mcp_wire_requires(&self, _needs: &mut Requirements) {}
             fn __mcp_wire_info(&self) -> Option<WireInfo>;
             fn __mcp_wire<'a>(
                 &self,
@@ -67,6 +68,9 @@ level!(WireStr);
 level!(WireDe);
 
 impl<T: FromContext + 'static> WireExtractor<T> for &&&&&Probe<T> {
+    fn __mcp_wire_requires(&self, needs: &mut Requirements) {
+        T::requirements(needs);
+    }
     fn __mcp_wire_info(&self) -> Option<WireInfo> {
         None
     }
@@ -151,6 +155,7 @@ impl<T: DeserializeOwned + Send + 'static> WireDe<T> for &Probe<T> {
 }
 
 pub trait WireInvalid<T> {
+    fn __mcp_wire_requires(&self, _needs: &mut Requirements) {}
     // No bound here: `__mcp_wire` already reports the type once, at the parameter.
     fn __mcp_wire_info(&self) -> Option<WireInfo> {
         unreachable!()

@@ -57,7 +57,7 @@ async fn main() -> mcpserve::Result<()> {
         Some("stdio") | None => Server::from_registry().serve_stdio().await,
         #[cfg(feature = "mcpserve-http")]
         Some(mode @ ("http" | "http-sse")) => {
-            use mcpserve::transport::http::{HttpConfig, ResponseMode};
+            use mcpserve::http::{HttpConfig, ResponseMode};
             let addr = args.get(1).expect("usage: srv-mcpserve http|http-sse ADDR");
             // The default configuration, except room for the 10,000-idle-sessions scenario
             // (the default cap is exactly 10,000), and, for `http-sse`, SSE for every reply

@@ -130,3 +130,22 @@ pub(crate) fn location(func: &syn::ItemFn) -> TokenStream {
         krate: __mcp::crate_info!(),
     }
 }
+
+/// `fn __mcp_requires(..)`: what the parameters' extractors need from the server (the
+/// descriptor's `requires`, checked at `build()`). Every parameter goes through its probe:
+/// only extractors declare anything, and a type that fits no level adds no second error.
+pub(crate) fn requires_fn(params: &[Param<'_>], tool_probe: bool) -> TokenStream {
+    let calls = params.iter().map(|p| {
+        let ty = p.ty;
+        if tool_probe {
+            quote_spanned!(ty.span()=> (&&&&__mcp::probe::Probe::<#ty>::new()).__mcp_param_requires(__needs);)
+        } else {
+            quote_spanned!(ty.span()=> (&&&&&&__mcp::wire::Probe::<#ty>::new()).__mcp_wire_requires(__needs);)
+        }
+    });
+    quote! {
+        fn __mcp_requires(__needs: &mut __mcp::Requirements) {
+            #(#calls)*
+        }
+    }
+}

@@ -35,8 +35,10 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let description = opt_str(&model.description);
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let icons = args::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -62,6 +64,7 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
             }
 
             #completers
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::PromptDescriptor {
@@ -70,8 +73,10 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
                     description: #description,
                     icons: #icons,
                     meta: #meta,
+                    scopes: &[#(#scopes),*],
                     arguments: __mcp_arguments,
                     get: __mcp_get,
+                    requires: __mcp_requires,
                     #location
                 }
             }

@@ -69,8 +69,10 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
         ),
     };
     let icons = args::icons(&model.icons);
+    let scopes = &model.scopes;
     let location = args::location(model.original);
     let imports = args::probe_imports();
+    let requires = args::requires_fn(&model.params, false);
 
     quote! {
         #func
@@ -99,6 +101,7 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
 
             #completers
             #list_fn
+            #requires
 
             __mcp::inventory::submit! {
                 __mcp::ResourceDescriptor {
@@ -115,8 +118,10 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
                     },
                     icons: #icons,
                     meta: #meta,
+                    scopes: &[#(#scopes),*],
                     read: __mcp_read,
                     list: #list,
+                    requires: __mcp_requires,
                     variables: __mcp_variables,
                     #location
                 }

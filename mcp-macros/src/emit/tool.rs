@@ -95,6 +95,7 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     };
     let input_schema = input_schema(model, flatten);
     let descriptor = descriptor(model);
+    let requires = super::args::requires_fn(&model.params, true);
 
     quote! {
         #func
@@ -120,6 +121,8 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
             fn __mcp_output_schema(__gen: &mut __mcp::SchemaGenerator) -> ::core::option::Option<__mcp::serde_json::Value> {
                 #output_schema
             }
+
+            #requires
 
             __mcp::inventory::submit! { #descriptor }
         };
@@ -242,6 +245,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let title = opt_str(&model.title);
     let description = opt_str(&model.description);
     let group = opt_str(&model.group);
+    let scopes = &model.scopes;
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let a = model.annotations.as_ref();
     let a_title = opt_str(&a.and_then(|a| a.title.clone()));
@@ -274,9 +278,11 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             icons: &[#(#icons),*],
             meta: #meta,
             group: #group,
+            scopes: &[#(#scopes),*],
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
             call: __mcp_call,
+            requires: __mcp_requires,
             location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
             krate: __mcp::crate_info!(),
         }

@@ -46,6 +46,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         group: args.group,
         input_schema: args.input_schema,
         krate: info.krate,
+        scopes: info.scopes,
         params,
         ret,
         is_async: func.sig.asyncness.is_some(),

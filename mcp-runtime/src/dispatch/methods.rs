@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use super::catch::CatchUnwind;
 use super::{content, method_not_found, Body, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
+use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
@@ -25,11 +26,11 @@ pub(super) async fn route(
     let params = req.params.as_deref();
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
-        (_, "tools/list") => list_tools(d, params),
+        (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
-        (_, "resources/templates/list") => content::list_templates(d, params),
+        (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
         (_, "resources/read") => content::read_resource(d, params, ctx).await,
-        (_, "prompts/list") => content::list_prompts(d, params),
+        (_, "prompts/list") => content::list_prompts(d, params, &ctx),
         (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
         (_, "completion/complete") => content::complete(d, params, ctx).await,
         (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
@@ -108,13 +109,17 @@ struct ListParams<'a> {
     cursor: Option<Cow<'a, str>>,
 }
 
-fn list_tools(d: &Dispatcher, params: Option<&RawValue>) -> Result<MethodResult, Error> {
+fn list_tools(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: &Context,
+) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
-    let page = catalog.page(p.cursor.as_deref())?;
+    let page = catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref())?;
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
-        CacheScope::Public,
+        super::list_scope(ctx),
     ))
 }
 
@@ -132,6 +137,13 @@ async fn call_tool(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let p: CallParams<'_> = parse(params)?;
+    // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
+    // Values the tool's schema rejects stay tool errors (below), for the model to fix.
+    if p.arguments
+        .is_some_and(|a| !a.get().trim_start().starts_with('{'))
+    {
+        return Err(ArgumentsNotObject {}.into());
+    }
     let catalog = d.server.tools.load_full();
     let entry = catalog
         .get(&p.name)

@@ -21,6 +21,28 @@ use crate::server::ServerShared;
 /// Everything the runtime knows about one request. Cheap to clone.
 ///
 /// Handlers take it as a parameter (`ctx: Context`); it is never part of the input schema.
+/// The same code works in both protocol eras: asking the client ([`elicit`](Self::elicit),
+/// [`sample`](Self::sample), [`roots`](Self::roots)) is a server-to-client request in the
+/// session era and an input round (`input_required`, retried by the client) in the
+/// 2026-07-28 era, where the handler runs again from the top.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use mcpserve::{Context, Error, LoggingLevel};
+///
+/// // #[tool]
+/// async fn export(rows: Vec<String>, ctx: Context) -> Result<String, Error> {
+///     let client = ctx.client_info().map_or("unknown", |c| c.name.as_str());
+///     ctx.log(LoggingLevel::Info, format!("export for {client}")).await;
+///     for (done, _row) in rows.iter().enumerate() {
+///         if ctx.is_cancelled() {
+///             return Err(Error::tool("cancelled"));
+///         }
+///         ctx.progress(done + 1, Some(rows.len()), "exporting").await;
+///     }
+///     Ok(format!("{} rows", rows.len()))
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Context {
     pub(crate) scope: Arc<RequestScope>,
@@ -46,6 +68,8 @@ pub(crate) struct RequestScope {
     pub(crate) conn: Option<Arc<Connection>>,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
+    /// The caller, as the transport's authorization established it.
+    pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
 impl RequestScope {
@@ -98,6 +122,13 @@ impl Context {
         self.scope.client_capabilities.get(capability).is_some()
     }
 
+    /// The authenticated caller (HTTP with `Auth`); `None` for anonymous requests and on
+    /// transports without authorization. Handlers usually take a
+    /// [`Principal`](crate::auth::Principal) parameter instead.
+    pub fn principal(&self) -> Option<&crate::auth::Principal> {
+        self.scope.auth.as_ref().and_then(|a| a.principal.as_ref())
+    }
+
     /// The raw `_meta` of the request.
     pub fn meta(&self) -> &serde_json::Map<String, Value> {
         &self.scope.meta.rest
@@ -127,18 +158,30 @@ impl Context {
     /// client asked for progress (a `progressToken`), only while the request runs, and
     /// only when `progress` increases; returns whether a notification was sent.
     ///
-    /// Without a known total pass `None::<u32>`; the message may be `&str`, `String` or
-    /// `None`.
-    pub async fn progress(
+    /// `progress` and `total` are numbers of one type (any integer or float; literals
+    /// just work); without a known total pass `None`. The message may be `&str`, `String`
+    /// or `None`.
+    ///
+    /// ```
+    /// # use mcp_runtime::Context;
+    /// # async fn demo(ctx: Context, files: Vec<String>) {
+    /// ctx.progress(0, None, "scanning").await;
+    /// for (done, file) in files.iter().enumerate() {
+    ///     ctx.progress(done + 1, Some(files.len()), format!("copied {file}")).await;
+    /// }
+    /// ctx.progress(0.5, Some(1.0), None).await;
+    /// # }
+    /// ```
+    pub async fn progress<N: ProgressAmount>(
         &self,
-        progress: impl Into<f64>,
-        total: Option<impl Into<f64>>,
+        progress: N,
+        total: Option<N>,
         message: impl ProgressMessage,
     ) -> bool {
         let Some(token) = self.progress_token() else {
             return false;
         };
-        let progress = progress.into();
+        let progress = progress.to_f64();
         {
             let mut last = self.scope.last_progress.lock().expect("progress lock");
             if self.scope.done.load(Ordering::Acquire) || last.is_some_and(|l| progress <= l) {
@@ -149,7 +192,7 @@ impl Context {
         let params = ProgressNotificationParams {
             progress_token: token.clone(),
             progress,
-            total: total.map(Into::into),
+            total: total.map(ProgressAmount::to_f64),
             message: message.into_message(),
         };
         self.scope
@@ -241,6 +284,28 @@ impl Context {
         self.scope.session.as_ref()
     }
 }
+
+/// A progress or total amount for [`Context::progress`]: any primitive integer or float.
+///
+/// Progress and total share one type, so `None` needs no annotation:
+/// `ctx.progress(1, None, "started")`.
+pub trait ProgressAmount: Copy + Send {
+    /// The amount as sent on the wire (JSON numbers are doubles).
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! progress_amount {
+    ($($t:ty),*) => {$(
+        impl ProgressAmount for $t {
+            #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+
+progress_amount!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
 
 /// A progress message: `&str`, `String` or `None`.
 pub trait ProgressMessage {

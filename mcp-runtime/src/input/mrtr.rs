@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use super::state::{self, Binding};
 use crate::dispatch::MethodResult;
 use crate::error::Error;
+use crate::extract::rejection::ConflictingInputResponse;
 use crate::extract::Context;
 use crate::protocol::{scan, Era};
 
@@ -125,6 +126,7 @@ pub(crate) async fn drive<T>(
         method: target.method,
         target: target.name,
         arguments: target.arguments,
+        owner: ctx.principal().map(|p| p.owner_key()),
     };
     let mut answers = match &retry.request_state {
         Some(s) => state::open(&server.state_key, &binding, s)?,
@@ -139,7 +141,17 @@ pub(crate) async fn drive<T>(
                         "Invalid params: inputResponses[\"{key}\"] must be an object (the client's result for that input request)"
                     )));
                 }
-                answers.insert(key, response);
+                // Sealed answers win: a retry may repeat one, never change it (a changed
+                // answer would meet code that already ran on the old one).
+                match answers.get(&key) {
+                    Some(sealed) if *sealed != response => {
+                        return Err(ConflictingInputResponse { key }.into());
+                    }
+                    Some(_) => {}
+                    None => {
+                        answers.insert(key, response);
+                    }
+                }
             }
         }
         Some(_) => {

@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use super::header_params::{self, HeaderParam};
 use super::pager::{self, Page};
+use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
+use crate::extract::rejection::InvalidToolArguments;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
@@ -32,6 +34,8 @@ pub(crate) struct ToolEntry {
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
+    /// OAuth scopes a call needs.
+    pub(crate) scopes: Scopes,
 }
 
 impl ToolEntry {
@@ -56,6 +60,7 @@ impl ToolEntry {
         };
         Ok(ToolEntry {
             header_params,
+            scopes: Scopes::default(),
             name: tool.name.as_str().into(),
             tool,
             handler,
@@ -100,11 +105,11 @@ impl ToolEntry {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "Invalid arguments for tool `{}`: {}",
-                self.name,
-                problems.join("; ")
-            ))
+            Err(InvalidToolArguments {
+                tool: self.name.to_string(),
+                detail: problems.join("; "),
+            }
+            .to_string())
         }
     }
 }
@@ -189,6 +194,8 @@ pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
     by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
     pages: Vec<Page>,
+    page_size: usize,
+    any_scoped: bool,
 }
 
 /// The cursor kind of `tools/list` pages (see `pager`).
@@ -220,9 +227,11 @@ impl ToolCatalog {
             next_cursor: next,
         })?;
         Ok(ToolCatalog {
+            any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
             by_name,
             pages,
+            page_size,
         })
     }
 
@@ -238,10 +247,39 @@ impl ToolCatalog {
         self.entries.iter()
     }
 
+    /// Every scope a tool declares.
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().flat_map(|e| e.scopes.iter())
+    }
+
     /// The serialized page for a cursor (`None` = first page).
     pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page, Error> {
         let index = pager::page_index(TOOLS, cursor, self.pages.len())?;
         Ok(self.pages[index].clone())
+    }
+
+    /// The page as `auth`'s caller sees it: without the tools it may not call when the
+    /// endpoint hides those, else the shared page.
+    pub(crate) fn page_for(
+        &self,
+        cursor: Option<&str>,
+        auth: Option<&AuthContext>,
+    ) -> Result<Page, Error> {
+        match auth.filter(|a| a.hide_unpermitted && self.any_scoped) {
+            None => self.page(cursor),
+            Some(a) => pager::filtered(
+                TOOLS,
+                &self.entries,
+                |e| !a.hides(&e.scopes),
+                |e| e.tool.clone(),
+                self.page_size,
+                cursor,
+                |chunk, next| ListToolsResult {
+                    tools: chunk.to_vec(),
+                    next_cursor: next,
+                },
+            ),
+        }
     }
 }
 

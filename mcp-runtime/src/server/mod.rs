@@ -55,7 +55,15 @@ pub struct ServerConfig {
     /// How long a server-to-client request (sampling, elicitation, roots, ping) waits
     /// for the client's answer before the handler gets an error (session era).
     pub client_request_timeout: Duration,
-    /// How long an input-required `requestState` stays valid (2026 era).
+    /// How long an input-required `requestState` stays valid (2026 era). Default: 5
+    /// minutes, enough for a person to answer an elicitation form.
+    ///
+    /// Each round seals a fresh state. A state is bound to its method, target and
+    /// arguments (and sealed with the server's key), and the answers it carries win over
+    /// any the client re-sends. Within this window a client may replay a state: the spec's
+    /// measures bound replay, they do not make a state single-use, so a handler whose
+    /// effect must happen at most once must enforce that itself (e.g. an idempotency key
+    /// in its own store).
     pub request_state_ttl: Duration,
     /// List-changed announcements within this window are merged into one.
     pub list_changed_debounce: Duration,
@@ -75,7 +83,7 @@ impl Default for ServerConfig {
             cache_ttl_private_ms: 0,
             outbound_capacity: 1024,
             client_request_timeout: Duration::from_secs(60),
-            request_state_ttl: Duration::from_secs(600),
+            request_state_ttl: Duration::from_secs(5 * 60),
             list_changed_debounce: Duration::from_millis(50),
             keepalive: None,
         }
@@ -141,7 +149,33 @@ pub struct Server {
     pub(crate) shared: Arc<ServerShared>,
 }
 
-/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`].
+/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`];
+/// [`build`](Self::build) checks everything once (names, schemas, duplicates, the state
+/// handlers need) and returns an error naming what is wrong.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use std::time::Duration;
+/// use mcpserve::Server;
+///
+/// #[derive(Clone)]
+/// struct Db; // extracted in handlers as `State<Db>`
+///
+/// # fn main() -> mcpserve::Result<()> {
+/// let server = Server::from_registry()
+///     .name("notes")
+///     .version("1.2.0")
+///     .instructions("Notes live in folders; search before creating one.")
+///     .state(Db)
+///     .configure(|c| {
+///         c.page_size = 100;
+///         c.client_request_timeout = Duration::from_secs(30);
+///     })
+///     .build()?;
+/// assert_eq!(server.info().name, "notes");
+/// // server.serve_stdio().await, .serve_http("127.0.0.1:8080").await, ...
+/// # Ok(()) }
+/// ```
 #[must_use = "a builder does nothing until it is built or served"]
 pub struct ServerBuilder {
     name: Option<String>,
@@ -229,7 +263,9 @@ impl Server {
         }
     }
 
-    /// The dispatcher transports feed messages to.
+    /// The dispatcher transports feed messages to (for transports written against
+    /// `mcp-runtime`; the facade's `serve_*` methods cover stdio, byte streams and HTTP).
+    #[doc(hidden)]
     pub fn dispatcher(&self) -> Dispatcher {
         Dispatcher {
             server: self.shared.clone(),
@@ -354,6 +390,7 @@ impl ServerBuilder {
         } else {
             Vec::new()
         };
+        check_requirements(&descriptors, self.use_registry, &self.state)?;
         let default_crate = default_crate(&descriptors, self.caller_file);
         let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
         for d in &descriptors {
@@ -400,6 +437,45 @@ impl ServerBuilder {
                 identity,
             }),
         })
+    }
+}
+
+/// Every registered handler's extractors get what they need (today: the state types of
+/// `State<T>` and extractors built on it), or the server is not built: the error names
+/// each handler and type, where otherwise every call would fail with `-32603`.
+fn check_requirements(
+    tools: &[&'static ToolDescriptor],
+    use_registry: bool,
+    state: &Extensions,
+) -> Result<()> {
+    let mut handlers: Vec<(String, registry::Location, registry::RequiresFn)> = tools
+        .iter()
+        .map(|d| (format!("tool `{}`", d.name), d.location, d.requires))
+        .collect();
+    if use_registry {
+        handlers.extend(
+            registry::resources()
+                .map(|d| (format!("resource `{}`", d.uri), d.location, d.requires)),
+        );
+        handlers.extend(
+            registry::prompts().map(|d| (format!("prompt `{}`", d.name), d.location, d.requires)),
+        );
+    }
+    handlers.sort_by_key(|(_, at, _)| (at.file, at.line));
+    let mut problems = Vec::new();
+    for (what, at, requires) in handlers {
+        let mut needs = crate::extract::Requirements::default();
+        requires(&mut needs);
+        for missing in needs.missing_states(state) {
+            problems.push(format!(
+                "{what} (at {at}) takes `State<{missing}>`, but no `{missing}` was registered: add `.state(value)` to the server builder"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::startup(problems.join("; ")))
     }
 }
 
@@ -469,7 +545,10 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         icons: resources::icons(d.icons),
         meta,
     };
-    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+    let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.scopes =
+        crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
+    Ok(entry)
 }
 
 /// The crate whose metadata becomes `serverInfo` and the rest of the identity by

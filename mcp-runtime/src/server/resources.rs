@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use super::pager::{self, Page};
+use crate::auth::{AuthContext, Scopes};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
 use crate::extract::Context;
@@ -44,6 +45,8 @@ pub(crate) struct ResourceEntry {
     resource: Resource,
     reader: Reader,
     location: Option<Location>,
+    /// OAuth scopes a read needs.
+    scopes: Scopes,
 }
 
 /// A resource template.
@@ -56,6 +59,8 @@ pub(crate) struct TemplateEntry {
     /// Variables that may hold `/` and are screened against traversal.
     path_like: Vec<String>,
     location: Location,
+    /// OAuth scopes a read of any matching URI needs.
+    pub(crate) scopes: Scopes,
 }
 
 /// A resource built at run time, added with [`ServerBuilder::resource`](super::ServerBuilder::resource)
@@ -63,6 +68,7 @@ pub(crate) struct TemplateEntry {
 pub struct ResourceDef {
     resource: Resource,
     reader: DynReadFn,
+    scopes: Vec<String>,
 }
 
 impl ResourceDef {
@@ -80,7 +86,18 @@ impl ResourceDef {
                 let fut = read(req.clone_parts());
                 Box::pin(async move { req.__finish(fut.await) })
             }),
+            scopes: Vec::new(),
         }
+    }
+
+    /// OAuth scopes a read needs, all of them (as `#[resource(.., scopes = [...])]`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// A resource with fixed text contents.
@@ -124,10 +141,13 @@ impl ResourceDef {
                 self.resource.uri
             )));
         }
+        let scopes = Scopes::new(&self.scopes)
+            .map_err(|e| Error::startup(format!("resource `{}`: {e}", self.resource.uri)))?;
         Ok(ResourceEntry {
             resource: self.resource,
             reader: Reader::Dynamic(self.reader),
             location: None,
+            scopes,
         })
     }
 }
@@ -206,6 +226,7 @@ pub(crate) fn from_registry(
         let title = d.title.map(str::to_owned);
         let description = d.description.map(str::to_owned);
         let mime_type = d.mime_type.map(str::to_owned);
+        let scopes = Scopes::declared(d.scopes, &what)?;
         if parsed.is_literal() {
             statics.push(Arc::new(ResourceEntry {
                 resource: Resource {
@@ -221,6 +242,7 @@ pub(crate) fn from_registry(
                 },
                 reader: Reader::Static(d.read),
                 location: Some(d.location),
+                scopes,
             }));
         } else {
             let path_like = parsed
@@ -255,6 +277,7 @@ pub(crate) fn from_registry(
                 variables: (d.variables)(),
                 path_like,
                 location: d.location,
+                scopes,
             }));
         }
     }
@@ -271,6 +294,8 @@ pub(crate) struct ResourceCatalog {
     template_pages: Vec<Page>,
     dynamic_listing: bool,
     page_size: usize,
+    /// Some resource or template declares scopes (reads then look them up).
+    any_scoped: bool,
 }
 
 const RESOURCES: &str = "resources";
@@ -325,6 +350,8 @@ impl ResourceCatalog {
             })?;
         Ok(ResourceCatalog {
             dynamic_listing: templates.iter().any(|t| t.list.is_some()),
+            any_scoped: statics.iter().any(|e| !e.scopes.is_empty())
+                || templates.iter().any(|t| !t.scopes.is_empty()),
             statics,
             by_uri,
             templates,
@@ -346,12 +373,19 @@ impl ResourceCatalog {
     /// A `resources/list` page. With list functions the list is assembled per request
     /// (static resources first, then each template's in source order).
     pub(crate) async fn list(&self, cursor: Option<&str>, ctx: &Context) -> Result<Page> {
-        if !self.dynamic_listing {
+        let hiding = self.hiding(ctx.scope.auth.as_ref());
+        if !self.dynamic_listing && hiding.is_none() {
             let i = pager::page_index(RESOURCES, cursor, self.resource_pages.len())?;
             return Ok(self.resource_pages[i].clone());
         }
-        let mut all: Vec<Resource> = self.statics.iter().map(|e| e.resource.clone()).collect();
-        for t in &self.templates {
+        let hidden = |scopes: &Scopes| hiding.is_some_and(|a| a.hides(scopes));
+        let mut all: Vec<Resource> = self
+            .statics
+            .iter()
+            .filter(|e| !hidden(&e.scopes))
+            .map(|e| e.resource.clone())
+            .collect();
+        for t in self.templates.iter().filter(|t| !hidden(&t.scopes)) {
             if let Some(list) = t.list {
                 let listed =
                     CatchUnwind(Box::pin(list(ctx.clone())))
@@ -372,9 +406,59 @@ impl ResourceCatalog {
         pager::render(RESOURCES, &all, self.page_size, i, resources_page).map(Page::from)
     }
 
-    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<Page> {
-        let i = pager::page_index(TEMPLATES, cursor, self.template_pages.len())?;
-        Ok(self.template_pages[i].clone())
+    pub(crate) fn templates_page(
+        &self,
+        cursor: Option<&str>,
+        auth: Option<&AuthContext>,
+    ) -> Result<Page> {
+        match self.hiding(auth) {
+            None => {
+                let i = pager::page_index(TEMPLATES, cursor, self.template_pages.len())?;
+                Ok(self.template_pages[i].clone())
+            }
+            Some(a) => pager::filtered(
+                TEMPLATES,
+                &self.templates,
+                |t| !a.hides(&t.scopes),
+                |t| t.template.clone(),
+                self.page_size,
+                cursor,
+                |items, next| ListResourceTemplatesResult {
+                    resource_templates: items.to_vec(),
+                    next_cursor: next,
+                },
+            ),
+        }
+    }
+
+    /// The caller's authorization when lists must leave out what it may not read.
+    fn hiding<'a>(&self, auth: Option<&'a AuthContext>) -> Option<&'a AuthContext> {
+        auth.filter(|a| a.hide_unpermitted && self.any_scoped)
+    }
+
+    /// The scopes reading `uri` needs: those of the entry a read would use.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn scopes_for(&self, uri: &str) -> Scopes {
+        if !self.any_scoped {
+            return Scopes::default();
+        }
+        if let Some(e) = self.by_uri.get(uri) {
+            return e.scopes.clone();
+        }
+        self.match_order
+            .iter()
+            .find(|t| t.parsed.match_uri(uri).is_some())
+            .map(|t| t.scopes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every scope a resource or template declares.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.statics
+            .iter()
+            .flat_map(|e| e.scopes.iter())
+            .chain(self.templates.iter().flat_map(|t| t.scopes.iter()))
     }
 
     /// Whether `uri` names a resource (concrete, or matched by a template).

@@ -32,6 +32,7 @@ use crate::tool::{IntoToolResult, ToolCall};
 pub struct ToolDef {
     tool: Tool,
     handler: super::catalog::DynToolFn,
+    scopes: Vec<String>,
 }
 
 impl ToolDef {
@@ -59,7 +60,18 @@ impl ToolDef {
                 let fut = handler(call);
                 Box::pin(async move { fut.await.into_tool_result() })
             }),
+            scopes: Vec::new(),
         }
+    }
+
+    /// OAuth scopes a call needs, all of them (as `#[tool(scopes = [...])]`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// Sets the description.
@@ -106,6 +118,10 @@ impl ToolDef {
                 self.tool.name
             )));
         }
-        ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)
+        let scopes = crate::auth::Scopes::new(&self.scopes)
+            .map_err(|e| Error::startup(format!("tool `{}`: {e}", self.tool.name)))?;
+        let mut entry = ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)?;
+        entry.scopes = scopes;
+        Ok(entry)
     }
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::result::{error_outcome, object_schema, structured};
 use super::{IntoToolResult, ToolCall, ToolOutcome};
-use crate::extract::FromContext;
+use crate::extract::{FromContext, Requirements};
 
 /// Zero-sized carrier of a type for method-resolution probing.
 pub struct Probe<T: ?Sized>(PhantomData<fn() -> Box<T>>);
@@ -60,6 +60,7 @@ pub trait ToolReturn {}
 // ---- parameters: extractor > optional argument > required argument > error ----
 
 pub trait ParamExtractor<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, _g: &mut SchemaGenerator) -> Option<ParamSchema> {
         None
     }
@@ -76,6 +77,9 @@ pub trait ParamExtractor<T> {
 }
 
 impl<T: FromContext + 'static> ParamExtractor<T> for &&&Probe<T> {
+    fn __mcp_param_requires(&self, needs: &mut Requirements) {
+        T::requirements(needs);
+    }
     fn __mcp_param_finish<'a>(
         &self,
         _slot: Option<T>,
@@ -87,6 +91,7 @@ impl<T: FromContext + 'static> ParamExtractor<T> for &&&Probe<T> {
 }
 
 pub trait ParamOptional<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema>;
     fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Option<T>, A::Error>;
     fn __mcp_param_finish<'a>(
@@ -123,6 +128,7 @@ impl<U: DeserializeOwned + JsonSchema + Send + 'static> ParamOptional<Option<U>>
 }
 
 pub trait ParamRequired<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema>;
     fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Option<T>, A::Error>;
     fn __mcp_param_finish<'a>(
@@ -154,6 +160,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ParamRequired<T> for &Pr
 }
 
 pub trait ParamInvalid<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, _g: &mut SchemaGenerator) -> Option<ParamSchema>
     where
         T: ToolParam,

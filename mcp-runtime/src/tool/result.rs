@@ -121,7 +121,11 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
 pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
     if let Some(err) = (&e as &dyn Any).downcast_ref::<Error>() {
         return match err.kind() {
-            ErrorKind::MissingCapability | ErrorKind::Cancelled => Err(err.clone()),
+            // Authorization failures are for the client (401/403 and a step-up), not the model.
+            ErrorKind::MissingCapability
+            | ErrorKind::Cancelled
+            | ErrorKind::Unauthorized
+            | ErrorKind::InsufficientScope => Err(err.clone()),
             _ => Ok(CallToolResult::error(err.message())),
         };
     }

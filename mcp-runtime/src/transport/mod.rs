@@ -1,9 +1,10 @@
 //! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
 
-#[cfg(feature = "http")]
-pub mod http;
+cfg_http! {
+    pub mod http;
+}
 mod io;
-mod lines;
+pub(crate) mod lines;
 mod stdio;
 
 pub use io::serve_io;

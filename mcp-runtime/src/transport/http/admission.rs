@@ -14,9 +14,10 @@ use crate::protocol::Era;
 
 /// Whose share of the server a request counts against, beyond the server as a whole.
 ///
-/// A layer in front of the service names the principal by inserting a key into the
-/// request's extensions; the authorization layer does so for each authenticated
-/// subject. Requests with the same key share
+/// With `HttpConfig::auth`, each authenticated principal is a key of its own (the one
+/// its sessions belong to). Without it, or to group callers differently (per API key,
+/// per tenant), a layer in front of the service inserts a key into the request's
+/// extensions, which takes precedence. Requests with the same key share
 /// [`HttpConfig::max_requests_per_principal`] slots, across their sessions and both
 /// eras. The key is opaque: the service only compares it.
 ///

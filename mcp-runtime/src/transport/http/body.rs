@@ -38,7 +38,7 @@ enum Kind {
 }
 
 impl ResponseBody {
-    pub(super) fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         ResponseBody {
             kind: Kind::Empty,
             _guard: None,
@@ -46,7 +46,7 @@ impl ResponseBody {
         }
     }
 
-    pub(super) fn full(bytes: impl Into<Bytes>) -> Self {
+    pub(crate) fn full(bytes: impl Into<Bytes>) -> Self {
         ResponseBody {
             kind: Kind::Full(Some(bytes.into())),
             _guard: None,

@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admission;
+mod authz;
 mod body;
 mod card;
 mod config;

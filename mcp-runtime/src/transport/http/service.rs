@@ -24,7 +24,8 @@ use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
 use super::request_body::{self, BodyLimits, ReadError};
 use super::routing::{self, meta::MetaHead};
 use super::session_store::SessionStore;
-use super::{origin, session_era, stateless};
+use super::{authz, origin, session_era, stateless};
+use crate::auth::AuthContext;
 use crate::protocol::jsonrpc::{self, code, Message};
 use crate::protocol::{Era, RequestId};
 use crate::server::Server;
@@ -54,15 +55,23 @@ pub(super) struct Inner {
     /// Set with `draining`: new requests are refused (an atomic load per request, where
     /// the token would take its lock).
     shutting_down: AtomicBool,
+    /// The endpoint's authorization (`HttpConfig::auth`).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(super) auth: authz::Layer,
 }
 
 impl McpHttpService {
     /// The endpoint for `server` with `config`.
+    ///
+    /// # Panics
+    ///
+    /// When `config.auth` is invalid; check it first with `Auth::validate`.
     pub fn new(server: Server, config: HttpConfig) -> Self {
         let sessions = SessionStore::new(&config);
         McpHttpService {
             inner: Arc::new(Inner {
                 admission: Admission::new(&config),
+                auth: authz::build(&server, &config),
                 server,
                 config,
                 sessions,
@@ -76,6 +85,30 @@ impl McpHttpService {
     /// The configuration in effect.
     pub fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    /// The Protected Resource Metadata (RFC 9728) of this endpoint as a tower service,
+    /// to mount next to it (see [`metadata_paths`](Self::metadata_paths)); 404s when the
+    /// endpoint has no `Auth`. `serve_http` mounts it by itself.
+    #[cfg(feature = "auth")]
+    pub fn metadata_service(&self) -> crate::auth::MetadataService {
+        authz::metadata_service(&self.inner)
+    }
+
+    /// Where clients look for the metadata: `/.well-known/oauth-protected-resource`
+    /// followed by the canonical URI's path (e.g. `/mcp`), and the same at the root.
+    /// Empty without `Auth`.
+    #[cfg(feature = "auth")]
+    pub fn metadata_paths(&self) -> &[String] {
+        self.inner
+            .auth
+            .as_ref()
+            .map_or(&[], |layer| &layer.metadata_paths)
+    }
+
+    /// The protected resource metadata, when `req` asks for one of its paths.
+    pub(super) fn metadata<B>(&self, req: &Request<B>) -> Option<Response<ResponseBody>> {
+        authz::metadata(&self.inner, req)
     }
 
     /// Live session-era sessions.
@@ -137,8 +170,9 @@ where
 pub(super) struct McpHeaders<'a> {
     pub(super) session_id: Option<&'a str>,
     pub(super) version: Option<&'a str>,
-    /// Whose share the request counts against, when a layer in front named it.
-    pub(super) principal: Option<&'a FairnessKey>,
+    /// Whose share the request counts against: what a layer in front named, else the
+    /// authenticated principal.
+    pub(super) principal: Option<FairnessKey>,
 }
 
 impl<'a> McpHeaders<'a> {
@@ -150,7 +184,7 @@ impl<'a> McpHeaders<'a> {
         Ok(McpHeaders {
             session_id: text(SESSION_ID, "invalid Mcp-Session-Id header")?,
             version: text(PROTOCOL_VERSION, "invalid MCP-Protocol-Version header")?,
-            principal: parts.extensions.get(),
+            principal: parts.extensions.get().cloned(),
         })
     }
 }
@@ -179,25 +213,33 @@ impl Inner {
         if self.shutting_down.load(Ordering::Acquire) {
             return unavailable(None, "Service Unavailable: the server is shutting down");
         }
-        let headers = match McpHeaders::read(&parts) {
+        // Before the body is read: an unauthenticated client costs no more than this.
+        let auth = match authz::authenticate(&self, &parts).await {
+            Ok(auth) => auth,
+            Err(res) => return res,
+        };
+        let mut headers = match McpHeaders::read(&parts) {
             Ok(h) => h,
             Err(why) => {
                 return reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
             }
         };
+        if headers.principal.is_none() {
+            headers.principal = authz::fairness_key(auth.as_ref());
+        }
         match parts.method {
-            Method::POST => self.post(&parts, &headers, body).await,
+            Method::POST => self.post(&parts, &headers, body, auth).await,
             Method::GET => {
                 if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
-                session_era::get(&self, &parts, &headers).await
+                session_era::get(&self, &parts, &headers, auth.as_ref()).await
             }
             Method::DELETE => {
                 if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
-                session_era::delete(&self, &headers)
+                session_era::delete(&self, &headers, auth.as_ref())
             }
             _ => reply::method_not_allowed("GET, POST, DELETE"),
         }
@@ -208,6 +250,7 @@ impl Inner {
         parts: &Parts,
         headers: &McpHeaders<'_>,
         body: B,
+        auth: Option<AuthContext>,
     ) -> Response<ResponseBody>
     where
         B: Body + Send + 'static,
@@ -246,14 +289,19 @@ impl Inner {
                 "Not Acceptable: Accept must allow both application/json and text/event-stream",
             );
         }
+        if let Message::Request(req) = &msg {
+            if let Err(res) = authz::authorize(self, req, auth.as_ref()) {
+                return res;
+            }
+        }
         let method = match &msg {
             Message::Request(r) => Some(&*r.method),
             Message::Notification(n) => Some(&*n.method),
             Message::Response(_) => None,
         };
         match routing::era(headers, method, &meta) {
-            Era::Sessionless => stateless::post(self, parts, headers, meta, msg).await,
-            Era::Session => session_era::post(self, headers, msg).await,
+            Era::Sessionless => stateless::post(self, parts, headers, meta, msg, auth).await,
+            Era::Session => session_era::post(self, headers, msg, auth).await,
         }
     }
 
@@ -325,7 +373,7 @@ impl Inner {
         id: &RequestId,
     ) -> Result<Ticket, Response<ResponseBody>> {
         self.admission
-            .admit(era, headers.principal)
+            .admit(era, headers.principal.as_ref())
             .map_err(|refusal| match refusal {
                 Refusal::Server => unavailable(
                     Some(id),

@@ -17,8 +17,9 @@ use super::service::{
     accepts, too_many, unavailable_for, Inner, McpHeaders, LAST_EVENT_ID, SESSION_ID,
 };
 use super::session_store::HttpSession;
-use super::sse;
 use super::stream::{self, Exchange, Resumable, StreamWriter};
+use super::{authz, sse};
+use crate::auth::AuthContext;
 use crate::dispatch::{Connection, OutMessage, Outbound};
 use crate::protocol::jsonrpc::{code, Message, Request};
 use crate::protocol::{Era, ProtocolVersion, RequestId};
@@ -48,6 +49,7 @@ fn session_for(
     inner: &Inner,
     headers: &McpHeaders<'_>,
     id: Option<&RequestId>,
+    auth: Option<&AuthContext>,
 ) -> Result<Arc<HttpSession>, Response<ResponseBody>> {
     let Some(sid) = headers.session_id else {
         return Err(reply::error(
@@ -57,7 +59,14 @@ fn session_for(
             "Bad Request: the Mcp-Session-Id header is required",
         ));
     };
-    inner.sessions.get(sid).ok_or_else(|| session_not_found(id))
+    // A session belongs to the principal that created it: to anyone else it does not
+    // exist (the same 404, so ids of others' sessions cannot be probed).
+    let caller = authz::owner(auth);
+    inner
+        .sessions
+        .get(sid)
+        .filter(|s| s.owner.is_none() || s.owner == caller)
+        .ok_or_else(|| session_not_found(id))
 }
 
 fn session_not_found(id: Option<&RequestId>) -> Response<ResponseBody> {
@@ -79,6 +88,7 @@ pub(super) async fn post(
     inner: &Arc<Inner>,
     headers: &McpHeaders<'_>,
     msg: Message,
+    auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
     let id = match &msg {
         Message::Request(r) => Some(r.id.clone()),
@@ -90,11 +100,11 @@ pub(super) async fn post(
     };
     let msg = match msg {
         Message::Request(req) if headers.session_id.is_none() && &*req.method == "initialize" => {
-            return initialize(inner, headers, req, version).await;
+            return initialize(inner, headers, req, version, auth).await;
         }
         other => other,
     };
-    let session = match session_for(inner, headers, id.as_ref()) {
+    let session = match session_for(inner, headers, id.as_ref(), auth.as_ref()) {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -132,6 +142,7 @@ pub(super) async fn post(
                 on_reply: None,
                 ticket,
                 busy: Some(busy),
+                auth,
             };
             stream::respond(inner.clone(), exchange).await
         }
@@ -153,6 +164,7 @@ async fn initialize(
     headers: &McpHeaders<'_>,
     req: Request,
     version: ProtocolVersion,
+    auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
     // The slot is taken now and filled when the reply succeeds: concurrent `initialize`s
     // at the cap cannot all pass a check and then find no room.
@@ -172,7 +184,7 @@ async fn initialize(
     };
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
     let conn = Connection::new(out);
-    let session = HttpSession::new(conn.clone());
+    let session = HttpSession::new(conn.clone(), authz::owner(auth.as_ref()));
     let sid = HeaderValue::from_str(&session.id).expect("session ids are visible ASCII");
     let on_reply = {
         let (inner, session) = (inner.clone(), session.clone());
@@ -200,6 +212,7 @@ async fn initialize(
         on_reply: Some(on_reply),
         ticket,
         busy: None,
+        auth,
     };
     stream::respond(inner.clone(), exchange).await
 }
@@ -240,6 +253,7 @@ pub(super) async fn get(
     inner: &Arc<Inner>,
     parts: &Parts,
     headers: &McpHeaders<'_>,
+    auth: Option<&AuthContext>,
 ) -> Response<ResponseBody> {
     if !accepts(parts, TEXT_EVENT_STREAM) {
         return reply::error(
@@ -253,7 +267,7 @@ pub(super) async fn get(
         Ok(v) => v,
         Err(res) => return res,
     };
-    let session = match session_for(inner, headers, None) {
+    let session = match session_for(inner, headers, None, auth) {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -365,11 +379,15 @@ async fn resume(
     reply::sse(body, &[])
 }
 
-pub(super) fn delete(inner: &Inner, headers: &McpHeaders<'_>) -> Response<ResponseBody> {
+pub(super) fn delete(
+    inner: &Inner,
+    headers: &McpHeaders<'_>,
+    auth: Option<&AuthContext>,
+) -> Response<ResponseBody> {
     if let Err(res) = request_version(headers, None) {
         return res;
     }
-    let session = match session_for(inner, headers, None) {
+    let session = match session_for(inner, headers, None, auth) {
         Ok(s) => s,
         Err(res) => return res,
     };

@@ -33,6 +33,9 @@ pub(super) struct HttpSession {
     busy: AtomicUsize,
     /// Requests running (the per-session cap).
     requests: AtomicUsize,
+    /// The principal that created the session (`Principal::owner_key`); only it may use
+    /// the session.
+    pub(super) owner: Option<Arc<str>>,
 }
 
 /// Where the producer of a resumable stream writes: the current HTTP response, if a
@@ -83,7 +86,7 @@ fn now_ms() -> u64 {
 }
 
 impl HttpSession {
-    pub(super) fn new(conn: Arc<Connection>) -> Arc<Self> {
+    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>) -> Arc<Self> {
         Arc::new(HttpSession {
             id: new_session_id().into(),
             conn,
@@ -94,6 +97,7 @@ impl HttpSession {
             last_used: AtomicU64::new(now_ms()),
             busy: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
+            owner,
         })
     }
 
