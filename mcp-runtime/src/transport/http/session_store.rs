@@ -27,7 +27,7 @@ pub(super) struct HttpSession {
     next_stream: AtomicU64,
     /// Streams whose producer is still running, by id; stream 0 is the standalone one.
     streams: Mutex<HashMap<StreamId, Arc<LiveStream>>>,
-    /// When the session was last used ([`now_ms`]); meaningful while it is not busy.
+    /// When the session was last used ([`now_ns`]); meaningful while it is not busy.
     last_used: AtomicU64,
     /// Requests running plus streams attached; a busy session never expires.
     busy: AtomicUsize,
@@ -78,11 +78,12 @@ impl Drop for BusyGuard {
     }
 }
 
-/// Milliseconds on a process-wide monotonic clock: a session's clock is one atomic
-/// word instead of a locked `Instant`.
-fn now_ms() -> u64 {
+/// Nanoseconds on a process-wide monotonic clock: a session's clock is one atomic word
+/// instead of a locked `Instant`, and fine enough that sessions used one after the other
+/// are told apart for least-recently-used eviction.
+fn now_ns() -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 impl HttpSession {
@@ -94,7 +95,7 @@ impl HttpSession {
             ended: AtomicBool::new(false),
             next_stream: AtomicU64::new(1),
             streams: Mutex::default(),
-            last_used: AtomicU64::new(now_ms()),
+            last_used: AtomicU64::new(now_ns()),
             busy: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             owner,
@@ -102,7 +103,7 @@ impl HttpSession {
     }
 
     pub(super) fn touch(&self) {
-        self.last_used.store(now_ms(), Ordering::Release);
+        self.last_used.store(now_ns(), Ordering::Release);
     }
 
     /// True once the session was closed (a request that raced with its end).
@@ -317,7 +318,7 @@ impl SessionStore {
     /// The idle session used least recently, if it has been idle for `min_idle`; else
     /// how long until some session will have been.
     fn least_recently_used(&self, min_idle: Duration) -> Candidate {
-        let now = now_ms();
+        let now = now_ns();
         let oldest = self
             .shards
             .iter()
@@ -328,13 +329,13 @@ impl SessionStore {
                     .max_by_key(|(idle, _)| *idle)
             })
             .max_by_key(|(idle, _)| *idle);
-        let min_idle_ms = min_idle.as_millis() as u64;
+        let min_idle_ns = min_idle.as_nanos().min(u64::MAX as u128) as u64;
         match oldest {
-            Some((idle, s)) if idle >= min_idle_ms => Candidate::Evictable(s),
+            Some((idle, s)) if idle >= min_idle_ns => Candidate::Evictable(s),
             // Every session busy: the soonest one could qualify is a full `min_idle`
             // after it stops being busy.
-            idle => Candidate::Later(Duration::from_millis(
-                min_idle_ms - idle.map_or(0, |(idle, _)| idle),
+            idle => Candidate::Later(Duration::from_nanos(
+                min_idle_ns - idle.map_or(0, |(idle, _)| idle),
             )),
         }
     }
@@ -381,8 +382,8 @@ impl SessionStore {
     }
 
     fn expire_idle(&self) {
-        let now = now_ms();
-        let idle = self.idle.as_millis() as u64;
+        let now = now_ns();
+        let idle = self.idle.as_nanos().min(u64::MAX as u128) as u64;
         for shard in &self.shards {
             let expired: Vec<_> = {
                 let mut map = shard.write().expect("sessions lock");
