@@ -35,8 +35,18 @@
 //!   descriptions. Parameters whose type implements [`FromContext`] ([`Context`],
 //!   [`State<T>`], your own) are extractors and stay out of the schema.
 //! * Return text, numbers, [`Content`], `Vec<Content>`, [`CallToolResult`], any
-//!   `Serialize + JsonSchema` struct (structured output with an `outputSchema`), or a
+//!   `Serialize + JsonSchema` type (structured output with an `outputSchema`), or a
 //!   `Result` of those: an `Err` becomes a tool error (`isError: true`) the model sees.
+//!   A struct is the `structuredContent` object itself; anything whose schema is not an
+//!   object (`Vec<T>`, an enum, `Option<T>`, [`Json`]`<u64>`) travels as
+//!   `{"result": value}` with an `outputSchema` that says so (see [`Json`]).
+//! * Derive `Serialize`, `Deserialize` and `JsonSchema` from the prelude: they are serde's
+//!   and schemars' derives routed through this crate, so your `Cargo.toml` needs only
+//!   `mcpserve` (and `tokio` for `main`).
+//! * Published schemas are portable: an `Option<T>` argument is optional, not nullable;
+//!   integer widths are `minimum`/`maximum` rather than formats such as `uint32`; no
+//!   `type` arrays or bare `true`/`false` schemas (see [`schemars`] attributes to shape
+//!   them further).
 //! * One server serves both protocol eras: the session era (2024-11-05 … 2025-11-25,
 //!   `initialize`) and the sessionless 2026-07-28 era (`server/discover`, per-request
 //!   `_meta`), chosen per request.
@@ -164,7 +174,10 @@
 // testing this crate's features.
 use mcp_runtime::{cfg_http, cfg_testing};
 
-pub use mcp_macros::{prompt, resource, tool, Elicit};
+/// The derives re-exported here (`Serialize`, `Deserialize`, `JsonSchema`) are serde's and
+/// schemars' derives routed through this crate: they need no `serde` or `schemars` entry
+/// in your `Cargo.toml`.
+pub use mcp_macros::{prompt, resource, tool, Deserialize, Elicit, JsonSchema, Serialize};
 pub use mcp_runtime::crate_info;
 
 /// The `#[tool]` reference (`mcp-macros/docs/tool.md`, shown on the macro) compiled and
@@ -300,18 +313,25 @@ pub mod protocol {
 }
 
 pub use schemars;
-pub use schemars::JsonSchema;
 pub use serde;
+/// The traits behind the derives of the same names.
+pub use serde::{de::Deserialize, ser::Serialize};
+// `schemars::JsonSchema` is both the trait and schemars' derive; importing it through a
+// glob lets the explicit derive import above win in the macro namespace.
+mod json_schema_trait {
+    pub use schemars::JsonSchema;
+}
+pub use json_schema_trait::*;
 
 /// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
 pub mod prelude {
     pub use crate::{
-        prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context, Elicit,
-        Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel, NotFound, Principal,
-        PromptMessage, Resource, SafePath, SamplingOptions, Server, State, Text,
+        prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context,
+        Deserialize, Elicit, Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel,
+        NotFound, Principal, PromptMessage, Resource, SafePath, SamplingOptions, Serialize, Server,
+        State, Text,
     };
     pub use schemars;
-    pub use serde::{Deserialize, Serialize};
 }
 
 #[doc(hidden)]
@@ -339,6 +359,7 @@ pub mod __private {
     pub use mcp_runtime::wire_arg as wire;
     pub use mcp_runtime::Elicit;
     pub use mcp_runtime::{Context, Error};
+    pub use schemars;
     pub use schemars::SchemaGenerator;
     pub use serde;
     pub use serde_json;

@@ -4,6 +4,9 @@
 //! `tests/oauth/node_modules` (`bash .ci/run` sets both up); skipped otherwise, except
 //! under `CI=true`.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -49,13 +52,13 @@ fn python_sdk_with_oauth_vs_auth_example_skipped_unless_mcpserve_python_and_mcps
         std::env::var_os("MCPSERVE_PYTHON"),
         std::env::var_os("MCPSERVE_OAUTH_NODE"),
     ) else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "MCPSERVE_PYTHON and MCPSERVE_OAUTH_NODE must be set in CI (bash .ci/run sets them up)"
-        );
-        println!(
-            "SKIPPED (python SDK + OAuth issuer): set MCPSERVE_PYTHON (a Python with mcp==2.3.0) and MCPSERVE_OAUTH_NODE (tests/oauth/node_modules/.bin/node after `npm ci` there) to run it"
+        skip::skip(
+            "python_sdk_with_oauth_vs_auth_example",
+            &format!(
+                "set MCPSERVE_PYTHON (a Python with {}) and MCPSERVE_OAUTH_NODE \
+                 (tests/oauth/node_modules/.bin/node after `npm ci` there); `bash .ci/run` sets both up",
+                skip::PYTHON_SDK
+            ),
         );
         return;
     };

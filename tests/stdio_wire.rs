@@ -606,3 +606,66 @@ fn both_eras_on_one_connection() {
         text_result(json!(3), "3")
     );
 }
+
+/// Started by hand in a terminal, the server says what it is on stderr (and quits on
+/// Ctrl-D). `script` gives the child a pseudo-terminal as stdin.
+#[test]
+fn a_terminal_on_stdin_gets_one_line_saying_what_this_is() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    if Command::new("script").arg("--version").output().is_err() {
+        common::skip::skip(
+            "a_terminal_on_stdin_gets_one_line_saying_what_this_is",
+            "needs `script` (util-linux, Debian's bsdutils) to give the server a terminal",
+        );
+        return;
+    }
+    let exe = common::example_bin("quickstart");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(&exe)
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Ctrl-D: end of input on the terminal.
+    child.stdin.take().unwrap().write_all(b"\x04").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", out.status);
+    let screen = String::from_utf8_lossy(&out.stdout);
+    let notices: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("is an MCP server speaking JSON-RPC on stdin/stdout"))
+        .collect();
+    assert_eq!(notices.len(), 1, "terminal output: {screen:?}");
+    assert!(
+        notices[0].starts_with("mcpserve is an MCP server")
+            && notices[0].contains("npx @modelcontextprotocol/inspector")
+            && notices[0].contains("Ctrl-D quits"),
+        "{}",
+        notices[0]
+    );
+}
+
+/// Launched by a client (pipes), the server writes nothing but protocol.
+#[test]
+fn pipes_get_no_terminal_notice() {
+    use std::process::{Command, Stdio};
+    let out = Command::new(common::example_bin("quickstart"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("is an MCP server speaking JSON-RPC"),
+        "stderr: {stderr}"
+    );
+}

@@ -20,6 +20,9 @@ mod fuzz;
 pub mod identity;
 pub mod input;
 pub mod logging;
+// Shared with mcp-macros (`#[path]`); some rules are used only there.
+#[allow(dead_code)]
+pub(crate) mod names;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;

@@ -174,6 +174,55 @@ pub trait WireInvalid<T> {
 
 impl<T> WireInvalid<T> for Probe<T> {}
 
+// ---- lists: `Deserialize` would accept them, but a wire value is one string ----
+
+/// Never implemented: the diagnostic for a list-typed prompt argument or URI variable.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a list, but a prompt argument or URI variable is one string",
+    label = "one string on the wire",
+    note = "take a `String` (e.g. comma-separated values) and split it in the handler, or make this a #[tool], whose arguments are JSON"
+)]
+pub trait WireScalar {}
+
+/// Probed with `(&&Probe::<T>::new()).__mcp_not_a_list()`: the list types below pick this
+/// level, whose method needs the never-implemented [`WireScalar`].
+pub trait ListCheck<T> {
+    fn __mcp_not_a_list(&self)
+    where
+        T: WireScalar,
+    {
+    }
+}
+
+/// Every other type: nothing to check.
+pub trait NotAList<T> {
+    fn __mcp_not_a_list(&self) {}
+}
+
+impl<T> NotAList<T> for Probe<T> {}
+
+macro_rules! lists {
+    ($(<$($g:ident),*> $ty:ty),* $(,)?) => {$(
+        impl<$($g),*> ListCheck<$ty> for &Probe<$ty> {}
+        impl<$($g),*> ListCheck<Option<$ty>> for &Probe<Option<$ty>> {}
+    )*};
+}
+
+lists!(
+    <U> Vec<U>,
+    <U> std::collections::VecDeque<U>,
+    <U> std::collections::HashSet<U>,
+    <U> std::collections::BTreeSet<U>,
+    <K, V> std::collections::HashMap<K, V>,
+    <K, V> std::collections::BTreeMap<K, V>,
+    <U> Box<[U]>,
+    <A, B> (A, B),
+    <A, B, C> (A, B, C),
+);
+
+impl<U, const N: usize> ListCheck<[U; N]> for &Probe<[U; N]> {}
+impl<U, const N: usize> ListCheck<Option<[U; N]>> for &Probe<Option<[U; N]>> {}
+
 // ---- enum values for automatic completion, probed with `(&&&Probe::<T>::new())`:
 // Option<JsonSchema> > JsonSchema > none ----
 

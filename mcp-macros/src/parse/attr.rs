@@ -430,6 +430,19 @@ impl ArgAttrs {
     }
 }
 
+/// Consumes an entry of another derive's attribute (`#[serde(..)]`) we only look into:
+/// `key`, `key = value` or `key(...)`.
+pub(crate) fn skip(m: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if m.input.peek(syn::Token![=]) {
+        m.value()?.parse::<syn::Expr>()?;
+    } else if m.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in m.input);
+        content.parse::<proc_macro2::TokenStream>()?;
+    }
+    Ok(())
+}
+
 pub(crate) fn path_str(p: &syn::Path) -> String {
     quote::quote!(#p).to_string().replace(' ', "")
 }

@@ -165,7 +165,7 @@ async fn call_tool(
     let run = CatchUnwind(Box::pin(entry.call(call)));
     let outcome = match mrtr::drive(&ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
-        Driven::Done(Ok(outcome)) => outcome,
+        Driven::Done(Ok(outcome)) => outcome.map(|result| entry.shape(result)),
         Driven::Done(Err(panic)) => {
             tracing::error!(tool = %entry.name, %panic, "tool panicked");
             Ok(CallToolResult::error(format!(

@@ -12,8 +12,9 @@ use super::pager::{self, Page};
 use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
 use crate::extract::rejection::InvalidToolArguments;
-use crate::protocol::types::{ListToolsResult, Tool};
+use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
+use crate::schema;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// A tool handler built at run time.
@@ -34,13 +35,19 @@ pub(crate) struct ToolEntry {
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
+    /// The output schema is not an object, so results travel as `{"result": value}`.
+    wraps_result: bool,
     /// OAuth scopes a call needs.
     pub(crate) scopes: Scopes,
 }
 
 impl ToolEntry {
+    /// Builds the entry: the argument validator and the header parameters come from the
+    /// schema as given (its integer `format`s tell which bounds serde already enforces);
+    /// what clients see is its [portable](schema::portable) form, and a non-object output
+    /// schema is wrapped as `{"result": ..}`.
     pub(crate) fn new(
-        tool: Tool,
+        mut tool: Tool,
         handler: Handler,
         location: Option<Location>,
     ) -> Result<Self, Error> {
@@ -58,7 +65,20 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        schema::portable(&mut tool.input_schema);
+        let mut wraps_result = false;
+        if let Some(output) = tool.output_schema.take() {
+            let mut output = if schema::is_object_schema(&output) {
+                output
+            } else {
+                wraps_result = true;
+                schema::wrap_result(output)
+            };
+            schema::portable(&mut output);
+            tool.output_schema = Some(output);
+        }
         Ok(ToolEntry {
+            wraps_result,
             header_params,
             scopes: Scopes::default(),
             name: tool.name.as_str().into(),
@@ -74,6 +94,22 @@ impl ToolEntry {
             Handler::Static(f) => f(call),
             Handler::Dynamic(f) => f(call),
         }
+    }
+
+    /// Puts a result's structured content in the shape the output schema announces:
+    /// `{"result": value}` for tools whose output is not an object, and for any non-object
+    /// value (MCP allows only objects in `structuredContent`).
+    pub(crate) fn shape(&self, mut result: CallToolResult) -> CallToolResult {
+        if let Some(value) = result.structured_content.take() {
+            result.structured_content = Some(if self.wraps_result || !value.is_object() {
+                let mut wrapped = serde_json::Map::with_capacity(1);
+                wrapped.insert("result".into(), value);
+                Value::Object(wrapped)
+            } else {
+                value
+            });
+        }
+        result
     }
 
     /// Checks the arguments against the schema's constraints; the error names each

@@ -81,7 +81,7 @@ fn walk(
             let Some(name) = name.as_str() else {
                 return Err(bad(tool, &name.to_string(), "must be a string"));
             };
-            if name.is_empty() || !name.bytes().all(is_tchar) {
+            if !crate::names::is_token(name) {
                 return Err(bad(tool, name, "is not an HTTP header token"));
             }
             let ty = match primitive_type(prop) {
@@ -159,10 +159,6 @@ fn primitive_type(prop: &Map<String, Value>) -> Option<&str> {
         }
         _ => None,
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn bad(tool: &str, name: &str, why: &str) -> Error {

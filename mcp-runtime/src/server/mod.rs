@@ -31,7 +31,9 @@ use crate::protocol::types::{
     Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
     ToolAnnotations,
 };
-use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
+use crate::registry::{
+    self, CrateInfo, Location, PromptDescriptor, ResourceDescriptor, ToolDescriptor,
+};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -198,8 +200,10 @@ pub struct ServerBuilder {
 }
 
 impl Server {
-    /// A builder holding every `#[tool]` linked into the binary. Name and version default
-    /// to the crate that defines the tools (the one calling this, when it has any).
+    /// A builder holding every `#[tool]` linked into the binary. `serverInfo` names the
+    /// binary: its crate's metadata when the binary's crate defines registered items,
+    /// else the executable's name; when the tools all live in library crates, pass the
+    /// binary's metadata with [`crate_info`](ServerBuilder::crate_info)`(crate_info!())`.
     #[track_caller]
     pub fn from_registry() -> ServerBuilder {
         Self::builder()
@@ -402,9 +406,7 @@ impl ServerBuilder {
         let (resources, prompts, offers) =
             content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
         if entries.is_empty() && !offers.resources && !offers.prompts {
-            tracing::warn!(
-                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
-            );
+            warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
         tracing::debug!(tools = catalog.len(), "server built");
@@ -551,22 +553,64 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     Ok(entry)
 }
 
+/// Said when a server has nothing to serve: almost always a crate of `#[tool]`s that the
+/// binary depends on but never names, which rustc then does not link. Printed straight
+/// to stderr when no `tracing` subscriber would show it.
+fn warn_nothing_registered() {
+    const MSG: &str = "no tools, resources or prompts are registered. #[tool], #[resource] and \
+        #[prompt] items in a library crate are only collected when the binary links that crate, \
+        and rustc links a dependency only if code refers to it: add `use my_tools as _;` \
+        (your crate's name) to `main.rs`";
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{MSG}");
+    } else {
+        eprintln!("warning: {MSG}");
+    }
+}
+
 /// The crate whose metadata becomes `serverInfo` and the rest of the identity by
-/// default: the caller's crate if it defines tools, else the only crate that does (else
-/// the executable's name, decided by `identity::resolve`).
-fn default_crate(
-    descriptors: &[&'static ToolDescriptor],
-    caller_file: &str,
-) -> Option<registry::CrateInfo> {
-    descriptors
+/// default: the binary's own crate when it defines registered items (found by the file
+/// that builds the server, or by module path: a binary's crate is named after its
+/// executable). Items from linked library crates never name the server: without a match
+/// `identity::resolve` uses the executable's name (or [`ServerBuilder::crate_info`]).
+fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> Option<CrateInfo> {
+    let items: Vec<(Location, CrateInfo)> = tools
         .iter()
-        .find(|d| d.location.file == caller_file)
-        .or_else(|| {
-            let first = descriptors.first()?;
-            descriptors
-                .iter()
-                .all(|d| d.krate == first.krate)
-                .then_some(first)
-        })
-        .map(|d| d.krate)
+        .map(|d| (d.location, d.krate))
+        .chain(registry::resources().map(|d| (d.location, d.krate)))
+        .chain(registry::prompts().map(|d| (d.location, d.krate)))
+        .collect();
+    let exe = executable_name();
+    let in_binary = |l: &Location| {
+        let krate = l.module.split("::").next().unwrap_or_default();
+        same_crate_name(krate, &exe)
+    };
+    items
+        .iter()
+        .find(|(l, _)| l.file == caller_file)
+        .or_else(|| items.iter().find(|(l, _)| in_binary(l)))
+        .map(|(_, k)| *k)
+}
+
+/// The running executable's file name without extension, or the hash cargo appends to
+/// test binaries (`notes-1f2e3d4c5b6a7980` → `notes`).
+pub(crate) fn executable_name() -> String {
+    let stem = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "mcp-server".to_owned());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+/// Names compare with `-` and `_` alike (executables keep `-`, crate names use `_`).
+fn same_crate_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
 }

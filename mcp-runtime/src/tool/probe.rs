@@ -19,7 +19,7 @@ use serde::de::{DeserializeOwned, MapAccess};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::result::{error_outcome, object_schema, structured};
+use super::result::{error_outcome, output_schema, structured};
 use super::{IntoToolResult, ToolCall, ToolOutcome};
 use crate::extract::{FromContext, Requirements};
 
@@ -106,8 +106,10 @@ impl<U: DeserializeOwned + JsonSchema + Send + 'static> ParamOptional<Option<U>>
     for &&Probe<Option<U>>
 {
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema> {
+        // Optional means "may be left out", not "may be null": `U`'s schema, not in
+        // `required` (an explicit null still deserializes to `None`).
         Some(ParamSchema {
-            schema: g.subschema_for::<Option<U>>(),
+            schema: g.subschema_for::<U>(),
             required: false,
         })
     }
@@ -209,7 +211,7 @@ impl<T: Serialize + JsonSchema, E: Display + 'static> ReturnStructuredResult<Res
     for &&Probe<Result<T, E>>
 {
     fn __mcp_output_schema(&self, g: &mut SchemaGenerator) -> Option<Value> {
-        object_schema::<T>(g)
+        Some(output_schema::<T>(g))
     }
     fn __mcp_into_outcome(&self, value: Result<T, E>) -> ToolOutcome {
         match value {
@@ -226,7 +228,7 @@ pub trait ReturnStructured<R> {
 
 impl<R: Serialize + JsonSchema> ReturnStructured<R> for &Probe<R> {
     fn __mcp_output_schema(&self, g: &mut SchemaGenerator) -> Option<Value> {
-        object_schema::<R>(g)
+        Some(output_schema::<R>(g))
     }
     fn __mcp_into_outcome(&self, value: R) -> ToolOutcome {
         structured(&value)

@@ -20,8 +20,13 @@ impl Server {
     /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
     /// private reopened descriptors) rather than Tokio's blocking pool.
+    ///
+    /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
     pub async fn serve_stdio(self) -> Result<()> {
         crate::logging::init_if_unset();
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            eprintln!("{}", stdio::terminal_notice(&self.info().name));
+        }
         let (stdin, stdout) = stdio::stdio();
         serve_io(self, stdin, stdout).await
     }
@@ -40,6 +45,8 @@ impl Server {
 impl ServerBuilder {
     /// Builds the server and serves it on stdin/stdout.
     pub async fn serve_stdio(self) -> Result<()> {
+        // Before `build`, so what it reports (nothing registered, ..) reaches stderr.
+        crate::logging::init_if_unset();
         self.build()?.serve_stdio().await
     }
 
