@@ -192,9 +192,21 @@ pub use mcp_runtime::{
     McpLogLayer, NotFound, Peer, ProgressAmount, ProgressMessage, PromptMessage, ProtocolVersion,
     Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
     SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, Setting, SettingKind, State, Text, ToolCall, ToolChoice, ToolDef,
-    UrlElicitation,
+    ServerConfig, ServerHandle, Setting, SettingKind, State, TaskConfig, TaskSupport, Text,
+    ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
+
+/// Protocol extensions: declare one with [`extension::Extension`] and add it with
+/// [`ServerBuilder::extension`].
+pub mod extension {
+    pub use mcp_runtime::extension::*;
+}
+
+/// Long-running tool calls (`#[tool(task = "optional")]`): configuration, the
+/// [`tasks::TaskStore`] trait and the in-memory store.
+pub mod tasks {
+    pub use mcp_runtime::tasks::*;
+}
 
 /// OAuth 2.1 authorization of the HTTP endpoint: the server as a resource server.
 /// `Principal` is always available; `Auth`, the verifiers and the metadata service need
@@ -352,6 +364,7 @@ pub mod __private {
         extract_param, extract_resource_param, run_lister, ReadOutcome, ResourceRequest,
     };
     pub use mcp_runtime::schema;
+    pub use mcp_runtime::tasks::TaskSupport;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,

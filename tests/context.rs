@@ -701,6 +701,7 @@ async fn sample_with_tools(ctx: Context) -> Result<String, Error> {
         output_schema: None,
         annotations: None,
         icons: Vec::new(),
+        execution: None,
         meta: None,
     };
     let options = SamplingOptions::default()

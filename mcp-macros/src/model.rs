@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{Expr, Ident, ItemFn, Pat, Type};
 
-use crate::parse::attr::{Annotations, Icon, Spanned};
+use crate::parse::attr::{Annotations, Icon, Spanned, TaskSupport};
 
 /// A `#[tool]` function.
 pub(crate) struct ToolFn<'a> {
@@ -21,6 +21,8 @@ pub(crate) struct ToolFn<'a> {
     pub(crate) scopes: Vec<String>,
     /// `input_schema = "..."`: published instead of the schema built from the parameters.
     pub(crate) input_schema: Option<Spanned>,
+    /// `task = "..."`.
+    pub(crate) task: Option<TaskSupport>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,

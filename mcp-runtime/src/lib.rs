@@ -14,6 +14,7 @@ pub mod cli;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
+pub mod extension;
 pub mod extract;
 #[cfg(test)]
 mod fuzz;
@@ -33,6 +34,7 @@ pub mod server;
 cfg_testing! {
     pub mod testing;
 }
+pub mod tasks;
 pub mod tool;
 pub mod transport;
 pub mod uri_template;
@@ -41,6 +43,7 @@ pub mod wire_arg;
 pub use complete::{CompletionRequest, IntoCompletion};
 pub use dispatch::Dispatcher;
 pub use error::{Error, ErrorKind, Result};
+pub use extension::{Extension, ExtensionMethod};
 pub use extract::{
     CancellationToken, Context, FromContext, ProgressAmount, ProgressMessage, State,
 };
@@ -60,4 +63,5 @@ pub use resource::{
 pub use server::{
     Peer, ResourceDef, Resources, Server, ServerBuilder, ServerConfig, ServerHandle, ToolDef,
 };
+pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{IntoToolResult, Json, ToolCall};

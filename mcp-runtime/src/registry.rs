@@ -136,6 +136,8 @@ pub struct ToolDescriptor {
     pub input_schema: SchemaFn,
     /// Output schema builder.
     pub output_schema: OutputSchemaFn,
+    /// Whether the tool runs as a task (`#[tool(task = "...")]`).
+    pub task_support: crate::tasks::TaskSupport,
     /// Entry point.
     pub call: CallFn,
     /// What its extractors need from the server.

@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use super::item::{self, binding, clean_fn, invoke, opt_bool, opt_str};
 use super::wrap;
 use crate::model::{Param, ToolFn};
+use crate::parse::attr::TaskSupport;
 
 pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     let func = clean_fn(model.original);
@@ -246,6 +247,11 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let open_world = opt_bool(a.and_then(|a| a.open_world));
     let icons = item::icons(&model.icons);
     let location = item::location(model.original);
+    let task_support = match model.task {
+        None | Some(TaskSupport::Forbidden) => quote!(__mcp::TaskSupport::Forbidden),
+        Some(TaskSupport::Optional) => quote!(__mcp::TaskSupport::Optional),
+        Some(TaskSupport::Required) => quote!(__mcp::TaskSupport::Required),
+    };
     quote! {
         __mcp::ToolDescriptor {
             name: #name,
@@ -264,6 +270,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             scopes: &[#(#scopes),*],
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
+            task_support: #task_support,
             call: __mcp_call,
             requires: __mcp_requires,
             #location

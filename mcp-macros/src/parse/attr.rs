@@ -214,6 +214,16 @@ pub(crate) struct ToolArgs {
     pub(crate) group: Option<String>,
     /// A hand-written input schema (JSON text, checked here).
     pub(crate) input_schema: Option<Spanned>,
+    /// `task = "optional" | "required" | "forbidden"`.
+    pub(crate) task: Option<TaskSupport>,
+}
+
+/// Whether a tool runs as a task.
+#[derive(Clone, Copy)]
+pub(crate) enum TaskSupport {
+    Forbidden,
+    Optional,
+    Required,
 }
 
 pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -245,11 +255,25 @@ impl ToolArgs {
         } else if p.is_ident(GROUP) {
             let v = string(&meta)?.value();
             set_once(&meta, &mut self.group, GROUP, v)
+        } else if p.is_ident(TASK) {
+            let lit = string(&meta)?;
+            let v = match lit.value().as_str() {
+                "optional" => TaskSupport::Optional,
+                "required" => TaskSupport::Required,
+                "forbidden" => TaskSupport::Forbidden,
+                _ => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`task` must be \"optional\", \"required\" or \"forbidden\"",
+                    ))
+                }
+            };
+            set_once(&meta, &mut self.task, TASK, v)
         } else {
             Err(unknown_option(
                 &meta,
                 "`tool` option",
-                &[ANNOTATIONS, GROUP, INPUT_SCHEMA],
+                &[ANNOTATIONS, GROUP, INPUT_SCHEMA, TASK],
             ))
         }
     }

@@ -45,6 +45,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         meta: info.meta,
         group: args.group,
         input_schema: args.input_schema,
+        task: args.task,
         krate: info.krate,
         scopes: info.scopes,
         params,

@@ -48,6 +48,7 @@ impl Common<'_> {
             done: AtomicBool::new(false),
             conn: self.conn,
             inputs: OnceLock::new(),
+            task: OnceLock::new(),
             auth: self.auth,
         }
     }

@@ -8,6 +8,7 @@ pub(crate) use catch::CatchUnwind;
 mod era;
 pub(crate) use era::{classify, EraSignals, VersionHeader};
 mod methods;
+pub(crate) use methods::CORE_METHODS;
 mod outbound;
 mod session;
 

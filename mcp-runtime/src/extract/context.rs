@@ -17,6 +17,7 @@ use crate::protocol::types::{
 };
 use crate::protocol::{Era, ProtocolVersion, RequestId};
 use crate::server::ServerShared;
+use crate::tasks::TaskRun;
 
 /// Everything the runtime knows about one request. Cheap to clone.
 ///
@@ -68,6 +69,8 @@ pub(crate) struct RequestScope {
     pub(crate) conn: Option<Arc<Connection>>,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
+    /// Set once the call runs as a task: asks then go through the task.
+    pub(crate) task: OnceLock<Arc<TaskRun>>,
     /// The caller, as the transport's authorization established it.
     pub(crate) auth: Option<crate::auth::AuthContext>,
 }
@@ -83,6 +86,35 @@ impl RequestScope {
         self.cancel
             .get()
             .is_some_and(CancellationToken::is_cancelled)
+    }
+
+    /// The scope a call gets when it runs as a task: the request's client, session and
+    /// `_meta`, but its own cancellation (`cancel`) and lifetime, and (session era) the
+    /// session's stream for its notifications, since the request's stream ends with the
+    /// `CreateTaskResult`.
+    pub(crate) fn for_task(&self, cancel: CancellationToken) -> RequestScope {
+        let out = match (self.version.era(), &self.conn) {
+            (Era::Session, Some(conn)) => conn.out.clone(),
+            _ => self.out.clone(),
+        };
+        RequestScope {
+            id: self.id.clone(),
+            version: self.version,
+            meta: self.meta.clone(),
+            client_capabilities: self.client_capabilities.clone(),
+            client_info: self.client_info.clone(),
+            log_level: self.log_level,
+            cancel: OnceLock::from(cancel),
+            out,
+            session: self.session.clone(),
+            server: self.server.clone(),
+            last_progress: Mutex::new(None),
+            done: AtomicBool::new(false),
+            conn: self.conn.clone(),
+            inputs: OnceLock::new(),
+            task: OnceLock::new(),
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -120,6 +152,18 @@ impl Context {
     /// True when the client declared the named top-level capability, e.g. `"sampling"`.
     pub fn client_supports(&self, capability: &str) -> bool {
         self.scope.client_capabilities.get(capability).is_some()
+    }
+
+    /// The settings the client declared for extension `id` (from `initialize` in the
+    /// session era, from this request's `_meta` in 2026-07-28); `None` when it did not
+    /// declare the extension.
+    pub fn client_extension(&self, id: &str) -> Option<&Value> {
+        crate::extension::client_settings(&self.scope.client_capabilities, id)
+    }
+
+    /// The id of the task this call runs as, if it runs as one.
+    pub fn task_id(&self) -> Option<&str> {
+        self.scope.task.get().map(|t| t.id.as_str())
     }
 
     /// The authenticated caller (HTTP with `Auth`); `None` for anonymous requests and on
@@ -178,6 +222,17 @@ impl Context {
         total: Option<N>,
         message: impl ProgressMessage,
     ) -> bool {
+        let message = message.into_message();
+        if let (Some(task), Some(text)) = (self.scope.task.get(), &message) {
+            // A task's progress message is its `statusMessage` too (2026-07-28 tasks
+            // have no progress notifications, but `tasks/get` shows it).
+            if let Some(tasks) = &self.scope.server.tasks {
+                let update = crate::tasks::TaskUpdate::Message(Some(text.clone()));
+                if let Err(e) = tasks.update(&task.id, update).await {
+                    tracing::debug!(error = %e, "recording a task's progress failed");
+                }
+            }
+        }
         let Some(token) = self.progress_token() else {
             return false;
         };
@@ -193,7 +248,7 @@ impl Context {
             progress_token: token.clone(),
             progress,
             total: total.map(ProgressAmount::to_f64),
-            message: message.into_message(),
+            message,
         };
         self.scope
             .out

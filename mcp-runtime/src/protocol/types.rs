@@ -99,9 +99,22 @@ pub struct Tool {
     /// Icons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub icons: Vec<Icon>,
+    /// Execution properties: whether the tool can run as a task (2025-11-25
+    /// `execution.taskSupport`); absent means it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ToolExecution>,
     /// Extra metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+}
+
+/// `Tool.execution`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolExecution {
+    /// `"forbidden"`, `"optional"` or `"required"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_support: Option<crate::tasks::TaskSupport>,
 }
 
 /// Audience, priority and modification time of a content block or resource.
@@ -424,7 +437,10 @@ pub struct ServerCapabilities {
     /// Argument completion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completions: Option<Map<String, Value>>,
-    /// Extensions, keyed by identifier.
+    /// Session-era tasks (2025-11-25): `list`, `cancel`, `requests.tools.call`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Value>,
+    /// Extensions, keyed by identifier, with their settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Map<String, Value>>,
 }

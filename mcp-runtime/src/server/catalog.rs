@@ -15,6 +15,7 @@ use crate::extract::rejection::InvalidToolArguments;
 use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::schema;
+use crate::tasks::TaskSupport;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// A tool handler built at run time.
@@ -32,6 +33,8 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// From `execution.taskSupport`.
+    pub(crate) task_support: TaskSupport,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
@@ -65,6 +68,11 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        let task_support = tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default();
         schema::portable(&mut tool.input_schema);
         let mut wraps_result = false;
         if let Some(output) = tool.output_schema.take() {
@@ -79,6 +87,7 @@ impl ToolEntry {
         }
         Ok(ToolEntry {
             wraps_result,
+            task_support,
             header_params,
             scopes: Scopes::default(),
             name: tool.name.as_str().into(),
@@ -277,6 +286,13 @@ impl ToolCatalog {
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// True when some tool can run as a task.
+    pub(crate) fn has_task_tools(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.task_support != TaskSupport::Forbidden)
     }
 
     pub(crate) fn entries(&self) -> impl Iterator<Item = &Arc<ToolEntry>> {

@@ -106,6 +106,10 @@ pub(crate) struct ServerShared {
     pub(crate) prompts: ArcSwap<PromptCatalog>,
     /// Fixed at build: capabilities cannot change after clients have seen them.
     pub(crate) offers: Offers,
+    /// Protocol extensions (the tasks extension among them), indexed once.
+    pub(crate) extensions: crate::extension::ExtensionSet,
+    /// Tasks, when some tool can run as one (or `ServerBuilder::tasks` was called).
+    pub(crate) tasks: Option<Arc<crate::tasks::TaskManager>>,
     /// Registry name, repository, remotes, settings (the card and installers read it).
     pub(crate) identity: crate::identity::Identity,
 }
@@ -122,8 +126,8 @@ pub(crate) struct Offers {
 pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 
 impl ServerShared {
-    /// Capabilities derived from what is registered.
-    pub(crate) fn capabilities(&self) -> ServerCapabilities {
+    /// Capabilities derived from what is registered, as `era` declares them.
+    pub(crate) fn capabilities(&self, era: crate::protocol::Era) -> ServerCapabilities {
         let list_changed = ListChanged {
             list_changed: Some(true),
         };
@@ -140,7 +144,11 @@ impl ServerShared {
             ),
             prompts: self.offers.prompts.then_some(list_changed),
             completions: self.offers.completions.then(Default::default),
-            ..Default::default()
+            // 2025-11-25 core tasks; 2026-07-28 declares the extension instead.
+            tasks: (self.tasks.is_some() && era == crate::protocol::Era::Session).then(|| {
+                serde_json::json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
+            }),
+            extensions: self.extensions.capabilities(era),
         }
     }
 }
@@ -196,6 +204,8 @@ pub struct ServerBuilder {
     caller_file: &'static str,
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
+    extensions: Vec<crate::extension::Extension>,
+    tasks: Option<crate::tasks::TaskConfig>,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
@@ -229,6 +239,8 @@ impl Server {
             caller_file: std::panic::Location::caller().file(),
             state_key: None,
             on_roots_changed: None,
+            extensions: Vec::new(),
+            tasks: None,
             identity: Default::default(),
         }
     }
@@ -382,6 +394,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a protocol extension: advertised in `capabilities.extensions`, its methods
+    /// served by the dispatcher (see [`crate::extension`]).
+    pub fn extension(mut self, extension: crate::extension::Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
+    /// Enables tasks with this configuration (limits, TTLs, store). Tasks are enabled
+    /// with the default configuration anyway when a tool is declared with
+    /// `#[tool(task = "...")]`; call this to tune them, or to add task tools at run time.
+    pub fn tasks(mut self, config: crate::tasks::TaskConfig) -> Self {
+        self.tasks = Some(config);
+        self
+    }
+
     /// Builds the server: collects tools, rejects duplicates and invalid names, and
     /// generates and checks every schema once.
     pub fn build(self) -> Result<Server> {
@@ -409,6 +436,16 @@ impl ServerBuilder {
             warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
+        let tasks = match self.tasks {
+            Some(config) => Some(config),
+            None => catalog.has_task_tools().then(Default::default),
+        }
+        .map(crate::tasks::TaskManager::new);
+        let mut extensions = self.extensions;
+        if tasks.is_some() {
+            extensions.insert(0, crate::tasks::extension());
+        }
+        let extensions = crate::extension::ExtensionSet::build(extensions)?;
         tracing::debug!(tools = catalog.len(), "server built");
         let (info, identity) = crate::identity::resolve(
             self.identity,
@@ -436,6 +473,8 @@ impl ServerBuilder {
                 resources,
                 prompts: ArcSwap::from_pointee(prompts),
                 offers,
+                extensions,
+                tasks,
                 identity,
             }),
         })
@@ -538,6 +577,7 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     };
     let meta = resources::meta(d.meta, &format!("tool `{}`", d.name))?;
     let tool = Tool {
+        execution: d.task_support.execution(),
         name: d.name.to_owned(),
         title: d.title.map(str::to_owned),
         description: d.description.map(str::to_owned),

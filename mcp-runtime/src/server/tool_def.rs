@@ -54,6 +54,7 @@ impl ToolDef {
                 output_schema: None,
                 annotations: None,
                 icons: Vec::new(),
+                execution: None,
                 meta: None,
             },
             handler: Arc::new(move |call| {
@@ -62,6 +63,15 @@ impl ToolDef {
             }),
             scopes: Vec::new(),
         }
+    }
+
+    /// Lets the tool run as a task (see [`crate::tasks`]); the server must have tasks
+    /// enabled (a task tool at build, or [`ServerBuilder::tasks`]).
+    ///
+    /// [`ServerBuilder::tasks`]: crate::ServerBuilder::tasks
+    pub fn task_support(mut self, support: crate::tasks::TaskSupport) -> Self {
+        self.tool.execution = support.execution();
+        self
     }
 
     /// OAuth scopes a call needs, all of them (as `#[tool(scopes = [...])]`).

@@ -22,13 +22,21 @@ impl Server {
     /// private reopened descriptors) rather than Tokio's blocking pool.
     ///
     /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
+    ///
+    /// When stdin closes, running tasks get [`TaskConfig::shutdown_grace`] to finish
+    /// before they are failed ("the server shut down").
+    ///
+    /// [`TaskConfig::shutdown_grace`]: crate::tasks::TaskConfig::shutdown_grace
     pub async fn serve_stdio(self) -> Result<()> {
         crate::logging::init_if_unset();
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             eprintln!("{}", stdio::terminal_notice(&self.info().name));
         }
         let (stdin, stdout) = stdio::stdio();
-        serve_io(self, stdin, stdout).await
+        let handle = self.handle();
+        let served = serve_io(self, stdin, stdout).await;
+        handle.shutdown_tasks(None).await;
+        served
     }
 
     /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,

@@ -123,17 +123,26 @@ impl McpHttpService {
         let inner = &self.inner;
         inner.shutting_down.store(true, Ordering::Release);
         inner.draining.cancel();
-        let grace = inner.config.shutdown_grace;
-        if tokio::time::timeout(grace, inner.admission.drain())
-            .await
-            .is_err()
-        {
-            tracing::info!("shutdown grace period over; cancelling running requests");
+        // Running tasks get the same grace as requests, then end `failed`.
+        let tasks = async {
+            if let Some(tasks) = &inner.server.shared.tasks {
+                tasks.shutdown(inner.config.shutdown_grace).await;
+            }
+        };
+        let requests = async {
+            let grace = inner.config.shutdown_grace;
+            if tokio::time::timeout(grace, inner.admission.drain())
+                .await
+                .is_err()
+            {
+                tracing::info!("shutdown grace period over; cancelling running requests");
+                inner.abort.cancel();
+                let cancel_grace = inner.server.config().cancel_grace;
+                let _ = tokio::time::timeout(cancel_grace, inner.admission.drain()).await;
+            }
             inner.abort.cancel();
-            let cancel_grace = inner.server.config().cancel_grace;
-            let _ = tokio::time::timeout(cancel_grace, inner.admission.drain()).await;
-        }
-        inner.abort.cancel();
+        };
+        tokio::join!(requests, tasks);
         inner.sessions.close_all();
     }
 }

@@ -104,6 +104,7 @@ fn check_headers(
     if !supported {
         return Ok(());
     }
-    let tools = inner.server.shared.tools.load();
-    headers::validate(&parts.headers, req, &tools)
+    let shared = &inner.server.shared;
+    let tools = shared.tools.load();
+    headers::validate(&parts.headers, req, &tools, &shared.extensions)
 }
