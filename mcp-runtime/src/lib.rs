@@ -31,6 +31,8 @@ pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod server;
+#[cfg(feature = "http")]
+pub mod stores;
 cfg_testing! {
     pub mod testing;
 }

@@ -112,6 +112,9 @@ pub(crate) struct ServerShared {
     pub(crate) tasks: Option<Arc<crate::tasks::TaskManager>>,
     /// Registry name, repository, remotes, settings (the card and installers read it).
     pub(crate) identity: crate::identity::Identity,
+    /// What this server shares with other instances (`ServerBuilder::stores`).
+    #[cfg(feature = "http")]
+    pub(crate) stores: crate::stores::Stores,
 }
 
 /// Which optional features the server declares.
@@ -206,6 +209,8 @@ pub struct ServerBuilder {
     on_roots_changed: Option<RootsChanged>,
     extensions: Vec<crate::extension::Extension>,
     tasks: Option<crate::tasks::TaskConfig>,
+    #[cfg(feature = "http")]
+    stores: crate::stores::Stores,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
@@ -241,6 +246,8 @@ impl Server {
             on_roots_changed: None,
             extensions: Vec::new(),
             tasks: None,
+            #[cfg(feature = "http")]
+            stores: Default::default(),
             identity: Default::default(),
         }
     }
@@ -401,6 +408,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Shares state with other instances of this server behind a load balancer:
+    /// sessions, resumable SSE events, tasks and announcements (see [`crate::stores`];
+    /// with the `redis` feature, `RedisStores::connect(url)`). Every instance must use
+    /// the same stores and the same [`request_state_key`](Self::request_state_key).
+    /// These win over [`HttpConfig::event_store`](crate::transport::http::HttpConfig)
+    /// and [`TaskConfig::store`](crate::tasks::TaskConfig).
+    #[cfg(feature = "http")]
+    pub fn stores(mut self, stores: impl Into<crate::stores::Stores>) -> Self {
+        self.stores = stores.into();
+        self
+    }
+
     /// Enables tasks with this configuration (limits, TTLs, store). Tasks are enabled
     /// with the default configuration anyway when a tool is declared with
     /// `#[tool(task = "...")]`; call this to tune them, or to add task tools at run time.
@@ -439,8 +458,15 @@ impl ServerBuilder {
         let tasks = match self.tasks {
             Some(config) => Some(config),
             None => catalog.has_task_tools().then(Default::default),
-        }
-        .map(crate::tasks::TaskManager::new);
+        };
+        #[cfg(feature = "http")]
+        let tasks = tasks.map(|mut config: crate::tasks::TaskConfig| {
+            if let Some(store) = &self.stores.tasks {
+                config.store = store.clone();
+            }
+            config
+        });
+        let tasks = tasks.map(crate::tasks::TaskManager::new);
         let mut extensions = self.extensions;
         if tasks.is_some() {
             extensions.insert(0, crate::tasks::extension());
@@ -476,6 +502,8 @@ impl ServerBuilder {
                 extensions,
                 tasks,
                 identity,
+                #[cfg(feature = "http")]
+                stores: self.stores,
             }),
         })
     }
