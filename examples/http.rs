@@ -14,7 +14,8 @@
 //! announcements live in Redis, so several instances behind a round-robin load
 //! balancer serve as one (README: "Running several instances"). Every instance needs
 //! the same `--state-key SECRET` (or `MCPSERVE_STATE_KEY`). `--lease-ms MS` sets how
-//! soon the others notice a dead instance's tasks and streams (default 10 s).
+//! soon the others notice a dead instance's tasks and streams (default 10 s);
+//! `--max-sessions N` caps live sessions (across the cluster with `--redis`).
 
 use std::time::Duration;
 
@@ -78,6 +79,7 @@ async fn main() -> mcpserve::Result<()> {
     let mut redis: Option<String> = None;
     let mut state_key = std::env::var("MCPSERVE_STATE_KEY").ok();
     let mut lease = Duration::from_secs(10);
+    let mut config = HttpConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -101,6 +103,12 @@ async fn main() -> mcpserve::Result<()> {
                     .and_then(|p| p.parse().ok())
                     .map(Duration::from_millis)
                     .unwrap_or_else(|| usage("--lease-ms needs a number"));
+            }
+            "--max-sessions" => {
+                config.max_sessions = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| usage("--max-sessions needs a number"));
             }
             other => usage(&format!("unknown argument {other:?}")),
         }
@@ -132,15 +140,13 @@ async fn main() -> mcpserve::Result<()> {
             std::future::pending::<()>().await;
         }
     };
-    server
-        .serve_http_on(listener, HttpConfig::default(), shutdown)
-        .await
+    server.serve_http_on(listener, config, shutdown).await
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!(
         "error: {problem}\nusage: http [--port PORT] [--stdin-shutdown] [--redis URL] \
-         [--state-key SECRET] [--lease-ms MS]"
+         [--state-key SECRET] [--lease-ms MS] [--max-sessions N]"
     );
     std::process::exit(2)
 }
