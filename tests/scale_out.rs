@@ -240,3 +240,220 @@ async fn the_redis_task_store_keeps_the_task_store_contract() {
     let stores = RedisStores::connect(&redis.url).await.unwrap();
     mcpserve::tasks::check_task_store(&stores.tasks()).await;
 }
+
+/// Progress counts and response texts (or error messages) of a list of events.
+fn outline(events: &[http_common::Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| {
+            let m = e.json();
+            if m["method"] == "notifications/progress" {
+                format!("progress {}", m["params"]["progress"])
+            } else if let Some(text) = m["result"]["content"][0]["text"].as_str() {
+                format!("result {text}")
+            } else if let Some(message) = m["error"]["message"].as_str() {
+                format!("error {message}")
+            } else {
+                m.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Reads until `n` progress notifications arrived; returns the events read.
+async fn until_progress(stream: &mut SseReader, n: usize) -> Vec<http_common::Event> {
+    let mut seen = Vec::new();
+    while outline(&seen)
+        .iter()
+        .filter(|l| l.starts_with("progress"))
+        .count()
+        < n
+    {
+        seen.push(stream.next().await.expect("more progress"));
+    }
+    seen
+}
+
+fn resume(session: &Session, last_event_id: &str) -> reqwest::RequestBuilder {
+    session.get().header("last-event-id", last_event_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_resumed_on_another_instance_gets_exactly_the_missed_events() {
+    let Some(cluster) = Cluster::start("scale_out::resume", 2, false, &[]) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let res = s
+        .call(3, "count_slowly", json!({"to": 8, "pace_ms": 150}), true)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = SseReader::new(res);
+    let seen = until_progress(&mut stream, 2).await;
+    drop(stream); // the connection drops
+    let last = seen.last().unwrap().id.clone().expect("event ids");
+    let res = resume(&on(&s, cluster.url(1)), &last).send().await.unwrap();
+    let rest = SseReader::new(res).rest().await;
+    let mut all = outline(&seen);
+    all.extend(outline(&rest));
+    let want: Vec<String> = (1..=8)
+        .map(|i| format!("progress {i}"))
+        .chain(["result counted to 8".to_owned()])
+        .collect();
+    assert_eq!(all, want, "every event exactly once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_an_instance_mid_stream_loses_nothing_and_the_lost_request_gets_its_error() {
+    let extra = ["--lease-ms", "600"];
+    let Some(mut cluster) = Cluster::start("scale_out::kill_stream", 3, false, &extra) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let res = s
+        .call(4, "count_slowly", json!({"to": 1000, "pace_ms": 50}), true)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = SseReader::new(res);
+    let seen = until_progress(&mut stream, 3).await;
+    cluster.instances[0].proc.kill9();
+    drop(stream); // its connection died with the instance
+                  // Resumed elsewhere: what the dead instance stored after the last event read, then
+                  // the error.
+    let mut got = outline(&seen);
+    let last = seen.last().and_then(|e| e.id.clone()).unwrap();
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        resume(&on(&s, cluster.url(1)), &last).send(),
+    )
+    .await
+    .expect("the resume answers")
+    .unwrap();
+    let resumed = tokio::time::timeout(Duration::from_secs(10), SseReader::new(res).rest())
+        .await
+        .expect("the stream ends once the dead instance's lease lapses");
+    got.extend(outline(&resumed));
+    let error = got.pop().unwrap();
+    assert!(
+        error.starts_with("error The server instance handling this request stopped"),
+        "{error}"
+    );
+    let counts: Vec<String> = (1..=got.len()).map(|i| format!("progress {i}")).collect();
+    assert_eq!(got, counts, "nothing lost or repeated before the error");
+    assert!(got.len() >= 3);
+    // The others keep serving the session.
+    let r = add(&on(&s, cluster.url(2)), 5).await;
+    assert_eq!(r["result"]["content"][0]["text"], "6", "{r}");
+}
+
+async fn task_status(session: &Session, id: i64, task: &str) -> Value {
+    let get =
+        json!({"jsonrpc": "2.0", "id": id, "method": "tasks/get", "params": {"taskId": task}});
+    reply(session.post(&get).send().await.unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_is_read_on_every_instance_and_fails_once_its_instance_dies() {
+    let extra = ["--lease-ms", "600"];
+    let Some(mut cluster) = Cluster::start("scale_out::tasks", 3, false, &extra) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "count_slowly", "arguments": {"to": 1000, "pace_ms": 50},
+        "task": {"ttl": 60000}}});
+    let created = reply(s.post(&call).send().await.unwrap()).await;
+    let task = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    for i in 1..3 {
+        let r = task_status(&on(&s, cluster.url(i)), 10 + i as i64, &task).await;
+        assert_eq!(r["result"]["status"], "working", "instance {i}: {r}");
+    }
+    cluster.instances[0].proc.kill9();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let r = task_status(&on(&s, cluster.url(1)), 20, &task).await;
+        if r["result"]["status"] != "working" {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "still working: {r}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(failed["result"]["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["result"]["statusMessage"], "The server instance running this task stopped",
+        "{failed}"
+    );
+    let r = task_status(&on(&s, cluster.url(2)), 21, &task).await;
+    assert_eq!(
+        r["result"]["status"], "failed",
+        "the same on every instance: {r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_change_reaches_subscribers_on_every_other_instance() {
+    let Some(cluster) = Cluster::start("scale_out::notifications", 3, false, &[]) else {
+        return;
+    };
+    // A session-era client listening on instance 1's standalone stream...
+    let s = open(cluster.url(0)).await;
+    let listener = on(&s, cluster.url(1));
+    let mut standalone = SseReader::new(listener.get().send().await.unwrap());
+    let prime = standalone.next().await.unwrap();
+    assert!(prime.data.is_empty(), "priming event first: {prime:?}");
+    // ...and a 2026 `subscriptions/listen` on instance 2.
+    let listen = json!({"jsonrpc": "2.0", "id": 9, "method": "subscriptions/listen", "params": {
+        "_meta": http_common::meta(), "notifications": {"toolsListChanged": true}}});
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "subscriptions/listen"),
+    ];
+    let mut subscription = SseReader::new(
+        http_common::post(cluster.url(2), &listen, &headers)
+            .send()
+            .await
+            .unwrap(),
+    );
+    let ack = subscription.next().await.unwrap().json();
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+    // The change happens on instance 0 (another client's call).
+    let other = open(cluster.url(0)).await;
+    let r = reply(
+        other
+            .call(1, "touch_tools", json!({}), false)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["result"]["content"][0]["text"], "announced", "{r}");
+    let wait = Duration::from_secs(5);
+    let got = tokio::time::timeout(wait, standalone.next())
+        .await
+        .expect("the standalone stream on instance 1 hears it")
+        .unwrap()
+        .json();
+    assert_eq!(
+        got,
+        json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {}})
+    );
+    let got = tokio::time::timeout(wait, subscription.next())
+        .await
+        .expect("the subscription on instance 2 hears it")
+        .unwrap()
+        .json();
+    assert_eq!(got["method"], "notifications/tools/list_changed", "{got}");
+    assert_eq!(
+        got["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        9
+    );
+}

@@ -485,6 +485,11 @@ impl ServerBuilder {
                 icons: self.icons,
             },
         )?;
+        let hub = Arc::new(Hub::new());
+        #[cfg(feature = "http")]
+        if let Some(cluster) = &self.stores.cluster {
+            let _ = hub.cluster.set(cluster.clone());
+        }
         Ok(Server {
             shared: Arc::new(ServerShared {
                 info,
@@ -492,7 +497,7 @@ impl ServerBuilder {
                 tools: ArcSwap::from_pointee(catalog),
                 state: self.state,
                 config: self.config,
-                hub: Arc::new(Hub::new()),
+                hub,
                 state_key: self.state_key.unwrap_or_else(StateKey::random),
                 disabled: Default::default(),
                 on_roots_changed: self.on_roots_changed,

@@ -64,7 +64,11 @@ fn apply(inner: &Inner, message: &ClusterMessage) {
                 s.conn.cancel(request_id);
             }
         }
-        ClusterMessage::Announce { .. } => {}
+        ClusterMessage::Announce { method, uri } => {
+            if let Some(change) = crate::notify::Change::from_method(method, uri.as_deref()) {
+                inner.server.shared.hub.publish_here(&change);
+            }
+        }
         #[allow(unreachable_patterns)]
         _ => {}
     }

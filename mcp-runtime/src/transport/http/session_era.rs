@@ -119,7 +119,12 @@ async fn shared_session(
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
     let conn = Connection::new(out);
     let _ = conn.session.set(Arc::new(state));
-    let session = HttpSession::with_id(sid.into(), conn.clone(), record.owner.map(Into::into));
+    let session = HttpSession::with_id(
+        sid.into(),
+        conn.clone(),
+        record.owner.map(Into::into),
+        inner.sessions.stream_base,
+    );
     let stored = reservation.fill_or_get(session.clone());
     if Arc::ptr_eq(&stored, &session) {
         tracing::debug!(session = %sid, "shared session adopted");
@@ -316,7 +321,11 @@ async fn initialize(
     };
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
     let conn = Connection::new(out);
-    let session = HttpSession::new(conn.clone(), authz::owner(auth.as_ref()));
+    let session = HttpSession::new(
+        conn.clone(),
+        authz::owner(auth.as_ref()),
+        inner.sessions.stream_base,
+    );
     if let Some(shared) = &inner.sessions.shared {
         // The cap counts sessions across the cluster.
         match shared.backend.admit(&session.id, &shared.limits).await {
@@ -396,11 +405,15 @@ fn spawn_standalone(
     mut unsolicited: mpsc::Receiver<OutMessage>,
 ) {
     let writer = standalone_writer(inner, session);
+    // A shared session has a copy on every instance that served it, and each hears
+    // every announcement: only the copy whose GET stream is attached here delivers.
+    let shared = inner.sessions.shared.is_some();
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = writer.session.closed.cancelled() => break,
                 m = unsolicited.recv() => match m {
+                    Some(m) if shared && !writer.live.sink.lock().await.attached() => drop(m),
                     Some(m) => writer.emit(m).await,
                     None => break,
                 },
@@ -535,7 +548,15 @@ async fn resume(
             replay
         }
         None => match store.replay_after(&session.id, last).await {
-            Ok(Some(r)) => r,
+            Ok(Some(r)) => {
+                // Produced on another instance (shared stores): follow it from the
+                // last event replayed until it ends.
+                let from = r.events.last().map_or(last, |(id, _)| id.as_str());
+                if let Some(events) = store.follow(&session.id, stream, from) {
+                    spawn_follower(events, tx);
+                }
+                r
+            }
             Ok(None) => return unknown(),
             Err(e) => return failed(e),
         },
@@ -548,6 +569,17 @@ async fn resume(
     let body =
         ResponseBody::stream(first, rx, inner.config.sse_keep_alive).with_guard(session.busy());
     reply::sse(body, &[])
+}
+
+/// Forwards events another instance produces to a resumed stream's reader.
+fn spawn_follower(mut events: mpsc::Receiver<(String, Bytes)>, tx: mpsc::Sender<Bytes>) {
+    tokio::spawn(async move {
+        while let Some((id, message)) = events.recv().await {
+            if tx.send(sse::event(Some(&id), &message)).await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 pub(super) async fn delete(

@@ -88,8 +88,8 @@ fn now_ns() -> u64 {
 }
 
 impl HttpSession {
-    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>) -> Arc<Self> {
-        Self::with_id(new_session_id().into(), conn, owner)
+    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>, streams: u64) -> Arc<Self> {
+        Self::with_id(new_session_id().into(), conn, owner, streams)
     }
 
     /// A session another instance created (shared stores).
@@ -97,13 +97,14 @@ impl HttpSession {
         id: Arc<str>,
         conn: Arc<Connection>,
         owner: Option<Arc<str>>,
+        streams: u64,
     ) -> Arc<Self> {
         Arc::new(HttpSession {
             id,
             conn,
             closed: CancellationToken::new(),
             ended: AtomicBool::new(false),
-            next_stream: AtomicU64::new(1),
+            next_stream: AtomicU64::new(streams + 1),
             streams: Mutex::default(),
             last_used: AtomicU64::new(now_ns()),
             busy: AtomicUsize::new(0),
@@ -228,6 +229,10 @@ pub(super) struct SessionStore {
     events: Arc<dyn EventStore>,
     reaper: std::sync::Once,
     pub(super) shared: Option<Shared>,
+    /// Where this instance numbers its POST streams from: 0 alone; with shared stores a
+    /// random multiple of 2^32, so streams of one session opened on different instances
+    /// never share a number (event ids name their stream).
+    pub(super) stream_base: u64,
 }
 
 /// A slot for one session, taken when `initialize` starts: the session it becomes is
@@ -274,7 +279,16 @@ impl Drop for Reservation {
 
 impl SessionStore {
     pub(super) fn new(config: &HttpConfig, shared: Option<Shared>) -> Arc<Self> {
+        let stream_base = match shared {
+            Some(_) => {
+                let mut b = [0u8; 4];
+                getrandom::fill(&mut b).expect("the OS random number generator failed");
+                u64::from(u32::from_le_bytes(b).max(1)) << 32
+            }
+            None => 0,
+        };
         Arc::new(SessionStore {
+            stream_base,
             shared,
             shards: Default::default(),
             taken: AtomicUsize::new(0),
