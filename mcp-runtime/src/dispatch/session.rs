@@ -100,90 +100,6 @@ impl Session {
         }
     }
 
-    /// A session another instance created, from its stored record; `None` when the
-    /// record names a revision this build does not speak.
-    pub(crate) fn restore(record: &SessionRecord) -> Option<Self> {
-        let version = ProtocolVersion::parse(&record.version)?;
-        let mut session = Session::new(
-            version,
-            Arc::new(record.client_capabilities.clone()),
-            Arc::new(record.client_info.clone()),
-        );
-        session.key = record.key.clone().into();
-        session.apply_all(record);
-        Some(session)
-    }
-
-    /// This session as a record for a shared store (`owner` is the transport's).
-    pub(crate) fn record(&self, owner: Option<&str>) -> SessionRecord {
-        let mut subscriptions: Vec<String> = self
-            .resource_subscriptions
-            .lock()
-            .expect("subscriptions lock")
-            .iter()
-            .cloned()
-            .collect();
-        subscriptions.sort();
-        SessionRecord {
-            key: self.key.to_string(),
-            version: self.version.as_str().to_owned(),
-            client_capabilities: (*self.client_capabilities).clone(),
-            client_info: (*self.client_info).clone(),
-            owner: owner.map(str::to_owned),
-            initialized: self.is_initialized(),
-            log_level: self.log_level(),
-            subscriptions,
-        }
-    }
-
-    /// Takes over the mutable state of `record` (another instance changed it).
-    pub(crate) fn apply_all(&self, record: &SessionRecord) {
-        if record.initialized {
-            self.initialized.store(true, Ordering::Release);
-        }
-        if let Some(level) = record.log_level {
-            self.log_level.store(level as u8, Ordering::Relaxed);
-        }
-        *self
-            .resource_subscriptions
-            .lock()
-            .expect("subscriptions lock") = record.subscriptions.iter().cloned().collect();
-    }
-
-    /// Applies a change another instance recorded.
-    pub(crate) fn apply(&self, change: &SessionChange) {
-        match change {
-            SessionChange::Initialized => self.initialized.store(true, Ordering::Release),
-            SessionChange::LogLevel(level) => self.log_level.store(*level as u8, Ordering::Relaxed),
-            SessionChange::Subscribe(uri) => {
-                self.resource_subscriptions
-                    .lock()
-                    .expect("subscriptions lock")
-                    .insert(uri.clone());
-            }
-            SessionChange::Unsubscribe(uri) => {
-                self.resource_subscriptions
-                    .lock()
-                    .expect("subscriptions lock")
-                    .remove(uri);
-            }
-        }
-    }
-
-    /// Marks the session shared between instances: request ids get `instance` as a
-    /// prefix and changes are recorded for [`take_changes`](Self::take_changes).
-    pub(crate) fn share(&self, instance: &str) {
-        let _ = self.shared.set(instance.into());
-    }
-
-    /// Changes made here since the last call (always empty unless shared).
-    pub(crate) fn take_changes(&self) -> Vec<SessionChange> {
-        if self.shared.get().is_none() {
-            return Vec::new();
-        }
-        std::mem::take(&mut *self.changes.lock().expect("changes lock"))
-    }
-
     fn record_change(&self, change: SessionChange) {
         if self.shared.get().is_some() {
             self.changes.lock().expect("changes lock").push(change);
@@ -295,6 +211,94 @@ impl Session {
     pub(crate) fn complete_request(&self, id: &RequestId, reply: ClientReply) -> bool {
         let tx = self.pending.lock().expect("pending lock").remove(id);
         tx.is_some_and(|tx| tx.send(reply).is_ok())
+    }
+}
+
+/// Shared sessions (several instances behind a load balancer; see `crate::stores`).
+#[cfg(feature = "http")]
+impl Session {
+    /// A session another instance created, from its stored record; `None` when the
+    /// record names a revision this build does not speak.
+    pub(crate) fn restore(record: &SessionRecord) -> Option<Self> {
+        let version = ProtocolVersion::parse(&record.version)?;
+        let mut session = Session::new(
+            version,
+            Arc::new(record.client_capabilities.clone()),
+            Arc::new(record.client_info.clone()),
+        );
+        session.key = record.key.clone().into();
+        session.apply_all(record);
+        Some(session)
+    }
+
+    /// This session as a record for a shared store (`owner` is the transport's).
+    pub(crate) fn record(&self, owner: Option<&str>) -> SessionRecord {
+        let mut subscriptions: Vec<String> = self
+            .resource_subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .iter()
+            .cloned()
+            .collect();
+        subscriptions.sort();
+        SessionRecord {
+            key: self.key.to_string(),
+            version: self.version.as_str().to_owned(),
+            client_capabilities: (*self.client_capabilities).clone(),
+            client_info: (*self.client_info).clone(),
+            owner: owner.map(str::to_owned),
+            initialized: self.is_initialized(),
+            log_level: self.log_level(),
+            subscriptions,
+        }
+    }
+
+    /// Takes over the mutable state of `record` (another instance changed it).
+    pub(crate) fn apply_all(&self, record: &SessionRecord) {
+        if record.initialized {
+            self.initialized.store(true, Ordering::Release);
+        }
+        if let Some(level) = record.log_level {
+            self.log_level.store(level as u8, Ordering::Relaxed);
+        }
+        *self
+            .resource_subscriptions
+            .lock()
+            .expect("subscriptions lock") = record.subscriptions.iter().cloned().collect();
+    }
+
+    /// Applies a change another instance recorded.
+    pub(crate) fn apply(&self, change: &SessionChange) {
+        match change {
+            SessionChange::Initialized => self.initialized.store(true, Ordering::Release),
+            SessionChange::LogLevel(level) => self.log_level.store(*level as u8, Ordering::Relaxed),
+            SessionChange::Subscribe(uri) => {
+                self.resource_subscriptions
+                    .lock()
+                    .expect("subscriptions lock")
+                    .insert(uri.clone());
+            }
+            SessionChange::Unsubscribe(uri) => {
+                self.resource_subscriptions
+                    .lock()
+                    .expect("subscriptions lock")
+                    .remove(uri);
+            }
+        }
+    }
+
+    /// Marks the session shared between instances: request ids get `instance` as a
+    /// prefix and changes are recorded for [`take_changes`](Self::take_changes).
+    pub(crate) fn share(&self, instance: &str) {
+        let _ = self.shared.set(instance.into());
+    }
+
+    /// Changes made here since the last call (always empty unless shared).
+    pub(crate) fn take_changes(&self) -> Vec<SessionChange> {
+        if self.shared.get().is_none() {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.changes.lock().expect("changes lock"))
     }
 }
 

@@ -34,6 +34,7 @@ pub enum Change {
 
 impl Change {
     /// The change a notification method announces (`uri` for resource updates).
+    #[cfg(feature = "http")]
     pub(crate) fn from_method(method: &str, uri: Option<&str>) -> Option<Change> {
         Some(match (method, uri) {
             ("notifications/tools/list_changed", _) => Change::ToolsListChanged,

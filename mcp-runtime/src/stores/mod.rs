@@ -208,7 +208,8 @@ pub trait Cluster: Send + Sync + 'static {
     fn subscribe(&self) -> broadcast::Receiver<Arc<ClusterMessage>>;
 }
 
-/// A random id for an instance: 12 bytes of hex.
+/// A random id for an instance: 12 hex digits.
+#[cfg(feature = "redis")]
 pub(crate) fn new_instance_id() -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).expect("the OS random source is available");

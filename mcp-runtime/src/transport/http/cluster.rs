@@ -30,11 +30,10 @@ pub(super) fn listen(inner: &Arc<Inner>, mut rx: broadcast::Receiver<Arc<Cluster
 
 fn apply(inner: &Inner, message: &ClusterMessage) {
     match message {
-        ClusterMessage::SessionClosed { session } => {
-            if inner.sessions.remove(session, Reach::Here) {
-                tracing::debug!(%session, "session ended on another instance");
-            }
+        ClusterMessage::SessionClosed { session } if inner.sessions.remove(session, Reach::Here) => {
+            tracing::debug!(%session, "session ended on another instance");
         }
+        ClusterMessage::SessionClosed { .. } => {}
         ClusterMessage::SessionChanged { session, changes } => {
             if let Some(state) = inner
                 .sessions

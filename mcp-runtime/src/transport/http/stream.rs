@@ -196,8 +196,9 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 request: request_cancel,
                 grace: Some(inner.config.detached_client_wait)
                     .filter(|_| inner.sessions.shared.is_none()),
+                claim,
             };
-            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close, detached, claim));
+            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close, detached));
         }
     }
     reply::sse(body, &headers)
@@ -475,10 +476,9 @@ impl StreamWriter {
         mut rx: mpsc::Receiver<OutMessage>,
         mut reply_rx: oneshot::Receiver<Option<Reply>>,
         close: CancellationToken,
-        detached: Detached,
-        claim: Option<String>,
+        mut detached: Detached,
     ) {
-        let _held = match &claim {
+        let _held = match &detached.claim.take() {
             Some(request) => self.hold(request).await,
             None => None,
         };
@@ -531,6 +531,9 @@ struct Detached {
     /// How long it may wait on the client with nobody reading its stream (`None`: its
     /// full timeout).
     grace: Option<Duration>,
+    /// The request's id as JSON, to claim the stream in a shared event store: a client
+    /// resuming it on another instance gets an error for the request if this one dies.
+    claim: Option<String>,
 }
 
 /// The server-to-client requests a stream carried, watched once there is one.
