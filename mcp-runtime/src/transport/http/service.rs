@@ -227,32 +227,9 @@ impl Inner {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = req.into_parts();
-        if let Err(why) = origin::check(
-            &parts,
-            &self.config.allowed_hosts,
-            &self.config.allowed_origins,
-        ) {
-            tracing::debug!(%why, "request refused (DNS-rebinding protection)");
-            return reply::error(
-                StatusCode::FORBIDDEN,
-                None,
-                code::INVALID_REQUEST,
-                format!("Forbidden: {why}"),
-            );
-        }
-        if self.shutting_down.load(Ordering::Acquire) {
-            return unavailable(None, "Service Unavailable: the server is shutting down");
-        }
-        // Before the body is read: an unauthenticated client costs no more than this.
-        let auth = match authz::authenticate(&self, &parts).await {
-            Ok(auth) => auth,
-            Err(res) => return res,
-        };
-        let mut headers = match McpHeaders::read(&parts) {
-            Ok(h) => h,
-            Err(why) => {
-                return reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
-            }
+        let (mut headers, auth) = match self.check_before_body(&parts).await {
+            Ok(admitted) => admitted,
+            Err(res) => return reply::closing(res),
         };
         if headers.principal.is_none() {
             headers.principal = authz::fairness_key(auth.as_ref());
@@ -273,6 +250,38 @@ impl Inner {
             }
             _ => reply::method_not_allowed("GET, POST, DELETE"),
         }
+    }
+
+    /// What is checked before the body is read: the Host/Origin, shutdown, the token and
+    /// the MCP headers. An unauthenticated client costs no more than this.
+    async fn check_before_body<'a>(
+        &self,
+        parts: &'a Parts,
+    ) -> Result<(McpHeaders<'a>, Option<AuthContext>), Response<ResponseBody>> {
+        if let Err(why) = origin::check(
+            parts,
+            &self.config.allowed_hosts,
+            &self.config.allowed_origins,
+        ) {
+            tracing::debug!(%why, "request refused (DNS-rebinding protection)");
+            return Err(reply::error(
+                StatusCode::FORBIDDEN,
+                None,
+                code::INVALID_REQUEST,
+                format!("Forbidden: {why}"),
+            ));
+        }
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err(unavailable(
+                None,
+                "Service Unavailable: the server is shutting down",
+            ));
+        }
+        let auth = authz::authenticate(self, parts).await?;
+        let headers = McpHeaders::read(parts).map_err(|why| {
+            reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
+        })?;
+        Ok((headers, auth))
     }
 
     async fn post<B>(
@@ -343,12 +352,12 @@ impl Inner {
     {
         let limit = self.config.max_body_bytes;
         let too_large = || {
-            reply::error(
+            reply::closing(reply::error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 None,
                 code::INVALID_REQUEST,
                 format!("Payload Too Large: the body exceeds {limit} bytes"),
-            )
+            ))
         };
         let declared = parts
             .headers
