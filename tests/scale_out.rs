@@ -457,3 +457,37 @@ async fn a_list_change_reaches_subscribers_on_every_other_instance() {
         9
     );
 }
+
+/// The official Python SDK (2.x) through haproxy over three instances: see
+/// `tests/clients/python_scale_client.py` for what it checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_through_haproxy_over_three_instances() {
+    let test = "scale_out::python_sdk";
+    let Some(python) = common::skip::python(test) else {
+        return;
+    };
+    let Some(cluster) = Cluster::start(test, 3, true, &[]) else {
+        return;
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients/python_scale_client.py");
+    let url = cluster.balanced_url().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .args(["--timeout", "60"])
+            .arg(&url)
+            .output()
+            .expect("could not run MCPSERVE_PYTHON")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the Python client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
