@@ -58,6 +58,22 @@ async fn reply(res: reqwest::Response) -> Value {
         .expect("a response on the stream")
 }
 
+/// `count_slowly` (with progress) as request `id`: its SSE stream.
+async fn counting(session: &Session, id: i64, to: u32, pace_ms: u64) -> SseReader {
+    let args = json!({"to": to, "pace_ms": pace_ms});
+    SseReader::new(session.call(id, "count_slowly", args, true).send().await.unwrap())
+}
+
+/// The first message on a stream (after its priming event).
+async fn first_message(stream: &mut SseReader) -> Value {
+    loop {
+        let e = stream.next().await.expect("a message");
+        if !e.data.is_empty() {
+            return e.json();
+        }
+    }
+}
+
 async fn add(session: &Session, id: i64) -> Value {
     reply(
         session
@@ -145,19 +161,9 @@ async fn a_cancellation_sent_to_another_instance_stops_the_request() {
         return;
     };
     let s = open(cluster.url(0)).await;
-    let res = s
-        .call(7, "count_slowly", json!({"to": 100, "pace_ms": 100}), true)
-        .send()
-        .await
-        .unwrap();
-    let mut stream = SseReader::new(res);
+    let mut stream = counting(&s, 7, 100, 100).await;
     // Wait until it runs (its first progress notification).
-    loop {
-        let e = stream.next().await.expect("progress");
-        if e.data.contains("notifications/progress") {
-            break;
-        }
-    }
+    until_progress(&mut stream, 1).await;
     let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
         "params": {"requestId": 7, "reason": "changed my mind"}});
     let res = on(&s, cluster.url(1)).post(&cancel).send().await.unwrap();
@@ -285,12 +291,7 @@ async fn a_stream_resumed_on_another_instance_gets_exactly_the_missed_events() {
         return;
     };
     let s = open(cluster.url(0)).await;
-    let res = s
-        .call(3, "count_slowly", json!({"to": 8, "pace_ms": 150}), true)
-        .send()
-        .await
-        .unwrap();
-    let mut stream = SseReader::new(res);
+    let mut stream = counting(&s, 3, 8, 150).await;
     let seen = until_progress(&mut stream, 2).await;
     drop(stream); // the connection drops
     let last = seen.last().unwrap().id.clone().expect("event ids");
@@ -312,12 +313,7 @@ async fn killing_an_instance_mid_stream_loses_nothing_and_the_lost_request_gets_
         return;
     };
     let s = open(cluster.url(0)).await;
-    let res = s
-        .call(4, "count_slowly", json!({"to": 1000, "pace_ms": 50}), true)
-        .send()
-        .await
-        .unwrap();
-    let mut stream = SseReader::new(res);
+    let mut stream = counting(&s, 4, 1000, 50).await;
     let seen = until_progress(&mut stream, 3).await;
     cluster.instances[0].proc.kill9();
     drop(stream); // its connection died with the instance
@@ -490,4 +486,62 @@ async fn the_python_sdk_through_haproxy_over_three_instances() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_session_requests_get_503_the_2026_era_keeps_working_and_service_recovers()
+{
+    let test = "scale_out::redis_down";
+    let Some(bin) = scale_common::redis_server(test) else {
+        return;
+    };
+    let Some(mut cluster) = Cluster::start(test, 1, false, &[]) else {
+        return;
+    };
+    let url = cluster.url(0).to_owned();
+    let s = open(&url).await;
+    assert_eq!(add(&s, 1).await["result"]["content"][0]["text"], "2");
+    let port = cluster.redis.port;
+    cluster.redis.proc.kill9();
+
+    let res = s.call(2, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "Service Unavailable: the session store cannot be reached"
+    );
+    let res = http_common::post(&url, &http_common::initialize_request(3), &[])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503, "no new session without the store");
+    // The 2026 era keeps no session: Redis is not on its path.
+    let res = http_common::post_2026(&url, 4, "tools/call", json!({"name": "add",
+        "arguments": {"a": 2, "b": 2}}))
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["result"]["content"][0]["text"], "4", "{body}");
+
+    // Redis returns (empty: no persistence here): new sessions work again.
+    cluster.redis = scale_common::Redis::start_on(&bin, port);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let res = http_common::post(&url, &http_common::initialize_request(5), &[])
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 200 {
+            break;
+        }
+        assert_eq!(res.status(), 503);
+        assert!(std::time::Instant::now() < deadline, "no recovery");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let again = open(&url).await;
+    assert_eq!(add(&again, 6).await["result"]["content"][0]["text"], "7");
+    // The old session lived only in the Redis that was lost.
+    let res = s.call(7, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+    assert_eq!(res.status(), 404);
 }

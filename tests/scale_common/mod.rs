@@ -93,7 +93,11 @@ pub struct Redis {
 
 impl Redis {
     pub fn start(bin: &Path) -> Redis {
-        let port = free_port();
+        Self::start_on(bin, free_port())
+    }
+
+    /// On `port` (a restart where the last one ran).
+    pub fn start_on(bin: &Path, port: u16) -> Redis {
         let child = Command::new(bin)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args([

@@ -11,7 +11,7 @@ use redis::aio::ConnectionManager;
 use redis::Script;
 
 use super::store_error;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::tasks::{TaskLimits, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate};
 use crate::tool::BoxFuture;
 
@@ -84,10 +84,6 @@ redis.call('SREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
 return 1
 ";
-
-fn limit_error(message: String) -> Error {
-    Error::new(ErrorKind::InvalidRequest, message)
-}
 
 /// An owner's list orders members by text: fixed-width creation time, then the id.
 fn member(created_at_ms: u64, id: &str) -> String {
@@ -189,14 +185,8 @@ impl TaskStore for RedisTaskStore {
                 .map_err(store_error)?;
             match outcome {
                 1 => Ok(()),
-                -1 => Err(limit_error(format!(
-                    "Too many tasks in progress: at most {} unfinished tasks per client; wait for one to finish or cancel one",
-                    limits.max_running_per_owner
-                ))),
-                -2 => Err(limit_error(format!(
-                    "Too many tasks in progress on this server (at most {}); try again later",
-                    limits.max_running
-                ))),
+                -1 => Err(crate::tasks::owner_limit_error(limits)),
+                -2 => Err(crate::tasks::server_limit_error(limits)),
                 _ => Err(Error::internal("task id collision")),
             }
         })
@@ -273,10 +263,7 @@ impl TaskStore for RedisTaskStore {
             let mut from = match cursor {
                 None => "-".to_owned(),
                 Some(c) => {
-                    let (created, id) = c
-                        .split_once(':')
-                        .and_then(|(t, id)| Some((t.parse::<u64>().ok()?, id)))
-                        .ok_or_else(|| Error::invalid_params("Invalid cursor"))?;
+                    let (created, id) = crate::tasks::parse_cursor(c)?;
                     format!("({}", member(created, id))
                 }
             };

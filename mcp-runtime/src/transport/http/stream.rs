@@ -264,7 +264,24 @@ fn spawn_request(
                 r = &mut work => r,
                 _ = shutdown(&server, open_ended) => {
                     cancel.cancel();
-                    work.await
+                    let reply = work.await;
+                    match reply {
+                        // Shared sessions: the client may be reading this stream on
+                        // another instance; it gets an answer, never silence.
+                        None if server.sessions.shared.is_some() && !open_ended => {
+                            let error = ErrorObject {
+                                code: code::INTERNAL_ERROR,
+                                message: "The server instance handling this request shut down; retry it".into(),
+                                data: None,
+                            };
+                            Some(Reply {
+                                bytes: jsonrpc::error_response(Some(&id), &error),
+                                error_code: Some(error.code),
+                                era,
+                            })
+                        }
+                        reply => reply,
+                    }
                 }
                 _ = timeout(limit) => {
                     let limit = limit.unwrap_or_default();
