@@ -61,7 +61,13 @@ async fn reply(res: reqwest::Response) -> Value {
 /// `count_slowly` (with progress) as request `id`: its SSE stream.
 async fn counting(session: &Session, id: i64, to: u32, pace_ms: u64) -> SseReader {
     let args = json!({"to": to, "pace_ms": pace_ms});
-    SseReader::new(session.call(id, "count_slowly", args, true).send().await.unwrap())
+    SseReader::new(
+        session
+            .call(id, "count_slowly", args, true)
+            .send()
+            .await
+            .unwrap(),
+    )
 }
 
 /// The first message on a stream (after its priming event).
@@ -135,12 +141,7 @@ async fn an_elicitation_answered_through_another_instance_reaches_the_waiting_ha
         .await
         .unwrap();
     let mut stream = SseReader::new(res);
-    let ask = loop {
-        let e = stream.next().await.expect("the elicitation request");
-        if !e.data.is_empty() {
-            break e.json();
-        }
-    };
+    let ask = first_message(&mut stream).await;
     assert_eq!(ask["method"], "elicitation/create", "{ask}");
     let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
         "result": {"action": "accept", "content": {"name": "Ada"}}});
@@ -221,12 +222,7 @@ async fn round_robin_behind_haproxy_serves_one_session() {
         .await
         .unwrap();
     let mut stream = SseReader::new(res);
-    let ask = loop {
-        let e = stream.next().await.expect("the elicitation request");
-        if !e.data.is_empty() {
-            break e.json();
-        }
-    };
+    let ask = first_message(&mut stream).await;
     let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
         "result": {"action": "accept", "content": {"name": "Grace"}}});
     assert_eq!(s.post(&answer).send().await.unwrap().status(), 202);
@@ -504,7 +500,11 @@ async fn with_redis_down_session_requests_get_503_the_2026_era_keeps_working_and
     let port = cluster.redis.port;
     cluster.redis.proc.kill9();
 
-    let res = s.call(2, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+    let res = s
+        .call(2, "add", json!({"a": 1, "b": 1}), false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
     assert_eq!(
@@ -517,8 +517,13 @@ async fn with_redis_down_session_requests_get_503_the_2026_era_keeps_working_and
         .unwrap();
     assert_eq!(res.status(), 503, "no new session without the store");
     // The 2026 era keeps no session: Redis is not on its path.
-    let res = http_common::post_2026(&url, 4, "tools/call", json!({"name": "add",
-        "arguments": {"a": 2, "b": 2}}))
+    let res = http_common::post_2026(
+        &url,
+        4,
+        "tools/call",
+        json!({"name": "add",
+        "arguments": {"a": 2, "b": 2}}),
+    )
     .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
@@ -542,6 +547,10 @@ async fn with_redis_down_session_requests_get_503_the_2026_era_keeps_working_and
     let again = open(&url).await;
     assert_eq!(add(&again, 6).await["result"]["content"][0]["text"], "7");
     // The old session lived only in the Redis that was lost.
-    let res = s.call(7, "add", json!({"a": 1, "b": 1}), false).send().await.unwrap();
+    let res = s
+        .call(7, "add", json!({"a": 1, "b": 1}), false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }
