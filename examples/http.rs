@@ -15,7 +15,8 @@
 //! balancer serve as one (README: "Running several instances"). Every instance needs
 //! the same `--state-key SECRET` (or `MCPSERVE_STATE_KEY`). `--lease-ms MS` sets how
 //! soon the others notice a dead instance's tasks and streams (default 10 s);
-//! `--max-sessions N` caps live sessions (across the cluster with `--redis`).
+//! `--max-sessions N` caps live sessions (across the cluster with `--redis`) and
+//! `--session-idle-ms MS` ends sessions unused that long (default 30 min).
 
 use std::time::Duration;
 
@@ -104,6 +105,13 @@ async fn main() -> mcpserve::Result<()> {
                     .map(Duration::from_millis)
                     .unwrap_or_else(|| usage("--lease-ms needs a number"));
             }
+            "--session-idle-ms" => {
+                config.session_idle_timeout = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .map(Duration::from_millis)
+                    .unwrap_or_else(|| usage("--session-idle-ms needs a number"));
+            }
             "--max-sessions" => {
                 config.max_sessions = args
                     .next()
@@ -146,7 +154,8 @@ async fn main() -> mcpserve::Result<()> {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "error: {problem}\nusage: http [--port PORT] [--stdin-shutdown] [--redis URL] \
-         [--state-key SECRET] [--lease-ms MS] [--max-sessions N]"
+         [--state-key SECRET] [--lease-ms MS] [--max-sessions N] \
+         [--session-idle-ms MS]"
     );
     std::process::exit(2)
 }

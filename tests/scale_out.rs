@@ -554,3 +554,27 @@ async fn with_redis_down_session_requests_get_503_the_2026_era_keeps_working_and
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_expires_on_every_instance() {
+    let extra = ["--session-idle-ms", "700"];
+    let Some(cluster) = Cluster::start("scale_out::idle", 2, false, &extra) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    // Used on both, so both hold a copy.
+    assert_eq!(
+        add(&on(&s, cluster.url(1)), 1).await["result"]["content"][0]["text"],
+        "2"
+    );
+    assert_eq!(add(&s, 2).await["result"]["content"][0]["text"], "3");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for url in [cluster.url(1), cluster.url(0)] {
+        let res = on(&s, url)
+            .call(3, "add", json!({"a": 1, "b": 1}), false)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{url} still serves an expired session");
+    }
+}
