@@ -356,48 +356,50 @@ async fn a_fairness_key_caps_each_principal() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
+    one_share_each(&url, "x-test-user", ["alice", "bob"], "principal").await;
+}
 
-    let as_user = |user: &'static str, id: i64, params: Value| {
-        let mut params = params;
-        params["_meta"] = http_common::meta();
-        let name = params["name"].as_str().unwrap().to_owned();
-        let url = url.clone();
-        async move {
-            let body =
-                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
-            post(
-                &url,
-                &body,
-                &[
-                    ("mcp-protocol-version", "2026-07-28"),
-                    ("mcp-method", "tools/call"),
-                    ("mcp-name", &name),
-                    ("x-test-user", user),
-                ],
-            )
-            .send()
-            .await
-            .unwrap()
-        }
-    };
-    let held = tokio::spawn(as_user(
-        "alice",
+/// A 2026-07-28 `tools/call` sent with the header `who` (naming the caller).
+async fn call_as(url: String, who: (&'static str, String), id: i64, mut params: Value) -> u16 {
+    params["_meta"] = http_common::meta();
+    let name = params["name"].as_str().unwrap().to_owned();
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", &name),
+        (who.0, &who.1),
+    ];
+    let res = post(&url, &body, &headers).send().await.unwrap();
+    let status = res.status().as_u16();
+    if status == 429 {
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message":
+                "Too Many Requests: this client already has 1 request in progress"}})
+        );
+    }
+    status
+}
+
+/// With one request per principal: while the first caller's call is held at `gate`, its
+/// next call gets 429 and the second caller's is answered.
+async fn one_share_each(url: &str, header: &'static str, callers: [&str; 2], gate: &str) {
+    let as_caller =
+        |caller: &str, id, params| call_as(url.to_owned(), (header, caller.to_owned()), id, params);
+    let held = tokio::spawn(as_caller(
+        callers[0],
         1,
-        json!({"name": "held", "arguments": {"gate": "principal"}}),
+        json!({"name": "held", "arguments": {"gate": gate}}),
     ));
-    gate("principal-started").notified().await;
+    http_common::gate(&format!("{gate}-started"))
+        .notified()
+        .await;
     let add = json!({"name": "add", "arguments": {"a": 2, "b": 3}});
-    let res = as_user("alice", 2, add.clone()).await;
-    assert_eq!(res.status(), 429);
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"jsonrpc": "2.0", "id": 2, "error": {"code": -32603, "message":
-            "Too Many Requests: this client already has 1 request in progress"}})
-    );
-    let res = as_user("bob", 3, add).await;
-    assert_eq!(res.status(), 200);
-    gate("principal").notify_one();
-    assert_eq!(held.await.unwrap().status(), 200);
+    assert_eq!(as_caller(callers[0], 2, add.clone()).await, 429);
+    assert_eq!(as_caller(callers[1], 3, add).await, 200);
+    http_common::gate(gate).notify_one();
+    assert_eq!(held.await.unwrap(), 200);
 }
 
 /// Tokens `token-NAME` stand for the principal NAME.
@@ -432,47 +434,6 @@ async fn each_authenticated_principal_gets_its_own_share() {
         .configure(|c| c.max_requests_per_principal = 1);
     let server = Server::from_registry().build().unwrap();
     tokio::spawn(server.serve_http_on(listener, config, std::future::pending()));
-
-    let call = |token: &'static str, id: i64, params: Value| {
-        let url = url.clone();
-        async move {
-            let mut params = params;
-            params["_meta"] = http_common::meta();
-            let name = params["name"].as_str().unwrap().to_owned();
-            let body =
-                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
-            let bearer = format!("Bearer {token}");
-            post(
-                &url,
-                &body,
-                &[
-                    ("mcp-protocol-version", "2026-07-28"),
-                    ("mcp-method", "tools/call"),
-                    ("mcp-name", &name),
-                    ("authorization", &bearer),
-                ],
-            )
-            .send()
-            .await
-            .unwrap()
-        }
-    };
-    let held = tokio::spawn(call(
-        "token-carol",
-        1,
-        json!({"name": "held", "arguments": {"gate": "authenticated"}}),
-    ));
-    gate("authenticated-started").notified().await;
-    let add = json!({"name": "add", "arguments": {"a": 2, "b": 3}});
-    let res = call("token-carol", 2, add.clone()).await;
-    assert_eq!(res.status(), 429);
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"jsonrpc": "2.0", "id": 2, "error": {"code": -32603, "message":
-            "Too Many Requests: this client already has 1 request in progress"}})
-    );
-    let res = call("token-dave", 3, add).await;
-    assert_eq!(res.status(), 200);
-    gate("authenticated").notify_one();
-    assert_eq!(held.await.unwrap().status(), 200);
+    let callers = ["Bearer token-carol", "Bearer token-dave"];
+    one_share_each(&url, "authorization", callers, "authenticated").await;
 }
