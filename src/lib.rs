@@ -155,6 +155,13 @@ pub mod logging {
     pub use mcp_runtime::logging::*;
 }
 
+/// Middleware: tower layers around tool calls ([`ServerBuilder::layer`]), `from_fn`,
+/// and the built-in timeout, cache, error masking, tracing, rate limit (feature
+/// `rate-limit`) and metrics (feature `metrics`) layers.
+pub mod middleware {
+    pub use mcp_runtime::middleware::*;
+}
+
 /// RFC 6570 URI templates as `#[resource]` uses them (parsing and matching).
 pub mod uri_template {
     pub use mcp_runtime::uri_template::*;

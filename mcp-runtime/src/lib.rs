@@ -13,6 +13,7 @@ pub mod extract;
 pub mod identity;
 pub mod input;
 pub mod logging;
+pub mod middleware;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;

@@ -144,6 +144,7 @@ async fn call_tool(
         ctx: ctx.clone(),
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
+        principal: None,
     };
     let target = mrtr::Target {
         method: "tools/call",

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::header_params::{self, HeaderParam};
 use super::pager::{self, Page};
 use crate::error::Error;
+use crate::middleware::CallService;
 use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
@@ -17,9 +18,22 @@ use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 /// A tool handler built at run time.
 pub type DynToolFn = Arc<dyn Fn(ToolCall) -> BoxFuture<'static, ToolOutcome> + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) enum Handler {
     Static(CallFn),
     Dynamic(DynToolFn),
+    /// Wrapped in middleware layers.
+    Service(Box<crate::middleware::CallService>),
+}
+
+impl Handler {
+    pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
+        match self {
+            Handler::Static(f) => f(call),
+            Handler::Dynamic(f) => f(call),
+            Handler::Service(s) => CallService::clone(s).oneshot(call),
+        }
+    }
 }
 
 /// One servable tool.
@@ -29,6 +43,8 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// `#[tool(group = "...")]`, for layers selected by group.
+    pub(crate) group: Option<Arc<str>>,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
@@ -61,14 +77,20 @@ impl ToolEntry {
             handler,
             validator,
             location,
+            group: None,
         })
     }
 
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
-        match &self.handler {
-            Handler::Static(f) => f(call),
-            Handler::Dynamic(f) => f(call),
+        self.handler.call(call)
+    }
+
+    /// Wraps the handler in the layers that select this tool.
+    pub(crate) fn layered(mut self, layers: &crate::middleware::Layers) -> Self {
+        if !layers.is_empty() {
+            self.handler = layers.wrap(&self.tool, self.group.as_ref(), self.handler);
         }
+        self
     }
 
     /// Checks the arguments against the schema's constraints; the error names each

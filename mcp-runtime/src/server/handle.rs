@@ -35,7 +35,7 @@ pub(crate) struct Disabled(Mutex<HashMap<String, Arc<ToolEntry>>>);
 impl ServerHandle {
     /// Adds a tool (or replaces the one with the same name) and announces the change.
     pub fn add_tool(&self, tool: ToolDef) -> Result<()> {
-        let entry = Arc::new(tool.into_entry()?);
+        let entry = Arc::new(tool.into_entry()?.layered(&self.shared.layers));
         self.edit(|entries, disabled| {
             disabled.remove(&*entry.name);
             entries.retain(|e| e.name != entry.name);

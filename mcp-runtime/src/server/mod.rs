@@ -98,6 +98,8 @@ pub(crate) struct ServerShared {
     pub(crate) offers: Offers,
     /// Registry name, repository, remotes, settings (the card and installers read it).
     pub(crate) identity: crate::identity::Identity,
+    /// Middleware, also applied to tools added while serving.
+    pub(crate) layers: crate::middleware::Layers,
 }
 
 /// Which optional features the server declares.
@@ -160,6 +162,7 @@ pub struct ServerBuilder {
     caller_file: &'static str,
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
+    layers: crate::middleware::Layers,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
@@ -191,6 +194,7 @@ impl Server {
             caller_file: std::panic::Location::caller().file(),
             state_key: None,
             on_roots_changed: None,
+            layers: Default::default(),
             identity: Default::default(),
         }
     }
@@ -342,6 +346,67 @@ impl ServerBuilder {
         self
     }
 
+    /// Wraps every tool's calls in a middleware `layer`: any tower [`Layer`] over the
+    /// [`CallService`] (tower's own `TimeoutLayer`, `ConcurrencyLimitLayer`, ...), a
+    /// [`from_fn`](crate::middleware::from_fn) function or a built-in from
+    /// [`middleware`](crate::middleware). Each layer wraps those added before it (the
+    /// last added runs first); tools added while serving get the layers too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::{middleware::Timeout, Server};
+    ///
+    /// let server = Server::builder().layer(Timeout::new(Duration::from_secs(30))).build();
+    /// ```
+    ///
+    /// [`Layer`]: crate::middleware::Layer
+    /// [`CallService`]: crate::middleware::CallService
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::CallService> + Send + Sync + 'static,
+        L::Service: tower_service::Service<crate::tool::ToolCall, Response = crate::CallToolResult>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Error:
+            Into<crate::middleware::BoxError>,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Future: Send + 'static,
+    {
+        self.layer_for(crate::middleware::Select::all(), layer)
+    }
+
+    /// Like [`layer`](Self::layer), for the tools `select` picks: a tool name, several
+    /// (`["a", "b"]`), a group ([`Select::group`](crate::middleware::Select::group)) or a
+    /// predicate ([`Select::when`](crate::middleware::Select::when)). Other tools do not
+    /// pay for the layer at all.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::middleware::{Select, Timeout};
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::builder()
+    ///     .layer_for("slow_report", Timeout::new(Duration::from_secs(300)))
+    ///     .layer_for(Select::group("admin"), Timeout::new(Duration::from_secs(5)))
+    ///     .build();
+    /// ```
+    pub fn layer_for<L>(mut self, select: impl Into<crate::middleware::Select>, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::CallService> + Send + Sync + 'static,
+        L::Service: tower_service::Service<crate::tool::ToolCall, Response = crate::CallToolResult>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Error:
+            Into<crate::middleware::BoxError>,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Future: Send + 'static,
+    {
+        self.layers.push(select.into(), layer);
+        self
+    }
+
     /// Builds the server: collects tools, rejects duplicates and invalid names, and
     /// generates and checks every schema once.
     pub fn build(self) -> Result<Server> {
@@ -357,10 +422,10 @@ impl ServerBuilder {
         let default_crate = default_crate(&descriptors, self.caller_file);
         let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
         for d in &descriptors {
-            entries.push(entry_from_descriptor(d)?);
+            entries.push(entry_from_descriptor(d)?.layered(&self.layers));
         }
         for def in self.tools {
-            entries.push(def.into_entry()?);
+            entries.push(def.into_entry()?.layered(&self.layers));
         }
         let (resources, prompts, offers) =
             content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
@@ -398,6 +463,7 @@ impl ServerBuilder {
                 prompts: ArcSwap::from_pointee(prompts),
                 offers,
                 identity,
+                layers: self.layers,
             }),
         })
     }
@@ -469,7 +535,9 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         icons: resources::icons(d.icons),
         meta,
     };
-    ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))
+    let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.group = d.group.map(Into::into);
+    Ok(entry)
 }
 
 /// The crate whose metadata becomes `serverInfo` and the rest of the identity by
