@@ -135,6 +135,8 @@
 
 pub use mcp_macros::{prompt, resource, tool, Elicit};
 pub use mcp_runtime::crate_info;
+/// Composition: options for [`ServerBuilder::mount_with`].
+pub use mcp_runtime::server::Mount;
 /// Streamable HTTP (feature `http`, on by default): `Server::serve_http`, or
 /// `Server::http_service` to mount in axum / hyper.
 #[cfg(feature = "http")]
@@ -225,6 +227,8 @@ pub mod __private {
         extract_param, extract_resource_param, run_lister, ReadOutcome, ResourceRequest,
     };
     pub use mcp_runtime::schema;
+    /// Composition: options for [`ServerBuilder::mount_with`].
+    pub use mcp_runtime::server::Mount;
     pub use mcp_runtime::tool::probe;
     pub use mcp_runtime::tool::{
         run_blocking, ArgKey, ArgsError, BoxFuture, ToolCall, ToolOutcome,

@@ -25,7 +25,7 @@ pub(super) async fn route(
     let params = req.params.as_deref();
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
-        (_, "tools/list") => list_tools(d, params),
+        (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
         (_, "resources/templates/list") => content::list_templates(d, params),
         (_, "resources/read") => content::read_resource(d, params, ctx).await,
@@ -108,10 +108,20 @@ struct ListParams<'a> {
     cursor: Option<Cow<'a, str>>,
 }
 
-fn list_tools(d: &Dispatcher, params: Option<&RawValue>) -> Result<MethodResult, Error> {
+fn list_tools(
+    d: &Dispatcher,
+    params: Option<&RawValue>,
+    ctx: &Context,
+) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
-    let page = catalog.page(p.cursor.as_deref())?;
+    let page = if d.server.visibility.is_some() || catalog.is_filtered() {
+        catalog.visible_page(p.cursor.as_deref(), d.server.config.page_size, |e| {
+            d.server.is_visible(ctx, e)
+        })?
+    } else {
+        catalog.page(p.cursor.as_deref())?
+    };
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
         CacheScope::Public,
@@ -135,6 +145,7 @@ async fn call_tool(
     let catalog = d.server.tools.load_full();
     let entry = catalog
         .get(&p.name)
+        .filter(|e| d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let era = ctx.era();
     if let Err(message) = entry.validate(p.arguments) {

@@ -15,6 +15,9 @@ use crate::protocol::types::{ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
+/// Decides whether a request may see and call a tool.
+pub(crate) type Visibility = Arc<dyn Fn(&crate::Context, &Tool) -> bool + Send + Sync>;
+
 /// A tool handler built at run time.
 pub type DynToolFn = Arc<dyn Fn(ToolCall) -> BoxFuture<'static, ToolOutcome> + Send + Sync>;
 
@@ -45,6 +48,12 @@ pub(crate) struct ToolEntry {
     pub(crate) location: Option<Location>,
     /// `#[tool(group = "...")]`, for layers selected by group.
     pub(crate) group: Option<Arc<str>>,
+    /// The mount this tool comes from (its index), if it is not this server's own.
+    pub(crate) mount: Option<usize>,
+    /// Where it came from, for error messages (" (mounted as `billing`)").
+    pub(crate) via: Option<Arc<str>>,
+    /// Who may see and call it, besides the server's own predicate (a mounted server's).
+    pub(crate) visible: Option<Visibility>,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
@@ -78,6 +87,9 @@ impl ToolEntry {
             validator,
             location,
             group: None,
+            mount: None,
+            via: None,
+            visible: None,
         })
     }
 
@@ -211,6 +223,8 @@ pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
     by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
     pages: Vec<Page>,
+    /// Some tool decides per request who sees it (a mounted server's predicate).
+    filtered: bool,
 }
 
 /// The cursor kind of `tools/list` pages (see `pager`).
@@ -232,8 +246,8 @@ impl ToolCatalog {
                 return Err(Error::startup(format!(
                     "duplicate tool name `{}`: defined at {} and at {}",
                     e.name,
-                    describe(prev.location),
-                    describe(e.location)
+                    super::resources::describe(prev.location, prev.via.as_deref()),
+                    super::resources::describe(e.location, e.via.as_deref())
                 )));
             }
         }
@@ -242,6 +256,7 @@ impl ToolCatalog {
             next_cursor: next,
         })?;
         Ok(ToolCatalog {
+            filtered: entries.iter().any(|e| e.visible.is_some()),
             entries,
             by_name,
             pages,
@@ -265,10 +280,29 @@ impl ToolCatalog {
         let index = pager::page_index(TOOLS, cursor, self.pages.len())?;
         Ok(self.pages[index].clone())
     }
-}
 
-fn describe(location: Option<Location>) -> String {
-    location.map_or_else(|| "run time".to_owned(), |l| l.to_string())
+    /// True when some tool's visibility is decided per request.
+    pub(crate) fn is_filtered(&self) -> bool {
+        self.filtered
+    }
+
+    /// A page of the tools `visible` lets this request see (rendered for it).
+    pub(crate) fn visible_page(
+        &self,
+        cursor: Option<&str>,
+        page_size: usize,
+        visible: impl Fn(&ToolEntry) -> bool,
+    ) -> Result<Page, Error> {
+        let shown: Vec<&Arc<ToolEntry>> = self.entries.iter().filter(|e| visible(e)).collect();
+        let index = pager::page_index(TOOLS, cursor, pager::page_count(shown.len(), page_size))?;
+        pager::render(TOOLS, &shown, page_size, index, |chunk, next| {
+            ListToolsResult {
+                tools: chunk.iter().map(|e| e.tool.clone()).collect(),
+                next_cursor: next,
+            }
+        })
+        .map(Page::from)
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub struct ServerHandle {
 
 /// Tools taken out of the catalog with `disable_tool`, kept for `enable_tool`.
 #[derive(Default)]
-pub(crate) struct Disabled(Mutex<HashMap<String, Arc<ToolEntry>>>);
+pub(crate) struct Disabled(pub(crate) Mutex<HashMap<String, Arc<ToolEntry>>>);
 
 impl ServerHandle {
     /// Adds a tool (or replaces the one with the same name) and announces the change.

@@ -3,6 +3,7 @@
 mod catalog;
 mod handle;
 pub(crate) mod header_params;
+mod mount;
 pub(crate) mod pager;
 mod prompts;
 mod resources;
@@ -14,9 +15,13 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry, Visibility};
 pub use handle::{Peer, ServerHandle};
+pub use mount::Mount;
+pub(crate) use mount::Namespace;
 pub(crate) use prompts::PromptCatalog;
+pub(crate) use prompts::PromptEntry;
+pub(crate) use resources::ForwardComplete;
 pub use resources::ResourceDef;
 pub(crate) use resources::ResourceStore;
 pub use resources_handle::Resources;
@@ -100,6 +105,31 @@ pub(crate) struct ServerShared {
     pub(crate) identity: crate::identity::Identity,
     /// Middleware, also applied to tools added while serving.
     pub(crate) layers: crate::middleware::Layers,
+    /// Mounted servers, in mount order (their index is `ToolEntry::mount`).
+    pub(crate) mounts: Vec<MountSlot>,
+    /// Who may see and call which tool (`ServerBuilder::visibility`).
+    pub(crate) visibility: Option<Visibility>,
+    /// This server's own prompts and each mount's, to rebuild the catalog from.
+    pub(crate) prompt_sources: std::sync::Mutex<PromptSources>,
+}
+
+/// One mounted server and how its names are translated.
+pub(crate) struct MountSlot {
+    pub(crate) names: Namespace,
+    pub(crate) kind: MountKind,
+}
+
+pub(crate) enum MountKind {
+    Local(Arc<ServerShared>),
+    #[cfg(feature = "proxy")]
+    Remote(Arc<crate::proxy::Upstream>),
+}
+
+/// What the prompt catalog is built from.
+#[derive(Default)]
+pub(crate) struct PromptSources {
+    own: Vec<Arc<PromptEntry>>,
+    mounted: Vec<Vec<Arc<PromptEntry>>>,
 }
 
 /// Which optional features the server declares.
@@ -163,6 +193,8 @@ pub struct ServerBuilder {
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
     layers: crate::middleware::Layers,
+    mounts: Vec<Mount>,
+    visibility: Option<Visibility>,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
@@ -195,6 +227,8 @@ impl Server {
             state_key: None,
             on_roots_changed: None,
             layers: Default::default(),
+            mounts: Vec::new(),
+            visibility: None,
             identity: Default::default(),
         }
     }
@@ -407,6 +441,55 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `server`'s tools, prompts and resources inside this one, its tools and
+    /// prompts renamed `<namespace>_<name>` (an empty namespace keeps the names; resource
+    /// URIs stay as they are). Names taken twice are a [`build`](Self::build) error
+    /// naming both definitions. See [`Mount`] for the rules and
+    /// [`mount_with`](Self::mount_with) for the options.
+    ///
+    /// ```
+    /// use mcp_runtime::{Server, ToolCall, ToolDef};
+    ///
+    /// # fn demo() -> mcp_runtime::Result<()> {
+    /// let billing = Server::builder()
+    ///     .without_registry()
+    ///     .tool(ToolDef::new("charge", |_c: ToolCall| async { "charged" }))
+    ///     .build()?;
+    /// let app = Server::builder().without_registry().mount("billing", billing).build()?;
+    /// assert!(app.tools().iter().any(|t| t.name == "billing_charge"));
+    /// # Ok(()) }
+    /// ```
+    pub fn mount(self, namespace: impl Into<String>, server: Server) -> Self {
+        self.mount_with(Mount::server(server).namespace(namespace))
+    }
+
+    /// Mounts with explicit options (separator, resource prefixes, remote servers).
+    pub fn mount_with(mut self, mount: Mount) -> Self {
+        self.mounts.push(mount);
+        self
+    }
+
+    /// Decides per request which tools a caller sees in `tools/list` and may call (a
+    /// hidden tool is an unknown tool: `-32602`). The predicate gets the request's
+    /// [`Context`](crate::Context) (its client, its `_meta`, its principal) and the tool.
+    /// Without one every tool is visible and the lists are served pre-rendered.
+    ///
+    /// ```
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::builder().visibility(|ctx, tool| {
+    ///     !tool.name.starts_with("admin_")
+    ///         || ctx.client_info().is_some_and(|c| c.name == "ops-console")
+    /// });
+    /// ```
+    pub fn visibility(
+        mut self,
+        f: impl Fn(&crate::Context, &Tool) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.visibility = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the server: collects tools, rejects duplicates and invalid names, and
     /// generates and checks every schema once.
     pub fn build(self) -> Result<Server> {
@@ -427,9 +510,44 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?.layered(&self.layers));
         }
-        let (resources, prompts, offers) =
+        let (resources, own_prompts, mut offers) =
             content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
-        if entries.is_empty() && !offers.resources && !offers.prompts {
+        let mut slots = Vec::with_capacity(self.mounts.len());
+        let mut mounted_prompts = Vec::with_capacity(self.mounts.len());
+        let mut locals = Vec::new();
+        for (index, m) in self.mounts.iter().enumerate() {
+            let names = m.names();
+            match &m.source {
+                mount::Source::Local(child) => {
+                    let child = child.shared.clone();
+                    entries.extend(mount::local_tools(index, &names, &child, &self.layers)?);
+                    mounted_prompts.push(mount::local_prompts(&names, &child));
+                    resources.set_mounted(index, mount::local_resources(&names, &child)?, true)?;
+                    offers.resources |= child.offers.resources;
+                    offers.prompts |= child.offers.prompts;
+                    offers.completions |= child.offers.completions;
+                    locals.push((index, child.clone()));
+                    slots.push(MountSlot {
+                        names,
+                        kind: MountKind::Local(child),
+                    });
+                }
+                #[cfg(feature = "proxy")]
+                mount::Source::Remote(remote) => {
+                    mounted_prompts.push(Vec::new());
+                    slots.push(MountSlot {
+                        names,
+                        kind: MountKind::Remote(crate::proxy::Upstream::new(remote.clone(), index)),
+                    });
+                }
+            }
+        }
+        let prompt_sources = PromptSources {
+            own: own_prompts,
+            mounted: mounted_prompts,
+        };
+        let prompts = prompt_sources.catalog(self.config.page_size)?;
+        if entries.is_empty() && !offers.resources && !offers.prompts && self.mounts.is_empty() {
             tracing::warn!(
                 "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
             );
@@ -448,7 +566,7 @@ impl ServerBuilder {
                 icons: self.icons,
             },
         )?;
-        Ok(Server {
+        let server = Server {
             shared: Arc::new(ServerShared {
                 info,
                 instructions: self.instructions,
@@ -464,8 +582,111 @@ impl ServerBuilder {
                 offers,
                 identity,
                 layers: self.layers,
+                mounts: slots,
+                visibility: self.visibility,
+                prompt_sources: std::sync::Mutex::new(prompt_sources),
             }),
-        })
+        };
+        for (index, child) in &locals {
+            mount::follow(&server.shared, *index, child);
+        }
+        server.start_mounts();
+        Ok(server)
+    }
+}
+
+impl PromptSources {
+    fn catalog(&self, page_size: usize) -> Result<PromptCatalog> {
+        let all = self
+            .own
+            .iter()
+            .chain(self.mounted.iter().flatten())
+            .cloned()
+            .collect();
+        PromptCatalog::new(all, page_size)
+    }
+}
+
+impl Server {
+    /// Starts following remote mounts (proxies); nothing for local ones.
+    fn start_mounts(&self) {
+        #[cfg(feature = "proxy")]
+        for slot in &self.shared.mounts {
+            if let MountKind::Remote(upstream) = &slot.kind {
+                upstream.start(&self.shared);
+            }
+        }
+    }
+}
+
+impl ServerShared {
+    /// True when the request may see and call the tool (always, without predicates).
+    pub(crate) fn is_visible(&self, ctx: &crate::Context, e: &ToolEntry) -> bool {
+        self.visibility.as_ref().is_none_or(|f| f(ctx, &e.tool))
+            && e.visible.as_ref().is_none_or(|f| f(ctx, &e.tool))
+    }
+
+    /// Replaces mount `index`'s tools. Names taken twice are an error at build
+    /// (`strict`); while serving, the mount's duplicates are left out with a warning.
+    pub(crate) fn set_mounted_tools(
+        &self,
+        index: usize,
+        mut tools: Vec<ToolEntry>,
+        strict: bool,
+    ) -> Result<()> {
+        let disabled = self.disabled.0.lock().expect("catalog lock");
+        let current = self.tools.load();
+        let (mut own, mut mounted): (Vec<Arc<ToolEntry>>, Vec<Arc<ToolEntry>>) =
+            current.entries().cloned().partition(|e| e.mount.is_none());
+        mounted.retain(|e| e.mount != Some(index));
+        if !strict {
+            tools.retain(|t| {
+                let taken = own.iter().chain(&mounted).any(|e| e.name == t.name);
+                if taken {
+                    tracing::warn!(tool = %t.name, "a mounted tool is shadowed by another tool of the same name");
+                }
+                !taken && !disabled.contains_key(&*t.name)
+            });
+        }
+        mounted.extend(tools.into_iter().map(Arc::new));
+        mounted.sort_by_key(|e| e.mount);
+        own.extend(mounted);
+        let catalog = ToolCatalog::from_shared(own, self.config.page_size)?;
+        self.tools.store(Arc::new(catalog));
+        Ok(())
+    }
+
+    /// Replaces mount `index`'s prompts (see [`set_mounted_tools`](Self::set_mounted_tools)).
+    pub(crate) fn set_mounted_prompts(
+        &self,
+        index: usize,
+        mut prompts: Vec<Arc<PromptEntry>>,
+        strict: bool,
+    ) -> Result<()> {
+        let mut sources = self.prompt_sources.lock().expect("prompt sources lock");
+        if sources.mounted.len() <= index {
+            sources.mounted.resize_with(index + 1, Vec::new);
+        }
+        if !strict {
+            let others: Vec<String> = sources
+                .own
+                .iter()
+                .chain(
+                    sources
+                        .mounted
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != index)
+                        .flat_map(|(_, m)| m),
+                )
+                .map(|e| e.prompt.name.clone())
+                .collect();
+            prompts.retain(|p| !others.contains(&p.prompt.name));
+        }
+        sources.mounted[index] = prompts;
+        let catalog = sources.catalog(self.config.page_size)?;
+        self.prompts.store(Arc::new(catalog));
+        Ok(())
     }
 }
 
@@ -475,7 +696,7 @@ fn content_catalogs(
     use_registry: bool,
     runtime: Vec<ResourceDef>,
     page_size: usize,
-) -> Result<(ResourceStore, PromptCatalog, Offers)> {
+) -> Result<(ResourceStore, Vec<Arc<PromptEntry>>, Offers)> {
     let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
     let mut prompts: Vec<&'static PromptDescriptor> = Vec::new();
     if use_registry {
@@ -487,7 +708,7 @@ fn content_catalogs(
     let has_runtime = !runtime.is_empty();
     let (statics, templates) = resources::from_registry(&resources)?;
     let store = ResourceStore::new(statics, templates, runtime, page_size)?;
-    let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
+    let prompts = PromptCatalog::registry_entries(&prompts)?;
     let catalog = store.load();
     let can_complete = |a: &registry::ArgSpec| a.complete.is_some() || !a.enum_values.is_empty();
     let offers = Offers {
@@ -497,10 +718,7 @@ fn content_catalogs(
             .templates()
             .iter()
             .any(|t| t.variables.iter().any(can_complete))
-            || prompts
-                .entries()
-                .iter()
-                .any(|p| p.arguments.iter().any(can_complete)),
+            || prompts.iter().any(|p| p.arguments.iter().any(can_complete)),
     };
     drop(catalog);
     Ok((store, prompts, offers))
