@@ -157,6 +157,13 @@ pub mod logging {
     pub use mcp_runtime::logging::*;
 }
 
+/// An MCP client for both protocol eras (feature `client`): child processes over stdio,
+/// any byte stream, Streamable HTTP.
+#[cfg(feature = "client")]
+pub mod client {
+    pub use mcp_runtime::client::*;
+}
+
 /// Middleware: tower layers around tool calls ([`ServerBuilder::layer`]), `from_fn`,
 /// and the built-in timeout, cache, error masking, tracing, rate limit (feature
 /// `rate-limit`) and metrics (feature `metrics`) layers.

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod complete;
 pub mod dispatch;
 pub mod error;

@@ -3,7 +3,7 @@
 #[cfg(feature = "http")]
 pub mod http;
 mod io;
-mod lines;
+pub(crate) mod lines;
 mod stdio;
 
 pub use io::serve_io;
