@@ -164,6 +164,13 @@ pub mod client {
     pub use mcp_runtime::client::*;
 }
 
+/// Proxying remote MCP servers (feature `proxy`): [`Remote`](proxy::Remote) for
+/// [`ServerBuilder::proxy`].
+#[cfg(feature = "proxy")]
+pub mod proxy {
+    pub use mcp_runtime::proxy::*;
+}
+
 /// Middleware: tower layers around tool calls ([`ServerBuilder::layer`]), `from_fn`,
 /// and the built-in timeout, cache, error masking, tracing, rate limit (feature
 /// `rate-limit`) and metrics (feature `metrics`) layers.

@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Startup,
     /// Reading or writing the transport failed.
     Io,
+    /// A JSON-RPC error another server answered (through a proxy), kept with its code.
+    Remote(i64),
 }
 
 /// The framework's error.
@@ -131,6 +133,7 @@ impl Error {
             },
             ErrorKind::MethodNotFound => code::METHOD_NOT_FOUND,
             ErrorKind::UnsupportedVersion => code::UNSUPPORTED_PROTOCOL_VERSION,
+            ErrorKind::Remote(c) => c,
             ErrorKind::MissingCapability => match era {
                 Era::Sessionless => code::MISSING_CLIENT_CAPABILITY,
                 Era::Session => code::INVALID_REQUEST,

@@ -19,6 +19,8 @@ pub mod middleware;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 pub mod registry;
 pub mod resource;
 pub mod schema;

@@ -104,6 +104,10 @@ impl HttpLink {
         }
     }
 
+    pub(crate) fn closed_token(&self) -> CancellationToken {
+        self.closed.clone()
+    }
+
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.reason.lock().expect("reason lock").clone()
     }

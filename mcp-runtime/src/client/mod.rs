@@ -450,6 +450,13 @@ impl Link {
         }
     }
 
+    fn closed_token(&self) -> tokio_util::sync::CancellationToken {
+        match self {
+            Link::Stream(l) => l.closed_token(),
+            Link::Http(l) => l.closed_token(),
+        }
+    }
+
     async fn close(&self) {
         match self {
             Link::Stream(l) => l.close().await,
@@ -596,6 +603,13 @@ impl Client {
     /// Why the connection closed, once it has.
     pub fn closed_reason(&self) -> Option<String> {
         self.shared.link.closed_reason()
+    }
+
+    /// Resolves when the connection closes (the server exited or ended the session, or
+    /// [`close`](Self::close) was called); then [`closed_reason`](Self::closed_reason)
+    /// says why.
+    pub async fn closed(&self) {
+        self.shared.link.closed_token().cancelled().await
     }
 
     async fn handshake(&self, choice: EraChoice) -> Result<(), ClientError> {

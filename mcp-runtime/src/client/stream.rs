@@ -144,6 +144,10 @@ impl StreamLink {
         let _ = self.out.try_send(notice);
     }
 
+    pub(crate) fn closed_token(&self) -> CancellationToken {
+        self.closed.clone()
+    }
+
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.reason.lock().expect("reason lock").clone()
     }

@@ -23,6 +23,11 @@ pub(super) async fn route(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let params = req.params.as_deref();
+    // A proxy answers once it knows what its remotes serve.
+    #[cfg(feature = "proxy")]
+    if d.server.has_remotes {
+        d.server.remotes_ready().await;
+    }
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
         (_, "tools/list") => list_tools(d, params, &ctx),

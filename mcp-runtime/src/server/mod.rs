@@ -17,13 +17,21 @@ use arc_swap::ArcSwap;
 
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry, Visibility};
 pub use handle::{Peer, ServerHandle};
+#[cfg(feature = "proxy")]
+pub(crate) use mount::prefix_contents;
 pub use mount::Mount;
 pub(crate) use mount::Namespace;
+#[cfg(feature = "proxy")]
+pub(crate) use prompts::Getter;
 pub(crate) use prompts::PromptCatalog;
 pub(crate) use prompts::PromptEntry;
 pub(crate) use resources::ForwardComplete;
 pub use resources::ResourceDef;
 pub(crate) use resources::ResourceStore;
+#[cfg(feature = "proxy")]
+pub(crate) use resources::{
+    DynReadFn, MountedResources, Reader, ResourceEntry, SubscribeHook, TemplateEntry,
+};
 pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
 
@@ -109,6 +117,8 @@ pub(crate) struct ServerShared {
     pub(crate) mounts: Vec<MountSlot>,
     /// Who may see and call which tool (`ServerBuilder::visibility`).
     pub(crate) visibility: Option<Visibility>,
+    /// Some mount is a remote server: requests wait for its first connection.
+    pub(crate) has_remotes: bool,
     /// This server's own prompts and each mount's, to rebuild the catalog from.
     pub(crate) prompt_sources: std::sync::Mutex<PromptSources>,
 }
@@ -117,6 +127,16 @@ pub(crate) struct ServerShared {
 pub(crate) struct MountSlot {
     pub(crate) names: Namespace,
     pub(crate) kind: MountKind,
+}
+
+impl MountSlot {
+    fn is_remote(&self) -> bool {
+        #[allow(unreachable_patterns)] // without the `proxy` feature
+        match self.kind {
+            MountKind::Local(_) => false,
+            _ => true,
+        }
+    }
 }
 
 pub(crate) enum MountKind {
@@ -149,19 +169,28 @@ impl ServerShared {
         let list_changed = ListChanged {
             list_changed: Some(true),
         };
+        #[allow(unused_mut)]
+        let mut offers = self.offers;
+        #[cfg(feature = "proxy")]
+        if self.has_remotes {
+            let (resources, prompts, completions) = self.remote_offers();
+            offers.resources |= resources;
+            offers.prompts |= prompts;
+            offers.completions |= completions;
+        }
         ServerCapabilities {
             tools: Some(list_changed.clone()),
             logging: Some(Default::default()),
             // Resources added while serving count too: a client that connects after the
             // first one was added sees the capability.
-            resources: (self.offers.resources || !self.resources.load().is_empty()).then_some(
+            resources: (offers.resources || !self.resources.load().is_empty()).then_some(
                 ResourcesCapability {
                     subscribe: Some(true),
                     list_changed: Some(true),
                 },
             ),
-            prompts: self.offers.prompts.then_some(list_changed),
-            completions: self.offers.completions.then(Default::default),
+            prompts: offers.prompts.then_some(list_changed),
+            completions: offers.completions.then(Default::default),
             ..Default::default()
         }
     }
@@ -535,9 +564,11 @@ impl ServerBuilder {
                 #[cfg(feature = "proxy")]
                 mount::Source::Remote(remote) => {
                     mounted_prompts.push(Vec::new());
+                    let upstream =
+                        crate::proxy::Upstream::new(remote.clone(), index, m.namespace_str());
                     slots.push(MountSlot {
                         names,
-                        kind: MountKind::Remote(crate::proxy::Upstream::new(remote.clone(), index)),
+                        kind: MountKind::Remote(upstream),
                     });
                 }
             }
@@ -582,6 +613,7 @@ impl ServerBuilder {
                 offers,
                 identity,
                 layers: self.layers,
+                has_remotes: slots.iter().any(MountSlot::is_remote),
                 mounts: slots,
                 visibility: self.visibility,
                 prompt_sources: std::sync::Mutex::new(prompt_sources),

@@ -100,6 +100,10 @@ impl Mount {
         self
     }
 
+    pub(crate) fn namespace_str(&self) -> &str {
+        &self.namespace
+    }
+
     pub(crate) fn names(&self) -> Namespace {
         let label = if self.namespace.is_empty() {
             " (mounted)".to_owned()
