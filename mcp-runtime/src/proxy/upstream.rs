@@ -83,7 +83,7 @@ impl Upstream {
             }
             Err(_) => {
                 tracing::error!(remote = %self.label, "a proxy needs a Tokio runtime when the server is built");
-                let _ = self.settled.send(true);
+                let _ = self.settled.send_replace(true);
                 self.status.send_replace(Status::Down {
                     reason: "the server was built outside a Tokio runtime".into(),
                     attempt: 1,
@@ -225,7 +225,7 @@ impl Upstream {
                     self.sync(&client, !first).await;
                     self.after_connect(&client).await;
                     self.status.send_replace(Status::Ready);
-                    let _ = self.settled.send(true);
+                    let _ = self.settled.send_replace(true);
                     tracing::info!(remote = %self.label, era = ?client.era(), "connected to the remote server");
                     attempt = 0;
                     backoff = Duration::from_millis(250);
@@ -262,7 +262,7 @@ impl Upstream {
                         attempt,
                         retry_at: Instant::now() + backoff,
                     });
-                    let _ = self.settled.send(true);
+                    let _ = self.settled.send_replace(true);
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(self.remote.max_backoff);
                 }
