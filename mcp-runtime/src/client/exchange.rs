@@ -1,8 +1,11 @@
 //! One request in flight and everything the server sends about it.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
 use serde_json::value::RawValue;
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use super::{Client, ClientError};
 use crate::protocol::{Era, ErrorObject, RequestId};
@@ -41,7 +44,7 @@ pub enum Incoming {
 pub struct Exchange {
     id: RequestId,
     era: Era,
-    rx: mpsc::Receiver<Incoming>,
+    rx: EventReceiver,
     client: Client,
     done: bool,
 }
@@ -50,7 +53,7 @@ impl Exchange {
     pub(crate) fn new(
         id: RequestId,
         era: Era,
-        rx: mpsc::Receiver<Incoming>,
+        rx: EventReceiver,
         client: Client,
     ) -> Self {
         Exchange {
@@ -78,7 +81,7 @@ impl Exchange {
         if self.done {
             return Incoming::Failed(ClientError::Closed("the exchange is over".into()));
         }
-        let event = match self.rx.recv().await {
+        let event = match self.rx.next().await {
             Some(event) => event,
             None => Incoming::Failed(ClientError::Closed(
                 self.client
@@ -145,5 +148,102 @@ impl std::fmt::Debug for Exchange {
             .field("era", &self.era)
             .field("done", &self.done)
             .finish()
+    }
+}
+
+/// Events queued per request before notifications start being dropped (the result is
+/// always kept): a server flooding progress cannot grow the proxy's memory.
+const QUEUE_LIMIT: usize = 256;
+
+/// The events of one request, from the connection's reader to its [`Exchange`]. Lighter
+/// than a channel: most requests carry one event, their result.
+pub(crate) fn events() -> (EventSender, EventReceiver) {
+    let shared = Arc::new(Events {
+        queue: Mutex::new(Queue {
+            items: VecDeque::new(),
+            closed: false,
+        }),
+        ready: Notify::new(),
+    });
+    (
+        EventSender {
+            shared: shared.clone(),
+        },
+        EventReceiver { shared },
+    )
+}
+
+struct Events {
+    queue: Mutex<Queue>,
+    ready: Notify,
+}
+
+struct Queue {
+    items: VecDeque<Incoming>,
+    /// The sender is gone, or the receiver is.
+    closed: bool,
+}
+
+/// Hands events to an [`Exchange`]; dropping it ends the exchange.
+pub(crate) struct EventSender {
+    shared: Arc<Events>,
+}
+
+impl EventSender {
+    /// Queues `event`; false when the exchange is gone.
+    pub(crate) fn send(&self, event: Incoming) -> bool {
+        {
+            let mut q = self.shared.queue.lock().expect("events lock");
+            if q.closed {
+                return false;
+            }
+            let droppable = matches!(event, Incoming::Notification { .. });
+            if droppable && q.items.len() >= QUEUE_LIMIT {
+                tracing::debug!("a request's notification was dropped: its consumer is not keeping up");
+                return true;
+            }
+            q.items.push_back(event);
+        }
+        self.shared.ready.notify_one();
+        true
+    }
+}
+
+impl Drop for EventSender {
+    fn drop(&mut self) {
+        self.shared.queue.lock().expect("events lock").closed = true;
+        self.shared.ready.notify_one();
+    }
+}
+
+/// The receiving end, inside an [`Exchange`].
+pub(crate) struct EventReceiver {
+    shared: Arc<Events>,
+}
+
+impl EventReceiver {
+    /// The next event; `None` once the sender is gone and nothing is left.
+    async fn next(&mut self) -> Option<Incoming> {
+        loop {
+            let notified = self.shared.ready.notified();
+            {
+                let mut q = self.shared.queue.lock().expect("events lock");
+                if let Some(event) = q.items.pop_front() {
+                    return Some(event);
+                }
+                if q.closed {
+                    return None;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for EventReceiver {
+    fn drop(&mut self) {
+        let mut q = self.shared.queue.lock().expect("events lock");
+        q.closed = true;
+        q.items.clear();
     }
 }

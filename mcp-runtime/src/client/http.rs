@@ -14,16 +14,14 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::sse;
-use super::{ClientError, Incoming, Outgoing, Router};
+use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{Era, ErrorObject, RequestId};
 
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-const EXCHANGE_CAPACITY: usize = 64;
 /// How often one request's response stream is resumed before giving up.
 const MAX_RESUMES: usize = 16;
 
@@ -166,7 +164,7 @@ impl HttpLink {
     pub(crate) async fn start(
         &self,
         out: Outgoing,
-    ) -> Result<mpsc::Receiver<Incoming>, ClientError> {
+    ) -> Result<EventReceiver, ClientError> {
         if let Some(reason) = self.closed_reason() {
             return Err(ClientError::Closed(reason));
         }
@@ -179,7 +177,7 @@ impl HttpLink {
                 req.headers_mut().insert(k, v);
             }
         }
-        let (tx, rx) = mpsc::channel(EXCHANGE_CAPACITY);
+        let (tx, rx) = super::exchange::events();
         let link = self.me.upgrade().expect("a live link starts requests");
         let id = out.id.clone();
         let task = tokio::spawn({
@@ -188,7 +186,7 @@ impl HttpLink {
             async move {
                 let outcome = link.exchange(req, &out.method, &id, out.era, &tx).await;
                 if let Err(e) = outcome {
-                    let _ = tx.send(Incoming::Failed(e)).await;
+                    tx.send(Incoming::Failed(e));
                 }
                 link.inflight.lock().expect("inflight lock").remove(&id);
             }
@@ -207,7 +205,7 @@ impl HttpLink {
         method: &str,
         id: &RequestId,
         era: Era,
-        tx: &mpsc::Sender<Incoming>,
+        tx: &EventSender,
     ) -> Result<(), ClientError> {
         let sent_session = req.headers().contains_key("mcp-session-id");
         let res = self.send(req).await?;
@@ -238,9 +236,8 @@ impl HttpLink {
                 if attempt == MAX_RESUMES {
                     break;
                 }
-                let _ = tx.send(Incoming::Interrupted).await;
-                tokio::time::sleep(Duration::from_millis(parser.retry.unwrap_or(0).min(5_000)))
-                    .await;
+                tx.send(Incoming::Interrupted);
+                tokio::time::sleep(Duration::from_millis(parser.retry.unwrap_or(0).min(5_000))).await;
                 let mut get = self.request(Method::GET, Era::Session, None);
                 get.headers_mut().insert(
                     http::header::ACCEPT,
@@ -265,7 +262,7 @@ impl HttpLink {
         let bytes = read_body(res.into_body()).await?;
         match jsonrpc::parse(&bytes) {
             Ok(Message::Response(r)) => {
-                let _ = tx.send(Incoming::Result(r.outcome)).await;
+                tx.send(Incoming::Result(r.outcome));
                 Ok(())
             }
             Err(rejected) if rejected.id.is_some() || !status.is_success() => {
@@ -274,7 +271,7 @@ impl HttpLink {
                     serde_json::from_value::<ErrorObject>(v.get("error")?.clone()).ok()
                 }) {
                     Some(error) => {
-                        let _ = tx.send(Incoming::Result(Err(error))).await;
+                        tx.send(Incoming::Result(Err(error)));
                         Ok(())
                     }
                     None => Err(http_error(status, &bytes)),
@@ -290,7 +287,7 @@ impl HttpLink {
         body: &mut Body,
         parser: &mut sse::Parser,
         id: &RequestId,
-        tx: &mpsc::Sender<Incoming>,
+        tx: &EventSender,
     ) -> Result<bool, ClientError> {
         loop {
             let frame = tokio::select! {
@@ -316,29 +313,25 @@ impl HttpLink {
                 }
                 match jsonrpc::parse(event.data.as_bytes()) {
                     Ok(Message::Response(r)) if &r.id == id => {
-                        let _ = tx.send(Incoming::Result(r.outcome)).await;
+                        tx.send(Incoming::Result(r.outcome));
                         return Ok(true);
                     }
                     Ok(Message::Response(_)) => {}
                     Ok(Message::Notification(n)) => {
                         let params = raw_value(n.params.as_deref());
-                        let _ = tx
-                            .send(Incoming::Notification {
+                        tx.send(Incoming::Notification {
                                 method: n.method.into_string(),
                                 params,
-                            })
-                            .await;
+                            });
                     }
                     Ok(Message::Request(r)) => {
                         let params = raw_value(r.params.as_deref());
                         let rid = serde_json::to_value(&r.id).unwrap_or(Value::Null);
-                        let _ = tx
-                            .send(Incoming::Request {
+                        tx.send(Incoming::Request {
                                 id: rid,
                                 method: r.method.into_string(),
                                 params,
-                            })
-                            .await;
+                            });
                     }
                     Err(rejected) => {
                         // A stream's error response may carry the id the parser rejects.
@@ -353,7 +346,7 @@ impl HttpLink {
                                 serde_json::from_value::<ErrorObject>(v.get("error")?.clone()).ok()
                             })
                         {
-                            let _ = tx.send(Incoming::Result(Err(error))).await;
+                            tx.send(Incoming::Result(Err(error)));
                             return Ok(true);
                         }
                         tracing::debug!(error = %rejected.error.message, "unparseable event from the server");

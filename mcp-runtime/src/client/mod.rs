@@ -51,6 +51,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 pub use exchange::{Exchange, Incoming};
+pub(crate) use exchange::{EventReceiver, EventSender};
 
 use crate::protocol::types::{
     CallToolResult, DiscoverResult, Implementation, InitializeResult, ListToolsResult,
@@ -309,6 +310,7 @@ impl ClientBuilder {
         let client = Client {
             shared: Arc::new(Shared {
                 link,
+                info_json: serde_json::to_string(&self.info).unwrap_or_else(|_| "{}".into()),
                 info: self.info,
                 capabilities: self.capabilities,
                 session: OnceLock::new(),
@@ -339,6 +341,8 @@ pub(crate) struct Shared {
     modern: OnceLock<DiscoverResult>,
     preferred: OnceLock<Era>,
     handler: Option<RequestHandler>,
+    /// `clientInfo` as JSON, for 2026 `_meta`.
+    info_json: String,
     /// `x-mcp-header` parameters per tool, from the last `tools/list` (2026 HTTP).
     tool_headers: Mutex<HashMap<String, Arc<[HeaderParam]>>>,
     next_id: AtomicI64,
@@ -402,7 +406,7 @@ impl Link {
     async fn start(
         &self,
         out: Outgoing,
-    ) -> Result<tokio::sync::mpsc::Receiver<Incoming>, ClientError> {
+    ) -> Result<EventReceiver, ClientError> {
         match self {
             Link::Stream(l) => l.start(out).await,
             Link::Http(l) => l.start(out).await,
@@ -463,6 +467,24 @@ impl Link {
             Link::Http(l) => l.close().await,
         }
     }
+}
+
+/// A request as the proxy sends it: params members already as JSON text.
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    /// The members of `params` except `_meta`, as JSON without the braces (may be empty).
+    pub(crate) members: &'a str,
+    /// `_meta` keys of the caller's own.
+    pub(crate) meta: Option<&'a Map<String, Value>>,
+    /// `params.name` or `params.uri`, for the 2026 HTTP headers.
+    pub(crate) name: Option<&'a str>,
+    /// `params.arguments`, for the 2026 HTTP `Mcp-Param-*` headers.
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+/// JSON text of a value.
+fn json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// Options of one request sent with [`Client::start`].
@@ -706,11 +728,6 @@ impl Client {
         params: Value,
         options: RequestOptions,
     ) -> Result<Exchange, ClientError> {
-        let era = match options.era {
-            Some(era) => era,
-            None => self.era(),
-        };
-        let id = RequestId::Number(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
         let mut params = match params {
             Value::Object(m) => m,
             Value::Null => Map::new(),
@@ -720,50 +737,58 @@ impl Client {
                 )))
             }
         };
-        // The token is the request's id: progress on a shared stream finds its request.
-        let progress = options.progress.then(|| id.clone());
-        {
-            let meta_entry = params.entry("_meta").or_insert_with(|| json!({}));
-            let Value::Object(m) = meta_entry else {
-                return Err(ClientError::Transport("`_meta` must be an object".into()));
-            };
-            if let Some(token) = &progress {
-                m.insert("progressToken".into(), json!(token));
+        let meta = match params.remove("_meta") {
+            Some(Value::Object(m)) => m,
+            None => Map::new(),
+            Some(_) => return Err(ClientError::Transport("`_meta` must be an object".into())),
+        };
+        let mut members = String::new();
+        for (k, v) in &params {
+            if !members.is_empty() {
+                members.push(',');
             }
-            if era == Era::Sessionless {
-                m.entry(meta::PROTOCOL_VERSION)
-                    .or_insert_with(|| json!(ProtocolVersion::V2026_07_28.as_str()));
-                m.entry(meta::CLIENT_CAPABILITIES).or_insert_with(|| {
-                    options
-                        .capabilities
-                        .clone()
-                        .unwrap_or_else(|| self.shared.capabilities.clone())
-                });
-                m.entry(meta::CLIENT_INFO)
-                    .or_insert_with(|| json!(self.shared.info));
-                if let Some(level) = options.log_level {
-                    m.insert(meta::LOG_LEVEL.into(), json!(level));
-                }
-            }
-            if m.is_empty() {
-                params.remove("_meta");
-            }
+            members.push_str(&json(k));
+            members.push(':');
+            members.push_str(&v.to_string());
         }
+        let name = params
+            .get("name")
+            .or_else(|| params.get("uri"))
+            .and_then(Value::as_str);
+        let arguments = params
+            .get("arguments")
+            .and_then(|a| serde_json::value::to_raw_value(a).ok());
+        let request = Request {
+            method,
+            members: &members,
+            meta: (!meta.is_empty()).then_some(&meta),
+            name,
+            arguments: arguments.as_deref(),
+        };
+        self.send_request(request, options).await
+    }
+
+    /// Sends a request whose params are already JSON text (the proxy forwards arguments
+    /// without re-encoding them).
+    pub(crate) async fn send_request(
+        &self,
+        req: Request<'_>,
+        options: RequestOptions,
+    ) -> Result<Exchange, ClientError> {
+        let era = options.era.unwrap_or_else(|| self.era());
+        let id = RequestId::Number(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
+        let body = self.encode(&id, &req, era, &options);
         let headers = if era == Era::Sessionless && matches!(self.shared.link, Link::Http(_)) {
-            self.modern_headers(method, &params)
+            self.modern_headers(&req)
         } else {
             Vec::new()
         };
-        let body = serde_json::to_vec(&json!({
-            "jsonrpc": "2.0", "id": id, "method": method, "params": params
-        }))
-        .map_err(|e| ClientError::Transport(e.to_string()))?;
         let rx = self
             .shared
             .link
             .start(Outgoing {
                 id: id.clone(),
-                method: method.to_owned(),
+                method: req.method.to_owned(),
                 body,
                 era,
                 headers,
@@ -772,8 +797,67 @@ impl Client {
         Ok(Exchange::new(id, era, rx, self.clone()))
     }
 
+    /// The request's JSON-RPC text, with the era's `_meta` (the caller's own keys win).
+    fn encode(&self, id: &RequestId, req: &Request<'_>, era: Era, options: &RequestOptions) -> Vec<u8> {
+        let mut out = String::with_capacity(128 + req.members.len());
+        out.push_str(r#"{"jsonrpc":"2.0","id":"#);
+        out.push_str(&json(id));
+        out.push_str(r#","method":"#);
+        out.push_str(&json(req.method));
+        out.push_str(r#","params":{"#);
+        out.push_str(req.members);
+        let mut meta = String::new();
+        let mut field = |key: &str, value: &str| {
+            if req.meta.is_some_and(|m| m.contains_key(key)) {
+                return;
+            }
+            if !meta.is_empty() {
+                meta.push(',');
+            }
+            meta.push_str(&json(key));
+            meta.push(':');
+            meta.push_str(value);
+        };
+        if options.progress {
+            field("progressToken", &json(id));
+        }
+        if era == Era::Sessionless {
+            field(meta::PROTOCOL_VERSION, r#""2026-07-28""#);
+            let caps = options
+                .capabilities
+                .as_ref()
+                .unwrap_or(&self.shared.capabilities);
+            field(meta::CLIENT_CAPABILITIES, &caps.to_string());
+            field(meta::CLIENT_INFO, &self.shared.info_json);
+            if let Some(level) = options.log_level {
+                field(meta::LOG_LEVEL, &json(&level));
+            }
+        }
+        if let Some(own) = req.meta {
+            for (k, v) in own {
+                if !meta.is_empty() {
+                    meta.push(',');
+                }
+                meta.push_str(&json(k));
+                meta.push(':');
+                meta.push_str(&v.to_string());
+            }
+        }
+        if !meta.is_empty() {
+            if !req.members.is_empty() {
+                out.push(',');
+            }
+            out.push_str(r#""_meta":{"#);
+            out.push_str(&meta);
+            out.push('}');
+        }
+        out.push_str("}}");
+        out.into_bytes()
+    }
+
     /// The SEP-2243 headers of a 2026-07-28 HTTP request.
-    fn modern_headers(&self, method: &str, params: &Map<String, Value>) -> Vec<(String, String)> {
+    fn modern_headers(&self, req: &Request<'_>) -> Vec<(String, String)> {
+        let method = req.method;
         let mut headers = vec![
             (
                 "mcp-protocol-version".to_owned(),
@@ -781,12 +865,8 @@ impl Client {
             ),
             ("mcp-method".to_owned(), method.to_owned()),
         ];
-        let name_key = match method {
-            "tools/call" | "prompts/get" => Some("name"),
-            "resources/read" => Some("uri"),
-            _ => None,
-        };
-        if let Some(name) = name_key.and_then(|k| params.get(k)).and_then(Value::as_str) {
+        let named = matches!(method, "tools/call" | "prompts/get" | "resources/read");
+        if let Some(name) = req.name.filter(|_| named) {
             headers.push(("mcp-name".to_owned(), header_params::encode_value(name)));
             if method == "tools/call" {
                 let specs = self
@@ -797,7 +877,10 @@ impl Client {
                     .get(name)
                     .cloned();
                 if let Some(specs) = specs {
-                    let args = params.get("arguments").cloned().unwrap_or(Value::Null);
+                    let args: Value = req
+                        .arguments
+                        .and_then(|a| serde_json::from_str(a.get()).ok())
+                        .unwrap_or(Value::Null);
                     for spec in specs.iter() {
                         if let Some(value) = spec.header_value(&args) {
                             headers.push((format!("mcp-param-{}", spec.name), value));

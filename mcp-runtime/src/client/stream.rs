@@ -10,15 +10,13 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{ClientError, Incoming, Outgoing, Router};
+use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::RequestId;
 use crate::transport::lines::{next_line, Line};
 
 /// Largest message accepted from a server.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
-/// Events queued per request before the reader waits for its consumer.
-const EXCHANGE_CAPACITY: usize = 64;
 
 /// A child process to run.
 #[derive(Debug, Clone)]
@@ -45,7 +43,7 @@ pub(crate) struct BoxedIo {
 
 pub(crate) struct StreamLink {
     out: mpsc::Sender<Vec<u8>>,
-    pending: Mutex<HashMap<RequestId, mpsc::Sender<Incoming>>>,
+    pending: Mutex<HashMap<RequestId, Arc<EventSender>>>,
     router: Arc<Router>,
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
@@ -100,15 +98,15 @@ impl StreamLink {
     pub(crate) async fn start(
         &self,
         out: Outgoing,
-    ) -> Result<mpsc::Receiver<Incoming>, ClientError> {
+    ) -> Result<EventReceiver, ClientError> {
         if let Some(reason) = self.closed_reason() {
             return Err(ClientError::Closed(reason));
         }
-        let (tx, rx) = mpsc::channel(EXCHANGE_CAPACITY);
+        let (tx, rx) = super::exchange::events();
         self.pending
             .lock()
             .expect("pending lock")
-            .insert(out.id.clone(), tx);
+            .insert(out.id.clone(), Arc::new(tx));
         if let Err(e) = self.send(out.body).await {
             self.pending.lock().expect("pending lock").remove(&out.id);
             return Err(e);
@@ -183,7 +181,7 @@ impl StreamLink {
                 let tx = self.pending.lock().expect("pending lock").remove(&r.id);
                 match tx {
                     Some(tx) => {
-                        let _ = tx.send(Incoming::Result(r.outcome)).await;
+                        tx.send(Incoming::Result(r.outcome));
                     }
                     None => tracing::debug!(id = %r.id, "response to no pending request"),
                 }
@@ -207,7 +205,7 @@ impl StreamLink {
                 };
                 match target {
                     Some(tx) => {
-                        let _ = tx.send(Incoming::Notification { method, params }).await;
+                        tx.send(Incoming::Notification { method, params });
                     }
                     None => self.router.notify(method, params),
                 }
@@ -222,7 +220,7 @@ impl StreamLink {
                 let method = req.method.into_string();
                 if method != "ping" {
                     if let Some(tx) = self.only_pending() {
-                        let _ = tx.send(Incoming::Request { id, method, params }).await;
+                        tx.send(Incoming::Request { id, method, params });
                         return;
                     }
                 }
@@ -245,11 +243,11 @@ impl StreamLink {
         }
     }
 
-    fn pending_sender(&self, id: &RequestId) -> Option<mpsc::Sender<Incoming>> {
+    fn pending_sender(&self, id: &RequestId) -> Option<Arc<EventSender>> {
         self.pending.lock().expect("pending lock").get(id).cloned()
     }
 
-    fn only_pending(&self) -> Option<mpsc::Sender<Incoming>> {
+    fn only_pending(&self) -> Option<Arc<EventSender>> {
         let pending = self.pending.lock().expect("pending lock");
         (pending.len() == 1)
             .then(|| pending.values().next().cloned())

@@ -32,15 +32,10 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// The error the caller gets (`method`'s params in `params`, for resource URIs).
-    pub(crate) fn into_error(
-        self,
-        upstream: &Upstream,
-        method: &str,
-        params: &Map<String, Value>,
-    ) -> Error {
+    /// The error the caller gets (`uri`: the resource a `resources/read` asked for).
+    pub(crate) fn into_error(self, upstream: &Upstream, method: &str, uri: Option<&str>) -> Error {
         match self {
-            Failure::Rpc(e) => from_remote(e, method, params),
+            Failure::Rpc(e) => from_remote(e, method, uri),
             Failure::Unavailable(why) => Error::internal(upstream.unavailable(&why)),
             Failure::Local(e) => e,
         }
@@ -49,7 +44,7 @@ impl Failure {
 
 /// The caller's view of a remote's JSON-RPC error: the same code, translated where the
 /// eras differ (resource not found).
-pub(crate) fn from_remote(e: ErrorObject, method: &str, params: &Map<String, Value>) -> Error {
+pub(crate) fn from_remote(e: ErrorObject, method: &str, uri: Option<&str>) -> Error {
     let data_uri = e
         .data
         .as_ref()
@@ -60,9 +55,7 @@ pub(crate) fn from_remote(e: ErrorObject, method: &str, params: &Map<String, Val
         && (e.code == code::RESOURCE_NOT_FOUND
             || (e.code == code::INVALID_PARAMS && data_uri.is_some()));
     if not_found {
-        let uri = data_uri
-            .or_else(|| params.get("uri").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_default();
+        let uri = data_uri.or_else(|| uri.map(str::to_owned)).unwrap_or_default();
         return Error::resource_not_found(uri);
     }
     let kind = match e.code {
@@ -80,14 +73,31 @@ pub(crate) fn from_remote(e: ErrorObject, method: &str, params: &Map<String, Val
     }
 }
 
-/// Sends `method` with `params` to the remote for the caller `ctx` and returns the raw
-/// result. The remote's input rounds (2026) and requests (session era) are answered by
-/// asking the caller.
+/// One request to forward: its params (without `_meta`) as JSON members, and what the
+/// 2026 HTTP headers mirror.
+pub(crate) struct Call<'a> {
+    pub(crate) method: &'a str,
+    /// `"name":"add","arguments":{...}`: the params' members as JSON text.
+    pub(crate) members: String,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+/// `"key":value` as JSON text.
+pub(crate) fn member(key: &str, value: &(impl serde::Serialize + ?Sized)) -> String {
+    let mut s = serde_json::to_string(key).unwrap_or_default();
+    s.push(':');
+    s.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+    s
+}
+
+/// Sends `call` to the remote for the caller `ctx` and returns the raw result. The
+/// remote's input rounds (2026) and requests (session era) are answered by asking the
+/// caller.
 pub(crate) async fn forward(
     upstream: &Upstream,
     ctx: &Context,
-    method: &str,
-    params: Map<String, Value>,
+    call: Call<'_>,
 ) -> Result<Box<RawValue>, Failure> {
     let client = upstream.client().await.map_err(Failure::Unavailable)?;
     let era = if client.speaks(ctx.era()) {
@@ -95,22 +105,17 @@ pub(crate) async fn forward(
     } else {
         client.era()
     };
-    let mut params = params;
     // The caller's own `_meta` keys travel too (the era's are the proxy's to set).
-    let passthrough: Map<String, Value> = ctx.meta().clone();
-    if !passthrough.is_empty() {
-        params.insert("_meta".into(), Value::Object(passthrough));
-    }
-    let mut responses: Option<Map<String, Value>> = None;
-    let mut state: Option<Value> = None;
+    let passthrough = Some(ctx.meta()).filter(|m| !m.is_empty());
+    let mut retry = String::new();
     for _ in 0..MAX_ROUNDS {
-        let mut round = params.clone();
-        if let Some(r) = responses.take() {
-            round.insert("inputResponses".into(), Value::Object(r));
-        }
-        if let Some(s) = state.take() {
-            round.insert("requestState".into(), s);
-        }
+        let members: std::borrow::Cow<'_, str> = if retry.is_empty() {
+            std::borrow::Cow::Borrowed(&call.members)
+        } else if call.members.is_empty() {
+            std::borrow::Cow::Borrowed(&retry)
+        } else {
+            std::borrow::Cow::Owned(format!("{},{retry}", call.members))
+        };
         let mut options = RequestOptions::new()
             .era(era)
             .progress(ctx.progress_token().is_some());
@@ -120,8 +125,15 @@ pub(crate) async fn forward(
                 options = options.log_level(level);
             }
         }
+        let request = crate::client::Request {
+            method: call.method,
+            members: &members,
+            meta: passthrough,
+            name: call.name,
+            arguments: call.arguments,
+        };
         let mut exchange = client
-            .start(method, Value::Object(round), options)
+            .send_request(request, options)
             .await
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
         let raw = pump(&mut exchange, ctx).await?;
@@ -151,8 +163,11 @@ pub(crate) async fn forward(
         for (key, answer) in join_all(asks.collect()).await {
             answered.insert(key, answer.map_err(Failure::Local)?);
         }
-        responses = Some(answered);
-        state = body.get("requestState").cloned();
+        retry = member("inputResponses", &answered);
+        if let Some(state) = body.get("requestState") {
+            retry.push(',');
+            retry.push_str(&member("requestState", state));
+        }
     }
     Err(Failure::Local(Error::internal(format!(
         "the remote asked for input more than {MAX_ROUNDS} times"

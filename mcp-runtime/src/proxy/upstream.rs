@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use super::forward::{forward, Failure};
+use super::forward::{forward, member, Call, Failure};
 use super::{Remote, Target};
 use crate::client::{Client, ClientError, ServerNotification, Transport};
 use crate::error::{Error, Result};
@@ -479,12 +479,18 @@ impl Upstream {
     }
 
     async fn call_tool(&self, remote_name: &str, call: ToolCall) -> crate::tool::ToolOutcome {
-        let mut params = Map::new();
-        params.insert("name".into(), Value::String(remote_name.to_owned()));
+        let mut members = member("name", remote_name);
         if let Some(args) = call.raw_arguments() {
-            params.insert("arguments".into(), serde_json::from_str(args.get())?);
+            members.push_str(",\"arguments\":");
+            members.push_str(args.get());
         }
-        match forward(self, call.context(), "tools/call", params.clone()).await {
+        let forwarded = Call {
+            method: "tools/call",
+            members,
+            name: Some(remote_name),
+            arguments: call.raw_arguments(),
+        };
+        match forward(self, call.context(), forwarded).await {
             Ok(raw) => serde_json::from_str::<CallToolResult>(raw.get()).map_err(|e| {
                 Error::tool(format!(
                     "Upstream `{}` sent an invalid result: {e}",
@@ -493,7 +499,7 @@ impl Upstream {
             }),
             // Unreachable remotes are the model's business: it may retry later.
             Err(Failure::Unavailable(why)) => Ok(CallToolResult::error(self.unavailable(&why))),
-            Err(other) => Err(other.into_error(self, "tools/call", &params)),
+            Err(other) => Err(other.into_error(self, "tools/call", None)),
         }
     }
 
@@ -513,14 +519,20 @@ impl Upstream {
                         let up = me
                             .upgrade()
                             .ok_or_else(|| Error::internal("the proxy is shutting down"))?;
-                        let mut params = Map::new();
-                        params.insert("name".into(), Value::String(name.to_string()));
+                        let mut members = member("name", &*name);
                         if !call.args.is_empty() {
-                            params.insert("arguments".into(), json!(call.args));
+                            members.push(',');
+                            members.push_str(&member("arguments", &call.args));
                         }
-                        let raw = forward(&up, &call.ctx, "prompts/get", params.clone())
+                        let forwarded = Call {
+                            method: "prompts/get",
+                            members,
+                            name: Some(&name),
+                            arguments: None,
+                        };
+                        let raw = forward(&up, &call.ctx, forwarded)
                             .await
-                            .map_err(|f| f.into_error(&up, "prompts/get", &params))?;
+                            .map_err(|f| f.into_error(&up, "prompts/get", None))?;
                         serde_json::from_str::<GetPromptResult>(raw.get()).map_err(|e| {
                             Error::internal(format!(
                                 "Upstream `{}` sent an invalid prompt: {e}",
@@ -553,9 +565,16 @@ impl Upstream {
                     return Err(Error::invalid_params("Invalid params"));
                 };
                 params.remove("_meta");
-                let raw = forward(&up, &ctx, "completion/complete", params.clone())
+                let members: Vec<String> = params.iter().map(|(k, v)| member(k, v)).collect();
+                let forwarded = Call {
+                    method: "completion/complete",
+                    members: members.join(","),
+                    name: None,
+                    arguments: None,
+                };
+                let raw = forward(&up, &ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "completion/complete", &params))?;
+                    .map_err(|f| f.into_error(&up, "completion/complete", None))?;
                 #[derive(serde::Deserialize)]
                 struct Result {
                     completion: Completion,
@@ -585,11 +604,15 @@ impl Upstream {
                 let uri = names
                     .unprefix_uri(&req.uri)
                     .unwrap_or_else(|| req.uri.to_string());
-                let mut params = Map::new();
-                params.insert("uri".into(), Value::String(uri));
-                let raw = forward(&up, &req.ctx, "resources/read", params.clone())
+                let forwarded = Call {
+                    method: "resources/read",
+                    members: member("uri", &uri),
+                    name: Some(&uri),
+                    arguments: None,
+                };
+                let raw = forward(&up, &req.ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "resources/read", &params))?;
+                    .map_err(|f| f.into_error(&up, "resources/read", Some(&uri)))?;
                 let result: ReadResourceResult = serde_json::from_str(raw.get()).map_err(|e| {
                     Error::internal(format!(
                         "Upstream `{}` sent invalid contents: {e}",
