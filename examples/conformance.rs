@@ -606,6 +606,102 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, Error
 }
 
 // ---------------------------------------------------------------------------------------
+// Tasks (2025-11-25 core tasks, and the 2026-07-28 `io.modelcontextprotocol/tasks`
+// extension): the same handlers answer plain calls, task-augmented session-era calls and
+// server-directed 2026 tasks.
+
+/// Greets someone (never a task).
+#[tool]
+fn greet(
+    /// Who to greet.
+    name: String,
+) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Computes for `seconds` seconds; stops early when cancelled.
+#[tool(task = "optional")]
+async fn slow_compute(
+    /// How long the computation takes.
+    seconds: f64,
+    /// A label echoed in the result.
+    label: String,
+    ctx: Context,
+) -> Result<String, Error> {
+    let wait = Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => Ok(format!("Computed {label} in {seconds}s")),
+        _ = ctx.cancelled() => Err(Error::tool("cancelled")),
+    }
+}
+
+/// A job that fails after a second (a tool error; only runs as a task).
+#[tool(task = "required")]
+async fn failing_job() -> Result<String, Error> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(Error::tool("The job failed: the input was invalid"))
+}
+
+/// A job that crashes: as a task it ends `failed` with a JSON-RPC error (-32603).
+#[tool(task = "optional")]
+async fn protocol_error_job() -> String {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    panic!("the job hit an internal error")
+}
+
+/// The user's confirmation.
+#[derive(Deserialize, Elicit)]
+struct Confirm {
+    /// Go ahead?
+    confirm: bool,
+}
+
+/// Deletes a file once the user confirms (asked while the task runs).
+#[tool(task = "optional", annotations(destructive))]
+async fn confirm_delete(
+    /// The file to delete.
+    filename: String,
+    ctx: Context,
+) -> Result<String, Error> {
+    // The file is looked up first, so the question comes once the task runs.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let Confirm { confirm } = ctx
+        .elicit::<Confirm>(format!("Delete {filename}?"))
+        .await?
+        .required()?;
+    Ok(if confirm {
+        format!("Deleted {filename}")
+    } else {
+        format!("Kept {filename}")
+    })
+}
+
+/// Asks two questions at once while the task runs.
+#[tool(task = "optional")]
+async fn multi_input(ctx: Context) -> Result<String, Error> {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (name, confirm) = tokio::join!(
+        ctx.elicit::<Name>("What is your name?"),
+        ctx.elicit::<Confirm>("Proceed?"),
+    );
+    let Name { name } = name?.required()?;
+    let Confirm { confirm } = confirm?.required()?;
+    Ok(format!("{name} answered; proceed: {confirm}"))
+}
+
+/// Asks the user's name first (synchronously), then works on it as a task.
+#[tool(task = "required")]
+async fn test_tool_with_task(ctx: Context) -> Result<String, Error> {
+    let Name { name } = ctx
+        .elicit::<Name>("What is your name?")
+        .key("user_name")
+        .await?
+        .required()?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(format!("Hello, {name}! Your task is done."))
+}
+
+// ---------------------------------------------------------------------------------------
 
 #[tokio::main]
 async fn main() -> mcpserve::Result<()> {

@@ -11,8 +11,11 @@ async fn add(
     a: i64,
     /// The right operand.
     b: i64,
-) -> i64 {
-    a + b
+) -> Result<i64, Error> {
+    // Overflow is the caller's mistake: a tool error the model can read, not a wrapped
+    // number (release) or a panic (debug).
+    a.checked_add(b)
+        .ok_or_else(|| Error::tool(format!("{a} + {b} does not fit in a 64-bit integer")))
 }
 
 /// Echo the text back.

@@ -73,13 +73,13 @@ async fn slow_tool_does_not_block_other_requests() {
     );
     let slow_call = tokio::spawn({
         let client = client.clone();
-        async move { client.call_tool("slow", json!({})).await }
+        async move { client.call("slow", json!({})).await }
     });
     gate.started.notified().await;
     // The slow tool is running and holds no lock: everything else is served meanwhile.
     assert_eq!(client.request("ping", json!({})).await.unwrap(), json!({}));
     assert_eq!(
-        text(&client.call_tool("fast", json!({})).await.unwrap()),
+        text(&client.call("fast", json!({})).await.unwrap()),
         "fast done"
     );
     assert!(!slow_call.is_finished());
@@ -128,7 +128,7 @@ async fn panicking_tool_is_an_error_result_and_the_server_keeps_serving() {
         })
     );
     assert_eq!(
-        text(&client.call_tool("fast", json!({})).await.unwrap()),
+        text(&client.call("fast", json!({})).await.unwrap()),
         "fast done"
     );
 }
@@ -154,7 +154,7 @@ async fn oversize_message_is_rejected_and_the_next_one_served() {
         })
     );
     assert_eq!(
-        text(&client.call_tool("fast", json!({})).await.unwrap()),
+        text(&client.call("fast", json!({})).await.unwrap()),
         "fast done"
     );
 }

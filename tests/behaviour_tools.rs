@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use mcpserve::prelude::*;
 use mcpserve::testing::{ClientError, TestClient};
-use mcpserve::ToolDef;
+use mcpserve::{ErrorKind, ServerBuilder, ToolDef};
 use serde_json::{json, Value};
 
 #[derive(Clone, Default)]
@@ -74,6 +74,11 @@ fn repeat(text: String, #[arg(default = 2)] times: usize, ctx: Context) -> Strin
     text.repeat(times)
 }
 
+/// Every tool here is served: `bump` needs its counter.
+fn server() -> ServerBuilder {
+    Server::from_registry().state(Counter::default())
+}
+
 #[tokio::test]
 async fn state_and_custom_extractor() {
     let counter = Counter::default();
@@ -118,7 +123,7 @@ async fn state_and_custom_extractor() {
 
 #[tokio::test]
 async fn extractor_schema_is_only_the_arguments() {
-    let server = Server::from_registry().build().unwrap();
+    let server = server().build().unwrap();
     let tool = server
         .tools()
         .into_iter()
@@ -129,25 +134,29 @@ async fn extractor_schema_is_only_the_arguments() {
         json!({
             "type": "object",
             "properties": {
-                "by": { "type": "integer", "format": "uint", "minimum": 0, "default": 1 }
+                "by": { "type": "integer", "minimum": 0, "default": 1 }
             }
         })
     );
 }
 
+/// A `#[tool]` taking `State<T>` with no `T` registered is a startup error naming the
+/// tool and the type, not a `-32603` on every call.
 #[tokio::test]
-async fn missing_state_is_an_internal_error_naming_the_type() {
-    let client = TestClient::session(Server::from_registry()).await.unwrap();
-    match client.call_tool("bump", json!({})).await {
-        Err(ClientError::Rpc(e)) => {
-            assert_eq!(e.code, -32603);
-            assert_eq!(
-                e.message,
-                "State<behaviour_tools::Counter> was requested but never registered: call `.state(value)` on the server builder"
-            );
-        }
-        other => panic!("expected an internal error, got {other:?}"),
-    }
+async fn missing_state_fails_the_build_naming_the_tool_and_type() {
+    let err = Server::from_registry()
+        .build()
+        .err()
+        .expect("the build must fail");
+    assert_eq!(err.kind(), ErrorKind::Startup);
+    let message = err.message();
+    assert!(
+        message.starts_with("tool `bump` (at tests/behaviour_tools.rs:")
+            && message.ends_with(") takes `State<behaviour_tools::Counter>`, but no `behaviour_tools::Counter` was registered: add `.state(value)` to the server builder"),
+        "{message}"
+    );
+    // Tools outside the selected groups are not served, so not checked either.
+    server().build().unwrap();
 }
 
 #[tokio::test]
@@ -179,7 +188,7 @@ async fn extractor_error_becomes_a_tool_error() {
 
 #[tokio::test]
 async fn grouped_tools_are_hidden_unless_selected() {
-    let plain = TestClient::session(Server::from_registry()).await.unwrap();
+    let plain = TestClient::session(server()).await.unwrap();
     let names: Vec<String> = plain
         .list_tools()
         .await
@@ -189,7 +198,7 @@ async fn grouped_tools_are_hidden_unless_selected() {
         .collect();
     assert!(names.iter().any(|n| n == "bump"));
     assert!(!names.iter().any(|n| n == "purge"), "{names:?}");
-    match plain.call_tool("purge", json!({})).await {
+    match plain.call("purge", json!({})).await {
         Err(ClientError::Rpc(e)) => {
             assert_eq!(
                 (e.code, e.message.as_str()),
@@ -199,7 +208,7 @@ async fn grouped_tools_are_hidden_unless_selected() {
         other => panic!("expected unknown tool, got {other:?}"),
     }
 
-    let admin = TestClient::session(Server::from_registry().groups(["admin"]))
+    let admin = TestClient::session(server().groups(["admin"]))
         .await
         .unwrap();
     let names: Vec<String> = admin
@@ -236,9 +245,7 @@ fn shout() -> ToolDef {
 
 #[tokio::test]
 async fn runtime_tool_def() {
-    let client = TestClient::session(Server::from_registry().tool(shout()))
-        .await
-        .unwrap();
+    let client = TestClient::session(server().tool(shout())).await.unwrap();
     let tool = client
         .list_tools()
         .await
@@ -287,11 +294,7 @@ async fn runtime_tool_def() {
 #[tokio::test]
 async fn runtime_tool_clashing_with_a_registered_name_fails_to_build() {
     let clash = ToolDef::new("bump", |_call: mcpserve::ToolCall| async { "never" });
-    let err = Server::from_registry()
-        .tool(clash)
-        .build()
-        .err()
-        .expect("duplicate");
+    let err = server().tool(clash).build().err().expect("duplicate");
     assert!(
         err.message()
             .starts_with("duplicate tool name `bump`: defined at tests/behaviour_tools.rs:"),
@@ -389,7 +392,7 @@ async fn pagination_follows_cursors_in_a_stable_order() {
 
 #[tokio::test]
 async fn schema_constraints_are_enforced_naming_the_field() {
-    let client = TestClient::session(Server::from_registry()).await.unwrap();
+    let client = TestClient::session(server()).await.unwrap();
     let call = |args: Value| {
         let client = &client;
         async move {
@@ -421,7 +424,7 @@ async fn schema_constraints_are_enforced_naming_the_field() {
 
 #[tokio::test]
 async fn flattened_argument_schema_is_the_struct() {
-    let server = Server::from_registry().build().unwrap();
+    let server = server().build().unwrap();
     let tool = server
         .tools()
         .into_iter()
@@ -435,11 +438,11 @@ async fn flattened_argument_schema_is_the_struct() {
                 "item": { "description": "What to buy.", "type": "string" },
                 "quantity": {
                     "description": "How many; at least one.",
-                    "type": "integer", "format": "uint32", "minimum": 1, "maximum": 10
+                    "type": "integer", "minimum": 1, "maximum": 10
                 },
                 "code": {
                     "description": "A discount code.",
-                    "type": ["string", "null"], "minLength": 4
+                    "type": "string", "minLength": 4
                 }
             },
             "required": ["item", "quantity"]
@@ -449,7 +452,7 @@ async fn flattened_argument_schema_is_the_struct() {
 
 #[tokio::test]
 async fn sync_tools_run_with_defaults() {
-    let client = TestClient::sessionless(Server::from_registry());
+    let client = TestClient::sessionless(server());
     assert_eq!(
         client
             .request(

@@ -274,11 +274,11 @@ async fn same_handler_same_result_in_both_eras() {
     for tool in ["delete_project", "gather"] {
         let args = json!({ "name": "demo" });
         let args = if tool == "gather" { json!({}) } else { args };
-        let a = session.call_tool(tool, args.clone()).await.unwrap();
-        let b = modern.call_tool(tool, args).await.unwrap();
+        let a = session.call(tool, args.clone()).await.unwrap();
+        let b = modern.call(tool, args).await.unwrap();
         assert_eq!(a, b, "{tool}");
     }
-    let text = session.call_tool("gather", json!({})).await.unwrap();
+    let text = session.call("gather", json!({})).await.unwrap();
     assert_eq!(
         serde_json::to_value(text).unwrap()["content"][0]["text"],
         "All gone. Alice (1 roots)"
@@ -601,7 +601,7 @@ async fn initialize_is_never_cancelled() {
 async fn logs_only_when_asked() {
     let modern = TestClient::sessionless(server());
     modern
-        .call_tool("delete_project", json!({ "name": "x" }))
+        .call("delete_project", json!({ "name": "x" }))
         .await
         .ok();
     let session = TestClient::session_with(server(), ALL_CAPS())
@@ -609,7 +609,7 @@ async fn logs_only_when_asked() {
         .unwrap();
     session.on_request(|_, _| Ok(json!({ "action": "decline" })));
     let r = session
-        .call_tool("delete_project", json!({ "name": "x" }))
+        .call("delete_project", json!({ "name": "x" }))
         .await
         .unwrap();
     assert_eq!(
@@ -628,7 +628,7 @@ async fn logs_only_when_asked() {
         .await
         .unwrap();
     session
-        .call_tool("delete_project", json!({ "name": "x" }))
+        .call("delete_project", json!({ "name": "x" }))
         .await
         .unwrap();
     let methods: Vec<Value> = drain(&session)
@@ -649,8 +649,8 @@ async fn steps(ctx: Context) -> String {
     let sent = [
         ctx.progress(1, Some(4), "one").await,
         ctx.progress(1, Some(4), "again").await,
-        ctx.progress(0.5, None::<f64>, None).await,
-        ctx.progress(2u32, None::<u32>, String::from("two")).await,
+        ctx.progress(0.5, None, None).await,
+        ctx.progress(2, None, String::from("two")).await,
     ];
     format!("{sent:?}")
 }
@@ -701,6 +701,7 @@ async fn sample_with_tools(ctx: Context) -> Result<String, Error> {
         output_schema: None,
         annotations: None,
         icons: Vec::new(),
+        execution: None,
         meta: None,
     };
     let options = SamplingOptions::default()

@@ -274,9 +274,3 @@ async fn answers_are_decoded_into_the_form_type() {
         json!({ "content": [{ "type": "text", "text": "The user cancelled the request" }], "isError": true })
     );
 }
-
-#[test]
-fn ui() {
-    let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/elicit/*.rs");
-}

@@ -7,7 +7,7 @@ mod http_common;
 use std::time::Duration;
 
 use http_common::*;
-use mcpserve::transport::http::ResponseMode;
+use mcpserve::http::ResponseMode;
 use mcpserve::HttpConfig;
 use serde_json::{json, Value};
 

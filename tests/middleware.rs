@@ -171,12 +171,18 @@ async fn ungrouped_echo(text: String) -> String {
     text
 }
 
-#[derive(Clone)]
-struct Unregistered;
+/// An extractor whose backing service is gone: an internal error before the handler runs.
+struct Broken;
 
-/// Needs state nobody registers.
+impl mcpserve::FromContext for Broken {
+    async fn from_context(_ctx: &mcpserve::Context) -> Result<Self, Error> {
+        Err(Error::internal("the pool behind State<Pool> is closed"))
+    }
+}
+
+/// Needs an extractor that fails.
 #[mcpserve::tool]
-async fn needs_state(_s: mcpserve::State<Unregistered>) -> &'static str {
+async fn needs_state(_s: Broken) -> &'static str {
     "unreachable"
 }
 
@@ -512,7 +518,7 @@ async fn mask_errors_hides_internal_errors_and_panics() {
         text(&db)
     );
     assert!(!text(&db).contains("hunter2"));
-    // An internal error around the handler (a missing `State<T>`) stays -32603.
+    // An internal error around the handler (a failing extractor) stays -32603.
     let err = client
         .call_tool("needs_state", json!({}))
         .await

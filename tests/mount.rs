@@ -408,3 +408,71 @@ async fn a_mounted_servers_visibility_still_applies() {
     assert_eq!(listed, [json!("sub_open")]);
     assert!(client.call_tool("sub_secret", json!({})).await.is_err());
 }
+
+fn shaped_and_task_tools() -> Server {
+    Server::builder()
+        .without_registry()
+        .tool(
+            ToolDef::new("maybe", |_c: ToolCall| async {
+                Json(Some(json!({ "n": 1 })))
+            })
+            .output_schema(json!({
+                "anyOf": [
+                    { "type": "object", "properties": { "n": { "type": "integer" } } },
+                    { "type": "null" }
+                ]
+            })),
+        )
+        .tool(
+            ToolDef::new("slow", |_c: ToolCall| async { "slow done" })
+                .task_support(mcpserve::tasks::TaskSupport::Optional),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mounted_tools_keep_their_output_shape_and_run_as_tasks() {
+    let direct = TestClient::session(shaped_and_task_tools()).await.unwrap();
+    let client = TestClient::session(app().mount("sub", shaped_and_task_tools()))
+        .await
+        .unwrap();
+    // A non-object output schema: results travel as {"result": ..}, mounted or not.
+    let wrapped = json!({ "result": { "n": 1 } });
+    let direct_result = direct.call_tool("maybe", json!({})).await.unwrap();
+    assert_eq!(direct_result.structured_content, Some(wrapped.clone()));
+    let mounted = client.call_tool("sub_maybe", json!({})).await.unwrap();
+    assert_eq!(mounted.structured_content, Some(wrapped));
+    let listed = client.list_tools().await.unwrap();
+    let maybe = listed.iter().find(|t| t.name == "sub_maybe").unwrap();
+    assert_eq!(
+        maybe.output_schema.as_ref().unwrap()["required"],
+        json!(["result"])
+    );
+
+    // Task support survives the mount, and the mounting server runs the task.
+    let slow = listed.iter().find(|t| t.name == "sub_slow").unwrap();
+    assert_eq!(
+        serde_json::to_value(&slow.execution).unwrap(),
+        json!({ "taskSupport": "optional" })
+    );
+    let created = client
+        .request(
+            "tools/call",
+            json!({ "name": "sub_slow", "arguments": {}, "task": {} }),
+        )
+        .await
+        .unwrap();
+    let id = created["task"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let result = client
+        .request("tasks/result", json!({ "taskId": id }))
+        .await
+        .unwrap();
+    assert_eq!(
+        result["content"],
+        json!([{ "type": "text", "text": "slow done" }])
+    );
+}

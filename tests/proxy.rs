@@ -46,12 +46,19 @@ struct Color {
 #[tool]
 async fn interview(ctx: Context) -> Result<String, Error> {
     let Name { name } = ctx.elicit::<Name>("Name?").key("name").await?.required()?;
-    let Color { color } = ctx.elicit::<Color>("Color?").key("color").await?.required()?;
+    let Color { color } = ctx
+        .elicit::<Color>("Color?")
+        .key("color")
+        .await?
+        .required()?;
     let answer = ctx
         .sample("Say hi", SamplingOptions::default().max_tokens(10))
         .key("hi")
         .await?;
-    Ok(format!("{name} likes {color}; model says {}", answer.text()))
+    Ok(format!(
+        "{name} likes {color}; model says {}",
+        answer.text()
+    ))
 }
 
 /// Waits to be cancelled.
@@ -94,7 +101,9 @@ struct Seen(Arc<Mutex<Vec<String>>>);
 async fn remote(seen: &Seen, port: u16) -> (String, ServerHandle, tokio::task::JoinHandle<()>) {
     let server = Server::from_registry().state(seen.clone()).build().unwrap();
     let handle = server.handle();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
         let _ = server
@@ -136,7 +145,9 @@ fn answering(client: &TestClient) {
 
 async fn clients(server: &Server) -> Vec<(&'static str, TestClient)> {
     let caps = json!({ "elicitation": {}, "sampling": {} });
-    let session = TestClient::session_with(server.clone(), caps.clone()).await.unwrap();
+    let session = TestClient::session_with(server.clone(), caps.clone())
+        .await
+        .unwrap();
     let modern = TestClient::sessionless_with(server.clone(), caps);
     answering(&session);
     answering(&modern);
@@ -153,19 +164,41 @@ async fn calls_lists_prompts_resources_and_completions_are_forwarded() {
     let (url, _h, _t) = remote(&seen, 0).await;
     let proxy = proxy_of(Remote::http(&url), "up").await;
     for (era, client) in clients(&proxy).await {
-        let tools: Vec<String> = client.list_tools().await.unwrap().into_iter().map(|t| t.name).collect();
-        assert_eq!(tools, ["up_add", "up_busy", "up_interview", "up_sleepy"], "{era}");
-        let sum = client.call_tool("up_add", json!({"a": 2, "b": 40})).await.unwrap();
+        let tools: Vec<String> = client
+            .list_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(
+            tools,
+            ["up_add", "up_busy", "up_interview", "up_sleepy"],
+            "{era}"
+        );
+        let sum = client
+            .call_tool("up_add", json!({"a": 2, "b": 40}))
+            .await
+            .unwrap();
         assert_eq!(text(&sum), "42", "{era}");
         // The remote's own argument errors come back as they are.
         let bad = client.call_tool("up_add", json!({"a": "x"})).await.unwrap();
-        assert!(bad.is_error && text(&bad).contains("Invalid arguments for tool `add`"), "{era}: {bad:?}");
+        assert!(
+            bad.is_error && text(&bad).contains("Invalid arguments for tool `add`"),
+            "{era}: {bad:?}"
+        );
 
         let prompt = client
-            .request("prompts/get", json!({"name": "up_paint", "arguments": {"color": "red"}}))
+            .request(
+                "prompts/get",
+                json!({"name": "up_paint", "arguments": {"color": "red"}}),
+            )
             .await
             .unwrap();
-        assert_eq!(prompt["messages"][0]["content"]["text"], "Paint it red", "{era}");
+        assert_eq!(
+            prompt["messages"][0]["content"]["text"], "Paint it red",
+            "{era}"
+        );
         let done = client
             .request(
                 "completion/complete",
@@ -175,9 +208,18 @@ async fn calls_lists_prompts_resources_and_completions_are_forwarded() {
             .unwrap();
         assert_eq!(done["completion"]["values"], json!(["green"]), "{era}");
 
-        let templates = client.request("resources/templates/list", json!({})).await.unwrap();
-        assert_eq!(templates["resourceTemplates"][0]["uriTemplate"], "greet://{name}");
-        let read = client.request("resources/read", json!({"uri": "greet://Bob"})).await.unwrap();
+        let templates = client
+            .request("resources/templates/list", json!({}))
+            .await
+            .unwrap();
+        assert_eq!(
+            templates["resourceTemplates"][0]["uriTemplate"],
+            "greet://{name}"
+        );
+        let read = client
+            .request("resources/read", json!({"uri": "greet://Bob"}))
+            .await
+            .unwrap();
         assert_eq!(read["contents"][0]["text"], "Hello, Bob!", "{era}");
     }
 }
@@ -189,9 +231,18 @@ async fn errors_keep_their_codes_and_eras() {
     let proxy = proxy_of(Remote::http(&url), "").await;
     for (era, client) in clients(&proxy).await {
         let unknown = client.call_tool("nope", json!({})).await.unwrap_err();
-        assert!(matches!(unknown, ClientError::Rpc(ref e) if e.code == -32602), "{era}: {unknown}");
-        let prompt = client.request("prompts/get", json!({"name": "paint"})).await.unwrap_err();
-        assert!(matches!(prompt, ClientError::Rpc(ref e) if e.code == -32602), "{era}: {prompt}");
+        assert!(
+            matches!(unknown, ClientError::Rpc(ref e) if e.code == -32602),
+            "{era}: {unknown}"
+        );
+        let prompt = client
+            .request("prompts/get", json!({"name": "paint"}))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(prompt, ClientError::Rpc(ref e) if e.code == -32602),
+            "{era}: {prompt}"
+        );
     }
 }
 
@@ -201,7 +252,10 @@ async fn progress_and_logs_reach_the_caller() {
     let (url, _h, _t) = remote(&seen, 0).await;
     let proxy = proxy_of(Remote::http(&url), "").await;
     let client = TestClient::session(proxy).await.unwrap();
-    client.request("logging/setLevel", json!({"level": "info"})).await.unwrap();
+    client
+        .request("logging/setLevel", json!({"level": "info"}))
+        .await
+        .unwrap();
     let result = client
         .request(
             "tools/call",
@@ -255,7 +309,10 @@ async fn a_caller_without_the_capability_gets_the_remotes_error() {
     assert!(text(&result).contains("elicitation"), "{result:?}");
     let modern = TestClient::sessionless(proxy);
     let err = modern.call_tool("interview", json!({})).await.unwrap_err();
-    assert!(matches!(err, ClientError::Rpc(ref e) if e.code == -32021), "{err}");
+    assert!(
+        matches!(err, ClientError::Rpc(ref e) if e.code == -32021),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -291,13 +348,19 @@ async fn the_remotes_list_changes_reach_the_callers() {
         let proxy = proxy_of(Remote::http(&url).era(remote_era), "up").await;
         let client = TestClient::session(proxy).await.unwrap();
         handle
-            .add_tool(mcpserve::ToolDef::new("late", |_c: mcpserve::ToolCall| async { "late" }))
+            .add_tool(mcpserve::ToolDef::new(
+                "late",
+                |_c: mcpserve::ToolCall| async { "late" },
+            ))
             .unwrap();
         let note = client
             .next_notification_within(Duration::from_secs(10))
             .await
             .expect("a list change");
-        assert_eq!(note["method"], "notifications/tools/list_changed", "{remote_era:?}");
+        assert_eq!(
+            note["method"], "notifications/tools/list_changed",
+            "{remote_era:?}"
+        );
         let result = client.call_tool("up_late", json!({})).await.unwrap();
         assert_eq!(text(&result), "late", "{remote_era:?}");
     }
@@ -307,27 +370,50 @@ async fn the_remotes_list_changes_reach_the_callers() {
 async fn an_unreachable_remote_is_a_clear_tool_error_until_it_is_back() {
     let seen = Seen::default();
     let (url, _h, task) = remote(&seen, 0).await;
-    let port: u16 = url.split(':').nth(2).unwrap().trim_end_matches("/mcp").parse().unwrap();
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .trim_end_matches("/mcp")
+        .parse()
+        .unwrap();
     let remote_def = Remote::http(&url)
         .era(EraChoice::Sessionless)
         .max_backoff(Duration::from_millis(500));
     let proxy = proxy_of(remote_def, "").await;
     let client = TestClient::session(proxy).await.unwrap();
-    assert_eq!(text(&client.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap()), "2");
+    assert_eq!(
+        text(
+            &client
+                .call_tool("add", json!({"a": 1, "b": 1}))
+                .await
+                .unwrap()
+        ),
+        "2"
+    );
 
     task.abort();
     let _ = task.await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let down = client.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+    let down = client
+        .call_tool("add", json!({"a": 1, "b": 1}))
+        .await
+        .unwrap();
     assert!(down.is_error);
     let message = text(&down);
-    assert!(message.starts_with("Upstream `http://127.0.0.1:"), "{message}");
+    assert!(
+        message.starts_with("Upstream `http://127.0.0.1:"),
+        "{message}"
+    );
     assert!(message.contains("is unavailable"), "{message}");
 
     let (_url, _h2, _t2) = remote(&seen, port).await;
     let mut back = None;
     for _ in 0..50 {
-        let r = client.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+        let r = client
+            .call_tool("add", json!({"a": 1, "b": 1}))
+            .await
+            .unwrap();
         if !r.is_error {
             back = Some(r);
             break;
@@ -342,29 +428,49 @@ async fn a_remote_that_never_answers_is_reported_at_the_first_call() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     drop(listener);
-    let proxy = proxy_of(Remote::http(&url).connect_timeout(Duration::from_secs(2)), "").await;
+    let proxy = proxy_of(
+        Remote::http(&url).connect_timeout(Duration::from_secs(2)),
+        "",
+    )
+    .await;
     let client = TestClient::session(proxy).await.unwrap();
     let tools = client.list_tools().await.unwrap();
     assert!(tools.is_empty());
     let err = client.call_tool("add", json!({})).await.unwrap_err();
-    assert!(matches!(err, ClientError::Rpc(ref e) if e.code == -32602), "{err}");
+    assert!(
+        matches!(err, ClientError::Rpc(ref e) if e.code == -32602),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn a_stdio_child_is_proxied() {
     let bin = common::example_bin("quickstart");
-    let proxy = proxy_of(Remote::stdio(bin.to_string_lossy(), Vec::<String>::new()), "qs").await;
+    let proxy = proxy_of(
+        Remote::stdio(bin.to_string_lossy(), Vec::<String>::new()),
+        "qs",
+    )
+    .await;
     for (era, client) in clients(&proxy).await {
-        let result = client.call_tool("qs_add", json!({"a": 20, "b": 22})).await.unwrap();
+        let result = client
+            .call_tool("qs_add", json!({"a": 20, "b": 22}))
+            .await
+            .unwrap();
         assert_eq!(text(&result), "42", "{era}");
-        let read = client.request("resources/read", json!({"uri": "greetings://Eve"})).await.unwrap();
+        let read = client
+            .request("resources/read", json!({"uri": "greetings://Eve"}))
+            .await
+            .unwrap();
         assert_eq!(read["contents"][0]["text"], "Hello, Eve!", "{era}");
         let missing = client
             .request("resources/read", json!({"uri": "info://nothing"}))
             .await
             .unwrap_err();
         let expected = if era == "session" { -32002 } else { -32602 };
-        assert!(matches!(missing, ClientError::Rpc(ref e) if e.code == expected), "{era}: {missing}");
+        assert!(
+            matches!(missing, ClientError::Rpc(ref e) if e.code == expected),
+            "{era}: {missing}"
+        );
     }
     let listed: Value = TestClient::session(proxy)
         .await

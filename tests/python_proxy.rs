@@ -85,7 +85,10 @@ fn run_python(python: &std::ffi::OsStr, script: &str, args: &[&str]) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the Python client failed:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "the Python client failed:\n{stdout}"
+    );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
@@ -99,7 +102,11 @@ fn python_sdk_through_the_proxy_to_the_quickstart_over_stdio() {
         &common::example_bin("proxy"),
         &["--port", "0", "--", quickstart.to_str().unwrap()],
     );
-    run_python(&python, "python_http_client.py", &["--era", "all", "--timeout", "120", &url]);
+    run_python(
+        &python,
+        "python_http_client.py",
+        &["--era", "all", "--timeout", "120", &url],
+    );
 }
 
 /// `tests/everything/node_modules/@modelcontextprotocol/server-everything`, or a skip.
@@ -109,7 +116,10 @@ fn everything(test: &str) -> Option<PathBuf> {
         .unwrap_or_else(|| {
             repo().join("tests/everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js")
         });
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if script.exists() && node {
         return Some(script);
     }
@@ -124,10 +134,19 @@ fn everything(test: &str) -> Option<PathBuf> {
 fn python_sdk_through_the_proxy_to_server_everything_over_stdio() {
     let test = "python_sdk_through_the_proxy_to_server_everything_over_stdio";
     let Some(python) = python(test) else { return };
-    let Some(script) = everything(test) else { return };
+    let Some(script) = everything(test) else {
+        return;
+    };
     let (_proxy, url) = start(
         &common::example_bin("proxy"),
-        &["--port", "0", "--", "node", script.to_str().unwrap(), "stdio"],
+        &[
+            "--port",
+            "0",
+            "--",
+            "node",
+            script.to_str().unwrap(),
+            "stdio",
+        ],
     );
     run_python(
         &python,

@@ -126,13 +126,13 @@ fn a_fully_configured_server_is_valid_everywhere() {
         .title("Weather")
         .description(format!("Forecasts. {}", "Very detailed. ".repeat(10)))
         .website_url("https://weather.example.com")
-        .icon(mcpserve::protocol::types::Icon {
+        .icon(mcpserve::protocol::Icon {
             src: "https://weather.example.com/icon.png".into(),
             mime_type: Some("image/png".into()),
             sizes: vec!["48x48".into()],
             theme: None,
         })
-        .icon(mcpserve::protocol::types::Icon {
+        .icon(mcpserve::protocol::Icon {
             src: "data:image/gif;base64,R0lGOD".into(),
             mime_type: Some("image/gif".into()),
             sizes: vec![],

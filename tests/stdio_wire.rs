@@ -155,6 +155,97 @@ fn session_tools_call_each_tool() {
 }
 
 #[test]
+fn add_overflow_is_a_tool_error_not_a_wrapped_number() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    assert_eq!(
+        s.peer.request(
+            json!(2),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": i64::MAX, "b": 1 } })
+        ),
+        json!({
+            "jsonrpc": "2.0",
+            "id": 2,
+            "result": {
+                "content": [{
+                    "type": "text",
+                    "text": "9223372036854775807 + 1 does not fit in a 64-bit integer"
+                }],
+                "isError": true
+            }
+        })
+    );
+    assert_eq!(
+        s.peer.request(
+            json!(3),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": i64::MIN, "b": -1 } })
+        )["result"]["isError"],
+        json!(true)
+    );
+}
+
+/// `CallToolRequest.params.arguments` must be an object: anything else does not satisfy
+/// the request schema, so it is a protocol error (server/tools.mdx §Error Handling), in
+/// both eras. `null` is treated as absent.
+#[test]
+fn non_object_arguments_are_invalid_params() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    for (id, arguments) in [
+        (2, json!("oops")),
+        (3, json!([1, 2])),
+        (4, json!(42)),
+        (5, json!(true)),
+    ] {
+        assert_eq!(
+            s.peer.request(
+                json!(id),
+                "tools/call",
+                json!({ "name": "add", "arguments": arguments })
+            ),
+            error(
+                json!(id),
+                -32602,
+                "Invalid params: tools/call `arguments` must be an object"
+            ),
+            "arguments = {arguments}"
+        );
+    }
+    assert_eq!(
+        s.peer.request(
+            json!(6),
+            "tools/call",
+            modern(json!({ "name": "add", "arguments": "oops" }))
+        ),
+        error(
+            json!(6),
+            -32602,
+            "Invalid params: tools/call `arguments` must be an object"
+        )
+    );
+    // `null` is the same as leaving `arguments` out: the tool reports what is missing.
+    assert_eq!(
+        s.peer.request(
+            json!(7),
+            "tools/call",
+            json!({ "name": "echo", "arguments": null })
+        )["result"]["isError"],
+        json!(true)
+    );
+    // Values that break the tool's schema stay tool errors the model can react to.
+    assert_eq!(
+        s.peer.request(
+            json!(8),
+            "tools/call",
+            json!({ "name": "add", "arguments": { "a": "x", "b": 1 } })
+        )["result"]["isError"],
+        json!(true)
+    );
+}
+
+#[test]
 fn session_errors() {
     let mut s = quickstart();
     initialize(&mut s, "2025-11-25");
@@ -513,5 +604,68 @@ fn both_eras_on_one_connection() {
             json!({ "name": "add", "arguments": { "a": 1, "b": 2 } })
         ),
         text_result(json!(3), "3")
+    );
+}
+
+/// Started by hand in a terminal, the server says what it is on stderr (and quits on
+/// Ctrl-D). `script` gives the child a pseudo-terminal as stdin.
+#[test]
+fn a_terminal_on_stdin_gets_one_line_saying_what_this_is() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    if Command::new("script").arg("--version").output().is_err() {
+        common::skip::skip(
+            "a_terminal_on_stdin_gets_one_line_saying_what_this_is",
+            "needs `script` (util-linux, Debian's bsdutils) to give the server a terminal",
+        );
+        return;
+    }
+    let exe = common::example_bin("quickstart");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(&exe)
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Ctrl-D: end of input on the terminal.
+    child.stdin.take().unwrap().write_all(b"\x04").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", out.status);
+    let screen = String::from_utf8_lossy(&out.stdout);
+    let notices: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("is an MCP server speaking JSON-RPC on stdin/stdout"))
+        .collect();
+    assert_eq!(notices.len(), 1, "terminal output: {screen:?}");
+    assert!(
+        notices[0].starts_with("mcpserve is an MCP server")
+            && notices[0].contains("npx @modelcontextprotocol/inspector")
+            && notices[0].contains("Ctrl-D quits"),
+        "{}",
+        notices[0]
+    );
+}
+
+/// Launched by a client (pipes), the server writes nothing but protocol.
+#[test]
+fn pipes_get_no_terminal_notice() {
+    use std::process::{Command, Stdio};
+    let out = Command::new(common::example_bin("quickstart"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("is an MCP server speaking JSON-RPC"),
+        "stderr: {stderr}"
     );
 }

@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{Expr, Ident, ItemFn, Pat, Type};
 
-use crate::parse::attr::{Annotations, Icon, Spanned};
+use crate::parse::attr::{Annotations, Icon, Spanned, TaskSupport};
 
 /// A `#[tool]` function.
 pub(crate) struct ToolFn<'a> {
@@ -17,8 +17,12 @@ pub(crate) struct ToolFn<'a> {
     pub(crate) meta: Option<Spanned>,
     pub(crate) group: Option<String>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     /// `input_schema = "..."`: published instead of the schema built from the parameters.
     pub(crate) input_schema: Option<Spanned>,
+    /// `task = "..."`.
+    pub(crate) task: Option<TaskSupport>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,
@@ -65,6 +69,8 @@ pub(crate) struct ResourceFn<'a> {
     pub(crate) meta: Option<Spanned>,
     pub(crate) list: Option<syn::Path>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,
@@ -87,6 +93,8 @@ pub(crate) struct PromptFn<'a> {
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Option<Spanned>,
     pub(crate) krate: syn::Path,
+    /// `scopes = [...]`: OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,

@@ -4,8 +4,10 @@ use std::collections::HashMap;
 
 use crate::ctxt::Errors;
 use crate::model::{Param, PromptFn, ResourceFn, ToolFn};
+use crate::names::{check_header_name, check_tool_name};
 
 pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
+    free_function(model.original, "tool", errors);
     let sig = &model.original.sig;
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errors.at(
@@ -16,7 +18,7 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     if let Some(v) = &sig.variadic {
         errors.at(v, "#[tool] functions cannot be variadic");
     }
-    if let Err(msg) = check_name(&model.name) {
+    if let Err(msg) = check_tool_name(&model.name) {
         errors.push(syn::Error::new(model.name_span, msg));
     }
 
@@ -81,7 +83,7 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
             );
         }
         if let Some(h) = &p.header {
-            if let Err(msg) = check_header(&h.value) {
+            if let Err(msg) = check_header_name(&h.value) {
                 errors.push(syn::Error::new(h.span, msg));
             } else if headers.insert(h.value.to_ascii_lowercase(), ()).is_some() {
                 errors.push(syn::Error::new(
@@ -96,33 +98,56 @@ pub(crate) fn tool(model: &ToolFn<'_>, errors: &Errors) {
     }
 }
 
-/// 1–128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25 tool names).
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!(
-            "invalid tool name `{name}`: names must be 1 to 128 characters long"
-        ));
+/// Registered functions are free functions: inside an `impl` or a `trait` the generated
+/// registration cannot name them (and rustc's own error there is about the generated
+/// code). A `self` parameter is reported by the parser already.
+fn free_function(func: &syn::ItemFn, what: &str, errors: &Errors) {
+    if matches!(func.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
+        return;
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `.` and `-`"
-        ));
-    }
-    Ok(())
+    let ident = &func.sig.ident;
+    let uses_self = || {
+        let tokens = quote::quote!(#func);
+        mentions_self_type(tokens)
+    };
+    let Some(block) =
+        crate::source::enclosing_block(ident.span()).or_else(|| uses_self().then_some("impl"))
+    else {
+        return;
+    };
+    errors.at(
+        func.sig.fn_token,
+        format_args!(
+            "#[{what}] cannot be used on an associated function (this `fn` is inside {}): \
+             registered functions must be free functions; move `{ident}` out of the `{block}` \
+             block to module level, and share data through `State<T>`",
+            if block == "impl" {
+                "an `impl` block"
+            } else {
+                "a `trait`"
+            }
+        ),
+    );
 }
 
-/// An HTTP field-name token (`1*tchar`), used as `Mcp-Param-{name}`.
-fn check_header(name: &str) -> Result<(), String> {
-    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(tchar) {
-        return Err(format!(
-            "invalid header name `{name}`: it must be a non-empty HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
-        ));
+/// `Self` outside any `impl`/`trait` item nested in the function.
+fn mentions_self_type(tokens: proc_macro2::TokenStream) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut nested_item = false;
+    for t in tokens {
+        match t {
+            TokenTree::Ident(i) if i == "impl" || i == "trait" => nested_item = true,
+            TokenTree::Ident(i) if i == "Self" && !nested_item => return true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && nested_item => {
+                nested_item = false;
+            }
+            TokenTree::Group(g) if !nested_item && mentions_self_type(g.stream()) => {
+                return true;
+            }
+            _ => {}
+        }
     }
-    Ok(())
+    false
 }
 
 fn signature(sig: &syn::Signature, what: &str, errors: &Errors) {
@@ -167,6 +192,7 @@ fn params(params: &[Param<'_>], what: &str, errors: &Errors) {
 }
 
 pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
+    free_function(model.original, "resource", errors);
     signature(&model.original.sig, "resource", errors);
     params(&model.params, "resource", errors);
     let Some(vars) = &model.variables else {
@@ -211,6 +237,7 @@ pub(crate) fn resource(model: &ResourceFn<'_>, errors: &Errors) {
 }
 
 pub(crate) fn prompt(model: &PromptFn<'_>, errors: &Errors) {
+    free_function(model.original, "prompt", errors);
     signature(&model.original.sig, "prompt", errors);
     params(&model.params, "prompt", errors);
     if model.name.is_empty() {

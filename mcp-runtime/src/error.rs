@@ -6,9 +6,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::extract::rejection::{self, Rejection};
 use crate::protocol::{code, Era, ErrorObject};
 
 /// Convenience alias used throughout the framework.
@@ -34,6 +36,11 @@ pub enum ErrorKind {
     UnsupportedVersion,
     /// The request was cancelled; no response is sent.
     Cancelled,
+    /// The operation needs an authenticated caller (`-32010`; HTTP 401 with `Auth`).
+    Unauthorized,
+    /// The caller's token lacks scopes the operation needs (`-32011`; HTTP 403 with an
+    /// `insufficient_scope` challenge with `Auth`). `data.scope` names all of them.
+    InsufficientScope,
     /// Something broke inside the server (`-32603`).
     Internal,
     /// The server could not be built or started (never sent to a client).
@@ -50,6 +57,8 @@ pub struct Error {
     kind: ErrorKind,
     message: Cow<'static, str>,
     data: Option<Value>,
+    /// The typed rejection this error was made from, if any.
+    rejection: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -59,7 +68,25 @@ impl Error {
             kind,
             message: message.into(),
             data: None,
+            rejection: None,
         }
+    }
+
+    /// The error a typed [`Rejection`] becomes (what its `From` impl calls).
+    pub fn from_rejection<R: Rejection>(rejection: R) -> Self {
+        Error {
+            kind: R::KIND,
+            message: rejection.to_string().into(),
+            data: None,
+            rejection: Some(Arc::new(rejection)),
+        }
+    }
+
+    /// The typed rejection this error was made from, if it is an `R`
+    /// (see [`extract::rejection`](crate::extract::rejection)).
+    pub fn rejection<R: Rejection>(&self) -> Option<&R> {
+        let r: &(dyn std::error::Error + 'static) = self.rejection.as_deref()?;
+        r.downcast_ref::<R>()
     }
 
     /// A tool execution error: the model sees the message and can react to it.
@@ -89,11 +116,27 @@ impl Error {
 
     /// The client lacks a capability the request needs, e.g. `"sampling"`.
     pub fn missing_capability(capability: &str) -> Self {
+        Self::from(rejection::MissingCapability::new(capability))
+            .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
+    }
+
+    /// The operation needs an authenticated caller.
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    /// The caller lacks scopes: `scopes` are all the scopes the operation needs (one
+    /// challenge, not one scope at a time), carried as `data.scope`.
+    pub fn insufficient_scope<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut all: Vec<&str> = scopes.into_iter().collect();
+        all.sort_unstable();
+        all.dedup();
+        let scope = all.join(" ");
         Self::new(
-            ErrorKind::MissingCapability,
-            format!("Missing required client capability: {capability}"),
+            ErrorKind::InsufficientScope,
+            format!("Forbidden: insufficient scope; this operation needs `{scope}`"),
         )
-        .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
+        .with_data(serde_json::json!({ "error": "insufficient_scope", "scope": scope }))
     }
 
     /// A startup/configuration error.
@@ -132,6 +175,8 @@ impl Error {
                 Era::Sessionless => code::INVALID_PARAMS,
             },
             ErrorKind::MethodNotFound => code::METHOD_NOT_FOUND,
+            ErrorKind::Unauthorized => code::UNAUTHORIZED,
+            ErrorKind::InsufficientScope => code::INSUFFICIENT_SCOPE,
             ErrorKind::UnsupportedVersion => code::UNSUPPORTED_PROTOCOL_VERSION,
             ErrorKind::Remote(c) => c,
             ErrorKind::MissingCapability => match era {
@@ -160,7 +205,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.rejection
+            .as_deref()
+            .map(|r| r as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

@@ -7,6 +7,7 @@ use std::fmt::Display;
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind};
+use crate::extract::rejection::InvalidPromptArguments;
 use crate::extract::Context;
 use crate::protocol::{GetPromptResult, PromptMessage};
 use crate::tool::BoxFuture;
@@ -45,14 +46,16 @@ impl PromptCall {
     pub fn __wire_error(&self, name: &str, e: WireError) -> Error {
         match e {
             WireError::Extract(e) => e,
-            WireError::Missing => Error::invalid_params(format!(
-                "Invalid arguments for prompt `{}`: missing required argument `{name}`",
-                self.name
-            )),
-            WireError::Invalid(msg) => Error::invalid_params(format!(
-                "Invalid arguments for prompt `{}`: `{name}`: {msg}",
-                self.name
-            )),
+            WireError::Missing => InvalidPromptArguments {
+                prompt: self.name.to_string(),
+                detail: format!("missing required argument `{name}`"),
+            }
+            .into(),
+            WireError::Invalid(msg) => InvalidPromptArguments {
+                prompt: self.name.to_string(),
+                detail: format!("`{name}`: {msg}"),
+            }
+            .into(),
         }
     }
 }

@@ -110,6 +110,8 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Value;
 pub type OutputSchemaFn = fn(&mut SchemaGenerator) -> Option<Value>;
 /// Runs a tool.
 pub type CallFn = fn(ToolCall) -> BoxFuture<'static, ToolOutcome>;
+/// Collects what a handler's extractors need (checked at `build()`).
+pub type RequiresFn = fn(&mut crate::extract::Requirements);
 
 /// A tool registered by `#[tool]`.
 #[derive(Debug)]
@@ -128,12 +130,18 @@ pub struct ToolDescriptor {
     pub meta: Option<&'static str>,
     /// Group; grouped tools are served only when the group is selected.
     pub group: Option<&'static str>,
+    /// OAuth scopes a call needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Input schema builder.
     pub input_schema: SchemaFn,
     /// Output schema builder.
     pub output_schema: OutputSchemaFn,
+    /// Whether the tool runs as a task (`#[tool(task = "...")]`).
+    pub task_support: crate::tasks::TaskSupport,
     /// Entry point.
     pub call: CallFn,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// Source location.
     pub location: Location,
     /// Defining crate.
@@ -197,10 +205,14 @@ pub struct ResourceDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a read needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// Reads the resource.
     pub read: crate::resource::ReadFn,
     /// Lists a template's concrete resources.
     pub list: Option<crate::resource::ListFn>,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// The template's variables (empty for static resources).
     pub variables: ArgsFn,
     /// Source location.
@@ -229,10 +241,14 @@ pub struct PromptDescriptor {
     pub icons: &'static [IconDef],
     /// `_meta` as JSON text.
     pub meta: Option<&'static str>,
+    /// OAuth scopes a `prompts/get` needs (`scopes = [...]`), all of them.
+    pub scopes: &'static [&'static str],
     /// The arguments.
     pub arguments: ArgsFn,
     /// Renders the prompt.
     pub get: crate::prompt::GetFn,
+    /// What its extractors need from the server.
+    pub requires: RequiresFn,
     /// Source location.
     pub location: Location,
     /// Defining crate.

@@ -1,28 +1,31 @@
 //! A small typed client for tests: it runs a [`Server`] over an in-memory pipe and
-//! speaks either protocol era.
+//! speaks either protocol era. Every helper returns the protocol's typed result, and
+//! what its API takes ([`json!`], [`Value`], [`ErrorObject`]) is re-exported here, so a
+//! test needs no `serde_json` of its own.
 //!
-//! ```
-//! # async fn demo(server: mcp_runtime::Server) -> Result<(), Box<dyn std::error::Error>> {
-//! use mcp_runtime::testing::TestClient;
-//! let client = TestClient::session(server).await?;        // 2025-11-25, with initialize
-//! let tools = client.list_tools().await?;
-//! let result = client.call_tool("add", serde_json::json!({ "a": 1, "b": 2 })).await?;
-//! # Ok(()) }
-//! ```
+//! The facade's `mcpserve::testing` shows a complete example.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+
+/// Re-exported so tests build arguments and answers without depending on `serde_json`.
+pub use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::protocol::types::{CallToolResult, Tool};
-use crate::protocol::{meta, ErrorObject, ProtocolVersion};
+pub use crate::protocol::types::{CallToolResult, Content, ResourceContents, Tool};
+pub use crate::protocol::ErrorObject;
+pub use crate::protocol::{
+    CompleteResult, Completion, GetPromptResult, Prompt, PromptMessage, ReadResourceResult,
+    Resource, ResourceTemplate,
+};
+use crate::protocol::{meta, ProtocolVersion};
 use crate::server::{Server, ServerBuilder};
 
 type Pending = Arc<Mutex<HashMap<i64, oneshot::Sender<Result<Value, ErrorObject>>>>>;
@@ -31,11 +34,27 @@ type RequestHandler = Arc<dyn Fn(&str, &Value) -> Result<Value, ErrorObject> + S
 
 /// Why a test client call failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ClientError {
     /// The server answered with a JSON-RPC error.
     Rpc(ErrorObject),
     /// No answer within the timeout, or the connection closed.
     Transport(String),
+    /// The tool answered with a tool error (`isError: true`) where a value was expected
+    /// ([`TestClient::call_as`]); the result is kept whole.
+    Tool(CallToolResult),
+    /// The answer did not have the expected shape.
+    Decode(String),
+}
+
+impl ClientError {
+    /// The JSON-RPC error, if the server answered with one.
+    pub fn rpc(&self) -> Option<&ErrorObject> {
+        match self {
+            ClientError::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ClientError {
@@ -43,6 +62,8 @@ impl std::fmt::Display for ClientError {
         match self {
             ClientError::Rpc(e) => write!(f, "JSON-RPC error {}: {}", e.code, e.message),
             ClientError::Transport(e) => write!(f, "transport: {e}"),
+            ClientError::Tool(r) => write!(f, "tool error: {}", r.text()),
+            ClientError::Decode(e) => write!(f, "unexpected answer: {e}"),
         }
     }
 }
@@ -321,41 +342,171 @@ impl TestClient {
 
     /// Every tool, following cursors.
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
-        let mut tools = Vec::new();
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Every resource of `resources/list`, following cursors.
+    pub async fn list_resources(&self) -> Result<Vec<Resource>, ClientError> {
+        self.list_all("resources/list", "resources").await
+    }
+
+    /// Every resource template, following cursors.
+    pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>, ClientError> {
+        self.list_all("resources/templates/list", "resourceTemplates")
+            .await
+    }
+
+    /// Every prompt, following cursors.
+    pub async fn list_prompts(&self) -> Result<Vec<Prompt>, ClientError> {
+        self.list_all("prompts/list", "prompts").await
+    }
+
+    async fn list_all<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        field: &str,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let params = match &cursor {
                 Some(c) => json!({ "cursor": c }),
                 None => json!({}),
             };
-            let page = self.request("tools/list", params).await?;
-            let batch: Vec<Tool> = serde_json::from_value(page["tools"].clone())
-                .map_err(|e| ClientError::Transport(format!("bad tools/list result: {e}")))?;
-            tools.extend(batch);
+            let mut page = self.request(method, params).await?;
+            let batch: Vec<T> = decode(method, page[field].take())?;
+            items.extend(batch);
             match page.get("nextCursor").and_then(Value::as_str) {
                 Some(c) => cursor = Some(c.to_owned()),
-                None => return Ok(tools),
+                None => return Ok(items),
             }
         }
     }
 
-    /// Calls a tool. A 2026 client answers `input_required` results with the
-    /// [`on_request`](Self::on_request) handler and retries, so the same test code covers
-    /// server-to-client requests in both eras.
-    pub async fn call_tool(
+    /// Sends a request that may need input: a 2026 client answers `input_required`
+    /// results with the [`on_request`](Self::on_request) handler and retries, so the same
+    /// test code covers server-to-client requests in both eras.
+    async fn request_with_inputs(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        if self.modern_meta.is_some() {
+            Ok(self.request_resolving_inputs(method, params).await?.0)
+        } else {
+            self.request(method, params).await
+        }
+    }
+
+    /// Calls a tool. A tool error is an `Ok` result with `is_error` set (check it, or use
+    /// [`call_as`](Self::call_as)); protocol errors are `Err(ClientError::Rpc)`.
+    pub async fn call(
         &self,
         name: &str,
         arguments: impl Serialize,
     ) -> Result<CallToolResult, ClientError> {
         let params = json!({ "name": name, "arguments": arguments });
-        let result = if self.modern_meta.is_some() {
-            self.request_resolving_inputs("tools/call", params).await?.0
-        } else {
-            self.request("tools/call", params).await?
-        };
-        serde_json::from_value(result)
-            .map_err(|e| ClientError::Transport(format!("bad tools/call result: {e}")))
+        decode("tools/call", self.request_with_inputs("tools/call", params).await?)
     }
+
+    /// Same as [`call`](Self::call).
+    #[doc(hidden)]
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: impl Serialize,
+    ) -> Result<CallToolResult, ClientError> {
+        self.call(name, arguments).await
+    }
+
+    /// Calls a tool and decodes its value: the structured content if there is one, else
+    /// the text read as JSON (`42`, `"x"`), else the text itself as a string. A tool
+    /// error is `Err(ClientError::Tool)`.
+    pub async fn call_as<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        arguments: impl Serialize,
+    ) -> Result<T, ClientError> {
+        let result = self.call(name, arguments).await?;
+        if result.is_error {
+            return Err(ClientError::Tool(result));
+        }
+        if let Some(v) = &result.structured_content {
+            return decode("tools/call", v.clone());
+        }
+        let text = result.text();
+        match serde_json::from_str::<T>(&text) {
+            Ok(v) => Ok(v),
+            Err(_) => decode("tools/call", Value::String(text)),
+        }
+    }
+
+    /// Reads a resource (answering input rounds like [`call`](Self::call)).
+    pub async fn read(&self, uri: &str) -> Result<ReadResourceResult, ClientError> {
+        let params = json!({ "uri": uri });
+        decode(
+            "resources/read",
+            self.request_with_inputs("resources/read", params).await?,
+        )
+    }
+
+    /// Renders a prompt with its arguments (strings on the wire: `json!({ "code": ".." })`).
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: impl Serialize,
+    ) -> Result<GetPromptResult, ClientError> {
+        let params = json!({ "name": name, "arguments": arguments });
+        decode(
+            "prompts/get",
+            self.request_with_inputs("prompts/get", params).await?,
+        )
+    }
+
+    /// Completes a prompt argument from a partial `value`.
+    pub async fn complete_prompt_argument(
+        &self,
+        prompt: &str,
+        argument: &str,
+        value: &str,
+    ) -> Result<Completion, ClientError> {
+        self.complete(json!({ "type": "ref/prompt", "name": prompt }), argument, value)
+            .await
+    }
+
+    /// Completes a variable of a resource template (`uri_template` as written on the
+    /// `#[resource]`) from a partial `value`.
+    pub async fn complete_resource_variable(
+        &self,
+        uri_template: &str,
+        variable: &str,
+        value: &str,
+    ) -> Result<Completion, ClientError> {
+        self.complete(
+            json!({ "type": "ref/resource", "uri": uri_template }),
+            variable,
+            value,
+        )
+        .await
+    }
+
+    async fn complete(
+        &self,
+        reference: Value,
+        argument: &str,
+        value: &str,
+    ) -> Result<Completion, ClientError> {
+        let params = json!({ "ref": reference, "argument": { "name": argument, "value": value } });
+        let result: CompleteResult =
+            decode("completion/complete", self.request("completion/complete", params).await?)?;
+        Ok(result.completion)
+    }
+
+    /// Pings the server (session era).
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        self.request("ping", json!({})).await.map(drop)
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, ClientError> {
+    serde_json::from_value(value)
+        .map_err(|e| ClientError::Decode(format!("bad {method} result: {e}")))
 }
 
 async fn read_loop(

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::extract::{Context, FromContext};
+use crate::extract::{Context, FromContext, Requirements};
 pub use crate::tool::probe::Probe;
 
 /// What a parameter is on the wire: `None` for extractors.
@@ -50,6 +50,7 @@ pub trait WireParam {}
 macro_rules! level {
     ($trait:ident) => {
         pub trait $trait<T> {
+            fn __mcp_wire_requires(&self, _needs: &mut Requirements) {}
             fn __mcp_wire_info(&self) -> Option<WireInfo>;
             fn __mcp_wire<'a>(
                 &self,
@@ -67,6 +68,9 @@ level!(WireStr);
 level!(WireDe);
 
 impl<T: FromContext + 'static> WireExtractor<T> for &&&&&Probe<T> {
+    fn __mcp_wire_requires(&self, needs: &mut Requirements) {
+        T::requirements(needs);
+    }
     fn __mcp_wire_info(&self) -> Option<WireInfo> {
         None
     }
@@ -151,6 +155,7 @@ impl<T: DeserializeOwned + Send + 'static> WireDe<T> for &Probe<T> {
 }
 
 pub trait WireInvalid<T> {
+    fn __mcp_wire_requires(&self, _needs: &mut Requirements) {}
     // No bound here: `__mcp_wire` already reports the type once, at the parameter.
     fn __mcp_wire_info(&self) -> Option<WireInfo> {
         unreachable!()
@@ -168,6 +173,55 @@ pub trait WireInvalid<T> {
 }
 
 impl<T> WireInvalid<T> for Probe<T> {}
+
+// ---- lists: `Deserialize` would accept them, but a wire value is one string ----
+
+/// Never implemented: the diagnostic for a list-typed prompt argument or URI variable.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a list, but a prompt argument or URI variable is one string",
+    label = "one string on the wire",
+    note = "take a `String` (e.g. comma-separated values) and split it in the handler, or make this a #[tool], whose arguments are JSON"
+)]
+pub trait WireScalar {}
+
+/// Probed with `(&&Probe::<T>::new()).__mcp_not_a_list()`: the list types below pick this
+/// level, whose method needs the never-implemented [`WireScalar`].
+pub trait ListCheck<T> {
+    fn __mcp_not_a_list(&self)
+    where
+        T: WireScalar,
+    {
+    }
+}
+
+/// Every other type: nothing to check.
+pub trait NotAList<T> {
+    fn __mcp_not_a_list(&self) {}
+}
+
+impl<T> NotAList<T> for Probe<T> {}
+
+macro_rules! lists {
+    ($(<$($g:ident),*> $ty:ty),* $(,)?) => {$(
+        impl<$($g),*> ListCheck<$ty> for &Probe<$ty> {}
+        impl<$($g),*> ListCheck<Option<$ty>> for &Probe<Option<$ty>> {}
+    )*};
+}
+
+lists!(
+    <U> Vec<U>,
+    <U> std::collections::VecDeque<U>,
+    <U> std::collections::HashSet<U>,
+    <U> std::collections::BTreeSet<U>,
+    <K, V> std::collections::HashMap<K, V>,
+    <K, V> std::collections::BTreeMap<K, V>,
+    <U> Box<[U]>,
+    <A, B> (A, B),
+    <A, B, C> (A, B, C),
+);
+
+impl<U, const N: usize> ListCheck<[U; N]> for &Probe<[U; N]> {}
+impl<U, const N: usize> ListCheck<Option<[U; N]>> for &Probe<Option<[U; N]>> {}
 
 // ---- enum values for automatic completion, probed with `(&&&Probe::<T>::new())`:
 // Option<JsonSchema> > JsonSchema > none ----

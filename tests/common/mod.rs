@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod skip;
+
 /// Bound on waiting for any single message; a hang fails the test instead of blocking CI.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -186,8 +188,8 @@ pub fn quickstart_tools() -> Value {
             "inputSchema": {
                 "type": "object",
                 "properties": {
-                    "a": { "description": "The left operand.", "format": "int64", "type": "integer" },
-                    "b": { "description": "The right operand.", "format": "int64", "type": "integer" }
+                    "a": { "description": "The left operand.", "type": "integer" },
+                    "b": { "description": "The right operand.", "type": "integer" }
                 },
                 "required": ["a", "b"]
             },
@@ -216,9 +218,9 @@ pub fn quickstart_tools() -> Value {
                 "description": "Counts of words, characters and lines.",
                 "type": "object",
                 "properties": {
-                    "words": { "description": "Whitespace-separated words.", "format": "uint", "minimum": 0, "type": "integer" },
-                    "chars": { "description": "Unicode scalar values.", "format": "uint", "minimum": 0, "type": "integer" },
-                    "lines": { "description": "Lines.", "format": "uint", "minimum": 0, "type": "integer" }
+                    "words": { "description": "Whitespace-separated words.", "minimum": 0, "type": "integer" },
+                    "chars": { "description": "Unicode scalar values.", "minimum": 0, "type": "integer" },
+                    "lines": { "description": "Lines.", "minimum": 0, "type": "integer" }
                 },
                 "required": ["words", "chars", "lines"]
             },
@@ -230,8 +232,8 @@ pub fn quickstart_tools() -> Value {
             "inputSchema": {
                 "type": "object",
                 "properties": {
-                    "a": { "description": "Dividend.", "format": "double", "type": "number" },
-                    "b": { "description": "Divisor; must not be zero.", "format": "double", "type": "number" }
+                    "a": { "description": "Dividend.", "type": "number" },
+                    "b": { "description": "Divisor; must not be zero.", "type": "number" }
                 },
                 "required": ["a", "b"]
             },

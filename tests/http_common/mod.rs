@@ -34,10 +34,10 @@ async fn add(a: i64, b: i64) -> i64 {
 /// Reports progress 1, waits for `gate`, reports 2 and 3, then answers "done".
 #[tool]
 async fn stepped(ctx: Context, gate: String) -> String {
-    ctx.progress(1, Some(3.0), None::<String>).await;
+    ctx.progress(1, Some(3), None).await;
     self::gate(&gate).notified().await;
-    ctx.progress(2, Some(3.0), None::<String>).await;
-    ctx.progress(3, Some(3.0), None::<String>).await;
+    ctx.progress(2, Some(3), None).await;
+    ctx.progress(3, Some(3), None).await;
     "done".to_owned()
 }
 
@@ -46,7 +46,7 @@ async fn stepped(ctx: Context, gate: String) -> String {
 async fn reconnection(ctx: Context, gate: String) -> String {
     ctx.close_stream();
     self::gate(&gate).notified().await;
-    ctx.progress(1, None::<f64>, None::<String>).await;
+    ctx.progress(1, None, None).await;
     "resumed".to_owned()
 }
 

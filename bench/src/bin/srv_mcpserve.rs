@@ -61,7 +61,7 @@ async fn main() -> mcpserve::Result<()> {
         Some("stdio") | None => Server::from_registry().serve_stdio().await,
         #[cfg(feature = "mcpserve-http")]
         Some(mode @ ("http" | "http-sse")) => {
-            use mcpserve::transport::http::{HttpConfig, ResponseMode};
+            use mcpserve::http::{HttpConfig, ResponseMode};
             let addr = args.get(1).expect("usage: srv-mcpserve http|http-sse ADDR");
             // The default configuration, except room for the 10,000-idle-sessions scenario
             // (the default cap is exactly 10,000), and, for `http-sse`, SSE for every reply
@@ -95,7 +95,11 @@ async fn main() -> mcpserve::Result<()> {
             Server::builder()
                 .without_registry()
                 .proxy("", Remote::http(format!("http://{upstream}/mcp")))
-                .serve_http_with_shutdown(addr.as_str(), mcpserve::HttpConfig::default(), std::future::pending())
+                .serve_http_with_shutdown(
+                    addr.as_str(),
+                    mcpserve::HttpConfig::default(),
+                    std::future::pending(),
+                )
                 .await
         }
         Some(other) => {
@@ -110,7 +114,9 @@ async fn main() -> mcpserve::Result<()> {
 #[cfg(feature = "mcpserve-http")]
 fn spawn_http_child() -> std::io::Result<String> {
     use std::os::unix::process::CommandExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
     cmd.args(["http", &addr]).stdin(std::process::Stdio::null());

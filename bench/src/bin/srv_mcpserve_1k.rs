@@ -7,9 +7,9 @@
 
 use std::time::Instant;
 
-use mcpserve::dispatch::{Connection, Outbound, RequestEnv};
+use mcp_runtime::dispatch::{Connection, Outbound, RequestEnv};
+use mcp_runtime::protocol::{jsonrpc, Message};
 use mcpserve::prelude::*;
-use mcpserve::protocol::{jsonrpc, Message};
 
 include!(concat!(env!("OUT_DIR"), "/mcpserve_tools_1k.rs"));
 
@@ -33,6 +33,7 @@ async fn main() -> mcpserve::Result<()> {
         conn: Some(conn.clone()),
         era: None,
         cancel: None,
+        auth: None,
     };
     let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
     dispatcher.handle_request(request(init), env()).await;

@@ -5,6 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::parse::{Field, Model};
+use crate::emit::wrap;
 
 pub(super) fn expand(model: &Model<'_>) -> TokenStream {
     match model {
@@ -15,11 +16,12 @@ pub(super) fn expand(model: &Model<'_>) -> TokenStream {
         } => {
             let entries = fields.iter().map(field);
             let checks = fields.iter().map(checks);
-            quote! {
-                const _: () = {
-                    use #krate::__private::elicit as __e;
-                    impl #krate::__private::Elicit for #ident {
-                        fn requested_schema() -> #krate::__private::serde_json::Value {
+            wrap::in_const(
+                krate,
+                quote! {
+                    use __mcp::elicit as __e;
+                    impl __mcp::Elicit for #ident {
+                        fn requested_schema() -> __mcp::serde_json::Value {
                             __e::object(::std::vec![#(#entries),*])
                         }
                     }
@@ -27,8 +29,8 @@ pub(super) fn expand(model: &Model<'_>) -> TokenStream {
                     fn __elicit_checks() {
                         #(#checks)*
                     }
-                };
-            }
+                },
+            )
         }
         Model::Select {
             ident,
@@ -39,22 +41,51 @@ pub(super) fn expand(model: &Model<'_>) -> TokenStream {
                 let title = opt_str(title.as_deref());
                 quote!((#value, #title))
             });
-            quote! {
-                const _: () = {
-                    use #krate::__private::elicit as __e;
+            wrap::in_const(
+                krate,
+                quote! {
+                    use __mcp::elicit as __e;
                     impl __e::ElicitEnum for #ident {
                         const VARIANTS: &'static [(&'static str, ::std::option::Option<&'static str>)] =
                             &[#(#entries),*];
                     }
                     impl __e::ElicitField for #ident {
-                        fn schema(o: &__e::FieldOpts) -> #krate::__private::serde_json::Value {
+                        fn schema(o: &__e::FieldOpts) -> __mcp::serde_json::Value {
                             __e::single_select(<Self as __e::ElicitEnum>::VARIANTS, o)
                         }
                     }
-                };
-            }
+                },
+            )
         }
     }
+}
+
+/// What a failed derive still implements (never called: the crate does not compile), so
+/// uses of the type as a form or a field report nothing beyond the derive's own errors.
+pub(super) fn stub(input: &syn::DeriveInput, krate: &syn::Path) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let body = match &input.data {
+        syn::Data::Enum(_) => quote! {
+            use __mcp::elicit as __e;
+            impl #impl_generics __e::ElicitEnum for #ident #ty_generics #where_clause {
+                const VARIANTS: &'static [(&'static str, ::std::option::Option<&'static str>)] = &[];
+            }
+            impl #impl_generics __e::ElicitField for #ident #ty_generics #where_clause {
+                fn schema(_: &__e::FieldOpts) -> __mcp::serde_json::Value {
+                    ::core::unreachable!()
+                }
+            }
+        },
+        syn::Data::Struct(_) | syn::Data::Union(_) => quote! {
+            impl #impl_generics __mcp::Elicit for #ident #ty_generics #where_clause {
+                fn requested_schema() -> __mcp::serde_json::Value {
+                    ::core::unreachable!()
+                }
+            }
+        },
+    };
+    wrap::in_const(krate, body)
 }
 
 fn opt_str(s: Option<&str>) -> TokenStream {

@@ -14,10 +14,16 @@ use crate::ctxt::Errors;
 
 pub(crate) fn expand(input: &syn::DeriveInput) -> TokenStream {
     let errors = Errors::new();
-    let model = parse::input(input, &errors);
+    let (krate, model) = parse::input(input, &errors);
     match (errors.finish(), model) {
         (Ok(()), Some(model)) => emit::expand(&model),
-        (Err(e), _) => e.into_compile_error(),
+        // The errors plus a stub impl, so code that uses the type as a form or a field
+        // does not add "Elicit is not implemented" on top: one mistake, one error.
+        (Err(e), _) => {
+            let mut out = e.into_compile_error();
+            out.extend(emit::stub(input, &krate));
+            out
+        }
         (Ok(()), None) => TokenStream::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! Attributes of `#[derive(Elicit)]` → the form model.
 
 use crate::ctxt::Errors;
+use crate::parse::attr::skip;
 use crate::parse::docs::doc_text;
 
 /// What the derive emits for.
@@ -35,21 +36,35 @@ pub(super) struct Field<'a> {
 
 const FORMATS: &[&str] = &["email", "uri", "date", "date-time"];
 
-pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<Model<'a>> {
+/// The crate path (`#[elicit(crate = "..")]` or `::mcpserve`) and the model; the path is
+/// returned even when the model is not, so the fallback stub can name the traits.
+pub(super) fn input<'a>(
+    input: &'a syn::DeriveInput,
+    errors: &Errors,
+) -> (syn::Path, Option<Model<'a>>) {
+    let mut krate: syn::Path = syn::parse_quote!(::mcpserve);
+    let model = model(input, &mut krate, errors);
+    (krate, model)
+}
+
+fn model<'a>(
+    input: &'a syn::DeriveInput,
+    krate: &mut syn::Path,
+    errors: &Errors,
+) -> Option<Model<'a>> {
     if !input.generics.params.is_empty() {
         errors.at(
             &input.generics,
             "#[derive(Elicit)] does not support generic types",
         );
     }
-    let mut krate: syn::Path = syn::parse_quote!(::mcpserve);
     let mut rename_all: Option<String> = None;
     for attr in &input.attrs {
         if attr.path().is_ident("elicit") {
             let r = attr.parse_nested_meta(|m| {
                 if m.path.is_ident("crate") {
                     let s: syn::LitStr = m.value()?.parse()?;
-                    krate = s.parse()?;
+                    *krate = s.parse()?;
                     Ok(())
                 } else {
                     Err(m.error("unknown elicit container attribute; expected `crate = \"...\"`"))
@@ -86,7 +101,7 @@ pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<
                 .collect();
             Some(Model::Form {
                 ident: &input.ident,
-                krate,
+                krate: krate.clone(),
                 fields,
             })
         }
@@ -125,7 +140,7 @@ pub(super) fn input<'a>(input: &'a syn::DeriveInput, errors: &Errors) -> Option<
             }
             Some(Model::Select {
                 ident: &input.ident,
-                krate,
+                krate: krate.clone(),
                 variants,
             })
         }
@@ -240,18 +255,6 @@ fn serde_rename(attr: &syn::Attribute) -> Option<String> {
         }
     });
     found
-}
-
-/// Consumes an attribute entry we do not interpret (`key`, `key = value`, `key(...)`).
-fn skip(m: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
-    if m.input.peek(syn::Token![=]) {
-        m.value()?.parse::<syn::Expr>()?;
-    } else if m.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in m.input);
-        content.parse::<proc_macro2::TokenStream>()?;
-    }
-    Ok(())
 }
 
 /// serde's `rename_all` rules.

@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::args::{self, arg_spec, completers, extractor_param, invoke, wire_param};
-use super::{clean_fn, opt_str};
+use super::item::{self, clean_fn, invoke, opt_str};
+use super::wire::{self, arg_spec, completers, extractor_param, wire_param};
+use super::wrap;
 use crate::model::PromptFn;
 
 pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
@@ -34,47 +35,50 @@ pub(crate) fn expand(model: &PromptFn<'_>) -> TokenStream {
     let title = opt_str(&model.title);
     let description = opt_str(&model.description);
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
-    let icons = args::icons(&model.icons);
-    let location = args::location(model.original);
-    let imports = args::probe_imports();
+    let icons = item::icons(&model.icons);
+    let scopes = &model.scopes;
+    let location = item::location(model.original);
+    let imports = wire::probe_imports();
+    let requires = item::requires_fn(&model.params, false);
 
+    let items = quote! {
+        #imports
+
+        fn __mcp_get(#call: __mcp::PromptCall) -> __mcp::BoxFuture<'static, __mcp::PromptOutcome> {
+            ::std::boxed::Box::pin(async move {
+                #(#params)*
+                let __ret = #invoke;
+                #finish
+            })
+        }
+
+        fn __mcp_arguments() -> ::std::vec::Vec<__mcp::ArgSpec> {
+            let mut __v = ::std::vec::Vec::new();
+            #(#specs)*
+            __v
+        }
+
+        #completers
+        #requires
+
+        __mcp::inventory::submit! {
+            __mcp::PromptDescriptor {
+                name: #name,
+                title: #title,
+                description: #description,
+                icons: #icons,
+                meta: #meta,
+                scopes: &[#(#scopes),*],
+                arguments: __mcp_arguments,
+                get: __mcp_get,
+                requires: __mcp_requires,
+                #location
+            }
+        }
+    };
+    let registration = wrap::in_const(krate, items);
     quote! {
         #func
-
-        #[doc(hidden)]
-        #[allow(non_snake_case, clippy::all, unused_variables, unreachable_code)]
-        const _: () = {
-            use #krate::__private as __mcp;
-            #imports
-
-            fn __mcp_get(#call: __mcp::PromptCall) -> __mcp::BoxFuture<'static, __mcp::PromptOutcome> {
-                ::std::boxed::Box::pin(async move {
-                    #(#params)*
-                    let __ret = #invoke;
-                    #finish
-                })
-            }
-
-            fn __mcp_arguments() -> ::std::vec::Vec<__mcp::ArgSpec> {
-                let mut __v = ::std::vec::Vec::new();
-                #(#specs)*
-                __v
-            }
-
-            #completers
-
-            __mcp::inventory::submit! {
-                __mcp::PromptDescriptor {
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    icons: #icons,
-                    meta: #meta,
-                    arguments: __mcp_arguments,
-                    get: __mcp_get,
-                    #location
-                }
-            }
-        };
+        #registration
     }
 }

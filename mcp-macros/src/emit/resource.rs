@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::args::{self, arg_spec, completers, extractor_param, invoke, wire_param};
-use super::{clean_fn, opt_str};
+use super::item::{self, clean_fn, invoke, opt_str};
+use super::wire::{self, arg_spec, completers, extractor_param, wire_param};
+use super::wrap;
 use crate::model::ResourceFn;
 
 pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
@@ -68,59 +69,62 @@ pub(crate) fn expand(model: &ResourceFn<'_>) -> TokenStream {
             quote!(::core::option::Option::None),
         ),
     };
-    let icons = args::icons(&model.icons);
-    let location = args::location(model.original);
-    let imports = args::probe_imports();
+    let icons = item::icons(&model.icons);
+    let scopes = &model.scopes;
+    let location = item::location(model.original);
+    let imports = wire::probe_imports();
+    let requires = item::requires_fn(&model.params, false);
 
+    let items = quote! {
+        #imports
+        #[allow(unused_imports)]
+        use __mcp::read_probe::{ReadInto as _, ReadSerResult as _, ReadSer as _, ReadInvalid as _};
+
+        fn __mcp_read(#req: __mcp::ResourceRequest) -> __mcp::BoxFuture<'static, __mcp::ReadOutcome> {
+            ::std::boxed::Box::pin(async move {
+                #(#params)*
+                let __ret = #invoke;
+                #into_read
+            })
+        }
+
+        fn __mcp_variables() -> ::std::vec::Vec<__mcp::ArgSpec> {
+            let mut __v = ::std::vec::Vec::new();
+            #(#specs)*
+            __v
+        }
+
+        #completers
+        #list_fn
+        #requires
+
+        __mcp::inventory::submit! {
+            __mcp::ResourceDescriptor {
+                uri: #uri,
+                name: #name,
+                title: #title,
+                description: #description,
+                mime_type: #mime_type,
+                size: #size,
+                annotations: __mcp::ResourceAnnotationsDef {
+                    audience: &[#(#audience),*],
+                    priority: #priority,
+                    last_modified: #last_modified,
+                },
+                icons: #icons,
+                meta: #meta,
+                scopes: &[#(#scopes),*],
+                read: __mcp_read,
+                list: #list,
+                requires: __mcp_requires,
+                variables: __mcp_variables,
+                #location
+            }
+        }
+    };
+    let registration = wrap::in_const(krate, items);
     quote! {
         #func
-
-        #[doc(hidden)]
-        #[allow(non_snake_case, clippy::all, unused_variables, unreachable_code)]
-        const _: () = {
-            use #krate::__private as __mcp;
-            #imports
-            #[allow(unused_imports)]
-            use __mcp::read_probe::{ReadInto as _, ReadSerResult as _, ReadSer as _, ReadInvalid as _};
-
-            fn __mcp_read(#req: __mcp::ResourceRequest) -> __mcp::BoxFuture<'static, __mcp::ReadOutcome> {
-                ::std::boxed::Box::pin(async move {
-                    #(#params)*
-                    let __ret = #invoke;
-                    #into_read
-                })
-            }
-
-            fn __mcp_variables() -> ::std::vec::Vec<__mcp::ArgSpec> {
-                let mut __v = ::std::vec::Vec::new();
-                #(#specs)*
-                __v
-            }
-
-            #completers
-            #list_fn
-
-            __mcp::inventory::submit! {
-                __mcp::ResourceDescriptor {
-                    uri: #uri,
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    mime_type: #mime_type,
-                    size: #size,
-                    annotations: __mcp::ResourceAnnotationsDef {
-                        audience: &[#(#audience),*],
-                        priority: #priority,
-                        last_modified: #last_modified,
-                    },
-                    icons: #icons,
-                    meta: #meta,
-                    read: __mcp_read,
-                    list: #list,
-                    variables: __mcp_variables,
-                    #location
-                }
-            }
-        };
+        #registration
     }
 }

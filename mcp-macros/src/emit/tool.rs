@@ -1,12 +1,14 @@
 //! `#[tool]` expansion: the function, a streaming argument visitor, the schema builders
 //! and the `inventory` registration, inside `const _: () = { .. };`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{clean_fn, opt_bool, opt_str};
+use super::item::{self, binding, clean_fn, invoke, opt_bool, opt_str};
+use super::wrap;
 use crate::model::{Param, ToolFn};
+use crate::parse::attr::TaskSupport;
 
 pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     let func = clean_fn(model.original);
@@ -16,11 +18,7 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     let flatten = model.params.iter().find(|p| p.flatten.is_some());
 
     let slots: Vec<_> = model.params.iter().map(slot_ident).collect();
-    let bindings: Vec<_> = model
-        .params
-        .iter()
-        .map(|p| format_ident!("__mcp_p{}", p.index))
-        .collect();
+    let bindings: Vec<_> = model.params.iter().map(binding).collect();
 
     // Arguments: a generated visitor reads the JSON object straight into typed slots.
     let (deserialize, finish) = match flatten {
@@ -72,11 +70,7 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
         }
     };
 
-    let invoke = if model.is_async {
-        quote_spanned!(fn_ident.span()=> #fn_ident(#(#bindings),*).await)
-    } else {
-        quote_spanned!(fn_ident.span()=> __mcp::run_blocking(move || #fn_ident(#(#bindings),*)).await)
-    };
+    let invoke = invoke(model.original, &model.params, model.is_async);
     let into_outcome = quote_spanned! {ret.span()=>
         (&&&&__mcp::probe::Probe::<#ret>::new()).__mcp_into_outcome(__ret)
     };
@@ -95,34 +89,35 @@ pub(crate) fn expand(model: &ToolFn<'_>) -> TokenStream {
     };
     let input_schema = input_schema(model, flatten);
     let descriptor = descriptor(model);
+    let requires = item::requires_fn(&model.params, true);
 
+    let items = quote! {
+        #[allow(unused_imports)]
+        use __mcp::probe::{
+            ParamExtractor as _, ParamOptional as _, ParamRequired as _, ParamInvalid as _,
+            ReturnIntoResult as _, ReturnStructuredResult as _, ReturnStructured as _, ReturnInvalid as _,
+        };
+
+        fn __mcp_call(__call: __mcp::ToolCall) -> __mcp::BoxFuture<'static, __mcp::ToolOutcome> {
+            #call_body
+        }
+
+        fn __mcp_input_schema(__gen: &mut __mcp::SchemaGenerator) -> __mcp::serde_json::Value {
+            #input_schema
+        }
+
+        fn __mcp_output_schema(__gen: &mut __mcp::SchemaGenerator) -> ::core::option::Option<__mcp::serde_json::Value> {
+            #output_schema
+        }
+
+        #requires
+
+        __mcp::inventory::submit! { #descriptor }
+    };
+    let registration = wrap::in_const(krate, items);
     quote! {
         #func
-
-        #[doc(hidden)]
-        #[allow(non_snake_case, clippy::all, unused_variables, unreachable_code)]
-        const _: () = {
-            use #krate::__private as __mcp;
-            #[allow(unused_imports)]
-            use __mcp::probe::{
-                ParamExtractor as _, ParamOptional as _, ParamRequired as _, ParamInvalid as _,
-                ReturnIntoResult as _, ReturnStructuredResult as _, ReturnStructured as _, ReturnInvalid as _,
-            };
-
-            fn __mcp_call(__call: __mcp::ToolCall) -> __mcp::BoxFuture<'static, __mcp::ToolOutcome> {
-                #call_body
-            }
-
-            fn __mcp_input_schema(__gen: &mut __mcp::SchemaGenerator) -> __mcp::serde_json::Value {
-                #input_schema
-            }
-
-            fn __mcp_output_schema(__gen: &mut __mcp::SchemaGenerator) -> ::core::option::Option<__mcp::serde_json::Value> {
-                #output_schema
-            }
-
-            __mcp::inventory::submit! { #descriptor }
-        };
+        #registration
     }
 }
 
@@ -242,6 +237,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let title = opt_str(&model.title);
     let description = opt_str(&model.description);
     let group = opt_str(&model.group);
+    let scopes = &model.scopes;
     let meta = opt_str(&model.meta.as_ref().map(|m| m.value.clone()));
     let a = model.annotations.as_ref();
     let a_title = opt_str(&a.and_then(|a| a.title.clone()));
@@ -249,16 +245,13 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
     let destructive = opt_bool(a.and_then(|a| a.destructive));
     let idempotent = opt_bool(a.and_then(|a| a.idempotent));
     let open_world = opt_bool(a.and_then(|a| a.open_world));
-    let icons = model.icons.iter().map(|i| {
-        let src = &i.src;
-        let mime = opt_str(&i.mime_type);
-        let sizes = &i.sizes;
-        let theme = opt_str(&i.theme);
-        quote!(__mcp::IconDef { src: #src, mime_type: #mime, sizes: &[#(#sizes),*], theme: #theme })
-    });
-    let span = model.original.sig.ident.span();
-    let line = quote_spanned!(span=> ::core::line!());
-    let _ = Span::call_site();
+    let icons = item::icons(&model.icons);
+    let location = item::location(model.original);
+    let task_support = match model.task {
+        None | Some(TaskSupport::Forbidden) => quote!(__mcp::TaskSupport::Forbidden),
+        Some(TaskSupport::Optional) => quote!(__mcp::TaskSupport::Optional),
+        Some(TaskSupport::Required) => quote!(__mcp::TaskSupport::Required),
+    };
     quote! {
         __mcp::ToolDescriptor {
             name: #name,
@@ -271,14 +264,16 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
                 idempotent: #idempotent,
                 open_world: #open_world,
             },
-            icons: &[#(#icons),*],
+            icons: #icons,
             meta: #meta,
             group: #group,
+            scopes: &[#(#scopes),*],
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
+            task_support: #task_support,
             call: __mcp_call,
-            location: __mcp::Location { file: ::core::file!(), line: #line, module: ::core::module_path!() },
-            krate: __mcp::crate_info!(),
+            requires: __mcp_requires,
+            #location
         }
     }
 }

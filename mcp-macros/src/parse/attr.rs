@@ -69,6 +69,7 @@ pub(crate) struct CommonArgs {
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Slot<Spanned>,
     pub(crate) krate: Slot<syn::Path>,
+    pub(crate) scopes: Slot<Vec<String>>,
 }
 
 impl Default for CommonArgs {
@@ -80,13 +81,15 @@ impl Default for CommonArgs {
             icons: Vec::new(),
             meta: Slot::new(META),
             krate: Slot::new(CRATE),
+            scopes: Slot::new(SCOPES),
         }
     }
 }
 
 impl CommonArgs {
     /// The keys handled here, for "expected one of" messages.
-    pub(crate) const KEYS: [&'static str; 6] = [NAME, TITLE, DESCRIPTION, ICON, META, CRATE];
+    pub(crate) const KEYS: [&'static str; 7] =
+        [NAME, TITLE, DESCRIPTION, ICON, META, CRATE, SCOPES];
 
     /// Parses `meta` when it is a common option; `Ok(false)` leaves it to the caller.
     pub(crate) fn parse(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
@@ -108,6 +111,9 @@ impl CommonArgs {
         } else if p.is_ident(CRATE) {
             let v = string(meta)?.parse::<syn::Path>()?;
             self.krate.set(meta, v)?;
+        } else if p.is_ident(SCOPES) {
+            let v = scopes(meta)?;
+            self.scopes.set(meta, v)?;
         } else {
             return Ok(false);
         }
@@ -142,8 +148,30 @@ impl CommonArgs {
                 .krate
                 .get()
                 .unwrap_or_else(|| syn::parse_quote!(::mcpserve)),
+            scopes: self.scopes.get().unwrap_or_default(),
         }
     }
+}
+
+/// `scopes = ["notes:read", ...]`: OAuth scope tokens, checked here.
+fn scopes(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<String>> {
+    let array = meta.value()?.parse::<syn::ExprArray>()?;
+    let mut out = Vec::new();
+    for elem in &array.elems {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) = elem
+        else {
+            return Err(syn::Error::new_spanned(
+                elem,
+                "`scopes` takes string literals, e.g. scopes = [\"notes:read\"]",
+            ));
+        };
+        crate::scope::check(&lit.value()).map_err(|e| syn::Error::new(lit.span(), e))?;
+        out.push(lit.value());
+    }
+    Ok(out)
 }
 
 /// [`CommonArgs`] resolved against the annotated function.
@@ -155,6 +183,8 @@ pub(crate) struct ItemInfo {
     pub(crate) icons: Vec<Icon>,
     pub(crate) meta: Option<Spanned>,
     pub(crate) krate: syn::Path,
+    /// OAuth scopes the operation needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 /// `meta = r#"{..}"#`: a JSON object, checked here.
@@ -184,6 +214,16 @@ pub(crate) struct ToolArgs {
     pub(crate) group: Option<String>,
     /// A hand-written input schema (JSON text, checked here).
     pub(crate) input_schema: Option<Spanned>,
+    /// `task = "optional" | "required" | "forbidden"`.
+    pub(crate) task: Option<TaskSupport>,
+}
+
+/// Whether a tool runs as a task.
+#[derive(Clone, Copy)]
+pub(crate) enum TaskSupport {
+    Forbidden,
+    Optional,
+    Required,
 }
 
 pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -215,11 +255,25 @@ impl ToolArgs {
         } else if p.is_ident(GROUP) {
             let v = string(&meta)?.value();
             set_once(&meta, &mut self.group, GROUP, v)
+        } else if p.is_ident(TASK) {
+            let lit = string(&meta)?;
+            let v = match lit.value().as_str() {
+                "optional" => TaskSupport::Optional,
+                "required" => TaskSupport::Required,
+                "forbidden" => TaskSupport::Forbidden,
+                _ => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`task` must be \"optional\", \"required\" or \"forbidden\"",
+                    ))
+                }
+            };
+            set_once(&meta, &mut self.task, TASK, v)
         } else {
             Err(unknown_option(
                 &meta,
                 "`tool` option",
-                &[ANNOTATIONS, GROUP, INPUT_SCHEMA],
+                &[ANNOTATIONS, GROUP, INPUT_SCHEMA, TASK],
             ))
         }
     }
@@ -398,6 +452,19 @@ impl ArgAttrs {
             ))
         }
     }
+}
+
+/// Consumes an entry of another derive's attribute (`#[serde(..)]`) we only look into:
+/// `key`, `key = value` or `key(...)`.
+pub(crate) fn skip(m: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if m.input.peek(syn::Token![=]) {
+        m.value()?.parse::<syn::Expr>()?;
+    } else if m.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in m.input);
+        content.parse::<proc_macro2::TokenStream>()?;
+    }
+    Ok(())
 }
 
 pub(crate) fn path_str(p: &syn::Path) -> String {

@@ -35,6 +35,7 @@ pub(crate) fn prompt<'a>(args: PromptArgs, func: &'a ItemFn, errors: &Errors) ->
         icons: info.icons,
         meta: info.meta,
         krate: info.krate,
+        scopes: info.scopes,
         params: params(func, "prompt", errors),
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),

@@ -241,6 +241,7 @@ pub(crate) fn resource<'a>(
         meta: info.meta,
         list: args.list.get(),
         krate: info.krate,
+        scopes: info.scopes,
         params: params(func, "resource", errors),
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),

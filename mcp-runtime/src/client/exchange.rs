@@ -50,12 +50,7 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub(crate) fn new(
-        id: RequestId,
-        era: Era,
-        rx: EventReceiver,
-        client: Client,
-    ) -> Self {
+    pub(crate) fn new(id: RequestId, era: Era, rx: EventReceiver, client: Client) -> Self {
         Exchange {
             id,
             era,
@@ -199,7 +194,9 @@ impl EventSender {
             }
             let droppable = matches!(event, Incoming::Notification { .. });
             if droppable && q.items.len() >= QUEUE_LIMIT {
-                tracing::debug!("a request's notification was dropped: its consumer is not keeping up");
+                tracing::debug!(
+                    "a request's notification was dropped: its consumer is not keeping up"
+                );
                 return true;
             }
             q.items.push_back(event);

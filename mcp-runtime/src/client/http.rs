@@ -161,10 +161,7 @@ impl HttpLink {
         }
     }
 
-    pub(crate) async fn start(
-        &self,
-        out: Outgoing,
-    ) -> Result<EventReceiver, ClientError> {
+    pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         if let Some(reason) = self.closed_reason() {
             return Err(ClientError::Closed(reason));
         }
@@ -237,7 +234,8 @@ impl HttpLink {
                     break;
                 }
                 tx.send(Incoming::Interrupted);
-                tokio::time::sleep(Duration::from_millis(parser.retry.unwrap_or(0).min(5_000))).await;
+                tokio::time::sleep(Duration::from_millis(parser.retry.unwrap_or(0).min(5_000)))
+                    .await;
                 let mut get = self.request(Method::GET, Era::Session, None);
                 get.headers_mut().insert(
                     http::header::ACCEPT,
@@ -320,18 +318,18 @@ impl HttpLink {
                     Ok(Message::Notification(n)) => {
                         let params = raw_value(n.params.as_deref());
                         tx.send(Incoming::Notification {
-                                method: n.method.into_string(),
-                                params,
-                            });
+                            method: n.method.into_string(),
+                            params,
+                        });
                     }
                     Ok(Message::Request(r)) => {
                         let params = raw_value(r.params.as_deref());
                         let rid = serde_json::to_value(&r.id).unwrap_or(Value::Null);
                         tx.send(Incoming::Request {
-                                id: rid,
-                                method: r.method.into_string(),
-                                params,
-                            });
+                            id: rid,
+                            method: r.method.into_string(),
+                            params,
+                        });
                     }
                     Err(rejected) => {
                         // A stream's error response may carry the id the parser rejects.

@@ -50,8 +50,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-pub use exchange::{Exchange, Incoming};
 pub(crate) use exchange::{EventReceiver, EventSender};
+pub use exchange::{Exchange, Incoming};
 
 use crate::protocol::types::{
     CallToolResult, DiscoverResult, Implementation, InitializeResult, ListToolsResult,
@@ -403,10 +403,7 @@ pub(crate) struct Outgoing {
 }
 
 impl Link {
-    async fn start(
-        &self,
-        out: Outgoing,
-    ) -> Result<EventReceiver, ClientError> {
+    async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         match self {
             Link::Stream(l) => l.start(out).await,
             Link::Http(l) => l.start(out).await,
@@ -798,7 +795,13 @@ impl Client {
     }
 
     /// The request's JSON-RPC text, with the era's `_meta` (the caller's own keys win).
-    fn encode(&self, id: &RequestId, req: &Request<'_>, era: Era, options: &RequestOptions) -> Vec<u8> {
+    fn encode(
+        &self,
+        id: &RequestId,
+        req: &Request<'_>,
+        era: Era,
+        options: &RequestOptions,
+    ) -> Vec<u8> {
         let mut out = String::with_capacity(128 + req.members.len());
         out.push_str(r#"{"jsonrpc":"2.0","id":"#);
         out.push_str(&json(id));

@@ -95,10 +95,7 @@ impl StreamLink {
         &self.router
     }
 
-    pub(crate) async fn start(
-        &self,
-        out: Outgoing,
-    ) -> Result<EventReceiver, ClientError> {
+    pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         if let Some(reason) = self.closed_reason() {
             return Err(ClientError::Closed(reason));
         }

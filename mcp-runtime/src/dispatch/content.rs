@@ -44,20 +44,21 @@ pub(super) async fn list_resources(
     let page = catalog.list(p.cursor.as_deref(), ctx).await?;
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
-        CacheScope::Public,
+        super::list_scope(ctx),
     ))
 }
 
 pub(super) fn list_templates(
     d: &Dispatcher,
     params: Option<&RawValue>,
+    ctx: &Context,
 ) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.resources.load();
-    let page = catalog.templates_page(p.cursor.as_deref())?;
+    let page = catalog.templates_page(p.cursor.as_deref(), ctx.scope.auth.as_ref())?;
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
-        CacheScope::Public,
+        super::list_scope(ctx),
     ))
 }
 
@@ -117,13 +118,14 @@ pub(super) fn subscribe(
 pub(super) fn list_prompts(
     d: &Dispatcher,
     params: Option<&RawValue>,
+    ctx: &Context,
 ) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.prompts.load();
-    let page = catalog.page(p.cursor.as_deref())?;
+    let page = catalog.page(p.cursor.as_deref(), ctx.scope.auth.as_ref())?;
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
-        CacheScope::Public,
+        super::list_scope(ctx),
     ))
 }
 

@@ -22,6 +22,7 @@ pub(super) struct Common<'a> {
     pub(super) out: Outbound,
     pub(super) cancel: Option<CancellationToken>,
     pub(super) conn: Option<Arc<Connection>>,
+    pub(super) auth: Option<crate::auth::AuthContext>,
 }
 
 impl Common<'_> {
@@ -47,6 +48,8 @@ impl Common<'_> {
             done: AtomicBool::new(false),
             conn: self.conn,
             inputs: OnceLock::new(),
+            task: OnceLock::new(),
+            auth: self.auth,
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use super::catch::CatchUnwind;
 use super::{content, method_not_found, Body, CacheScope, Dispatcher, MethodResult};
 use crate::error::{Error, ErrorKind};
+use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
@@ -15,7 +16,27 @@ use crate::protocol::jsonrpc::Request;
 use crate::protocol::meta;
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
-use crate::tool::ToolCall;
+use crate::tool::{ToolCall, ToolOutcome};
+use crate::{extension, tasks};
+
+/// The methods [`route`] serves itself; extensions cannot redefine them.
+pub(crate) const CORE_METHODS: &[&str] = &[
+    "tools/call",
+    "tools/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "ping",
+    "initialize",
+    "logging/setLevel",
+    "server/discover",
+    "subscriptions/listen",
+];
 
 pub(super) async fn route(
     d: &Dispatcher,
@@ -32,9 +53,9 @@ pub(super) async fn route(
         (_, "tools/call") => call_tool(d, params, ctx).await,
         (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
-        (_, "resources/templates/list") => content::list_templates(d, params),
+        (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
         (_, "resources/read") => content::read_resource(d, params, ctx).await,
-        (_, "prompts/list") => content::list_prompts(d, params),
+        (_, "prompts/list") => content::list_prompts(d, params, &ctx),
         (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
         (_, "completion/complete") => content::complete(d, params, ctx).await,
         (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
@@ -44,8 +65,34 @@ pub(super) async fn route(
         (Era::Session, "logging/setLevel") => set_level(params, &ctx),
         (Era::Sessionless, "server/discover") => discover(d),
         (Era::Sessionless, "subscriptions/listen") => crate::notify::listen(d, params, ctx).await,
-        (_, method) => Err(method_not_found(method)),
+        (era, method) => extension_method(d, era, method, params, ctx).await,
     }
+}
+
+/// A method an extension added (tasks included), or `-32601`. A method of an extension
+/// that needs the client's opt-in answers `-32021` to clients that did not declare it.
+async fn extension_method(
+    d: &Dispatcher,
+    era: Era,
+    method: &str,
+    params: Option<&RawValue>,
+    ctx: Context,
+) -> Result<MethodResult, Error> {
+    let Some(entry) = d.server.extensions.method(method, era) else {
+        return Err(method_not_found(method));
+    };
+    if entry.requires_client
+        && extension::client_settings(ctx.client_capabilities(), &entry.extension).is_none()
+    {
+        return Err(extension::missing_extension(&entry.extension));
+    }
+    let output = (entry.invoke)(ctx, params)?.await?;
+    Ok(match (output, entry.cache) {
+        (extension::Output::Object(body), None) => MethodResult::Complete(body),
+        (extension::Output::Object(body), Some(scope)) => {
+            MethodResult::Cacheable(Body::Owned(body), scope)
+        }
+    })
 }
 
 fn parse<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, Error> {
@@ -63,7 +110,7 @@ fn initialize(d: &Dispatcher, ctx: &Context) -> Result<MethodResult, Error> {
     let server = &d.server;
     let result = InitializeResult {
         protocol_version: ctx.protocol_version().as_str().to_owned(),
-        capabilities: server.capabilities(),
+        capabilities: server.capabilities(Era::Session),
         server_info: server.info.clone(),
         instructions: server.instructions.clone(),
     };
@@ -85,7 +132,7 @@ fn discover(d: &Dispatcher) -> Result<MethodResult, Error> {
             .iter()
             .map(|v| v.as_str().to_owned())
             .collect(),
-        capabilities: server.capabilities(),
+        capabilities: server.capabilities(Era::Sessionless),
         instructions: server.instructions.clone(),
         meta: Some(meta_map),
     };
@@ -121,15 +168,16 @@ fn list_tools(
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
     let page = if d.server.visibility.is_some() || catalog.is_filtered() {
-        catalog.visible_page(p.cursor.as_deref(), d.server.config.page_size, |e| {
-            d.server.is_visible(ctx, e)
+        let auth = ctx.scope.auth.as_ref();
+        catalog.visible_page(p.cursor.as_deref(), |e| {
+            d.server.is_visible(ctx, e) && !auth.is_some_and(|a| a.hides(&e.scopes))
         })?
     } else {
-        catalog.page(p.cursor.as_deref())?
+        catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref())?
     };
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
-        CacheScope::Public,
+        super::list_scope(ctx),
     ))
 }
 
@@ -139,6 +187,9 @@ struct CallParams<'a> {
     name: Cow<'a, str>,
     #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
+    /// Session era: a task-augmented call.
+    #[serde(borrow, default)]
+    task: Option<&'a RawValue>,
 }
 
 async fn call_tool(
@@ -147,12 +198,31 @@ async fn call_tool(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let p: CallParams<'_> = parse(params)?;
+    // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
+    // Values the tool's schema rejects stay tool errors (below), for the model to fix.
+    if p.arguments
+        .is_some_and(|a| !a.get().trim_start().starts_with('{'))
+    {
+        return Err(ArgumentsNotObject {}.into());
+    }
     let catalog = d.server.tools.load_full();
     let entry = catalog
         .get(&p.name)
         .filter(|e| d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let era = ctx.era();
+    if let Some(tasks) = &d.server.tasks {
+        if let tasks::Plan::Task { ttl_ms } =
+            tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
+        {
+            let outcome =
+                match tasks::call_as_task(tasks, &ctx, entry, params, p.arguments, ttl_ms).await? {
+                    tasks::TaskCall::Answer(result) => return Ok(result),
+                    tasks::TaskCall::Immediate(outcome) => outcome,
+                };
+            return finish(tool_outcome(&entry.name, outcome), era);
+        }
+    }
     if let Err(message) = entry.validate(p.arguments) {
         return finish(Ok(CallToolResult::error(message)), era);
     }
@@ -170,17 +240,21 @@ async fn call_tool(
     let run = CatchUnwind(Box::pin(entry.call(call)));
     let outcome = match mrtr::drive(&ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
-        Driven::Done(Ok(outcome)) => outcome,
-        Driven::Done(Err(panic)) => {
-            tracing::error!(tool = %entry.name, %panic, "tool panicked");
-            Ok(CallToolResult::error(format!(
-                "Tool `{}` panicked: {panic}",
-                entry.name
-            )))
-        }
+        // Results are shaped as the output schema says ({"result": ..} for non-objects).
+        Driven::Done(outcome) => tool_outcome(&entry.name, outcome).map(|r| entry.shape(r)),
     };
     drop(catalog);
     finish(outcome, era)
+}
+
+/// A panic in a plain call is a tool error the model sees.
+fn tool_outcome(tool: &str, outcome: Result<ToolOutcome, String>) -> ToolOutcome {
+    outcome.unwrap_or_else(|panic| {
+        tracing::error!(tool, %panic, "tool panicked");
+        Ok(CallToolResult::error(format!(
+            "Tool `{tool}` panicked: {panic}"
+        )))
+    })
 }
 
 fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {

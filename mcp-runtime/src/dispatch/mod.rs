@@ -7,6 +7,7 @@ mod content;
 pub(crate) use catch::CatchUnwind;
 mod era;
 mod methods;
+pub(crate) use methods::CORE_METHODS;
 mod outbound;
 mod session;
 
@@ -42,6 +43,9 @@ pub struct RequestEnv {
     /// request from a connection-wide one instead). `None` when only the client can cancel
     /// the request: a token is then created if anything asks for one.
     pub cancel: Option<CancellationToken>,
+    /// What the transport's authorization established (the caller, list policy); `None`
+    /// on transports without authorization (stdio, in-memory).
+    pub auth: Option<crate::auth::AuthContext>,
 }
 
 /// A serialized response and, for errors, the JSON-RPC code (transports map it to
@@ -229,11 +233,20 @@ impl Dispatcher {
             out: env.out,
             cancel: env.cancel,
             conn: env.conn,
+            auth: env.auth,
         };
         match era {
             Era::Sessionless => era::sessionless_scope(req, meta, common).map_err(|e| (era, e)),
             Era::Session => era::session_scope(req, meta, session, common).map_err(|e| (era, e)),
         }
+    }
+}
+
+/// Lists are the same for everyone unless the endpoint hides what each caller may not use.
+fn list_scope(ctx: &Context) -> CacheScope {
+    match &ctx.scope.auth {
+        Some(a) if a.hide_unpermitted => CacheScope::Private,
+        _ => CacheScope::Public,
     }
 }
 

@@ -18,6 +18,8 @@ pub type ClientReply = Result<Box<RawValue>, ErrorObject>;
 
 /// A session-era (2024-11-05 … 2025-11-25) session, created by `initialize`.
 pub struct Session {
+    /// Random and unguessable: what the session's tasks are bound to.
+    key: Box<str>,
     pub(crate) version: ProtocolVersion,
     pub(crate) client_capabilities: Arc<Value>,
     pub(crate) client_info: Arc<Implementation>,
@@ -36,7 +38,10 @@ impl Session {
         client_capabilities: Arc<Value>,
         client_info: Arc<Implementation>,
     ) -> Self {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).expect("the OS random source is available");
         Session {
+            key: bytes.iter().map(|b| format!("{b:02x}")).collect(),
             version,
             client_capabilities,
             client_info,
@@ -46,6 +51,11 @@ impl Session {
             pending: Mutex::default(),
             resource_subscriptions: Mutex::default(),
         }
+    }
+
+    /// A random key identifying this session inside the server (never sent).
+    pub(crate) fn key(&self) -> &str {
+        &self.key
     }
 
     /// The negotiated protocol revision.

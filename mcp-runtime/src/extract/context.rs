@@ -17,10 +17,33 @@ use crate::protocol::types::{
 };
 use crate::protocol::{Era, ProtocolVersion, RequestId};
 use crate::server::ServerShared;
+use crate::tasks::TaskRun;
 
 /// Everything the runtime knows about one request. Cheap to clone.
 ///
 /// Handlers take it as a parameter (`ctx: Context`); it is never part of the input schema.
+/// The same code works in both protocol eras: asking the client ([`elicit`](Self::elicit),
+/// [`sample`](Self::sample), [`roots`](Self::roots)) is a server-to-client request in the
+/// session era and an input round (`input_required`, retried by the client) in the
+/// 2026-07-28 era, where the handler runs again from the top.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use mcpserve::{Context, Error, LoggingLevel};
+///
+/// // #[tool]
+/// async fn export(rows: Vec<String>, ctx: Context) -> Result<String, Error> {
+///     let client = ctx.client_info().map_or("unknown", |c| c.name.as_str());
+///     ctx.log(LoggingLevel::Info, format!("export for {client}")).await;
+///     for (done, _row) in rows.iter().enumerate() {
+///         if ctx.is_cancelled() {
+///             return Err(Error::tool("cancelled"));
+///         }
+///         ctx.progress(done + 1, Some(rows.len()), "exporting").await;
+///     }
+///     Ok(format!("{} rows", rows.len()))
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Context {
     pub(crate) scope: Arc<RequestScope>,
@@ -49,6 +72,10 @@ pub(crate) struct RequestScope {
     pub(crate) conn: Option<Arc<Connection>>,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
+    /// Set once the call runs as a task: asks then go through the task.
+    pub(crate) task: OnceLock<Arc<TaskRun>>,
+    /// The caller, as the transport's authorization established it.
+    pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
 impl RequestScope {
@@ -62,6 +89,35 @@ impl RequestScope {
         self.cancel
             .get()
             .is_some_and(CancellationToken::is_cancelled)
+    }
+
+    /// The scope a call gets when it runs as a task: the request's client, session and
+    /// `_meta`, but its own cancellation (`cancel`) and lifetime, and (session era) the
+    /// session's stream for its notifications, since the request's stream ends with the
+    /// `CreateTaskResult`.
+    pub(crate) fn for_task(&self, cancel: CancellationToken) -> RequestScope {
+        let out = match (self.version.era(), &self.conn) {
+            (Era::Session, Some(conn)) => conn.out.clone(),
+            _ => self.out.clone(),
+        };
+        RequestScope {
+            id: self.id.clone(),
+            version: self.version,
+            meta: self.meta.clone(),
+            client_capabilities: self.client_capabilities.clone(),
+            client_info: self.client_info.clone(),
+            log_level: self.log_level,
+            cancel: OnceLock::from(cancel),
+            out,
+            session: self.session.clone(),
+            server: self.server.clone(),
+            last_progress: Mutex::new(None),
+            done: AtomicBool::new(false),
+            conn: self.conn.clone(),
+            inputs: OnceLock::new(),
+            task: OnceLock::new(),
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -99,6 +155,25 @@ impl Context {
     /// True when the client declared the named top-level capability, e.g. `"sampling"`.
     pub fn client_supports(&self, capability: &str) -> bool {
         self.scope.client_capabilities.get(capability).is_some()
+    }
+
+    /// The settings the client declared for extension `id` (from `initialize` in the
+    /// session era, from this request's `_meta` in 2026-07-28); `None` when it did not
+    /// declare the extension.
+    pub fn client_extension(&self, id: &str) -> Option<&Value> {
+        crate::extension::client_settings(&self.scope.client_capabilities, id)
+    }
+
+    /// The id of the task this call runs as, if it runs as one.
+    pub fn task_id(&self) -> Option<&str> {
+        self.scope.task.get().map(|t| t.id.as_str())
+    }
+
+    /// The authenticated caller (HTTP with `Auth`); `None` for anonymous requests and on
+    /// transports without authorization. Handlers usually take a
+    /// [`Principal`](crate::auth::Principal) parameter instead.
+    pub fn principal(&self) -> Option<&crate::auth::Principal> {
+        self.scope.auth.as_ref().and_then(|a| a.principal.as_ref())
     }
 
     /// The raw `_meta` of the request.
@@ -144,18 +219,41 @@ impl Context {
     /// client asked for progress (a `progressToken`), only while the request runs, and
     /// only when `progress` increases; returns whether a notification was sent.
     ///
-    /// Without a known total pass `None::<u32>`; the message may be `&str`, `String` or
-    /// `None`.
-    pub async fn progress(
+    /// `progress` and `total` are numbers of one type (any integer or float; literals
+    /// just work); without a known total pass `None`. The message may be `&str`, `String`
+    /// or `None`.
+    ///
+    /// ```
+    /// # use mcp_runtime::Context;
+    /// # async fn demo(ctx: Context, files: Vec<String>) {
+    /// ctx.progress(0, None, "scanning").await;
+    /// for (done, file) in files.iter().enumerate() {
+    ///     ctx.progress(done + 1, Some(files.len()), format!("copied {file}")).await;
+    /// }
+    /// ctx.progress(0.5, Some(1.0), None).await;
+    /// # }
+    /// ```
+    pub async fn progress<N: ProgressAmount>(
         &self,
-        progress: impl Into<f64>,
-        total: Option<impl Into<f64>>,
+        progress: N,
+        total: Option<N>,
         message: impl ProgressMessage,
     ) -> bool {
+        let message = message.into_message();
+        if let (Some(task), Some(text)) = (self.scope.task.get(), &message) {
+            // A task's progress message is its `statusMessage` too (2026-07-28 tasks
+            // have no progress notifications, but `tasks/get` shows it).
+            if let Some(tasks) = &self.scope.server.tasks {
+                let update = crate::tasks::TaskUpdate::Message(Some(text.clone()));
+                if let Err(e) = tasks.update(&task.id, update).await {
+                    tracing::debug!(error = %e, "recording a task's progress failed");
+                }
+            }
+        }
         let Some(token) = self.progress_token() else {
             return false;
         };
-        let progress = progress.into();
+        let progress = progress.to_f64();
         {
             let mut last = self.scope.last_progress.lock().expect("progress lock");
             if self.scope.done.load(Ordering::Acquire) || last.is_some_and(|l| progress <= l) {
@@ -166,8 +264,8 @@ impl Context {
         let params = ProgressNotificationParams {
             progress_token: token.clone(),
             progress,
-            total: total.map(Into::into),
-            message: message.into_message(),
+            total: total.map(ProgressAmount::to_f64),
+            message,
         };
         self.scope
             .out
@@ -260,6 +358,28 @@ impl Context {
         self.scope.session.as_ref()
     }
 }
+
+/// A progress or total amount for [`Context::progress`]: any primitive integer or float.
+///
+/// Progress and total share one type, so `None` needs no annotation:
+/// `ctx.progress(1, None, "started")`.
+pub trait ProgressAmount: Copy + Send {
+    /// The amount as sent on the wire (JSON numbers are doubles).
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! progress_amount {
+    ($($t:ty),*) => {$(
+        impl ProgressAmount for $t {
+            #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+
+progress_amount!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
 
 /// A progress message: `&str`, `String` or `None`.
 pub trait ProgressMessage {

@@ -4,6 +4,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::rejection::MissingState;
 use super::{Context, FromContext};
 use crate::error::Error;
 
@@ -22,12 +23,13 @@ impl<T> std::ops::Deref for State<T> {
 
 impl<T: Clone + Send + Sync + 'static> FromContext for State<T> {
     async fn from_context(ctx: &Context) -> Result<Self, Error> {
-        ctx.state::<T>().map(State).ok_or_else(|| {
-            Error::internal(format!(
-                "State<{}> was requested but never registered: call `.state(value)` on the server builder",
-                std::any::type_name::<T>()
-            ))
-        })
+        ctx.state::<T>()
+            .map(State)
+            .ok_or_else(|| MissingState::of::<T>().into())
+    }
+
+    fn requirements(needs: &mut super::Requirements) {
+        needs.state::<T>();
     }
 }
 
@@ -38,6 +40,10 @@ pub(crate) struct Extensions(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
 impl Extensions {
     pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
         self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
+        self.0.contains_key(&id)
     }
 
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {

@@ -186,9 +186,10 @@ impl ServerBuilder {
     /// Uses this crate's metadata (from [`crate_info!`](crate::crate_info)) for the
     /// defaults of `serverInfo`, the card, `--help` and `--version`.
     ///
-    /// Needed only when the binary's crate defines no tools itself: by default the
-    /// metadata is that of the crate calling [`Server::from_registry`] when it defines
-    /// tools, else of the only crate that does.
+    /// Needed only when the binary's crate defines no registered items itself (they all
+    /// live in library crates): by default the metadata is that of the binary's own crate
+    /// when it defines items, else only the executable's name is known (version
+    /// `0.0.0`); a library's metadata never names the server.
     pub fn crate_info(mut self, info: CrateInfo) -> Self {
         self.identity.crate_info = Some(info);
         self
@@ -204,10 +205,7 @@ pub(crate) fn resolve(
     let krate = match config.crate_info.or(default_crate) {
         Some(c) => CrateMeta::from(c),
         None => CrateMeta {
-            name: std::env::current_exe()
-                .ok()
-                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "mcp-server".to_owned()),
+            name: crate::server::executable_name(),
             version: "0.0.0".to_owned(),
             description: None,
             homepage: None,

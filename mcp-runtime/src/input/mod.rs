@@ -82,6 +82,10 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                 decode,
             } = self;
             let params = params?;
+            if let Some(task) = ctx.scope.task.get() {
+                let answer = crate::tasks::ask(task, &ctx, kind, method, params, key).await?;
+                return decode(answer, &ctx);
+            }
             let answer = match ctx.era() {
                 Era::Session => {
                     let session = ctx.session().ok_or_else(|| {
@@ -141,16 +145,7 @@ pub(crate) async fn round_trip(
         cancel_notice(&id, reason)
     };
     tokio::select! {
-        reply = rx => match reply {
-            Ok(Ok(raw)) => serde_json::from_str(raw.get()).map_err(Error::from),
-            Ok(Err(e)) => Err(Error::tool(format!(
-                "The client refused `{method}` ({}: {})",
-                e.code, e.message
-            ))),
-            Err(_) => Err(Error::tool(format!(
-                "`{method}` failed: the client connection is closed"
-            ))),
-        },
+        reply = rx => client_answer(method, reply),
         _ = tokio::time::sleep(timeout) => {
             out.send(give_up("timed out")).await;
             Err(Error::tool(format!(
@@ -161,6 +156,24 @@ pub(crate) async fn round_trip(
             out.send(give_up("the originating request was cancelled")).await;
             Err(Error::new(ErrorKind::Cancelled, "cancelled"))
         }
+    }
+}
+
+/// The result of a client's reply to a server-to-client request (`Err` from the channel:
+/// the connection closed before it answered).
+pub(crate) fn client_answer<E>(
+    method: &str,
+    reply: Result<crate::dispatch::ClientReply, E>,
+) -> Result<Value, Error> {
+    match reply {
+        Ok(Ok(raw)) => serde_json::from_str(raw.get()).map_err(Error::from),
+        Ok(Err(e)) => Err(Error::tool(format!(
+            "The client refused `{method}` ({}: {})",
+            e.code, e.message
+        ))),
+        Err(_) => Err(Error::tool(format!(
+            "`{method}` failed: the client connection is closed"
+        ))),
     }
 }
 

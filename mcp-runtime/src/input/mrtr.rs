@@ -5,7 +5,7 @@
 //! and the handler runs again from the top, this time finding them.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use super::state::{self, Binding};
 use crate::dispatch::MethodResult;
 use crate::error::Error;
+use crate::extract::rejection::ConflictingInputResponse;
 use crate::extract::Context;
 use crate::protocol::{scan, Era};
 
@@ -112,6 +113,60 @@ pub(crate) async fn drive<T>(
     if ctx.era() != Era::Sessionless {
         return Ok(Driven::Done(fut.await));
     }
+    let scope = install(ctx, params, &target)?;
+    let mut fut = pin!(fut);
+    let out = tokio::select! {
+        biased;
+        out = &mut fut => out,
+        _ = scope.asked.notified() => return settle(ctx, &scope, &target, fut, None).await,
+    };
+    let invalid = scope.invalid.lock().expect("inputs lock").take();
+    match invalid {
+        Some(error) => Err(error),
+        None => Ok(Driven::Done(out)),
+    }
+}
+
+/// Where a task-capable call stands after its handler's first poll (2026 era).
+pub(crate) enum Started<F: Future> {
+    /// It finished, or asked for input before waiting on anything else.
+    Settled(Driven<F::Output>),
+    /// It is waiting on something other than input: from here on it runs as a task.
+    Suspended(F),
+}
+
+/// Polls a handler once with the request's inputs installed (2026 era): input asked
+/// before the handler first waits on anything else is gathered synchronously, with
+/// `input_required` rounds, before the call may become a task.
+pub(crate) async fn start<F: Future + Unpin>(
+    ctx: &Context,
+    params: Option<&RawValue>,
+    target: Target<'_>,
+    mut fut: F,
+) -> Result<Started<F>, Error> {
+    let scope = install(ctx, params, &target)?;
+    let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut fut).poll(cx))).await;
+    let out = match first {
+        Poll::Ready(out) => Some(out),
+        Poll::Pending if scope.pending.lock().expect("inputs lock").is_empty() => {
+            if let Some(error) = scope.invalid.lock().expect("inputs lock").take() {
+                return Err(error);
+            }
+            return Ok(Started::Suspended(fut));
+        }
+        Poll::Pending => None,
+    };
+    settle(ctx, &scope, &target, Pin::new(&mut fut), out)
+        .await
+        .map(Started::Settled)
+}
+
+/// Installs the inputs of this round (from `requestState` and `inputResponses`).
+fn install(
+    ctx: &Context,
+    params: Option<&RawValue>,
+    target: &Target<'_>,
+) -> Result<Arc<InputScope>, Error> {
     let server = &ctx.scope.server;
     let raw = params.map_or("{}", RawValue::get);
     // First calls carry neither key: no second pass over their arguments.
@@ -121,11 +176,7 @@ pub(crate) async fn drive<T>(
     } else {
         RetryParams::default()
     };
-    let binding = Binding {
-        method: target.method,
-        target: target.name,
-        arguments: target.arguments,
-    };
+    let binding = binding(ctx, target);
     let mut answers = match &retry.request_state {
         Some(s) => state::open(&server.state_key, &binding, s)?,
         None => Map::new(),
@@ -139,7 +190,17 @@ pub(crate) async fn drive<T>(
                         "Invalid params: inputResponses[\"{key}\"] must be an object (the client's result for that input request)"
                     )));
                 }
-                answers.insert(key, response);
+                // Sealed answers win: a retry may repeat one, never change it (a changed
+                // answer would meet code that already ran on the old one).
+                match answers.get(&key) {
+                    Some(sealed) if *sealed != response => {
+                        return Err(ConflictingInputResponse { key }.into());
+                    }
+                    Some(_) => {}
+                    None => {
+                        answers.insert(key, response);
+                    }
+                }
             }
         }
         Some(_) => {
@@ -159,15 +220,32 @@ pub(crate) async fn drive<T>(
     if ctx.scope.inputs.set(scope.clone()).is_err() {
         return Err(Error::internal("request inputs installed twice"));
     }
-    let mut fut = pin!(fut);
-    let out = tokio::select! {
-        biased;
-        out = &mut fut => Some(out),
-        _ = scope.asked.notified() => None,
-    };
+    Ok(scope)
+}
+
+/// What a `requestState` is sealed to: the request, and who made it.
+fn binding<'a>(ctx: &'a Context, target: &Target<'a>) -> Binding<'a> {
+    Binding {
+        method: target.method,
+        target: target.name,
+        arguments: target.arguments,
+        owner: ctx.principal().map(|p| p.owner_key()),
+    }
+}
+
+/// After the handler finished (`out`) or asked: gives asks joined with the first one the
+/// chance to register, then answers with the handler's output or an
+/// `InputRequiredResult` listing every pending ask.
+async fn settle<F: Future>(
+    ctx: &Context,
+    scope: &InputScope,
+    target: &Target<'_>,
+    mut fut: Pin<&mut F>,
+    out: Option<F::Output>,
+) -> Result<Driven<F::Output>, Error> {
+    let server = &ctx.scope.server;
     let out = match out {
         Some(out) => Some(out),
-        // Give asks joined with the first one the chance to register too.
         None => {
             let mut done = None;
             for _ in 0..4 {
@@ -193,7 +271,7 @@ pub(crate) async fn drive<T>(
     let carried = std::mem::take(&mut *scope.used.lock().expect("inputs lock"));
     let state = state::seal(
         &server.state_key,
-        &binding,
+        &binding(ctx, target),
         server.config.request_state_ttl,
         carried,
     );

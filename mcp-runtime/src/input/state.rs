@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::extract::rejection::InvalidRequestState;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -58,6 +59,9 @@ struct Payload {
     n: String,
     /// Answers of earlier rounds, by input key.
     r: Map<String, Value>,
+    /// The principal the state was sealed for (`Principal::owner_key`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    o: Option<String>,
 }
 
 /// Identifies the request a state belongs to.
@@ -65,6 +69,9 @@ pub(crate) struct Binding<'a> {
     pub(crate) method: &'a str,
     pub(crate) target: &'a str,
     pub(crate) arguments: Option<&'a RawValue>,
+    /// Who made the request (`Principal::owner_key`): a state sealed for one principal
+    /// is refused for another.
+    pub(crate) owner: Option<&'a str>,
 }
 
 impl Binding<'_> {
@@ -93,6 +100,7 @@ pub(crate) fn seal(
         e: now_secs().saturating_add(ttl.as_secs().max(1)),
         n: B64.encode(nonce),
         r: answers,
+        o: binding.owner.map(str::to_owned),
     };
     let body = B64.encode(serde_json::to_vec(&payload).expect("state serializes"));
     let mut mac = key.mac();
@@ -116,7 +124,7 @@ fn open_at(
     state: &str,
     now: u64,
 ) -> Result<Map<String, Value>, Error> {
-    let invalid = |why: &str| Error::invalid_params(format!("Invalid requestState: {why}"));
+    let invalid = |reason: &'static str| Error::from(InvalidRequestState { reason });
     let (body, tag) = state.split_once('.').ok_or_else(|| invalid("malformed"))?;
     let tag = B64.decode(tag).map_err(|_| invalid("malformed"))?;
     let mut mac = key.mac();
@@ -127,6 +135,9 @@ fn open_at(
     let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid("malformed"))?;
     if payload.e < now {
         return Err(invalid("expired; retry the request without it"));
+    }
+    if payload.o.as_deref() != binding.owner {
+        return Err(invalid("it was sealed for another principal"));
     }
     if payload.m != binding.method
         || payload.t != binding.target
@@ -197,6 +208,7 @@ mod tests {
             arguments: Some(Box::leak(
                 RawValue::from_string(r#"{"b": 1, "a": [1, {"y": 2, "x": 1}]}"#.into()).unwrap(),
             )),
+            owner: None,
         }
     }
 
@@ -224,6 +236,27 @@ mod tests {
             open(&key, &other, &state).unwrap_err().message(),
             "Invalid requestState: it belongs to a different request"
         );
+    }
+
+    #[test]
+    fn states_are_bound_to_their_principal() {
+        let key = StateKey::random();
+        let alice = Binding {
+            owner: Some("alice"),
+            ..binding()
+        };
+        let state = seal(&key, &alice, Duration::from_secs(60), Map::new());
+        assert!(open(&key, &alice, &state).is_ok());
+        for other in [Some("bob"), None] {
+            let b = Binding {
+                owner: other,
+                ..binding()
+            };
+            assert_eq!(
+                open(&key, &b, &state).unwrap_err().message(),
+                "Invalid requestState: it was sealed for another principal"
+            );
+        }
     }
 
     #[test]

@@ -65,8 +65,10 @@ pub use cache::{Cache, Scope};
 pub use from_fn::{from_fn, FromFn, FromFnLayer, Next};
 pub use mask::MaskErrors;
 #[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use metrics::Metrics;
 #[cfg(feature = "rate-limit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub use rate_limit::RateLimit;
 pub use service::{BoxError, CallService};
 pub(crate) use stack::Layers;

@@ -25,7 +25,9 @@ pub(crate) async fn listen(
     }
     let p: P = serde_json::from_str(params.map_or("{}", |p| p.get()))
         .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?;
-    let honoured = p.notifications.honoured(&d.server.capabilities());
+    let honoured = p
+        .notifications
+        .honoured(&d.server.capabilities(crate::protocol::Era::Sessionless));
     let id = ctx.request_id().clone();
     let closing = d.server.hub.closing();
     let ack = json!({ "_meta": { SUBSCRIPTION_ID: id }, "notifications": honoured });

@@ -32,6 +32,12 @@ pub mod code {
     pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
     /// The requested protocol version is not supported (2026-07-28).
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+    /// mcpserve: the operation needs an authenticated caller (HTTP 401 with `Auth`).
+    /// In the implementation-defined range (-32000 to -32019) the spec leaves to servers.
+    pub const UNAUTHORIZED: i64 = -32010;
+    /// mcpserve: the caller's token lacks scopes the operation needs (HTTP 403 with
+    /// `Auth`); `data.scope` lists every scope the operation needs.
+    pub const INSUFFICIENT_SCOPE: i64 = -32011;
 }
 
 /// A JSON-RPC request id: a string or an integer, never null.
@@ -209,7 +215,8 @@ struct Envelope<'a> {
     method: Option<&'a RawValue>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    // `"result": null` is a result (a client may answer a ping with it), not an absence.
+    #[serde(borrow, default, deserialize_with = "present")]
     result: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     error: Option<&'a RawValue>,
@@ -417,6 +424,16 @@ mod tests {
         match parse(s.as_bytes()) {
             Err(r) => (r.id, r.error.code),
             Ok(m) => panic!("accepted {m:?}"),
+        }
+    }
+
+    /// Found by `fuzz::jsonrpc::responses_round_trip`: `result: null` was read as no
+    /// result, and the client's answer was refused as a request without a method.
+    #[test]
+    fn a_null_result_is_a_result() {
+        match parse(br#"{"jsonrpc":"2.0","id":0,"result":null}"#) {
+            Ok(Message::Response(r)) => assert_eq!(r.outcome.unwrap().get(), "null"),
+            other => panic!("{other:?}"),
         }
     }
 

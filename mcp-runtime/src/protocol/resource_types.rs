@@ -87,6 +87,7 @@ impl Resource {
 /// A parameterized resource as listed by `resources/templates/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplate {
     /// RFC 6570 template.
     pub uri_template: String,
@@ -115,6 +116,7 @@ pub struct ResourceTemplate {
 /// The result of `resources/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListResourcesResult {
     /// One page.
     pub resources: Vec<Resource>,
@@ -126,6 +128,7 @@ pub struct ListResourcesResult {
 /// The result of `resources/templates/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListResourceTemplatesResult {
     /// One page.
     pub resource_templates: Vec<ResourceTemplate>,
@@ -141,9 +144,17 @@ pub struct ReadResourceResult {
     pub contents: Vec<ResourceContents>,
 }
 
+impl ReadResourceResult {
+    /// The text of every text contents, joined with newlines.
+    pub fn text(&self) -> String {
+        super::types::join_texts(self.contents.iter().filter_map(ResourceContents::as_text))
+    }
+}
+
 /// A prompt as listed by `prompts/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Prompt {
     /// Programmatic name.
     pub name: String,
@@ -167,6 +178,7 @@ pub struct Prompt {
 /// One argument of a prompt.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PromptArgument {
     /// Name.
     pub name: String,
@@ -184,6 +196,7 @@ pub struct PromptArgument {
 /// The result of `prompts/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListPromptsResult {
     /// One page.
     pub prompts: Vec<Prompt>,
@@ -257,6 +270,7 @@ pub struct Completion {
 
 /// The result of `completion/complete`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[non_exhaustive]
 pub struct CompleteResult {
     /// The suggestions.
     pub completion: Completion,
@@ -264,6 +278,7 @@ pub struct CompleteResult {
 
 /// `notifications/resources/updated` params.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[non_exhaustive]
 pub struct ResourceUpdatedParams {
     /// The resource that changed.
     pub uri: String,

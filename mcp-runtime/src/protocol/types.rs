@@ -11,6 +11,7 @@ pub type ProgressToken = RequestId;
 /// Name and version of a client or server.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -98,9 +99,22 @@ pub struct Tool {
     /// Icons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub icons: Vec<Icon>,
+    /// Execution properties: whether the tool can run as a task (2025-11-25
+    /// `execution.taskSupport`); absent means it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ToolExecution>,
     /// Extra metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+}
+
+/// `Tool.execution`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolExecution {
+    /// `"forbidden"`, `"optional"` or `"required"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_support: Option<crate::tasks::TaskSupport>,
 }
 
 /// Audience, priority and modification time of a content block or resource.
@@ -340,12 +354,43 @@ impl CallToolResult {
         }
     }
 
+    /// The text of every text block, joined with newlines (tests and logs read this).
+    pub fn text(&self) -> String {
+        join_texts(self.content.iter().filter_map(Content::as_text))
+    }
+
     /// A structured result with a JSON text copy for clients that ignore `structuredContent`.
     pub fn structured(value: Value) -> Self {
         CallToolResult {
             content: vec![Content::text(value.to_string())],
             structured_content: Some(value),
             ..Default::default()
+        }
+    }
+}
+
+pub(crate) fn join_texts<'a>(mut texts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = texts.next().unwrap_or_default().to_owned();
+    for t in texts {
+        out.push('\n');
+        out.push_str(t);
+    }
+    out
+}
+
+impl ResourceContents {
+    /// The text, for text contents.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            ResourceContents::Text { text, .. } => Some(text),
+            ResourceContents::Blob { .. } => None,
+        }
+    }
+
+    /// The resource URI.
+    pub fn uri(&self) -> &str {
+        match self {
+            ResourceContents::Text { uri, .. } | ResourceContents::Blob { uri, .. } => uri,
         }
     }
 }
@@ -375,6 +420,7 @@ pub enum LoggingLevel {
 /// Capabilities the server declares.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ServerCapabilities {
     /// Tools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +437,10 @@ pub struct ServerCapabilities {
     /// Argument completion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completions: Option<Map<String, Value>>,
-    /// Extensions, keyed by identifier.
+    /// Session-era tasks (2025-11-25): `list`, `cancel`, `requests.tools.call`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Value>,
+    /// Extensions, keyed by identifier, with their settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Map<String, Value>>,
 }
@@ -399,6 +448,7 @@ pub struct ServerCapabilities {
 /// `{ listChanged?: bool }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListChanged {
     /// Whether list-changed notifications are sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,6 +458,7 @@ pub struct ListChanged {
 /// Resource capability flags.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourcesCapability {
     /// Whether `resources/subscribe` is supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -420,6 +471,7 @@ pub struct ResourcesCapability {
 /// The result of `initialize` (session era).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeResult {
     /// Negotiated revision.
     pub protocol_version: String,
@@ -435,6 +487,7 @@ pub struct InitializeResult {
 /// The result of `server/discover` (2026-07-28), without the era decorations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DiscoverResult {
     /// Supported revisions.
     pub supported_versions: Vec<String>,
@@ -451,6 +504,7 @@ pub struct DiscoverResult {
 /// The result of `tools/list`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListToolsResult {
     /// One page of tools.
     pub tools: Vec<Tool>,
@@ -462,6 +516,7 @@ pub struct ListToolsResult {
 /// `notifications/progress` params.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProgressNotificationParams {
     /// The request's token.
     pub progress_token: ProgressToken,
@@ -482,6 +537,7 @@ pub struct ProgressNotificationParams {
 
 /// `notifications/message` params.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[non_exhaustive]
 pub struct LoggingMessageParams {
     /// Severity.
     pub level: LoggingLevel,

@@ -55,7 +55,9 @@ pub(crate) fn from_remote(e: ErrorObject, method: &str, uri: Option<&str>) -> Er
         && (e.code == code::RESOURCE_NOT_FOUND
             || (e.code == code::INVALID_PARAMS && data_uri.is_some()));
     if not_found {
-        let uri = data_uri.or_else(|| uri.map(str::to_owned)).unwrap_or_default();
+        let uri = data_uri
+            .or_else(|| uri.map(str::to_owned))
+            .unwrap_or_default();
         return Error::resource_not_found(uri);
     }
     let kind = match e.code {

@@ -462,10 +462,8 @@ impl Upstream {
                     up.call_tool(&remote_name, call).await
                 })
             }));
-            match ToolEntry::new(tool, handler, None) {
+            match ToolEntry::verbatim(tool, handler) {
                 Ok(mut entry) => {
-                    // The remote validates its own arguments, with its own messages.
-                    entry.validator = None;
                     entry.mount = Some(self.index);
                     entry.via = Some(format!(" (remote `{}`)", self.label).into());
                     out.push(entry.layered(&parent.layers));
@@ -547,6 +545,7 @@ impl Upstream {
             via: Some(format!(" (remote `{}`)", self.label).into()),
             home: None,
             complete: Some(self.completer(json!({ "type": "ref/prompt", "name": &*remote_name }))),
+            scopes: Default::default(),
         })
     }
 
@@ -653,6 +652,7 @@ impl Upstream {
                 location: None,
                 via: Some(via.clone()),
                 subscribe: Some(self.subscriber(names)),
+                scopes: Default::default(),
             }));
         }
         for mut template in templates {
@@ -682,6 +682,7 @@ impl Upstream {
                     self.completer(json!({ "type": "ref/resource", "uri": remote_template })),
                 ),
                 subscribe: Some(self.subscriber(names)),
+                scopes: Default::default(),
             }));
         }
         out

@@ -14,6 +14,7 @@ pub(crate) use safe_path::screen;
 pub use safe_path::{SafePath, UnsafePath};
 
 use crate::error::Error;
+use crate::extract::rejection::InvalidUriVariable;
 use crate::extract::Context;
 use crate::protocol::{ReadResourceResult, Resource};
 use crate::tool::BoxFuture;
@@ -64,10 +65,11 @@ impl ResourceRequest {
         match e {
             WireError::Extract(e) => e,
             WireError::Missing => Error::resource_not_found(&*self.uri),
-            WireError::Invalid(msg) => Error::invalid_params(format!(
-                "Invalid URI variable `{name}` in {}: {msg}",
-                self.uri
-            ))
+            WireError::Invalid(detail) => Error::from(InvalidUriVariable {
+                variable: name.to_owned(),
+                uri: self.uri.to_string(),
+                detail,
+            })
             .with_data(serde_json::json!({ "uri": &*self.uri })),
         }
     }

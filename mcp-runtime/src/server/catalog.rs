@@ -9,10 +9,14 @@ use serde_json::Value;
 
 use super::header_params::{self, HeaderParam};
 use super::pager::{self, Page};
+use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
+use crate::extract::rejection::InvalidToolArguments;
 use crate::middleware::CallService;
-use crate::protocol::types::{ListToolsResult, Tool};
+use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
+use crate::schema;
+use crate::tasks::TaskSupport;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// Decides whether a request may see and call a tool.
@@ -54,14 +58,24 @@ pub(crate) struct ToolEntry {
     pub(crate) via: Option<Arc<str>>,
     /// Who may see and call it, besides the server's own predicate (a mounted server's).
     pub(crate) visible: Option<Visibility>,
+    /// From `execution.taskSupport`.
+    pub(crate) task_support: TaskSupport,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
+    /// The output schema is not an object, so results travel as `{"result": value}`.
+    pub(crate) wraps_result: bool,
+    /// OAuth scopes a call needs.
+    pub(crate) scopes: Scopes,
 }
 
 impl ToolEntry {
+    /// Builds the entry: the argument validator and the header parameters come from the
+    /// schema as given (its integer `format`s tell which bounds serde already enforces);
+    /// what clients see is its [portable](schema::portable) form, and a non-object output
+    /// schema is wrapped as `{"result": ..}`.
     pub(crate) fn new(
-        tool: Tool,
+        mut tool: Tool,
         handler: Handler,
         location: Option<Location>,
     ) -> Result<Self, Error> {
@@ -79,13 +93,61 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        let task_support = tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default();
+        schema::portable(&mut tool.input_schema);
+        let mut wraps_result = false;
+        if let Some(output) = tool.output_schema.take() {
+            let mut output = if schema::is_object_schema(&output) {
+                output
+            } else {
+                wraps_result = true;
+                schema::wrap_result(output)
+            };
+            schema::portable(&mut output);
+            tool.output_schema = Some(output);
+        }
         Ok(ToolEntry {
+            wraps_result,
+            task_support,
             header_params,
+            scopes: Scopes::default(),
             name: tool.name.as_str().into(),
             tool,
             handler,
             validator,
             location,
+            group: None,
+            mount: None,
+            via: None,
+            visible: None,
+        })
+    }
+
+    /// An entry for a tool another server defines and answers (a proxied remote's): its
+    /// definition is served exactly as listed there (no portability rewrite, results not
+    /// reshaped) and the remote validates its own arguments.
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
+    pub(crate) fn verbatim(mut tool: Tool, handler: Handler) -> Result<Self, Error> {
+        let header_params = match tool.input_schema.as_object() {
+            Some(schema) => header_params::collect(&tool.name, schema)?.into(),
+            None => Box::default(),
+        };
+        // Calls are forwarded as plain calls: the proxy does not run the remote's tasks.
+        tool.execution = None;
+        Ok(ToolEntry {
+            wraps_result: false,
+            task_support: TaskSupport::default(),
+            header_params,
+            scopes: Scopes::default(),
+            name: tool.name.as_str().into(),
+            tool,
+            handler,
+            validator: None,
+            location: None,
             group: None,
             mount: None,
             via: None,
@@ -103,6 +165,22 @@ impl ToolEntry {
             self.handler = layers.wrap(&self.tool, self.group.as_ref(), self.handler);
         }
         self
+    }
+
+    /// Puts a result's structured content in the shape the output schema announces:
+    /// `{"result": value}` for tools whose output is not an object, and for any non-object
+    /// value (MCP allows only objects in `structuredContent`).
+    pub(crate) fn shape(&self, mut result: CallToolResult) -> CallToolResult {
+        if let Some(value) = result.structured_content.take() {
+            result.structured_content = Some(if self.wraps_result || !value.is_object() {
+                let mut wrapped = serde_json::Map::with_capacity(1);
+                wrapped.insert("result".into(), value);
+                Value::Object(wrapped)
+            } else {
+                value
+            });
+        }
+        result
     }
 
     /// Checks the arguments against the schema's constraints; the error names each
@@ -134,11 +212,11 @@ impl ToolEntry {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "Invalid arguments for tool `{}`: {}",
-                self.name,
-                problems.join("; ")
-            ))
+            Err(InvalidToolArguments {
+                tool: self.name.to_string(),
+                detail: problems.join("; "),
+            }
+            .to_string())
         }
     }
 }
@@ -225,6 +303,8 @@ pub(crate) struct ToolCatalog {
     pages: Vec<Page>,
     /// Some tool decides per request who sees it (a mounted server's predicate).
     filtered: bool,
+    page_size: usize,
+    any_scoped: bool,
 }
 
 /// The cursor kind of `tools/list` pages (see `pager`).
@@ -257,9 +337,11 @@ impl ToolCatalog {
         })?;
         Ok(ToolCatalog {
             filtered: entries.iter().any(|e| e.visible.is_some()),
+            any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
             by_name,
             pages,
+            page_size,
         })
     }
 
@@ -271,14 +353,50 @@ impl ToolCatalog {
         self.entries.len()
     }
 
+    /// True when some tool can run as a task.
+    pub(crate) fn has_task_tools(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.task_support != TaskSupport::Forbidden)
+    }
+
     pub(crate) fn entries(&self) -> impl Iterator<Item = &Arc<ToolEntry>> {
         self.entries.iter()
+    }
+
+    /// Every scope a tool declares.
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().flat_map(|e| e.scopes.iter())
     }
 
     /// The serialized page for a cursor (`None` = first page).
     pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page, Error> {
         let index = pager::page_index(TOOLS, cursor, self.pages.len())?;
         Ok(self.pages[index].clone())
+    }
+
+    /// The page as `auth`'s caller sees it: without the tools it may not call when the
+    /// endpoint hides those, else the shared page.
+    pub(crate) fn page_for(
+        &self,
+        cursor: Option<&str>,
+        auth: Option<&AuthContext>,
+    ) -> Result<Page, Error> {
+        match auth.filter(|a| a.hide_unpermitted && self.any_scoped) {
+            None => self.page(cursor),
+            Some(a) => pager::filtered(
+                TOOLS,
+                &self.entries,
+                |e| !a.hides(&e.scopes),
+                |e| e.tool.clone(),
+                self.page_size,
+                cursor,
+                |chunk, next| ListToolsResult {
+                    tools: chunk.to_vec(),
+                    next_cursor: next,
+                },
+            ),
+        }
     }
 
     /// True when some tool's visibility is decided per request.
@@ -290,18 +408,20 @@ impl ToolCatalog {
     pub(crate) fn visible_page(
         &self,
         cursor: Option<&str>,
-        page_size: usize,
         visible: impl Fn(&ToolEntry) -> bool,
     ) -> Result<Page, Error> {
-        let shown: Vec<&Arc<ToolEntry>> = self.entries.iter().filter(|e| visible(e)).collect();
-        let index = pager::page_index(TOOLS, cursor, pager::page_count(shown.len(), page_size))?;
-        pager::render(TOOLS, &shown, page_size, index, |chunk, next| {
-            ListToolsResult {
-                tools: chunk.iter().map(|e| e.tool.clone()).collect(),
+        pager::filtered(
+            TOOLS,
+            &self.entries,
+            |e| visible(e),
+            |e| e.tool.clone(),
+            self.page_size,
+            cursor,
+            |chunk, next| ListToolsResult {
+                tools: chunk.to_vec(),
                 next_cursor: next,
-            }
-        })
-        .map(Page::from)
+            },
+        )
     }
 }
 

@@ -36,6 +36,13 @@ impl ServerHandle {
     /// Adds a tool (or replaces the one with the same name) and announces the change.
     pub fn add_tool(&self, tool: ToolDef) -> Result<()> {
         let entry = Arc::new(tool.into_entry()?.layered(&self.shared.layers));
+        if entry.task_support != crate::tasks::TaskSupport::Forbidden && self.shared.tasks.is_none()
+        {
+            return Err(Error::startup(format!(
+                "tool `{}` can run as a task, but this server was built without tasks: enable them with `ServerBuilder::tasks`",
+                entry.name
+            )));
+        }
         self.edit(|entries, disabled| {
             disabled.remove(&*entry.name);
             entries.retain(|e| e.name != entry.name);
@@ -134,6 +141,18 @@ impl ServerHandle {
     /// Ends every `subscriptions/listen` stream with a final result (before shutdown).
     pub fn close_subscriptions(&self) {
         self.shared.hub.close_subscriptions();
+    }
+
+    /// Stops accepting tasks, waits up to `grace` (default:
+    /// [`TaskConfig::shutdown_grace`](crate::tasks::TaskConfig::shutdown_grace)) for
+    /// running ones, then stops the rest and marks them `failed`. The HTTP transport's
+    /// graceful shutdown and `serve_stdio` call it; call it from your own transport.
+    pub async fn shutdown_tasks(&self, grace: Option<std::time::Duration>) {
+        if let Some(tasks) = &self.shared.tasks {
+            tasks
+                .shutdown(grace.unwrap_or(tasks.config.shutdown_grace))
+                .await;
+        }
     }
 
     /// The connected session-era clients.

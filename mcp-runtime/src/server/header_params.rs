@@ -81,7 +81,7 @@ fn walk(
             let Some(name) = name.as_str() else {
                 return Err(bad(tool, &name.to_string(), "must be a string"));
             };
-            if name.is_empty() || !name.bytes().all(is_tchar) {
+            if !crate::names::is_token(name) {
                 return Err(bad(tool, name, "is not an HTTP header token"));
             }
             let ty = match primitive_type(prop) {
@@ -200,10 +200,6 @@ impl HeaderParam {
         };
         Some(encode_value(&text))
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn bad(tool: &str, name: &str, why: &str) -> Error {

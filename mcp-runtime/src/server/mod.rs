@@ -44,7 +44,9 @@ use crate::protocol::types::{
     Icon, Implementation, ListChanged, ResourcesCapability, ServerCapabilities, Tool,
     ToolAnnotations,
 };
-use crate::registry::{self, PromptDescriptor, ResourceDescriptor, ToolDescriptor};
+use crate::registry::{
+    self, CrateInfo, Location, PromptDescriptor, ResourceDescriptor, ToolDescriptor,
+};
 use crate::schema;
 
 /// Limits and tunables. The defaults suit a local server.
@@ -68,7 +70,15 @@ pub struct ServerConfig {
     /// How long a server-to-client request (sampling, elicitation, roots, ping) waits
     /// for the client's answer before the handler gets an error (session era).
     pub client_request_timeout: Duration,
-    /// How long an input-required `requestState` stays valid (2026 era).
+    /// How long an input-required `requestState` stays valid (2026 era). Default: 5
+    /// minutes, enough for a person to answer an elicitation form.
+    ///
+    /// Each round seals a fresh state. A state is bound to its method, target and
+    /// arguments (and sealed with the server's key), and the answers it carries win over
+    /// any the client re-sends. Within this window a client may replay a state: the spec's
+    /// measures bound replay, they do not make a state single-use, so a handler whose
+    /// effect must happen at most once must enforce that itself (e.g. an idempotency key
+    /// in its own store).
     pub request_state_ttl: Duration,
     /// List-changed announcements within this window are merged into one.
     pub list_changed_debounce: Duration,
@@ -88,7 +98,7 @@ impl Default for ServerConfig {
             cache_ttl_private_ms: 0,
             outbound_capacity: 1024,
             client_request_timeout: Duration::from_secs(60),
-            request_state_ttl: Duration::from_secs(600),
+            request_state_ttl: Duration::from_secs(5 * 60),
             list_changed_debounce: Duration::from_millis(50),
             keepalive: None,
         }
@@ -109,6 +119,10 @@ pub(crate) struct ServerShared {
     pub(crate) prompts: ArcSwap<PromptCatalog>,
     /// Fixed at build: capabilities cannot change after clients have seen them.
     pub(crate) offers: Offers,
+    /// Protocol extensions (the tasks extension among them), indexed once.
+    pub(crate) extensions: crate::extension::ExtensionSet,
+    /// Tasks, when some tool can run as one (or `ServerBuilder::tasks` was called).
+    pub(crate) tasks: Option<Arc<crate::tasks::TaskManager>>,
     /// Registry name, repository, remotes, settings (the card and installers read it).
     pub(crate) identity: crate::identity::Identity,
     /// Middleware, also applied to tools added while serving.
@@ -164,8 +178,8 @@ pub(crate) struct Offers {
 pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 
 impl ServerShared {
-    /// Capabilities derived from what is registered.
-    pub(crate) fn capabilities(&self) -> ServerCapabilities {
+    /// Capabilities derived from what is registered, as `era` declares them.
+    pub(crate) fn capabilities(&self, era: crate::protocol::Era) -> ServerCapabilities {
         let list_changed = ListChanged {
             list_changed: Some(true),
         };
@@ -191,7 +205,11 @@ impl ServerShared {
             ),
             prompts: offers.prompts.then_some(list_changed),
             completions: offers.completions.then(Default::default),
-            ..Default::default()
+            // 2025-11-25 core tasks; 2026-07-28 declares the extension instead.
+            tasks: (self.tasks.is_some() && era == crate::protocol::Era::Session).then(|| {
+                serde_json::json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
+            }),
+            extensions: self.extensions.capabilities(era),
         }
     }
 }
@@ -202,7 +220,33 @@ pub struct Server {
     pub(crate) shared: Arc<ServerShared>,
 }
 
-/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`].
+/// Configures a [`Server`]. Obtained from [`Server::from_registry`] or [`Server::builder`];
+/// [`build`](Self::build) checks everything once (names, schemas, duplicates, the state
+/// handlers need) and returns an error naming what is wrong.
+///
+/// ```
+/// # use mcp_runtime as mcpserve;
+/// use std::time::Duration;
+/// use mcpserve::Server;
+///
+/// #[derive(Clone)]
+/// struct Db; // extracted in handlers as `State<Db>`
+///
+/// # fn main() -> mcpserve::Result<()> {
+/// let server = Server::from_registry()
+///     .name("notes")
+///     .version("1.2.0")
+///     .instructions("Notes live in folders; search before creating one.")
+///     .state(Db)
+///     .configure(|c| {
+///         c.page_size = 100;
+///         c.client_request_timeout = Duration::from_secs(30);
+///     })
+///     .build()?;
+/// assert_eq!(server.info().name, "notes");
+/// // server.serve_stdio().await, .serve_http("127.0.0.1:8080").await, ...
+/// # Ok(()) }
+/// ```
 #[must_use = "a builder does nothing until it is built or served"]
 pub struct ServerBuilder {
     name: Option<String>,
@@ -224,12 +268,16 @@ pub struct ServerBuilder {
     layers: crate::middleware::Layers,
     mounts: Vec<Mount>,
     visibility: Option<Visibility>,
+    extensions: Vec<crate::extension::Extension>,
+    tasks: Option<crate::tasks::TaskConfig>,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
 impl Server {
-    /// A builder holding every `#[tool]` linked into the binary. Name and version default
-    /// to the crate that defines the tools (the one calling this, when it has any).
+    /// A builder holding every `#[tool]` linked into the binary. `serverInfo` names the
+    /// binary: its crate's metadata when the binary's crate defines registered items,
+    /// else the executable's name; when the tools all live in library crates, pass the
+    /// binary's metadata with [`crate_info`](ServerBuilder::crate_info)`(crate_info!())`.
     #[track_caller]
     pub fn from_registry() -> ServerBuilder {
         Self::builder()
@@ -258,6 +306,8 @@ impl Server {
             layers: Default::default(),
             mounts: Vec::new(),
             visibility: None,
+            extensions: Vec::new(),
+            tasks: None,
             identity: Default::default(),
         }
     }
@@ -296,7 +346,9 @@ impl Server {
         }
     }
 
-    /// The dispatcher transports feed messages to.
+    /// The dispatcher transports feed messages to (for transports written against
+    /// `mcp-runtime`; the facade's `serve_*` methods cover stdio, byte streams and HTTP).
+    #[doc(hidden)]
     pub fn dispatcher(&self) -> Dispatcher {
         Dispatcher {
             server: self.shared.clone(),
@@ -519,6 +571,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a protocol extension: advertised in `capabilities.extensions`, its methods
+    /// served by the dispatcher (see [`crate::extension`]).
+    pub fn extension(mut self, extension: crate::extension::Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
+    /// Enables tasks with this configuration (limits, TTLs, store). Tasks are enabled
+    /// with the default configuration anyway when a tool is declared with
+    /// `#[tool(task = "...")]`; call this to tune them, or to add task tools at run time.
+    pub fn tasks(mut self, config: crate::tasks::TaskConfig) -> Self {
+        self.tasks = Some(config);
+        self
+    }
+
     /// Builds the server: collects tools, rejects duplicates and invalid names, and
     /// generates and checks every schema once.
     pub fn build(self) -> Result<Server> {
@@ -531,6 +598,7 @@ impl ServerBuilder {
         } else {
             Vec::new()
         };
+        check_requirements(&descriptors, self.use_registry, &self.state)?;
         let default_crate = default_crate(&descriptors, self.caller_file);
         let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
         for d in &descriptors {
@@ -579,11 +647,19 @@ impl ServerBuilder {
         };
         let prompts = prompt_sources.catalog(self.config.page_size)?;
         if entries.is_empty() && !offers.resources && !offers.prompts && self.mounts.is_empty() {
-            tracing::warn!(
-                "no tools, resources or prompts are registered: if they live in another crate, make sure the binary links it (e.g. `use my_tools as _;`)"
-            );
+            warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
+        let tasks = match self.tasks {
+            Some(config) => Some(config),
+            None => catalog.has_task_tools().then(Default::default),
+        }
+        .map(crate::tasks::TaskManager::new);
+        let mut extensions = self.extensions;
+        if tasks.is_some() {
+            extensions.insert(0, crate::tasks::extension());
+        }
+        let extensions = crate::extension::ExtensionSet::build(extensions)?;
         tracing::debug!(tools = catalog.len(), "server built");
         let (info, identity) = crate::identity::resolve(
             self.identity,
@@ -611,6 +687,8 @@ impl ServerBuilder {
                 resources,
                 prompts: ArcSwap::from_pointee(prompts),
                 offers,
+                extensions,
+                tasks,
                 identity,
                 layers: self.layers,
                 has_remotes: slots.iter().any(MountSlot::is_remote),
@@ -722,6 +800,45 @@ impl ServerShared {
     }
 }
 
+/// Every registered handler's extractors get what they need (today: the state types of
+/// `State<T>` and extractors built on it), or the server is not built: the error names
+/// each handler and type, where otherwise every call would fail with `-32603`.
+fn check_requirements(
+    tools: &[&'static ToolDescriptor],
+    use_registry: bool,
+    state: &Extensions,
+) -> Result<()> {
+    let mut handlers: Vec<(String, registry::Location, registry::RequiresFn)> = tools
+        .iter()
+        .map(|d| (format!("tool `{}`", d.name), d.location, d.requires))
+        .collect();
+    if use_registry {
+        handlers.extend(
+            registry::resources()
+                .map(|d| (format!("resource `{}`", d.uri), d.location, d.requires)),
+        );
+        handlers.extend(
+            registry::prompts().map(|d| (format!("prompt `{}`", d.name), d.location, d.requires)),
+        );
+    }
+    handlers.sort_by_key(|(_, at, _)| (at.file, at.line));
+    let mut problems = Vec::new();
+    for (what, at, requires) in handlers {
+        let mut needs = crate::extract::Requirements::default();
+        requires(&mut needs);
+        for missing in needs.missing_states(state) {
+            problems.push(format!(
+                "{what} (at {at}) takes `State<{missing}>`, but no `{missing}` was registered: add `.state(value)` to the server builder"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::startup(problems.join("; ")))
+    }
+}
+
 /// Resources and prompts from the registry (sorted by file and line) plus run-time
 /// resources, and which capabilities they make the server declare.
 fn content_catalogs(
@@ -776,6 +893,7 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     };
     let meta = resources::meta(d.meta, &format!("tool `{}`", d.name))?;
     let tool = Tool {
+        execution: d.task_support.execution(),
         name: d.name.to_owned(),
         title: d.title.map(str::to_owned),
         description: d.description.map(str::to_owned),
@@ -787,25 +905,69 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     };
     let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
     entry.group = d.group.map(Into::into);
+    entry.scopes =
+        crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
     Ok(entry)
 }
 
+/// Said when a server has nothing to serve: almost always a crate of `#[tool]`s that the
+/// binary depends on but never names, which rustc then does not link. Printed straight
+/// to stderr when no `tracing` subscriber would show it.
+fn warn_nothing_registered() {
+    const MSG: &str = "no tools, resources or prompts are registered. #[tool], #[resource] and \
+        #[prompt] items in a library crate are only collected when the binary links that crate, \
+        and rustc links a dependency only if code refers to it: add `use my_tools as _;` \
+        (your crate's name) to `main.rs`";
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{MSG}");
+    } else {
+        eprintln!("warning: {MSG}");
+    }
+}
+
 /// The crate whose metadata becomes `serverInfo` and the rest of the identity by
-/// default: the caller's crate if it defines tools, else the only crate that does (else
-/// the executable's name, decided by `identity::resolve`).
-fn default_crate(
-    descriptors: &[&'static ToolDescriptor],
-    caller_file: &str,
-) -> Option<registry::CrateInfo> {
-    descriptors
+/// default: the binary's own crate when it defines registered items (found by the file
+/// that builds the server, or by module path: a binary's crate is named after its
+/// executable). Items from linked library crates never name the server: without a match
+/// `identity::resolve` uses the executable's name (or [`ServerBuilder::crate_info`]).
+fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> Option<CrateInfo> {
+    let items: Vec<(Location, CrateInfo)> = tools
         .iter()
-        .find(|d| d.location.file == caller_file)
-        .or_else(|| {
-            let first = descriptors.first()?;
-            descriptors
-                .iter()
-                .all(|d| d.krate == first.krate)
-                .then_some(first)
-        })
-        .map(|d| d.krate)
+        .map(|d| (d.location, d.krate))
+        .chain(registry::resources().map(|d| (d.location, d.krate)))
+        .chain(registry::prompts().map(|d| (d.location, d.krate)))
+        .collect();
+    let exe = executable_name();
+    let in_binary = |l: &Location| {
+        let krate = l.module.split("::").next().unwrap_or_default();
+        same_crate_name(krate, &exe)
+    };
+    items
+        .iter()
+        .find(|(l, _)| l.file == caller_file)
+        .or_else(|| items.iter().find(|(l, _)| in_binary(l)))
+        .map(|(_, k)| *k)
+}
+
+/// The running executable's file name without extension, or the hash cargo appends to
+/// test binaries (`notes-1f2e3d4c5b6a7980` → `notes`).
+pub(crate) fn executable_name() -> String {
+    let stem = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "mcp-server".to_owned());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+/// Names compare with `-` and `_` alike (executables keep `-`, crate names use `_`).
+fn same_crate_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
 }

@@ -72,6 +72,7 @@ impl Mount {
 
     /// Re-serves a remote MCP server (see [`proxy`](crate::proxy)).
     #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub fn remote(remote: crate::proxy::Remote) -> Self {
         Mount {
             source: Source::Remote(remote),
@@ -195,7 +196,10 @@ pub(crate) fn local_tools(
             inner.call(call)
         }));
         let mut entry = ToolEntry::new(tool, handler, e.location)?;
+        // The schema is already wrapped: `new` cannot tell from it that results must be.
+        entry.wraps_result = e.wraps_result;
         entry.group = e.group.clone();
+        entry.scopes = e.scopes.clone();
         entry.mount = Some(index);
         entry.via = Some(via(ns, e.via.as_deref()));
         entry.visible = visibility(child, e);
@@ -249,6 +253,7 @@ pub(crate) fn local_prompts(ns: &Namespace, child: &Arc<ServerShared>) -> Vec<Ar
                 via: Some(via(ns, e.via.as_deref())),
                 home: Some(child.clone()),
                 complete: e.complete.clone(),
+                scopes: e.scopes.clone(),
             })
         })
         .collect()
@@ -277,6 +282,7 @@ pub(crate) fn local_resources(
             location: e.location,
             via: Some(via(ns, e.via.as_deref())),
             subscribe: e.subscribe.clone(),
+            scopes: e.scopes.clone(),
         }));
     }
     for t in catalog.templates() {
@@ -325,6 +331,7 @@ pub(crate) fn local_resources(
             home: Some(child.clone()),
             complete: t.complete.clone(),
             subscribe: t.subscribe.clone(),
+            scopes: t.scopes.clone(),
         }));
     }
     Ok(out)

@@ -64,6 +64,23 @@ pub(crate) fn render<T, P: Serialize>(
     serde_json::to_vec(&make(slice(items, page_size, index), next)).map_err(Error::from)
 }
 
+/// One page of the entries `keep` retains, serialized for this request: a list filtered
+/// per caller (`Auth::hide_unpermitted`). Cursors index the filtered list, which is the
+/// same for every request of a caller with the same scopes.
+pub(crate) fn filtered<E, T: Clone, P: Serialize>(
+    kind: &str,
+    entries: &[E],
+    keep: impl Fn(&E) -> bool,
+    item: impl Fn(&E) -> T,
+    page_size: usize,
+    cursor: Option<&str>,
+    make: impl Fn(&[T], Option<String>) -> P,
+) -> Result<Page, Error> {
+    let items: Vec<T> = entries.iter().filter(|e| keep(e)).map(item).collect();
+    let index = page_index(kind, cursor, page_count(items.len(), page_size))?;
+    render(kind, &items, page_size, index, make).map(Page::from)
+}
+
 /// Every page, serialized ahead of time.
 pub(crate) fn render_all<T, P: Serialize>(
     kind: &str,

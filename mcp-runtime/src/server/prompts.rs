@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::pager::{self, Page};
 use super::resources::{icons, meta};
+use crate::auth::{AuthContext, Scopes};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
 use crate::prompt::{GetFn, PromptCall};
@@ -25,6 +26,8 @@ pub(crate) enum Getter {
 
 pub(crate) struct PromptEntry {
     pub(crate) prompt: Prompt,
+    /// OAuth scopes a `prompts/get` needs.
+    pub(crate) scopes: Scopes,
     pub(crate) get: Getter,
     pub(crate) arguments: Vec<ArgSpec>,
     pub(crate) location: Option<Location>,
@@ -38,6 +41,7 @@ pub(crate) struct PromptCatalog {
     entries: Vec<Arc<PromptEntry>>,
     by_name: HashMap<String, Arc<PromptEntry>>,
     pages: Vec<Page>,
+    page_size: usize,
 }
 
 const PROMPTS: &str = "prompts";
@@ -51,7 +55,9 @@ impl PromptCatalog {
         for d in descriptors {
             let what = format!("prompt `{}` (at {})", d.name, d.location);
             let arguments = (d.arguments)();
+            let scopes = Scopes::declared(d.scopes, &what)?;
             let entry = Arc::new(PromptEntry {
+                scopes,
                 prompt: Prompt {
                     name: d.name.to_owned(),
                     title: d.title.map(str::to_owned),
@@ -104,6 +110,7 @@ impl PromptCatalog {
             entries,
             by_name,
             pages,
+            page_size,
         })
     }
 
@@ -119,9 +126,27 @@ impl PromptCatalog {
         self.by_name.get(name)
     }
 
-    pub(crate) fn page(&self, cursor: Option<&str>) -> Result<Page> {
-        let i = pager::page_index(PROMPTS, cursor, self.pages.len())?;
-        Ok(self.pages[i].clone())
+    pub(crate) fn page(&self, cursor: Option<&str>, auth: Option<&AuthContext>) -> Result<Page> {
+        let hiding = auth
+            .filter(|a| a.hide_unpermitted && self.entries.iter().any(|e| !e.scopes.is_empty()));
+        match hiding {
+            None => {
+                let i = pager::page_index(PROMPTS, cursor, self.pages.len())?;
+                Ok(self.pages[i].clone())
+            }
+            Some(a) => pager::filtered(
+                PROMPTS,
+                &self.entries,
+                |e| !a.hides(&e.scopes),
+                |e| e.prompt.clone(),
+                self.page_size,
+                cursor,
+                |items, next| ListPromptsResult {
+                    prompts: items.to_vec(),
+                    next_cursor: next,
+                },
+            ),
+        }
     }
 }
 

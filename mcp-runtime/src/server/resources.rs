@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use super::pager::{self, Page};
+use crate::auth::{AuthContext, Scopes};
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, Result};
 use crate::extract::Context;
@@ -75,6 +76,8 @@ pub(crate) struct ResourceEntry {
     /// Where it came from when not from this server's own code (" (mounted as `x`)").
     pub(crate) via: Option<Arc<str>>,
     pub(crate) subscribe: Option<SubscribeHook>,
+    /// OAuth scopes a read needs.
+    pub(crate) scopes: Scopes,
 }
 
 /// A resource template.
@@ -92,6 +95,8 @@ pub(crate) struct TemplateEntry {
     pub(crate) home: Option<Arc<super::ServerShared>>,
     pub(crate) complete: Option<ForwardComplete>,
     pub(crate) subscribe: Option<SubscribeHook>,
+    /// OAuth scopes a read of any matching URI needs.
+    pub(crate) scopes: Scopes,
 }
 
 /// A resource built at run time, added with [`ServerBuilder::resource`](super::ServerBuilder::resource)
@@ -99,6 +104,7 @@ pub(crate) struct TemplateEntry {
 pub struct ResourceDef {
     resource: Resource,
     reader: DynReadFn,
+    scopes: Vec<String>,
 }
 
 impl ResourceDef {
@@ -116,7 +122,18 @@ impl ResourceDef {
                 let fut = read(req.clone_parts());
                 Box::pin(async move { req.__finish(fut.await) })
             }),
+            scopes: Vec::new(),
         }
+    }
+
+    /// OAuth scopes a read needs, all of them (as `#[resource(.., scopes = [...])]`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// A resource with fixed text contents.
@@ -160,12 +177,15 @@ impl ResourceDef {
                 self.resource.uri
             )));
         }
+        let scopes = Scopes::new(&self.scopes)
+            .map_err(|e| Error::startup(format!("resource `{}`: {e}", self.resource.uri)))?;
         Ok(ResourceEntry {
             resource: self.resource,
             reader: Reader::Dynamic(self.reader),
             location: None,
             via: None,
             subscribe: None,
+            scopes,
         })
     }
 }
@@ -244,6 +264,7 @@ pub(crate) fn from_registry(
         let title = d.title.map(str::to_owned);
         let description = d.description.map(str::to_owned);
         let mime_type = d.mime_type.map(str::to_owned);
+        let scopes = Scopes::declared(d.scopes, &what)?;
         if parsed.is_literal() {
             statics.push(Arc::new(ResourceEntry {
                 resource: Resource {
@@ -261,6 +282,7 @@ pub(crate) fn from_registry(
                 location: Some(d.location),
                 via: None,
                 subscribe: None,
+                scopes,
             }));
         } else {
             templates.push(Arc::new(TemplateEntry {
@@ -284,6 +306,7 @@ pub(crate) fn from_registry(
                 home: None,
                 complete: None,
                 subscribe: None,
+                scopes,
             }));
         }
     }
@@ -317,6 +340,8 @@ pub(crate) struct ResourceCatalog {
     template_pages: Vec<Page>,
     dynamic_listing: bool,
     page_size: usize,
+    /// Some resource or template declares scopes (reads then look them up).
+    any_scoped: bool,
 }
 
 const RESOURCES: &str = "resources";
@@ -373,6 +398,8 @@ impl ResourceCatalog {
             })?;
         Ok(ResourceCatalog {
             dynamic_listing: templates.iter().any(|t| t.list.is_some()),
+            any_scoped: statics.iter().any(|e| !e.scopes.is_empty())
+                || templates.iter().any(|t| !t.scopes.is_empty()),
             statics,
             by_uri,
             templates,
@@ -394,12 +421,19 @@ impl ResourceCatalog {
     /// A `resources/list` page. With list functions the list is assembled per request
     /// (static resources first, then each template's in source order).
     pub(crate) async fn list(&self, cursor: Option<&str>, ctx: &Context) -> Result<Page> {
-        if !self.dynamic_listing {
+        let hiding = self.hiding(ctx.scope.auth.as_ref());
+        if !self.dynamic_listing && hiding.is_none() {
             let i = pager::page_index(RESOURCES, cursor, self.resource_pages.len())?;
             return Ok(self.resource_pages[i].clone());
         }
-        let mut all: Vec<Resource> = self.statics.iter().map(|e| e.resource.clone()).collect();
-        for t in &self.templates {
+        let hidden = |scopes: &Scopes| hiding.is_some_and(|a| a.hides(scopes));
+        let mut all: Vec<Resource> = self
+            .statics
+            .iter()
+            .filter(|e| !hidden(&e.scopes))
+            .map(|e| e.resource.clone())
+            .collect();
+        for t in self.templates.iter().filter(|t| !hidden(&t.scopes)) {
             if let Some(list) = &t.list {
                 let listed = CatchUnwind(Box::pin(list.list(ctx.clone())))
                     .await
@@ -419,9 +453,59 @@ impl ResourceCatalog {
         pager::render(RESOURCES, &all, self.page_size, i, resources_page).map(Page::from)
     }
 
-    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<Page> {
-        let i = pager::page_index(TEMPLATES, cursor, self.template_pages.len())?;
-        Ok(self.template_pages[i].clone())
+    pub(crate) fn templates_page(
+        &self,
+        cursor: Option<&str>,
+        auth: Option<&AuthContext>,
+    ) -> Result<Page> {
+        match self.hiding(auth) {
+            None => {
+                let i = pager::page_index(TEMPLATES, cursor, self.template_pages.len())?;
+                Ok(self.template_pages[i].clone())
+            }
+            Some(a) => pager::filtered(
+                TEMPLATES,
+                &self.templates,
+                |t| !a.hides(&t.scopes),
+                |t| t.template.clone(),
+                self.page_size,
+                cursor,
+                |items, next| ListResourceTemplatesResult {
+                    resource_templates: items.to_vec(),
+                    next_cursor: next,
+                },
+            ),
+        }
+    }
+
+    /// The caller's authorization when lists must leave out what it may not read.
+    fn hiding<'a>(&self, auth: Option<&'a AuthContext>) -> Option<&'a AuthContext> {
+        auth.filter(|a| a.hide_unpermitted && self.any_scoped)
+    }
+
+    /// The scopes reading `uri` needs: those of the entry a read would use.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn scopes_for(&self, uri: &str) -> Scopes {
+        if !self.any_scoped {
+            return Scopes::default();
+        }
+        if let Some(e) = self.by_uri.get(uri) {
+            return e.scopes.clone();
+        }
+        self.match_order
+            .iter()
+            .find(|t| t.parsed.match_uri(uri).is_some())
+            .map(|t| t.scopes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every scope a resource or template declares.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.statics
+            .iter()
+            .flat_map(|e| e.scopes.iter())
+            .chain(self.templates.iter().flat_map(|t| t.scopes.iter()))
     }
 
     /// Whether `uri` names a resource (concrete, or matched by a template).

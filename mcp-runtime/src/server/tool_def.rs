@@ -32,6 +32,7 @@ use crate::tool::{IntoToolResult, ToolCall};
 pub struct ToolDef {
     tool: Tool,
     handler: super::catalog::DynToolFn,
+    scopes: Vec<String>,
 }
 
 impl ToolDef {
@@ -53,13 +54,34 @@ impl ToolDef {
                 output_schema: None,
                 annotations: None,
                 icons: Vec::new(),
+                execution: None,
                 meta: None,
             },
             handler: Arc::new(move |call| {
                 let fut = handler(call);
                 Box::pin(async move { fut.await.into_tool_result() })
             }),
+            scopes: Vec::new(),
         }
+    }
+
+    /// Lets the tool run as a task (see [`crate::tasks`]); the server must have tasks
+    /// enabled (a task tool at build, or [`ServerBuilder::tasks`]).
+    ///
+    /// [`ServerBuilder::tasks`]: crate::ServerBuilder::tasks
+    pub fn task_support(mut self, support: crate::tasks::TaskSupport) -> Self {
+        self.tool.execution = support.execution();
+        self
+    }
+
+    /// OAuth scopes a call needs, all of them (as `#[tool(scopes = [...])]`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// Sets the description.
@@ -106,6 +128,10 @@ impl ToolDef {
                 self.tool.name
             )));
         }
-        ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)
+        let scopes = crate::auth::Scopes::new(&self.scopes)
+            .map_err(|e| Error::startup(format!("tool `{}`: {e}", self.tool.name)))?;
+        let mut entry = ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)?;
+        entry.scopes = scopes;
+        Ok(entry)
     }
 }

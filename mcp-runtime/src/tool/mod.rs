@@ -14,6 +14,7 @@ pub use args::{ArgKey, ArgsError};
 pub use result::{IntoToolResult, Json};
 
 use crate::error::Error;
+use crate::extract::rejection::InvalidToolArguments;
 use crate::extract::Context;
 use crate::protocol::CallToolResult;
 
@@ -78,11 +79,14 @@ impl ToolCall {
     }
 
     /// A stable key for who is calling, used by per-principal middleware (rate limits,
-    /// private caches): set by [`set_principal`](Self::set_principal) (e.g. in a
-    /// [`from_fn`](crate::middleware::from_fn) layer that checks an API key); `None`
-    /// for anonymous calls.
+    /// private caches): the one [`set_principal`](Self::set_principal) recorded (e.g. a
+    /// [`from_fn`](crate::middleware::from_fn) layer that checks an API key), else the
+    /// authenticated [`Principal`](crate::auth::Principal)'s
+    /// [`owner_key`](crate::auth::Principal::owner_key); `None` for anonymous calls.
     pub fn principal(&self) -> Option<&str> {
-        self.principal.as_deref()
+        self.principal
+            .as_deref()
+            .or_else(|| self.ctx.principal().map(|p| p.owner_key()))
     }
 
     /// Records who is calling (see [`principal`](Self::principal)).
@@ -124,9 +128,7 @@ impl ToolCall {
     where
         V: for<'de> serde::de::Visitor<'de, Value = T>,
     {
-        args::deserialize_map(self.args.as_deref(), visitor).map_err(|e| {
-            CallToolResult::error(format!("Invalid arguments for tool `{}`: {e}", self.tool))
-        })
+        args::deserialize_map(self.args.as_deref(), visitor).map_err(|e| self.invalid(e))
     }
 
     /// Deserializes the whole arguments object into `T` (for `#[arg(flatten)]`).
@@ -134,22 +136,22 @@ impl ToolCall {
     pub fn __deserialize_whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, CallToolResult> {
         let raw = self.args.as_deref().map(RawValue::get).unwrap_or("{}");
         let raw = if raw == "null" { "{}" } else { raw };
-        serde_json::from_str(raw).map_err(|e| {
-            CallToolResult::error(format!(
-                "Invalid arguments for tool `{}`: {}",
-                self.tool,
-                args::describe(&e)
-            ))
-        })
+        serde_json::from_str(raw).map_err(|e| self.invalid(args::describe(&e)))
     }
 
     /// The error result for a missing required argument.
     #[doc(hidden)]
     pub fn __missing(&self, name: &str) -> CallToolResult {
-        CallToolResult::error(format!(
-            "Invalid arguments for tool `{}`: missing required argument `{name}`",
-            self.tool
-        ))
+        self.invalid(format!("missing required argument `{name}`"))
+    }
+
+    /// The tool error for arguments that do not fit ([`InvalidToolArguments`]).
+    fn invalid(&self, detail: String) -> CallToolResult {
+        let rejection = InvalidToolArguments {
+            tool: self.tool.to_string(),
+            detail,
+        };
+        CallToolResult::error(rejection.to_string())
     }
 }
 

@@ -19,9 +19,9 @@ use serde::de::{DeserializeOwned, MapAccess};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::result::{error_outcome, object_schema, structured};
+use super::result::{error_outcome, output_schema, structured};
 use super::{IntoToolResult, ToolCall, ToolOutcome};
-use crate::extract::FromContext;
+use crate::extract::{FromContext, Requirements};
 
 /// Zero-sized carrier of a type for method-resolution probing.
 pub struct Probe<T: ?Sized>(PhantomData<fn() -> Box<T>>);
@@ -60,6 +60,7 @@ pub trait ToolReturn {}
 // ---- parameters: extractor > optional argument > required argument > error ----
 
 pub trait ParamExtractor<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, _g: &mut SchemaGenerator) -> Option<ParamSchema> {
         None
     }
@@ -76,6 +77,9 @@ pub trait ParamExtractor<T> {
 }
 
 impl<T: FromContext + 'static> ParamExtractor<T> for &&&Probe<T> {
+    fn __mcp_param_requires(&self, needs: &mut Requirements) {
+        T::requirements(needs);
+    }
     fn __mcp_param_finish<'a>(
         &self,
         _slot: Option<T>,
@@ -87,6 +91,7 @@ impl<T: FromContext + 'static> ParamExtractor<T> for &&&Probe<T> {
 }
 
 pub trait ParamOptional<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema>;
     fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Option<T>, A::Error>;
     fn __mcp_param_finish<'a>(
@@ -101,8 +106,10 @@ impl<U: DeserializeOwned + JsonSchema + Send + 'static> ParamOptional<Option<U>>
     for &&Probe<Option<U>>
 {
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema> {
+        // Optional means "may be left out", not "may be null": `U`'s schema, not in
+        // `required` (an explicit null still deserializes to `None`).
         Some(ParamSchema {
-            schema: g.subschema_for::<Option<U>>(),
+            schema: g.subschema_for::<U>(),
             required: false,
         })
     }
@@ -123,6 +130,7 @@ impl<U: DeserializeOwned + JsonSchema + Send + 'static> ParamOptional<Option<U>>
 }
 
 pub trait ParamRequired<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, g: &mut SchemaGenerator) -> Option<ParamSchema>;
     fn __mcp_param_de<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Option<T>, A::Error>;
     fn __mcp_param_finish<'a>(
@@ -154,6 +162,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ParamRequired<T> for &Pr
 }
 
 pub trait ParamInvalid<T> {
+    fn __mcp_param_requires(&self, _needs: &mut Requirements) {}
     fn __mcp_param_schema(&self, _g: &mut SchemaGenerator) -> Option<ParamSchema>
     where
         T: ToolParam,
@@ -202,7 +211,7 @@ impl<T: Serialize + JsonSchema, E: Display + 'static> ReturnStructuredResult<Res
     for &&Probe<Result<T, E>>
 {
     fn __mcp_output_schema(&self, g: &mut SchemaGenerator) -> Option<Value> {
-        object_schema::<T>(g)
+        Some(output_schema::<T>(g))
     }
     fn __mcp_into_outcome(&self, value: Result<T, E>) -> ToolOutcome {
         match value {
@@ -219,7 +228,7 @@ pub trait ReturnStructured<R> {
 
 impl<R: Serialize + JsonSchema> ReturnStructured<R> for &Probe<R> {
     fn __mcp_output_schema(&self, g: &mut SchemaGenerator) -> Option<Value> {
-        object_schema::<R>(g)
+        Some(output_schema::<R>(g))
     }
     fn __mcp_into_outcome(&self, value: R) -> ToolOutcome {
         structured(&value)

@@ -101,8 +101,15 @@ impl<T: IntoToolResult, E: Display + 'static> IntoToolResult for Result<T, E> {
 
 /// Structured output: `structuredContent`, an `outputSchema` and a JSON text copy.
 ///
-/// Any `Serialize + JsonSchema` struct returned from a `#[tool]` already gets this
-/// treatment; the wrapper is for code that builds results by hand.
+/// Any `Serialize + JsonSchema` type returned from a `#[tool]` already gets this
+/// treatment (plain numbers, strings and `bool` stay text; wrap them in `Json` to make
+/// them structured); the wrapper is for code that builds results by hand.
+///
+/// MCP requires `structuredContent` and `outputSchema` to be objects. A type whose schema
+/// is not an object (`Vec<T>`, an enum, a number, `Option<T>`) is wrapped as
+/// `{"result": value}` with the matching `outputSchema`
+/// `{"type": "object", "properties": {"result": ..}, "required": ["result"]}`, as the
+/// Python and TypeScript SDKs do; the text copy is the value itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Json<T>(pub T);
 
@@ -112,7 +119,7 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     }
 
     fn output_schema(gen: &mut SchemaGenerator) -> Option<Value> {
-        object_schema::<T>(gen)
+        Some(output_schema::<T>(gen))
     }
 }
 
@@ -124,7 +131,11 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
 pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
     if let Some(err) = (&e as &dyn Any).downcast_ref::<Error>() {
         return match err.kind() {
-            ErrorKind::MissingCapability | ErrorKind::Cancelled => Err(err.clone()),
+            // Authorization failures are for the client (401/403 and a step-up), not the model.
+            ErrorKind::MissingCapability
+            | ErrorKind::Cancelled
+            | ErrorKind::Unauthorized
+            | ErrorKind::InsufficientScope => Err(err.clone()),
             ErrorKind::Tool => Ok(CallToolResult::error(err.message())),
             _ => Err(Error::tool(err.message().to_owned())),
         };
@@ -132,20 +143,19 @@ pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
     Err(Error::tool(e.to_string()))
 }
 
-/// Serializes `value` as structured content (objects) or JSON text (anything else).
+/// Serializes `value` as structured content with a JSON text copy. Values whose schema
+/// is not an object are wrapped as `{"result": ..}` when the server sends them (the
+/// catalog knows each tool's output schema; see [`Json`]).
 pub(crate) fn structured<T: Serialize + ?Sized>(value: &T) -> ToolOutcome {
     match serde_json::to_value(value) {
-        Ok(v @ Value::Object(_)) => Ok(CallToolResult::structured(v)),
-        Ok(v) => Ok(CallToolResult::success(vec![Content::text(v.to_string())])),
+        Ok(v) => Ok(CallToolResult::structured(v)),
         Err(e) => Err(Error::internal(format!(
             "failed to serialize tool output: {e}"
         ))),
     }
 }
 
-/// The schema of `T` if its root is an object (`outputSchema` must be).
-pub(crate) fn object_schema<T: JsonSchema + ?Sized>(gen: &mut SchemaGenerator) -> Option<Value> {
-    let schema = gen.root_schema_for::<T>();
-    let is_object = schema.get("type").and_then(Value::as_str) == Some("object");
-    is_object.then(|| schema.to_value())
+/// The output schema of `T` as generated; the catalog wraps a non-object one.
+pub(crate) fn output_schema<T: JsonSchema + ?Sized>(gen: &mut SchemaGenerator) -> Value {
+    gen.root_schema_for::<T>().to_value()
 }

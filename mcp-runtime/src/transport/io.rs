@@ -92,6 +92,7 @@ where
                     conn: Some(conn.clone()),
                     era: None,
                     cancel: None,
+                    auth: None,
                 };
                 let dispatcher = dispatcher.clone();
                 let mut work = Box::pin(async move { dispatcher.handle_request(req, env).await });

@@ -1,7 +1,8 @@
 //! Transports: adapters that move bytes between a peer and the [`Dispatcher`](crate::Dispatcher).
 
-#[cfg(feature = "http")]
-pub mod http;
+cfg_http! {
+    pub mod http;
+}
 mod io;
 pub(crate) mod lines;
 mod stdio;
@@ -19,10 +20,23 @@ impl Server {
     /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
     /// private reopened descriptors) rather than Tokio's blocking pool.
+    ///
+    /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
+    ///
+    /// When stdin closes, running tasks get [`TaskConfig::shutdown_grace`] to finish
+    /// before they are failed ("the server shut down").
+    ///
+    /// [`TaskConfig::shutdown_grace`]: crate::tasks::TaskConfig::shutdown_grace
     pub async fn serve_stdio(self) -> Result<()> {
         crate::logging::init_if_unset();
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            eprintln!("{}", stdio::terminal_notice(&self.info().name));
+        }
         let (stdin, stdout) = stdio::stdio();
-        serve_io(self, stdin, stdout).await
+        let handle = self.handle();
+        let served = serve_io(self, stdin, stdout).await;
+        handle.shutdown_tasks(None).await;
+        served
     }
 
     /// Serves newline-delimited JSON-RPC over any byte stream pair (a TCP or Unix socket,
@@ -39,6 +53,8 @@ impl Server {
 impl ServerBuilder {
     /// Builds the server and serves it on stdin/stdout.
     pub async fn serve_stdio(self) -> Result<()> {
+        // Before `build`, so what it reports (nothing registered, ..) reaches stderr.
+        crate::logging::init_if_unset();
         self.build()?.serve_stdio().await
     }
 

@@ -11,6 +11,16 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+/// The one line a server started by hand in a terminal prints on stderr: MCP clients
+/// launch stdio servers with pipes, so a terminal on stdin means a person is looking.
+pub(crate) fn terminal_notice(server: &str) -> String {
+    let exe = std::env::args().next().unwrap_or_else(|| server.to_owned());
+    format!(
+        "{server} is an MCP server speaking JSON-RPC on stdin/stdout: an MCP client starts it and \
+         talks to it (try `npx @modelcontextprotocol/inspector {exe}`); Ctrl-D quits"
+    )
+}
+
 /// Standard input: a non-blocking pipe on the reactor, or Tokio's blocking-pool stdin.
 pub(crate) enum StdinReader {
     #[cfg(target_os = "linux")]
@@ -103,5 +113,16 @@ impl AsyncWrite for StdoutWriter {
             StdoutWriter::Pipe(w) => Pin::new(w).poll_shutdown(cx),
             StdoutWriter::Blocking(w) => Pin::new(w).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_notice_names_the_server_and_a_client() {
+        let line = super::terminal_notice("notes");
+        assert!(line.starts_with("notes is an MCP server speaking JSON-RPC on stdin/stdout"));
+        assert!(line.contains("npx @modelcontextprotocol/inspector "));
+        assert!(!line.contains('\n'));
     }
 }

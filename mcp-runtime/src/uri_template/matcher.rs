@@ -119,12 +119,25 @@ impl Matcher<'_> {
             let later_query = self.parts[part + 1..].iter().any(|p| {
                 matches!(p, Part::Expr { op, .. } if matches!(op, Operator::Query | Operator::QueryCont | Operator::Fragment))
             });
+            // Likewise a raw `&` starts a later `{&x}`, never ends up in a value before it.
+            let later_cont = self.parts[part + 1..].iter().any(|p| {
+                matches!(
+                    p,
+                    Part::Expr {
+                        op: Operator::QueryCont,
+                        ..
+                    }
+                )
+            });
             let multi = vars.len() > 1 || vars.iter().any(|v| v.explode);
-            let allowed = |c: char| match op {
-                Operator::Fragment => true,
-                Operator::Reserved => c != '#' && !(later_query && c == '?'),
-                Operator::Path => !"?#".contains(c) && (multi || c != '/'),
-                _ => !"/?#".contains(c),
+            let allowed = |c: char| {
+                let ok = match op {
+                    Operator::Fragment => true,
+                    Operator::Reserved => c != '#' && !(later_query && c == '?'),
+                    Operator::Path => !"?#".contains(c) && (multi || c != '/'),
+                    _ => !"/?#".contains(c),
+                };
+                ok && !(later_cont && c == '&')
             };
             let max = self.uri[start..]
                 .char_indices()
@@ -207,11 +220,23 @@ impl Matcher<'_> {
         if !rest.starts_with(lead) {
             return self.go(part + 1, pos);
         }
+        // `{?a}{&b}` expands to one run of pairs (`?a=1&b=2`) in any order: the pairs are
+        // read once for every query expression in the run, which then ends here.
+        let mut next = part + 1;
+        let mut run: Vec<&parse::VarSpec> = vars.iter().collect();
+        while let Some(Part::Expr {
+            op: Operator::QueryCont,
+            vars,
+        }) = self.parts.get(next)
+        {
+            run.extend(vars);
+            next += 1;
+        }
         let end = rest.find('#').map_or(uri.len(), |i| pos + i);
         let mark = self.out.len();
         for pair in uri[pos + 1..end].split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let Some(var) = vars.iter().find(|var| var.name == k) else {
+            let Some(var) = run.iter().find(|var| var.name == k) else {
                 continue;
             };
             let Some(value) = percent_decode(v) else {
@@ -227,7 +252,7 @@ impl Matcher<'_> {
                 None => self.out.push((var.name.clone(), value)),
             }
         }
-        if self.go(part + 1, end) {
+        if self.go(next, end) {
             return true;
         }
         self.out.truncate(mark);
@@ -327,6 +352,24 @@ mod tests {
             vars(&[("page", "2")])
         );
         assert_eq!(m("x://s?fixed=1{&page}", "x://s?fixed=1"), Some(vec![]));
+    }
+
+    /// Found by `fuzz::uri_template::expansions_match_back`: `{?a}{&b}` lost `b` (the
+    /// first expression swallowed every pair), and `{v}{&b}` read `b`'s pair into `v`.
+    #[test]
+    fn query_continuations_bind_after_a_query() {
+        assert_eq!(
+            m("x://s{?a}{&b}", "x://s?a=1&b=2"),
+            vars(&[("a", "1"), ("b", "2")])
+        );
+        assert_eq!(
+            m("x://s{?a}{&b}", "x://s?b=2&a=1"),
+            vars(&[("b", "2"), ("a", "1")])
+        );
+        assert_eq!(
+            m("x://{v}{&b}", "x://1&b=2"),
+            vars(&[("v", "1"), ("b", "2")])
+        );
     }
 
     #[test]

@@ -699,6 +699,7 @@ fn protocol_types() {
             prompts: Some(ListChanged::default()),
             logging: Some(Map::new()),
             completions: Some(Map::new()),
+            tasks: Some(json!({"list": {}})),
             extensions: Some(meta()),
         },
         server_info: Implementation {

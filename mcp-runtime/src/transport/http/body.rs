@@ -35,14 +35,14 @@ enum Kind {
 }
 
 impl ResponseBody {
-    pub(super) fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         ResponseBody {
             kind: Kind::Empty,
             _guard: None,
         }
     }
 
-    pub(super) fn full(bytes: impl Into<Bytes>) -> Self {
+    pub(crate) fn full(bytes: impl Into<Bytes>) -> Self {
         ResponseBody {
             kind: Kind::Full(Some(bytes.into())),
             _guard: None,

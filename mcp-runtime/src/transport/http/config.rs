@@ -40,7 +40,36 @@ pub enum HostPolicy {
     Any,
 }
 
-/// Configuration of the Streamable HTTP transport.
+/// Configuration of the Streamable HTTP transport. Start from the defaults (a local
+/// server: localhost `Host`s only, no request timeout) and change what differs:
+///
+/// ```no_run
+/// # mod mcpserve {
+/// #     pub use mcp_runtime::transport::http::HttpConfig;
+/// #     pub use mcp_runtime::*;
+/// # }
+/// use std::time::Duration;
+/// use mcpserve::{HttpConfig, Server};
+///
+/// # async fn run() -> mcpserve::Result<()> {
+/// let config = HttpConfig::default()
+///     .allow_hosts(["mcp.example.com"])
+///     .allow_origin("https://app.example.com")
+///     .configure(|c| {
+///         c.max_sessions = 1_000;
+///         c.request_timeout = Some(Duration::from_secs(120));
+///     });
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// let shutdown = async { let _ = tokio::signal::ctrl_c().await; };
+/// Server::from_registry()
+///     .build()?
+///     .serve_http_on(listener, config, shutdown)
+///     .await
+/// # }
+/// ```
+///
+/// To mount the endpoint in an axum (or any tower) app instead, hand the same config to
+/// [`Server::http_service`](crate::Server::http_service).
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpConfig {
@@ -76,6 +105,9 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Where session-era SSE events are kept for resumption.
     pub event_store: Arc<dyn EventStore>,
+    /// OAuth 2.1 authorization of every request (`None`: none; see [`crate::auth`]).
+    #[cfg(feature = "auth")]
+    pub auth: Option<crate::auth::Auth>,
     /// Serve the server card at `<endpoint>/server-card` and the AI Catalog at
     /// `/.well-known/ai-catalog.json` ([`Server::serve_http`](crate::Server::serve_http)
     /// only; see [`ServerCardService`](super::ServerCardService) for your own router).
@@ -99,6 +131,8 @@ impl Default for HttpConfig {
             request_timeout: None,
             shutdown_grace: Duration::from_secs(10),
             event_store: Arc::new(InMemoryEventStore::default()),
+            #[cfg(feature = "auth")]
+            auth: None,
             server_card: true,
         }
     }
@@ -120,6 +154,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("sse_retry", &self.sse_retry)
             .field("request_timeout", &self.request_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("auth", &self.auth_debug())
             .field("server_card", &self.server_card)
             .finish_non_exhaustive()
     }
@@ -146,6 +181,22 @@ impl HttpConfig {
     pub fn event_store(mut self, store: impl EventStore) -> Self {
         self.event_store = Arc::new(store);
         self
+    }
+
+    /// Authorizes every request with `auth` (an OAuth 2.1 resource server; see
+    /// [`crate::auth`]): bearer tokens, scopes, and the protected resource metadata.
+    #[cfg(feature = "auth")]
+    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    fn auth_debug(&self) -> Option<&dyn std::fmt::Debug> {
+        #[cfg(feature = "auth")]
+        if let Some(a) = &self.auth {
+            return Some(a);
+        }
+        None
     }
 
     /// Changes the configuration in place.

@@ -9,6 +9,11 @@ use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
+
+use crate::extension::ExtensionSet;
 use crate::protocol::jsonrpc::Request;
 use crate::server::header_params::{HeaderParam, HeaderParamType};
 use crate::server::ToolCatalog;
@@ -22,6 +27,7 @@ pub(super) fn validate(
     headers: &HeaderMap,
     req: &Request,
     tools: &ToolCatalog,
+    extensions: &ExtensionSet,
 ) -> Result<(), String> {
     let method =
         single(headers, MCP_METHOD)?.ok_or("Header mismatch: the Mcp-Method header is required")?;
@@ -31,17 +37,27 @@ pub(super) fn validate(
             &*req.method
         ));
     }
-    let by_uri = match &*req.method {
-        "tools/call" | "prompts/get" => false,
-        "resources/read" => true,
-        _ => return Ok(()),
+    let body_name: Option<Cow<'_, str>> = match &*req.method {
+        // The name comes from the params index the era routing already built.
+        "tools/call" | "prompts/get" | "resources/read" => req.params.as_deref().and_then(|p| {
+            let index = req.index();
+            let raw = if &*req.method == "resources/read" {
+                index.uri(p)
+            } else {
+                index.name(p)
+            }?;
+            serde_json::from_str(raw).ok()
+        }),
+        // An extension method that mirrors one of its params (`taskId` for tasks).
+        other => match extensions.name_param(other) {
+            Some(param) => req.params.as_deref().and_then(|p| {
+                let members: HashMap<Cow<'_, str>, &RawValue> =
+                    serde_json::from_str(p.get()).ok()?;
+                serde_json::from_str(members.get(param)?.get()).ok()
+            }),
+            None => return Ok(()),
+        },
     };
-    // The name comes from the params index the era routing already built.
-    let body_name: Option<Cow<'_, str>> = req.params.as_deref().and_then(|p| {
-        let index = req.index();
-        let raw = if by_uri { index.uri(p) } else { index.name(p) }?;
-        serde_json::from_str(raw).ok()
-    });
     let body_name = body_name.as_deref();
     let header =
         single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;

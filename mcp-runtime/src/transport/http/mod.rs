@@ -12,6 +12,7 @@
 // once per refused request, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod authz;
 mod body;
 mod card;
 mod config;

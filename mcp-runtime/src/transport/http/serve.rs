@@ -28,6 +28,10 @@ pub(super) async fn serve(
     mut config: HttpConfig,
     signal: impl Future<Output = ()> + Send,
 ) -> Result<()> {
+    #[cfg(feature = "auth")]
+    if let Some(auth) = &config.auth {
+        auth.validate()?;
+    }
     let local = listener.local_addr()?;
     if config.allowed_hosts == HostPolicy::Localhost && !local.ip().is_loopback() {
         tracing::warn!(
@@ -71,10 +75,12 @@ pub(super) async fn serve(
             let mut svc = svc.clone();
             // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
             // the endpoint's own requests pay nothing for it).
+            // Then the protected resource metadata (RFC 9728) when the endpoint has `Auth`.
             let other = (req.uri().path() != ENDPOINT).then(|| {
                 cards
                     .as_ref()
                     .and_then(|c| c.respond(&req))
+                    .or_else(|| svc.metadata(&req))
                     .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
             });
             async move {

@@ -23,7 +23,8 @@ use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
 use super::routing::era::route;
 use super::routing::meta::MetaHead;
 use super::session_store::SessionStore;
-use super::{origin, session_era, stateless};
+use super::{authz, origin, session_era, stateless};
+use crate::auth::AuthContext;
 use crate::protocol::jsonrpc::{self, code, Message};
 use crate::protocol::{Era, RequestId};
 use crate::server::Server;
@@ -50,10 +51,17 @@ pub(super) struct Inner {
     /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
     /// (`subscriptions/listen`) end.
     pub(super) draining: CancellationToken,
+    /// The endpoint's authorization (`HttpConfig::auth`).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(super) auth: authz::Layer,
 }
 
 impl McpHttpService {
     /// The endpoint for `server` with `config`.
+    ///
+    /// # Panics
+    ///
+    /// When `config.auth` is invalid; check it first with `Auth::validate`.
     pub fn new(server: Server, config: HttpConfig) -> Self {
         let sessions = SessionStore::new(
             config.max_sessions,
@@ -62,6 +70,7 @@ impl McpHttpService {
         );
         McpHttpService {
             inner: Arc::new(Inner {
+                auth: authz::build(&server, &config),
                 permits: Arc::new(Semaphore::new(max_requests(&config))),
                 server,
                 config,
@@ -77,6 +86,30 @@ impl McpHttpService {
         &self.inner.config
     }
 
+    /// The Protected Resource Metadata (RFC 9728) of this endpoint as a tower service,
+    /// to mount next to it (see [`metadata_paths`](Self::metadata_paths)); 404s when the
+    /// endpoint has no `Auth`. `serve_http` mounts it by itself.
+    #[cfg(feature = "auth")]
+    pub fn metadata_service(&self) -> crate::auth::MetadataService {
+        authz::metadata_service(&self.inner)
+    }
+
+    /// Where clients look for the metadata: `/.well-known/oauth-protected-resource`
+    /// followed by the canonical URI's path (e.g. `/mcp`), and the same at the root.
+    /// Empty without `Auth`.
+    #[cfg(feature = "auth")]
+    pub fn metadata_paths(&self) -> &[String] {
+        self.inner
+            .auth
+            .as_ref()
+            .map_or(&[], |layer| &layer.metadata_paths)
+    }
+
+    /// The protected resource metadata, when `req` asks for one of its paths.
+    pub(super) fn metadata<B>(&self, req: &Request<B>) -> Option<Response<ResponseBody>> {
+        authz::metadata(&self.inner, req)
+    }
+
     /// Live session-era sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
@@ -88,18 +121,27 @@ impl McpHttpService {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.draining.cancel();
-        let all = max_requests(&inner.config) as u32;
-        let grace = inner.config.shutdown_grace;
-        if tokio::time::timeout(grace, inner.permits.acquire_many(all))
-            .await
-            .is_err()
-        {
-            tracing::info!("shutdown grace period over; cancelling running requests");
+        // Running tasks get the same grace as requests, then end `failed`.
+        let tasks = async {
+            if let Some(tasks) = &inner.server.shared.tasks {
+                tasks.shutdown(inner.config.shutdown_grace).await;
+            }
+        };
+        let requests = async {
+            let all = max_requests(&inner.config) as u32;
+            let grace = inner.config.shutdown_grace;
+            if tokio::time::timeout(grace, inner.permits.acquire_many(all))
+                .await
+                .is_err()
+            {
+                tracing::info!("shutdown grace period over; cancelling running requests");
+                inner.abort.cancel();
+                let cancel_grace = inner.server.config().cancel_grace;
+                let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
+            }
             inner.abort.cancel();
-            let cancel_grace = inner.server.config().cancel_grace;
-            let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
-        }
-        inner.abort.cancel();
+        };
+        tokio::join!(requests, tasks);
         inner.sessions.close_all();
     }
 }
@@ -175,6 +217,11 @@ impl Inner {
         if self.draining.is_cancelled() {
             return unavailable(None, "Service Unavailable: the server is shutting down");
         }
+        // Before the body is read: an unauthenticated client costs no more than this.
+        let auth = match authz::authenticate(&self, &parts).await {
+            Ok(auth) => auth,
+            Err(res) => return res,
+        };
         let headers = match McpHeaders::read(&parts) {
             Ok(h) => h,
             Err(why) => {
@@ -182,18 +229,18 @@ impl Inner {
             }
         };
         match parts.method {
-            Method::POST => self.post(&parts, &headers, body).await,
+            Method::POST => self.post(&parts, &headers, body, auth).await,
             Method::GET => {
                 if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
-                session_era::get(&self, &parts, &headers).await
+                session_era::get(&self, &parts, &headers, auth.as_ref()).await
             }
             Method::DELETE => {
                 if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
-                session_era::delete(&self, &headers)
+                session_era::delete(&self, &headers, auth.as_ref())
             }
             _ => reply::method_not_allowed("GET, POST, DELETE"),
         }
@@ -204,6 +251,7 @@ impl Inner {
         parts: &Parts,
         headers: &McpHeaders<'_>,
         body: B,
+        auth: Option<AuthContext>,
     ) -> Response<ResponseBody>
     where
         B: Body + Send + 'static,
@@ -242,9 +290,14 @@ impl Inner {
                 "Not Acceptable: Accept must allow both application/json and text/event-stream",
             );
         }
+        if let Message::Request(req) = &msg {
+            if let Err(res) = authz::authorize(self, req, auth.as_ref()) {
+                return res;
+            }
+        }
         match route(headers.session_id.is_some(), headers.version, meta.present) {
-            Era::Sessionless => stateless::post(self, parts, headers, meta, msg).await,
-            Era::Session => session_era::post(self, headers, msg).await,
+            Era::Sessionless => stateless::post(self, parts, headers, meta, msg, auth).await,
+            Era::Session => session_era::post(self, headers, msg, auth).await,
         }
     }
 

@@ -15,8 +15,9 @@ use super::event_store::StreamId;
 use super::reply::{self, SESSION_NOT_FOUND, TEXT_EVENT_STREAM};
 use super::service::{accepts, unavailable, Inner, McpHeaders, LAST_EVENT_ID, SESSION_ID};
 use super::session_store::HttpSession;
-use super::sse;
 use super::stream::{self, Exchange, Resumable, StreamWriter};
+use super::{authz, sse};
+use crate::auth::AuthContext;
 use crate::dispatch::{Connection, OutMessage, Outbound};
 use crate::protocol::jsonrpc::{code, Message, Request};
 use crate::protocol::{Era, ProtocolVersion, RequestId};
@@ -46,6 +47,7 @@ fn session_for(
     inner: &Inner,
     headers: &McpHeaders<'_>,
     id: Option<&RequestId>,
+    auth: Option<&AuthContext>,
 ) -> Result<Arc<HttpSession>, Response<ResponseBody>> {
     let Some(sid) = headers.session_id else {
         return Err(reply::error(
@@ -55,7 +57,14 @@ fn session_for(
             "Bad Request: the Mcp-Session-Id header is required",
         ));
     };
-    inner.sessions.get(sid).ok_or_else(|| {
+    // A session belongs to the principal that created it: to anyone else it does not
+    // exist (the same 404, so ids of others' sessions cannot be probed).
+    let caller = authz::owner(auth);
+    let session = inner
+        .sessions
+        .get(sid)
+        .filter(|s| s.owner.is_none() || s.owner == caller);
+    session.ok_or_else(|| {
         reply::error(
             StatusCode::NOT_FOUND,
             id,
@@ -75,6 +84,7 @@ pub(super) async fn post(
     inner: &Arc<Inner>,
     headers: &McpHeaders<'_>,
     msg: Message,
+    auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
     let id = match &msg {
         Message::Request(r) => Some(r.id.clone()),
@@ -86,11 +96,11 @@ pub(super) async fn post(
     };
     let msg = match msg {
         Message::Request(req) if headers.session_id.is_none() && &*req.method == "initialize" => {
-            return initialize(inner, req, version).await;
+            return initialize(inner, req, version, auth).await;
         }
         other => other,
     };
-    let session = match session_for(inner, headers, id.as_ref()) {
+    let session = match session_for(inner, headers, id.as_ref(), auth.as_ref()) {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -114,6 +124,7 @@ pub(super) async fn post(
                 on_reply: None,
                 permit,
                 busy: Some(session.busy()),
+                auth,
             };
             stream::respond(inner.clone(), exchange).await
         }
@@ -132,6 +143,7 @@ async fn initialize(
     inner: &Arc<Inner>,
     req: Request,
     version: ProtocolVersion,
+    auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
     if inner.sessions.reserve().is_err() {
         return unavailable(Some(&req.id), "Service Unavailable: too many sessions");
@@ -142,7 +154,7 @@ async fn initialize(
     };
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
     let conn = Connection::new(out);
-    let session = HttpSession::new(conn.clone());
+    let session = HttpSession::new(conn.clone(), authz::owner(auth.as_ref()));
     let sid = HeaderValue::from_str(&session.id).expect("session ids are visible ASCII");
     let on_reply = {
         let (inner, session) = (inner.clone(), session.clone());
@@ -169,6 +181,7 @@ async fn initialize(
         on_reply: Some(on_reply),
         permit,
         busy: None,
+        auth,
     };
     stream::respond(inner.clone(), exchange).await
 }
@@ -209,6 +222,7 @@ pub(super) async fn get(
     inner: &Arc<Inner>,
     parts: &Parts,
     headers: &McpHeaders<'_>,
+    auth: Option<&AuthContext>,
 ) -> Response<ResponseBody> {
     if !accepts(parts, TEXT_EVENT_STREAM) {
         return reply::error(
@@ -222,7 +236,7 @@ pub(super) async fn get(
         Ok(v) => v,
         Err(res) => return res,
     };
-    let session = match session_for(inner, headers, None) {
+    let session = match session_for(inner, headers, None, auth) {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -334,11 +348,15 @@ async fn resume(
     reply::sse(body, &[])
 }
 
-pub(super) fn delete(inner: &Inner, headers: &McpHeaders<'_>) -> Response<ResponseBody> {
+pub(super) fn delete(
+    inner: &Inner,
+    headers: &McpHeaders<'_>,
+    auth: Option<&AuthContext>,
+) -> Response<ResponseBody> {
     if let Err(res) = request_version(headers, None) {
         return res;
     }
-    let session = match session_for(inner, headers, None) {
+    let session = match session_for(inner, headers, None, auth) {
         Ok(s) => s,
         Err(res) => return res,
     };

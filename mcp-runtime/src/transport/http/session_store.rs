@@ -26,6 +26,9 @@ pub(super) struct HttpSession {
     last_used: Mutex<Instant>,
     /// Requests running plus streams attached; a busy session never expires.
     busy: AtomicUsize,
+    /// The principal that created the session (`Principal::owner_key`); only it may use
+    /// the session.
+    pub(super) owner: Option<Arc<str>>,
 }
 
 /// Where the producer of a resumable stream writes: the current HTTP response, if a
@@ -55,7 +58,7 @@ impl Drop for BusyGuard {
 }
 
 impl HttpSession {
-    pub(super) fn new(conn: Arc<Connection>) -> Arc<Self> {
+    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>) -> Arc<Self> {
         Arc::new(HttpSession {
             id: new_session_id().into(),
             conn,
@@ -64,6 +67,7 @@ impl HttpSession {
             streams: Mutex::default(),
             last_used: Mutex::new(Instant::now()),
             busy: AtomicUsize::new(0),
+            owner,
         })
     }
 

@@ -16,6 +16,7 @@ use super::reply;
 use super::routing::meta::MetaHead;
 use super::service::{Inner, McpHeaders};
 use super::stream::{self, Exchange};
+use crate::auth::AuthContext;
 use crate::protocol::jsonrpc::{code, Message, Request};
 use crate::protocol::{Era, ProtocolVersion};
 
@@ -25,6 +26,7 @@ pub(super) async fn post(
     mcp: &McpHeaders<'_>,
     meta: MetaHead,
     msg: Message,
+    auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
     match msg {
         Message::Request(req) => {
@@ -51,6 +53,7 @@ pub(super) async fn post(
                 on_reply: None,
                 permit,
                 busy: None,
+                auth,
             };
             stream::respond(inner.clone(), exchange).await
         }
@@ -97,6 +100,7 @@ fn check_headers(
     if !supported {
         return Ok(());
     }
-    let tools = inner.server.shared.tools.load();
-    headers::validate(&parts.headers, req, &tools)
+    let shared = &inner.server.shared;
+    let tools = shared.tools.load();
+    headers::validate(&parts.headers, req, &tools, &shared.extensions)
 }

@@ -27,6 +27,7 @@ use super::reply;
 use super::service::Inner;
 use super::session_store::{BusyGuard, HttpSession, LiveStream};
 use super::sse;
+use crate::auth::AuthContext;
 use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv};
 use crate::protocol::jsonrpc::{self, code, Request};
 use crate::protocol::{Era, ErrorObject};
@@ -51,6 +52,8 @@ pub(super) struct Exchange {
     pub(super) on_reply: Option<OnReply>,
     pub(super) permit: OwnedSemaphorePermit,
     pub(super) busy: Option<BusyGuard>,
+    /// The caller, as the endpoint's authorization established it.
+    pub(super) auth: Option<AuthContext>,
 }
 
 /// Where a resumable stream's events go.
@@ -78,7 +81,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     // Where a JSON-only response sends what it cannot carry: the session's GET stream.
     let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
     let reply_rx = spawn_request(
-        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy,
+        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy, x.auth,
     );
     let mut reply_rx = Some(reply_rx);
 
@@ -105,7 +108,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             if let Some(g) = guard {
                 g.disarm();
             }
-            return json_response(x.era, reply, &x.headers);
+            return json_response(&inner, x.era, reply, &x.headers);
         }
         ResponseMode::Lazy => {
             let event = tokio::select! {
@@ -129,7 +132,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                         if let Some(g) = guard {
                             g.disarm();
                         }
-                        return json_response(x.era, reply, &x.headers);
+                        return json_response(&inner, x.era, reply, &x.headers);
                     }
                     // Notifications came first: stream them, then the reply.
                     let (tx, rx_done) = oneshot::channel();
@@ -181,6 +184,7 @@ fn spawn_request(
     on_reply: Option<OnReply>,
     permit: OwnedSemaphorePermit,
     busy: Option<BusyGuard>,
+    auth: Option<AuthContext>,
 ) -> oneshot::Receiver<Option<Reply>> {
     let (reply_tx, reply_rx) = oneshot::channel();
     let dispatcher = inner.server.dispatcher();
@@ -196,6 +200,7 @@ fn spawn_request(
             conn,
             era: Some(era),
             cancel: Some(cancel.clone()),
+            auth,
         };
         let mut work = std::pin::pin!(dispatcher.handle_request(req, env));
         // No timer for a request that finishes on its first poll (most do).
@@ -235,12 +240,21 @@ fn spawn_request(
 }
 
 fn json_response(
+    inner: &Inner,
     era: Era,
     reply: Option<Reply>,
     headers: &[(HeaderName, HeaderValue)],
 ) -> Response<ResponseBody> {
     let mut res = match reply {
-        Some(r) => reply::json(reply::status_for(era, r.error_code), r.bytes),
+        Some(r) => match super::authz::challenge(inner, &r) {
+            None => reply::json(reply::status_for(era, r.error_code), r.bytes),
+            Some((status, challenge)) => {
+                let mut res = reply::json(status, r.bytes);
+                res.headers_mut()
+                    .insert(http::header::WWW_AUTHENTICATE, challenge);
+                res
+            }
+        },
         // Cancelled: JSON-RPC sends nothing back.
         None => reply::status(http::StatusCode::NO_CONTENT),
     };

@@ -1,0 +1,146 @@
+//! The JSON-RPC envelope parser, the params index and the key prefilter.
+
+use proptest::prelude::*;
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+
+use super::gen;
+use crate::protocol::jsonrpc::{self, Message};
+use crate::protocol::params::ParamsIndex;
+use crate::protocol::{scan, ErrorObject, RequestId};
+
+/// Every rejection is a well-formed JSON-RPC error response.
+fn assert_rejection_well_formed(bytes: &[u8]) {
+    if let Err(rejected) = jsonrpc::parse(bytes) {
+        let out: Value = serde_json::from_slice(&rejected.to_bytes()).expect("valid JSON");
+        assert_eq!(out["jsonrpc"], "2.0");
+        assert!(out["id"].is_null() || out["id"].is_i64() || out["id"].is_string());
+        assert!(out["error"]["code"].is_i64(), "{out}");
+        assert!(out["error"]["message"].is_string(), "{out}");
+        assert!(out.get("result").is_none());
+    }
+}
+
+fn id_strategy() -> impl Strategy<Value = (Value, RequestId)> {
+    prop_oneof![
+        any::<i64>().prop_map(|n| (json!(n), RequestId::Number(n))),
+        any::<String>().prop_map(|s| (json!(s), RequestId::String(s.as_str().into()))),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn parse_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        assert_rejection_well_formed(&bytes);
+    }
+
+    #[test]
+    fn parse_never_panics_on_json(v in gen::json(), pretty in any::<bool>()) {
+        assert_rejection_well_formed(gen::spaced(&v, pretty).as_bytes());
+    }
+
+    /// A well-formed request parses to exactly its parts, whatever else the envelope holds.
+    #[test]
+    fn requests_parse_to_their_parts(
+        (id_json, id) in id_strategy(),
+        method in any::<String>(),
+        params in prop::option::of(gen::object()),
+        pretty in any::<bool>(),
+    ) {
+        let mut msg = json!({ "jsonrpc": "2.0", "id": id_json, "method": method });
+        if let Some(p) = &params {
+            msg["params"] = Value::Object(p.clone());
+        }
+        match jsonrpc::parse(gen::spaced(&msg, pretty).as_bytes()) {
+            Ok(Message::Request(req)) => {
+                prop_assert_eq!(&req.id, &id);
+                prop_assert_eq!(&*req.method, method.as_str());
+                let got = req.params.as_deref().map(|p| serde_json::from_str::<Value>(p.get()).unwrap());
+                prop_assert_eq!(got, params.map(Value::Object));
+            }
+            other => prop_assert!(false, "not a request: {other:?}"),
+        }
+    }
+
+    /// Without an id the same envelope is a notification.
+    #[test]
+    fn notifications_parse_to_their_parts(method in any::<String>(), params in prop::option::of(gen::object())) {
+        let mut msg = json!({ "jsonrpc": "2.0", "method": method });
+        if let Some(p) = &params {
+            msg["params"] = Value::Object(p.clone());
+        }
+        match jsonrpc::parse(msg.to_string().as_bytes()) {
+            Ok(Message::Notification(n)) => prop_assert_eq!(&*n.method, method.as_str()),
+            other => prop_assert!(false, "not a notification: {other:?}"),
+        }
+    }
+
+    /// What the server writes, the parser reads back: results and errors.
+    #[test]
+    fn responses_round_trip(
+        (_, id) in id_strategy(),
+        result in gen::json(),
+        code in any::<i64>(),
+        message in any::<String>(),
+        data in prop::option::of(gen::json()),
+    ) {
+        let bytes = jsonrpc::result_response(&id, result.to_string().as_bytes());
+        match jsonrpc::parse(&bytes) {
+            Ok(Message::Response(r)) => {
+                prop_assert_eq!(&r.id, &id);
+                let got: Value = serde_json::from_str(r.outcome.expect("a result").get()).unwrap();
+                prop_assert_eq!(got, result);
+            }
+            other => prop_assert!(false, "not a response: {other:?}"),
+        }
+        let error = ErrorObject { code, message, data: data.filter(|d| !d.is_null()) };
+        match jsonrpc::parse(&jsonrpc::error_response(Some(&id), &error)) {
+            Ok(Message::Response(r)) => {
+                prop_assert_eq!(&r.id, &id);
+                prop_assert_eq!(r.outcome.expect_err("an error"), error);
+            }
+            other => prop_assert!(false, "not a response: {other:?}"),
+        }
+    }
+
+    /// The one-pass index finds the same `name`, `uri` and `_meta` a full parse does.
+    #[test]
+    fn params_index_agrees_with_a_full_parse(params in gen::object(), pretty in any::<bool>()) {
+        let text = gen::spaced(&Value::Object(params.clone()), pretty);
+        let raw = RawValue::from_string(text).unwrap();
+        let index = ParamsIndex::build(&raw);
+        let found = |s: Option<&str>| s.map(|s| serde_json::from_str::<Value>(s).unwrap());
+        prop_assert_eq!(found(index.name(&raw)), params.get("name").cloned());
+        prop_assert_eq!(found(index.uri(&raw)), params.get("uri").cloned());
+        prop_assert_eq!(found(index.meta(&raw)), params.get("_meta").cloned());
+    }
+
+    /// The prefilter may say "maybe" wrongly, never "no" wrongly.
+    #[test]
+    fn key_prefilter_never_misses_a_key(params in gen::object(), escape in any::<bool>()) {
+        let mut text = Value::Object(params.clone()).to_string();
+        if escape {
+            // A key can be spelled with escapes: `\u0072equestState`.
+            text = text.replace("\"requestState\"", "\"\\u0072equestState\"");
+        }
+        let holds = |v: &Value| -> bool {
+            fn walk(v: &Value, out: &mut bool) {
+                match v {
+                    Value::Object(m) => m.iter().for_each(|(k, v)| {
+                        *out |= k == "inputResponses" || k == "requestState";
+                        walk(v, out)
+                    }),
+                    Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                    _ => {}
+                }
+            }
+            let mut out = false;
+            walk(v, &mut out);
+            out
+        };
+        let parsed: Map<String, Value> = serde_json::from_str(&text).unwrap();
+        if holds(&Value::Object(parsed)) {
+            prop_assert!(scan::may_hold_keys(text.as_bytes(), &*scan::RETRY));
+        }
+    }
+}

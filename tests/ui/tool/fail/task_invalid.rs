@@ -1,0 +1,8 @@
+use mcpserve::prelude::*;
+
+#[tool(task = "sometimes")]
+async fn reindex() -> String {
+    "done".into()
+}
+
+fn main() {}
