@@ -3,7 +3,7 @@ use mcpserve::prelude::*;
 /// Runs as a task when the client supports them.
 #[tool(task = "optional")]
 async fn reindex(ctx: Context) -> Result<String, Error> {
-    ctx.progress(1, Some(1.0), "indexing").await;
+    ctx.progress(1, Some(1), "indexing").await;
     Ok("done".into())
 }
 
