@@ -54,9 +54,11 @@ pub(super) async fn route(
         (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
         (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
-        (_, "resources/read") => content::read_resource(d, params, ctx).await,
+        // Boxed: their futures are the largest, and this one is allocated per request; kept
+        // inline they would push a plain `tools/call` past the allocator's cached sizes.
+        (_, "resources/read") => Box::pin(content::read_resource(d, params, ctx)).await,
         (_, "prompts/list") => content::list_prompts(d, params, &ctx),
-        (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
+        (_, "prompts/get") => Box::pin(content::get_prompt(d, params, ctx)).await,
         (_, "completion/complete") => content::complete(d, params, ctx).await,
         (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
         (Era::Session, "resources/unsubscribe") => content::subscribe(d, params, &ctx, false),
@@ -215,11 +217,20 @@ async fn call_tool(
         if let tasks::Plan::Task { ttl_ms } =
             tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
         {
-            let outcome =
-                match tasks::call_as_task(tasks, &ctx, entry, params, p.arguments, ttl_ms).await? {
-                    tasks::TaskCall::Answer(result) => return Ok(result),
-                    tasks::TaskCall::Immediate(outcome) => outcome,
-                };
+            // Boxed: the task path's state would otherwise be part of every plain call's
+            // future (see `route`).
+            let task = Box::pin(tasks::call_as_task(
+                tasks,
+                &ctx,
+                entry,
+                params,
+                p.arguments,
+                ttl_ms,
+            ));
+            let outcome = match task.await? {
+                tasks::TaskCall::Answer(result) => return Ok(result),
+                tasks::TaskCall::Immediate(outcome) => outcome,
+            };
             return finish(tool_outcome(&entry.name, outcome), era);
         }
     }
