@@ -1592,3 +1592,37 @@ async fn mounted_tools_keep_their_scopes_and_layers_see_the_principal() {
         .expect("the layer sees the authenticated principal");
     assert_eq!(key.len(), 64, "the principal's owner key: {key}");
 }
+
+/// A refusal sent before the body is read closes the connection and says so: hyper cannot
+/// reuse a connection whose request body is still unread, and a client that was not told
+/// would send its retry (with the token) into a closed socket.
+#[tokio::test]
+async fn a_refusal_before_the_body_is_read_says_connection_close() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idp = Idp::start(&[rsa_key()]).await;
+    let ep = serve(jwt_auth(&idp)).await;
+    let addr = ep
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Headers only: the body (Content-Length: 64) never comes.
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: 64\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf))
+            .await
+            .expect("the refusal comes without the body")
+            .unwrap();
+        assert!(n > 0, "closed without a response");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
+}

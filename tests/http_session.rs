@@ -337,20 +337,24 @@ async fn idle_sessions_expire_and_the_session_cap_holds() {
 
 #[tokio::test]
 async fn a_failed_initialize_creates_no_session() {
-    let server = TestServer::start().await;
+    // One session at most, never evicted: a failed `initialize` that kept its slot would
+    // lock the next client out.
+    let config = HttpConfig::default().configure(|c| {
+        c.max_sessions = 1;
+        c.session_cap_policy = mcpserve::http::SessionCapPolicy::Refuse;
+    });
+    let server = TestServer::with_config(config).await;
     let init =
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}});
     let res = post(&server.url, &init, &[]).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let sid = res.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    // No session, so no id to hand out.
+    assert!(res.headers().get("mcp-session-id").is_none());
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32602);
+    let s = Session::open(&server.url).await;
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-    let res = post(&server.url, &list, &[("mcp-session-id", &sid)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(s.post(&list).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]

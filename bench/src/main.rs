@@ -80,12 +80,29 @@ fn main() {
     }
 }
 
-/// `mcpserve-bench load-http ADDR CONNS SECS`: drives an already running server with
-/// stateless `add` calls (for profiling a server under `perf record`) and prints calls/s.
+/// `mcpserve-bench load-http ADDR CONNS SECS [stateless|session]`: drives an already
+/// running server with `add` calls, 2026-07-28 stateless ones by default or session-era
+/// ones (each connection initializes its own session), for profiling a server under
+/// `perf record`, and prints calls/s.
 fn load_http(args: &[String]) {
-    let [addr, conns, secs] = args else {
-        eprintln!("usage: mcpserve-bench load-http ADDR CONNS SECS");
-        std::process::exit(2);
+    const USAGE: &str = "usage: mcpserve-bench load-http ADDR CONNS SECS [stateless|session]";
+    let (addr, conns, secs, era) = match args {
+        [addr, conns, secs] => (addr, conns, secs, mcpserve_bench::http::Era::Stateless),
+        [addr, conns, secs, era] => {
+            let era = match era.as_str() {
+                "stateless" => mcpserve_bench::http::Era::Stateless,
+                "session" => mcpserve_bench::http::Era::Session,
+                _ => {
+                    eprintln!("{USAGE}");
+                    std::process::exit(2);
+                }
+            };
+            (addr, conns, secs, era)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
     };
     let conns: usize = conns.parse().expect("CONNS is a number");
     let secs: u64 = secs.parse().expect("SECS is a number");
@@ -93,7 +110,7 @@ fn load_http(args: &[String]) {
     let sample = rt.block_on(mcpserve_bench::http::load(
         addr,
         mcpserve_bench::wire::Call::Add,
-        mcpserve_bench::http::Era::Stateless,
+        era,
         conns,
         u64::MAX,
         std::time::Duration::from_secs(secs),

@@ -105,21 +105,21 @@ async def check_tools(session: ClientSession, era: str, checks: Checks) -> None:
         assert not missing, f"missing tools {missing}; server listed {sorted(tools)}"
 
     async def call_add() -> None:
-        result = await session.call("add", {"a": 2, "b": 3})
+        result = await session.call_tool("add", {"a": 2, "b": 3})
         assert not result.is_error, f"unexpected error result: {describe(result)}"
         assert texts(result) == ["5"], f"expected text ['5'], got {describe(result)}"
 
     async def call_echo() -> None:
-        result = await session.call("echo", {"text": "héllo, wörld"})
+        result = await session.call_tool("echo", {"text": "héllo, wörld"})
         assert texts(result) == ["héllo, wörld"], f"expected the text back, got {describe(result)}"
 
     async def call_word_count() -> None:
-        result = await session.call("word_count", {"text": "one two three"})
+        result = await session.call_tool("word_count", {"text": "one two three"})
         expected = {"words": 3, "chars": 13, "lines": 1}
         assert result.structured_content == expected, f"expected {expected!r}, got {describe(result)}"
 
     async def call_divide_by_zero() -> None:
-        result = await session.call("divide", {"a": 1, "b": 0})
+        result = await session.call_tool("divide", {"a": 1, "b": 0})
         assert result.is_error, f"expected isError=true, got {describe(result)}"
         assert "division by zero" in "\n".join(texts(result)), describe(result)
 
@@ -127,7 +127,7 @@ async def check_tools(session: ClientSession, era: str, checks: Checks) -> None:
         results: dict[int, list[str]] = {}
 
         async def one(i: int) -> None:
-            results[i] = texts(await session.call("add", {"a": i, "b": i}))
+            results[i] = texts(await session.call_tool("add", {"a": i, "b": i}))
 
         async with anyio.create_task_group() as tg:
             for i in range(8):

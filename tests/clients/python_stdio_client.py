@@ -184,17 +184,17 @@ async def exercise(server: StdioServerParameters, era: str, request_timeout: flo
             # The SDK's call_tool also validates structuredContent against the listed
             # outputSchema (raising RuntimeError on a mismatch), which counts as a failure here.
             async def call_add() -> None:
-                result = await session.call("add", {"a": 2, "b": 3})
+                result = await session.call_tool("add", {"a": 2, "b": 3})
                 assert not result.is_error, f"unexpected error result: {describe(result)}"
                 assert texts(result) == ["5"], f"expected text ['5'], got {describe(result)}"
 
             async def call_echo() -> None:
-                result = await session.call("echo", {"text": "hello"})
+                result = await session.call_tool("echo", {"text": "hello"})
                 assert not result.is_error, f"unexpected error result: {describe(result)}"
                 assert texts(result) == ["hello"], f"expected text ['hello'], got {describe(result)}"
 
             async def call_word_count() -> None:
-                result = await session.call("word_count", {"text": "one two three"})
+                result = await session.call_tool("word_count", {"text": "one two three"})
                 assert not result.is_error, f"unexpected error result: {describe(result)}"
                 expected = {"words": 3, "chars": 13, "lines": 1}
                 assert result.structured_content == expected, (
@@ -202,14 +202,14 @@ async def exercise(server: StdioServerParameters, era: str, request_timeout: flo
                 )
 
             async def call_divide_by_zero() -> None:
-                result = await session.call("divide", {"a": 1, "b": 0})
+                result = await session.call_tool("divide", {"a": 1, "b": 0})
                 assert result.is_error, f"expected isError=true, got {describe(result)}"
                 joined = "\n".join(texts(result))
                 assert "division by zero" in joined, f"expected 'division by zero' in text, got {describe(result)}"
 
             async def call_add_bad_input() -> None:
                 # Input validation failures are tool errors (isError), not JSON-RPC errors.
-                result = await session.call("add", {"a": "x", "b": 1})
+                result = await session.call_tool("add", {"a": "x", "b": 1})
                 assert result.is_error, f"expected isError=true, got {describe(result)}"
                 assert texts(result), f"expected an error message in the content, got {describe(result)}"
 

@@ -377,3 +377,62 @@ pub fn summarize(events: &[Event]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Raises this process's open-file limit to at least `want` (up to the hard limit, and
+/// beyond it when running as root), for tests that open thousands of sockets. Returns
+/// the soft limit in effect.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on Linux, not everywhere
+pub fn raise_fd_limit(want: u64) -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed in.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        if lim.rlim_cur < want as libc::rlim_t {
+            let raised = libc::rlimit {
+                rlim_cur: (want as libc::rlim_t).max(lim.rlim_cur),
+                rlim_max: lim.rlim_max.max(want as libc::rlim_t),
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+                let capped = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &capped);
+            }
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        }
+    }
+    lim.rlim_cur as u64
+}
+
+/// A session-era `initialize` request with id `id`.
+pub fn initialize_request(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
+        "clientInfo": {"name": "test", "version": "1"}}})
+}
+
+/// Raises the open-file limit to `want` for a test that opens thousands of sockets.
+/// Where the hard limit does not allow it (and the test is not root), prints a visible
+/// skip notice and returns false; under `CI=true` it fails instead.
+#[cfg(unix)]
+pub fn enough_files_or_skip(want: u64) -> bool {
+    let got = raise_fd_limit(want);
+    if got >= want {
+        return true;
+    }
+    let notice = format!(
+        "SKIPPED: this test needs {want} open files and RLIMIT_NOFILE allows {got}; \
+         raise the hard limit (`ulimit -Hn {want}` as root) to run it"
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{notice}");
+    // Straight to stderr: the test harness captures `println!`/`eprintln!` of passing
+    // tests.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{notice}");
+    false
+}

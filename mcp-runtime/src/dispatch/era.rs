@@ -62,23 +62,72 @@ struct Client {
     session: Option<Arc<Session>>,
 }
 
-/// Picks the era of a request the transport did not classify: per-request `_meta`
-/// fields mean 2026-07-28; `initialize`, `ping` or an existing session mean the
-/// session era; anything else is treated as a 2026 request (and then fails the
-/// `_meta` check with a message that mentions both options).
-pub(super) fn detect(method: &str, meta: Option<&RequestMeta>, has_session: bool) -> Era {
-    let modern = meta.is_some_and(|m| {
-        m.protocol_version.is_some()
-            || m.client_capabilities.is_some()
-            || m.client_info.is_some()
-            || m.log_level.is_some()
-    });
-    if modern {
-        Era::Sessionless
-    } else if has_session || method == "initialize" || method == "ping" {
-        Era::Session
-    } else {
-        Era::Sessionless
+/// What a transport knows about a request when its era is picked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EraSignals<'a> {
+    /// The JSON-RPC method; `None` for requests without one (HTTP `GET`, `DELETE`).
+    pub(crate) method: Option<&'a str>,
+    /// `params._meta` carries 2026-07-28 per-request keys ([`meta::PER_REQUEST`]).
+    pub(crate) modern_meta: bool,
+    /// The request names a session (HTTP `Mcp-Session-Id`).
+    pub(crate) names_session: bool,
+    /// The connection it arrived on already has a session (stdio and sockets, after
+    /// `initialize`).
+    pub(crate) has_session: bool,
+    /// The transport's protocol-version header.
+    pub(crate) version_header: VersionHeader<'a>,
+}
+
+/// A transport's protocol-version header (HTTP `MCP-Protocol-Version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionHeader<'a> {
+    /// The transport has none (stdio, sockets).
+    NotApplicable,
+    /// The transport has one and the request did not send it. 2026-07-28 clients
+    /// always do, so its absence marks a session-era client (2025-03-26 sent none).
+    Absent,
+    /// Its value, as sent.
+    Present(&'a str),
+}
+
+/// The era of a request: the one rule, for every transport.
+///
+/// ```text
+/// names a session                               -> session era
+/// _meta has 2026 per-request keys               -> 2026-07-28
+/// version header: a session-era version         -> session era
+///                 any other value               -> 2026-07-28
+///                 absent (HTTP)                 -> session era
+/// connection has a session, initialize, ping    -> session era
+/// anything else                                 -> 2026-07-28 (its `_meta` check then
+///                                                  names both ways to fix the request)
+/// ```
+///
+/// Only the `io.modelcontextprotocol/*` per-request keys make `_meta` modern: a
+/// session-era request may carry `_meta` too (a `progressToken`). So a 2026
+/// `initialize` probe (2026 header or `_meta`) is a stateless request and gets "method
+/// not found", never a session.
+pub(crate) fn classify(s: &EraSignals<'_>) -> Era {
+    if s.names_session {
+        return Era::Session;
+    }
+    if s.modern_meta {
+        return Era::Sessionless;
+    }
+    match s.version_header {
+        VersionHeader::Present(v) => {
+            return match ProtocolVersion::parse(v) {
+                Some(v) if v.era() == Era::Session => Era::Session,
+                _ => Era::Sessionless,
+            }
+        }
+        VersionHeader::Absent => return Era::Session,
+        VersionHeader::NotApplicable => {}
+    }
+    match s.method {
+        _ if s.has_session => Era::Session,
+        Some("initialize" | "ping") => Era::Session,
+        _ => Era::Sessionless,
     }
 }
 
@@ -261,5 +310,84 @@ pub(super) fn response(
             let fields = format!(r#""resultType":"complete","ttlMs":{ttl},"cacheScope":"{scope}""#);
             jsonrpc::result_response_with(id, fields.as_bytes(), body)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signals(method: &str) -> EraSignals<'_> {
+        EraSignals {
+            method: Some(method),
+            modern_meta: false,
+            names_session: false,
+            has_session: false,
+            version_header: VersionHeader::NotApplicable,
+        }
+    }
+
+    #[test]
+    fn stdio_without_headers() {
+        let plain = signals("initialize");
+        assert_eq!(classify(&plain), Era::Session);
+        assert_eq!(classify(&signals("ping")), Era::Session);
+        assert_eq!(classify(&signals("tools/list")), Era::Sessionless);
+        let in_session = EraSignals {
+            has_session: true,
+            ..signals("tools/list")
+        };
+        assert_eq!(classify(&in_session), Era::Session);
+        // 2026 metadata wins over a session the connection happens to have.
+        let modern = EraSignals {
+            modern_meta: true,
+            ..in_session
+        };
+        assert_eq!(classify(&modern), Era::Sessionless);
+        let probe = EraSignals {
+            modern_meta: true,
+            ..plain
+        };
+        assert_eq!(classify(&probe), Era::Sessionless);
+    }
+
+    #[test]
+    fn http_with_headers() {
+        let http = |names_session, header: Option<&'static str>, modern_meta| EraSignals {
+            method: Some("tools/call"),
+            modern_meta,
+            names_session,
+            has_session: false,
+            version_header: header.map_or(VersionHeader::Absent, VersionHeader::Present),
+        };
+        // A legacy initialize, with or without a version header.
+        assert_eq!(classify(&http(false, None, false)), Era::Session);
+        assert_eq!(
+            classify(&http(false, Some("2025-11-25"), false)),
+            Era::Session
+        );
+        // Anything naming a session.
+        assert_eq!(
+            classify(&http(true, Some("2026-07-28"), true)),
+            Era::Session
+        );
+        // 2026 traffic, including an initialize probe and unknown versions.
+        assert_eq!(
+            classify(&http(false, Some("2026-07-28"), true)),
+            Era::Sessionless
+        );
+        assert_eq!(
+            classify(&http(false, Some("2025-11-25"), true)),
+            Era::Sessionless
+        );
+        assert_eq!(classify(&http(false, None, true)), Era::Sessionless);
+        assert_eq!(
+            classify(&http(false, Some("2026-07-28"), false)),
+            Era::Sessionless
+        );
+        assert_eq!(
+            classify(&http(false, Some("v999.0.0"), false)),
+            Era::Sessionless
+        );
     }
 }

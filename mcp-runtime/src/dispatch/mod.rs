@@ -6,6 +6,7 @@ mod catch;
 mod content;
 pub(crate) use catch::CatchUnwind;
 mod era;
+pub(crate) use era::{classify, EraSignals, VersionHeader};
 mod methods;
 pub(crate) use methods::CORE_METHODS;
 mod outbound;
@@ -223,9 +224,15 @@ impl Dispatcher {
         let meta = RequestMeta::from_request(req)
             .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
         let session = env.conn.as_ref().and_then(|c| c.session().cloned());
-        let era = env
-            .era
-            .unwrap_or_else(|| era::detect(&req.method, meta.as_ref(), session.is_some()));
+        let era = env.era.unwrap_or_else(|| {
+            era::classify(&EraSignals {
+                method: Some(&req.method),
+                modern_meta: meta.as_ref().is_some_and(RequestMeta::is_modern),
+                names_session: false,
+                has_session: session.is_some(),
+                version_header: VersionHeader::NotApplicable,
+            })
+        });
         // The transport's token is this request's own (see `RequestEnv::cancel`): a child
         // token would cost a tree node and two lock round trips per request for nothing.
         let common = era::Common {

@@ -3,8 +3,9 @@
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// A serialized JSON-RPC message (no trailing newline).
-pub type OutMessage = Vec<u8>;
+/// A serialized JSON-RPC message (no trailing newline). Shared, not copied: one
+/// announcement fanned out to every session is one buffer.
+pub type OutMessage = bytes::Bytes;
 
 /// A bounded sender of outgoing messages. Stdio transports drain one per connection; the
 /// HTTP transport drains one per response stream.
@@ -43,14 +44,14 @@ impl Outbound {
     }
 
     /// Queues a message, waiting while the channel is full; false if the receiver is gone.
-    pub async fn send(&self, msg: OutMessage) -> bool {
-        self.tx.send(msg).await.is_ok()
+    pub async fn send(&self, msg: impl Into<OutMessage>) -> bool {
+        self.tx.send(msg.into()).await.is_ok()
     }
 
     /// Queues a message without waiting; false if the channel is full or closed. For
     /// callers that cannot wait (tracing layers, announcements from sync code).
-    pub fn try_send(&self, msg: OutMessage) -> bool {
-        self.tx.try_send(msg).is_ok()
+    pub fn try_send(&self, msg: impl Into<OutMessage>) -> bool {
+        self.tx.try_send(msg.into()).is_ok()
     }
 
     /// True when both senders feed the same receiver.

@@ -109,6 +109,11 @@ impl Session {
         (id, rx)
     }
 
+    /// True while the server-to-client request `id` waits for the client's answer.
+    pub(crate) fn awaits(&self, id: &RequestId) -> bool {
+        self.pending.lock().expect("pending lock").contains_key(id)
+    }
+
     /// Forgets a request whose reply will not be awaited.
     pub(crate) fn forget_request(&self, id: &RequestId) {
         self.pending.lock().expect("pending lock").remove(id);

@@ -225,7 +225,8 @@ impl Hub {
             Some(uri) => json!({ "uri": uri }),
             None => json!({}),
         };
-        let plain = jsonrpc::notification(method, &plain);
+        // One buffer for every session: each queue gets a reference, not a copy.
+        let plain = bytes::Bytes::from(jsonrpc::notification(method, &plain));
         for conn in self.connections() {
             let Some(session) = conn.session().filter(|s| s.is_initialized()) else {
                 continue;
@@ -277,6 +278,36 @@ impl Drop for ListenGuard {
 mod tests {
     use super::*;
     use crate::protocol::types::{ListChanged, ResourcesCapability};
+
+    fn initialized_connection() -> (Arc<Connection>, tokio::sync::mpsc::Receiver<bytes::Bytes>) {
+        let (out, rx) = Outbound::channel(4);
+        let conn = Connection::new(out);
+        let session = crate::dispatch::Session::new(
+            crate::protocol::ProtocolVersion::LATEST_SESSION,
+            Arc::new(serde_json::json!({})),
+            Arc::default(),
+        );
+        session.mark_initialized();
+        assert!(conn.session.set(Arc::new(session)).is_ok());
+        (conn, rx)
+    }
+
+    #[test]
+    fn a_change_fans_out_as_one_shared_buffer() {
+        let hub = Hub::new();
+        let (a, mut rx_a) = initialized_connection();
+        let (b, mut rx_b) = initialized_connection();
+        hub.add_connection(&a);
+        hub.add_connection(&b);
+        hub.publish(&Change::ToolsListChanged);
+        let (got_a, got_b) = (rx_a.try_recv().unwrap(), rx_b.try_recv().unwrap());
+        assert_eq!(
+            &got_a[..],
+            br#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed","params":{}}"#
+        );
+        // Every session's queue holds the same bytes, not a copy.
+        assert_eq!(got_a.as_ptr(), got_b.as_ptr());
+    }
 
     #[test]
     fn honours_only_what_the_server_declares() {

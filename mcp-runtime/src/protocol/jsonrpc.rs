@@ -388,6 +388,20 @@ pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8>
     .expect("requests serialize")
 }
 
+/// The id of a request written by [`request`], or `None` for any other message (a
+/// notification, a response). Reads only as far as the id: what [`request`] writes
+/// starts with `{"jsonrpc":"2.0","id":`, which no notification or response of ours does
+/// without also being a response (those go out as replies, not through this check).
+pub(crate) fn outgoing_request_id(message: &[u8]) -> Option<RequestId> {
+    const PREFIX: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+    let rest = message.strip_prefix(PREFIX)?;
+    let mut ids = serde_json::Deserializer::from_slice(rest).into_iter::<RequestId>();
+    let id = ids.next()?.ok()?;
+    // A request's id is followed by its method; a response's by `result`/`error`.
+    let after = &rest[ids.byte_offset()..];
+    after.starts_with(br#","method":"#).then_some(id)
+}
+
 fn write_id(out: &mut Vec<u8>, id: Option<&RequestId>) {
     match id {
         None => out.extend_from_slice(b"null"),
@@ -418,6 +432,29 @@ fn splice_into(out: &mut Vec<u8>, object: &[u8], fields: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn finds_the_id_of_outgoing_requests_only() {
+        let req = request(
+            &RequestId::Number(7),
+            "elicitation/create",
+            &serde_json::json!({}),
+        );
+        assert_eq!(outgoing_request_id(&req), Some(RequestId::Number(7)));
+        let req = request(
+            &RequestId::String("a\"b".into()),
+            "ping",
+            &serde_json::json!({}),
+        );
+        assert_eq!(
+            outgoing_request_id(&req),
+            Some(RequestId::String("a\"b".into()))
+        );
+        let note = notification("notifications/progress", &serde_json::json!({"id": 1}));
+        assert_eq!(outgoing_request_id(&note), None);
+        let res = result_response(&RequestId::Number(7), b"{}");
+        assert_eq!(outgoing_request_id(&res), None);
+    }
     use super::*;
 
     fn rejected(s: &str) -> (Option<RequestId>, i64) {

@@ -22,6 +22,15 @@ pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 /// `_meta` key correlating a notification with its `subscriptions/listen` request.
 pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
+/// The per-request keys of the 2026-07-28 era: a request whose `_meta` carries any of
+/// them (not `null`) is a 2026 request (`dispatch::classify`).
+pub(crate) const PER_REQUEST: [&str; 4] = [
+    PROTOCOL_VERSION,
+    CLIENT_CAPABILITIES,
+    CLIENT_INFO,
+    LOG_LEVEL,
+];
+
 /// The `_meta` object of an incoming request, with the keys the runtime interprets.
 #[derive(Debug, Default, Clone)]
 pub struct RequestMeta {
@@ -51,7 +60,7 @@ impl<'de> Deserialize<'de> for RequestMeta {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RequestMeta, A::Error> {
                 let mut meta = RequestMeta::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     match &*key {
                         "progressToken" => meta.progress_token = map.next_value()?,
                         PROTOCOL_VERSION => meta.protocol_version = map.next_value()?,
@@ -71,7 +80,41 @@ impl<'de> Deserialize<'de> for RequestMeta {
     }
 }
 
+/// An object key, borrowed from the input when it has no escapes. (`Cow<str>` itself
+/// always deserializes as an owned `String`: an allocation per key.)
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 impl RequestMeta {
+    /// Carries any of the 2026-07-28 per-request keys ([`PER_REQUEST`]).
+    pub(crate) fn is_modern(&self) -> bool {
+        self.protocol_version.is_some()
+            || self.client_capabilities.is_some()
+            || self.client_info.is_some()
+            || self.log_level.is_some()
+    }
+
     /// Reads `params._meta` of a request, parsing only `_meta` itself when the request's
     /// params are (or already were) indexed; the same result as [`from_params`].
     ///
@@ -122,5 +165,36 @@ impl RequestMeta {
         self.log_level
             .as_ref()
             .map(|v| serde_json::from_value(v.clone()).map_err(|_| ()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_per_request_key_and_only_those_make_meta_modern() {
+        let value = |key: &str| match key {
+            CLIENT_CAPABILITIES => serde_json::json!({}),
+            CLIENT_INFO => serde_json::json!({"name": "c", "version": "1"}),
+            LOG_LEVEL => serde_json::json!("info"),
+            _ => serde_json::json!("2026-07-28"),
+        };
+        for key in PER_REQUEST {
+            let params = serde_json::json!({"_meta": {key: value(key)}}).to_string();
+            let raw = serde_json::value::RawValue::from_string(params).unwrap();
+            let meta = RequestMeta::from_params(Some(&raw)).unwrap().unwrap();
+            assert!(meta.is_modern(), "{key}");
+        }
+        for meta in [
+            serde_json::json!({"progressToken": 1}),
+            serde_json::json!({"io.modelcontextprotocol/protocolVersion": null}),
+            serde_json::json!({"com.example/other": true}),
+        ] {
+            let params = serde_json::json!({"_meta": meta}).to_string();
+            let raw = serde_json::value::RawValue::from_string(params).unwrap();
+            let meta = RequestMeta::from_params(Some(&raw)).unwrap().unwrap();
+            assert!(!meta.is_modern(), "{meta:?}");
+        }
     }
 }

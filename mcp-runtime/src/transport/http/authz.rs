@@ -8,6 +8,7 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 
+use super::admission::FairnessKey;
 use super::body::ResponseBody;
 use super::config::HttpConfig;
 use super::service::Inner;
@@ -86,6 +87,13 @@ pub(super) fn authorize(
 pub(super) fn owner(auth: Option<&AuthContext>) -> Option<Arc<str>> {
     auth.and_then(AuthContext::principal)
         .map(|p| Arc::from(p.owner_key()))
+}
+
+/// Whose share of the server the caller's requests count against
+/// (`HttpConfig::max_requests_per_principal`): the authenticated principal, the same
+/// key that owns its sessions.
+pub(super) fn fairness_key(auth: Option<&AuthContext>) -> Option<FairnessKey> {
+    owner(auth).map(FairnessKey::new)
 }
 
 /// For a reply that is an authorization error raised while the request ran: the status

@@ -13,6 +13,7 @@ use http_body::{Body, Frame, SizeHint};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
+use super::connections::Active;
 use super::sse;
 
 /// The body of every response the MCP HTTP service produces.
@@ -21,6 +22,8 @@ pub struct ResponseBody {
     /// Dropped with the body: how a closed stream cancels its request or ends a session's
     /// activity.
     _guard: Option<Box<dyn Any + Send>>,
+    /// Marks the connection busy until the response is sent (`serve_http`).
+    _active: Option<Active>,
 }
 
 enum Kind {
@@ -39,6 +42,7 @@ impl ResponseBody {
         ResponseBody {
             kind: Kind::Empty,
             _guard: None,
+            _active: None,
         }
     }
 
@@ -46,6 +50,7 @@ impl ResponseBody {
         ResponseBody {
             kind: Kind::Full(Some(bytes.into())),
             _guard: None,
+            _active: None,
         }
     }
 
@@ -64,7 +69,14 @@ impl ResponseBody {
                 keep_alive,
             },
             _guard: None,
+            _active: None,
         }
+    }
+
+    /// Counts the response as a request in progress on its connection until sent.
+    pub(super) fn on_connection(mut self, active: Active) -> Self {
+        self._active = Some(active);
+        self
     }
 
     /// Keeps `guard` alive for as long as the body is.

@@ -40,6 +40,35 @@ pub enum HostPolicy {
     Any,
 }
 
+/// What a server at [`HttpConfig::max_sessions`] does with a new `initialize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionCapPolicy {
+    /// Refuse it: `503` with a `Retry-After` saying when the soonest idle session
+    /// expires (at least [`HttpConfig::session_idle_timeout`] away when every session is
+    /// busy). Live sessions are never disturbed; a client that opens sessions and leaves
+    /// them idle locks others out until they expire.
+    Refuse,
+    /// Close the least recently used idle session (no request running, no stream open)
+    /// once it has been idle for at least `min_idle`, and admit the new one. When no
+    /// session qualifies, refuse like [`Refuse`](Self::Refuse), with a `Retry-After`
+    /// saying when one will. A client whose session was closed gets `404` on its next
+    /// request and, as the protocol requires, initializes a new one.
+    EvictIdle {
+        /// How long a session must have been idle before it may be closed for a
+        /// newcomer.
+        min_idle: Duration,
+    },
+}
+
+impl Default for SessionCapPolicy {
+    fn default() -> Self {
+        SessionCapPolicy::EvictIdle {
+            min_idle: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Configuration of the Streamable HTTP transport. Start from the defaults (a local
 /// server: localhost `Host`s only, no request timeout) and change what differs:
 ///
@@ -70,6 +99,32 @@ pub enum HostPolicy {
 ///
 /// To mount the endpoint in an axum (or any tower) app instead, hand the same config to
 /// [`Server::http_service`](crate::Server::http_service).
+///
+/// # Connections
+///
+/// [`serve_http`](crate::Server::serve_http) closes connections that stall or idle:
+/// a request's headers must arrive within [`header_read_timeout`](Self::header_read_timeout)
+/// of its first byte (of the connection's opening for its first request), its body
+/// within [`body_read_timeout`](Self::body_read_timeout) with no gap longer than
+/// [`body_idle_timeout`](Self::body_idle_timeout) (else `408`), and a connection with no
+/// request in progress is closed after [`keep_alive_timeout`](Self::keep_alive_timeout).
+/// At most [`max_connections`](Self::max_connections) are open; at the cap, the
+/// connection idle the longest (keep-alive, or still sending its headers) is closed to
+/// admit the new one, and when every connection is busy accepting pauses until one
+/// ends. Timeouts are checked on a tick of a quarter of the shortest one (10 ms to 1 s),
+/// so a connection closes up to that much after its deadline. The body timeouts also
+/// apply when the service is mounted elsewhere (axum); the connection limits are
+/// `serve_http`'s own, so configure the equivalent in the server you mount it in.
+///
+/// # Requests
+///
+/// At most [`max_concurrent_requests`](Self::max_concurrent_requests) run at once (else
+/// `503`), of which [`reserved_sessionless_requests`](Self::reserved_sessionless_requests)
+/// only 2026-07-28 requests may use, so session-era load never starves them. One session
+/// may run [`max_requests_per_session`](Self::max_requests_per_session) at once and one
+/// principal (a [`FairnessKey`](super::FairnessKey) set by a layer in front of the
+/// service) [`max_requests_per_principal`](Self::max_requests_per_principal); beyond
+/// those, `429`.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpConfig {
@@ -80,12 +135,56 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body; larger ones get 413.
     pub max_body_bytes: usize,
-    /// Requests handled at once (across sessions); more get 503.
+    /// Requests handled at once, across sessions and eras; more get 503. Default 1,024.
     pub max_concurrent_requests: usize,
-    /// Live sessions at once; an `initialize` beyond this gets 503.
+    /// Of [`max_concurrent_requests`](Self::max_concurrent_requests), how many only
+    /// 2026-07-28 (sessionless) requests may use: session-era requests get 503 once the
+    /// rest is taken. Default 256 (clamped to the total).
+    pub reserved_sessionless_requests: usize,
+    /// Requests one session-era session may have running at once; more get 429. Count
+    /// this well below the total, so one client cannot take every slot. Default 64.
+    pub max_requests_per_session: usize,
+    /// Requests one principal may have running at once, across its sessions and both
+    /// eras; more get 429. The principal is the one `auth` authenticated (feature `auth`),
+    /// or whatever a layer in front of the service names with a
+    /// [`FairnessKey`](super::FairnessKey) in the request's extensions (that wins).
+    /// Default 256.
+    pub max_requests_per_principal: usize,
+    /// How long a session-era request that is waiting for the client's answer
+    /// (elicitation, sampling, roots, ping) may go on while no client reads its stream
+    /// (the connection dropped and nobody resumed it) before it is cancelled. The
+    /// client can still resume within this time (`GET` with `Last-Event-ID`) or answer.
+    /// Applies to requests answered on their own SSE stream (what the default
+    /// [`ResponseMode::Lazy`] does once a handler asks the client something); with
+    /// [`ResponseMode::Json`] the question travels on the session's `GET` stream and
+    /// waits up to the server's `client_request_timeout`. Default 5 s.
+    pub detached_client_wait: Duration,
+    /// Live sessions at once; what happens to an `initialize` beyond this is
+    /// [`session_cap_policy`](Self::session_cap_policy). Default 10,000.
     pub max_sessions: usize,
-    /// A session unused for this long is closed and its resources freed.
+    /// At [`max_sessions`](Self::max_sessions): make room by closing the least recently
+    /// used idle session, or refuse. Default: evict sessions idle for a minute or more.
+    pub session_cap_policy: SessionCapPolicy,
+    /// A session unused for this long is closed and its resources freed. Default 30 min.
     pub session_idle_timeout: Duration,
+    /// Open connections at once (`serve_http`). Lowered at start to fit the process's
+    /// open-file limit (`RLIMIT_NOFILE`, keeping an eighth of it for everything else),
+    /// so accepting never fails for lack of descriptors. Default 4,096.
+    pub max_connections: usize,
+    /// A request's line and headers must arrive within this long of its first byte (for
+    /// a new connection, of its opening); else the connection is closed (`serve_http`).
+    /// Default 10 s.
+    pub header_read_timeout: Duration,
+    /// A request body must arrive within this long of its headers; else `408` and the
+    /// connection closes. Default 60 s.
+    pub body_read_timeout: Duration,
+    /// A request body may pause this long between chunks; else `408` and the connection
+    /// closes. Default 10 s.
+    pub body_idle_timeout: Duration,
+    /// A connection with no request in progress is closed after this long
+    /// (`serve_http`); HTTP/2 connections are also pinged this often and closed when
+    /// the ping is not answered within 20 s. Default 60 s.
+    pub keep_alive_timeout: Duration,
     /// Offer a standalone GET stream for server-initiated messages (405 when false).
     pub enable_get_stream: bool,
     /// JSON, SSE, or decide per response.
@@ -121,8 +220,18 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 1024,
+            reserved_sessionless_requests: 256,
+            max_requests_per_session: 64,
+            max_requests_per_principal: 256,
+            detached_client_wait: Duration::from_secs(5),
             max_sessions: 10_000,
+            session_cap_policy: SessionCapPolicy::default(),
             session_idle_timeout: Duration::from_secs(30 * 60),
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(60),
+            body_idle_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(60),
             enable_get_stream: true,
             response_mode: ResponseMode::Lazy,
             sse_buffer: 256,
@@ -145,8 +254,24 @@ impl std::fmt::Debug for HttpConfig {
             .field("allowed_origins", &self.allowed_origins)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field(
+                "reserved_sessionless_requests",
+                &self.reserved_sessionless_requests,
+            )
+            .field("max_requests_per_session", &self.max_requests_per_session)
+            .field(
+                "max_requests_per_principal",
+                &self.max_requests_per_principal,
+            )
+            .field("detached_client_wait", &self.detached_client_wait)
             .field("max_sessions", &self.max_sessions)
+            .field("session_cap_policy", &self.session_cap_policy)
             .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("body_idle_timeout", &self.body_idle_timeout)
+            .field("keep_alive_timeout", &self.keep_alive_timeout)
             .field("enable_get_stream", &self.enable_get_stream)
             .field("response_mode", &self.response_mode)
             .field("sse_buffer", &self.sse_buffer)

@@ -5,21 +5,24 @@
 //!   resumes one with `Last-Event-ID`, DELETE ends the session.
 //! * 2026-07-28: POST only, no sessions; headers mirror the body and are validated.
 //!
-//! The era is chosen per request (see `routing::era`). [`McpHttpService`] is a tower
+//! The era is chosen per request by the dispatcher's one rule (see `routing`). [`McpHttpService`] is a tower
 //! service (mount it in axum or hyper); [`Server::serve_http`] runs it on hyper.
 
 // Handlers return the finished error `Response` on their early-exit paths; it is built
 // once per refused request, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod admission;
 mod authz;
 mod body;
 mod card;
 mod config;
+mod connections;
 mod event_store;
 mod headers;
 mod origin;
 mod reply;
+mod request_body;
 mod routing;
 mod serve;
 mod service;
@@ -29,9 +32,10 @@ mod sse;
 mod stateless;
 mod stream;
 
+pub use admission::FairnessKey;
 pub use body::ResponseBody;
 pub use card::ServerCardService;
-pub use config::{HostPolicy, HttpConfig, ResponseMode};
+pub use config::{HostPolicy, HttpConfig, ResponseMode, SessionCapPolicy};
 pub use event_store::{EventStore, InMemoryEventStore, Replay, StoreFuture, StreamId};
 pub use service::McpHttpService;
 

@@ -1,6 +1,6 @@
 //! Building HTTP responses: statuses for JSON-RPC errors, error bodies, SSE headers.
 
-use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
 use http::{Response, StatusCode};
 
 use super::body::ResponseBody;
@@ -55,6 +55,16 @@ pub(super) fn error(
         data: None,
     };
     json(status, jsonrpc::error_response(id, &error))
+}
+
+/// `res`, marked as the connection's last: for refusals sent before the request body was
+/// read. hyper closes such a connection after the response (it cannot tell where the next
+/// request would start); without the header a client would send its next request, such as
+/// the retry with a token after a 401, into the closed socket.
+pub(super) fn closing(mut res: Response<ResponseBody>) -> Response<ResponseBody> {
+    res.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    res
 }
 
 /// A status with no body.

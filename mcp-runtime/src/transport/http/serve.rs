@@ -1,19 +1,21 @@
-//! Running the service on hyper: accept loop (with `TCP_NODELAY`), HTTP/1.1 and HTTP/2,
+//! Running the service on hyper: accept loop (with `TCP_NODELAY`) under the connection
+//! cap, HTTP/1.1 and HTTP/2, stalled and idle connections closed (see `connections`),
 //! graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{Request, StatusCode};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower_service::Service;
 
 use super::config::{HostPolicy, HttpConfig};
+use super::connections::Connections;
 use super::reply;
 use super::service::McpHttpService;
 use crate::error::Result;
@@ -41,6 +43,19 @@ pub(super) async fn serve(
         config.allowed_hosts = HostPolicy::Any;
     }
     let grace = config.shutdown_grace + server.config().cancel_grace;
+    let connections = Connections::new(&config);
+    connections.start_sweeper();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Header and keep-alive deadlines are the sweeper's, the same for both protocols;
+    // hyper's timer drives HTTP/2 pings, which find peers that vanished mid-stream.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(None);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(config.keep_alive_timeout));
     let cards = config.server_card.then(|| {
         // An unspecified address is not a URL anyone can use: the card then lists only
         // the builder's remotes and the catalog carries it inline.
@@ -49,30 +64,43 @@ pub(super) async fn serve(
         Arc::new(super::card::CardRoutes::new(&server, ENDPOINT, &remotes))
     });
     let service = McpHttpService::new(server, config);
-    tracing::info!("MCP endpoint listening on http://{local}{ENDPOINT}");
-    let builder = auto::Builder::new(TokioExecutor::new());
+    tracing::info!(
+        max_connections = connections.max(),
+        "MCP endpoint listening on http://{local}{ENDPOINT}"
+    );
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
     loop {
+        // At the cap, wait for room before accepting, so new connections queue in the
+        // kernel's backlog.
+        let next = async {
+            connections.room().await;
+            listener.accept().await
+        };
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
+            biased;
+            _ = &mut signal => break,
+            accepted = next => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
-                    // Usually out of file descriptors: back off instead of spinning.
+                    // Usually out of file descriptors: close an idle connection and
+                    // wait for a descriptor, instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    connections.shed().await;
                     continue;
                 }
             },
-            _ = &mut signal => break,
         };
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
+        let io = connections.watch(stream);
+        let state = io.state().clone();
         let svc = service.clone();
         let cards = cards.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut svc = svc.clone();
+            let active = state.begin();
             // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
             // the endpoint's own requests pay nothing for it).
             // Then the protected resource metadata (RFC 9728) when the endpoint has `Auth`.
@@ -84,17 +112,20 @@ pub(super) async fn serve(
                     .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
             });
             async move {
-                match other {
-                    Some(res) => Ok(res),
-                    None => svc.call(req).await,
-                }
+                let res = match other {
+                    Some(res) => res,
+                    None => svc.call(req).await?,
+                };
+                Ok::<_, Infallible>(res.map(|body| body.on_connection(active)))
             }
         });
         let conn = builder
-            .serve_connection(TokioIo::new(stream), hyper_service)
+            .serve_connection(TokioIo::new(io), hyper_service)
             .into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
+            // Closing it from outside (timeouts, the cap) shuts its socket down, which
+            // ends this like a peer that left.
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }

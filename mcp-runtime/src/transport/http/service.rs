@@ -4,24 +4,25 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
+use super::admission::{Admission, FairnessKey, Refusal, Ticket};
 use super::body::ResponseBody;
 use super::config::HttpConfig;
 use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
-use super::routing::era::route;
-use super::routing::meta::MetaHead;
+use super::request_body::{self, BodyLimits, ReadError};
+use super::routing::{self, meta::MetaHead};
 use super::session_store::SessionStore;
 use super::{authz, origin, session_era, stateless};
 use crate::auth::AuthContext;
@@ -45,12 +46,15 @@ pub(super) struct Inner {
     pub(super) server: Server,
     pub(super) config: HttpConfig,
     pub(super) sessions: Arc<SessionStore>,
-    permits: Arc<Semaphore>,
+    admission: Admission,
     /// Parent of every request's cancellation token (end of a graceful shutdown).
     pub(super) abort: CancellationToken,
-    /// Set when a graceful shutdown begins: new requests are refused and open-ended ones
-    /// (`subscriptions/listen`) end.
+    /// Set when a graceful shutdown begins: open-ended requests (`subscriptions/listen`)
+    /// end.
     pub(super) draining: CancellationToken,
+    /// Set with `draining`: new requests are refused (an atomic load per request, where
+    /// the token would take its lock).
+    shutting_down: AtomicBool,
     /// The endpoint's authorization (`HttpConfig::auth`).
     #[cfg_attr(not(feature = "auth"), allow(dead_code))]
     pub(super) auth: authz::Layer,
@@ -63,20 +67,17 @@ impl McpHttpService {
     ///
     /// When `config.auth` is invalid; check it first with `Auth::validate`.
     pub fn new(server: Server, config: HttpConfig) -> Self {
-        let sessions = SessionStore::new(
-            config.max_sessions,
-            config.session_idle_timeout,
-            config.event_store.clone(),
-        );
+        let sessions = SessionStore::new(&config);
         McpHttpService {
             inner: Arc::new(Inner {
+                admission: Admission::new(&config),
                 auth: authz::build(&server, &config),
-                permits: Arc::new(Semaphore::new(max_requests(&config))),
                 server,
                 config,
                 sessions,
                 abort: CancellationToken::new(),
                 draining: CancellationToken::new(),
+                shutting_down: AtomicBool::new(false),
             }),
         }
     }
@@ -120,6 +121,7 @@ impl McpHttpService {
     /// every session and its streams.
     pub async fn shutdown(&self) {
         let inner = &self.inner;
+        inner.shutting_down.store(true, Ordering::Release);
         inner.draining.cancel();
         // Running tasks get the same grace as requests, then end `failed`.
         let tasks = async {
@@ -128,16 +130,15 @@ impl McpHttpService {
             }
         };
         let requests = async {
-            let all = max_requests(&inner.config) as u32;
             let grace = inner.config.shutdown_grace;
-            if tokio::time::timeout(grace, inner.permits.acquire_many(all))
+            if tokio::time::timeout(grace, inner.admission.drain())
                 .await
                 .is_err()
             {
                 tracing::info!("shutdown grace period over; cancelling running requests");
                 inner.abort.cancel();
                 let cancel_grace = inner.server.config().cancel_grace;
-                let _ = tokio::time::timeout(cancel_grace, inner.permits.acquire_many(all)).await;
+                let _ = tokio::time::timeout(cancel_grace, inner.admission.drain()).await;
             }
             inner.abort.cancel();
         };
@@ -174,10 +175,13 @@ where
     }
 }
 
-/// The request headers every handler looks at.
+/// The request headers (and extensions) every handler looks at.
 pub(super) struct McpHeaders<'a> {
     pub(super) session_id: Option<&'a str>,
     pub(super) version: Option<&'a str>,
+    /// Whose share the request counts against: what a layer in front named, else the
+    /// authenticated principal.
+    pub(super) principal: Option<FairnessKey>,
 }
 
 impl<'a> McpHeaders<'a> {
@@ -189,6 +193,7 @@ impl<'a> McpHeaders<'a> {
         Ok(McpHeaders {
             session_id: text(SESSION_ID, "invalid Mcp-Session-Id header")?,
             version: text(PROTOCOL_VERSION, "invalid MCP-Protocol-Version header")?,
+            principal: parts.extensions.get().cloned(),
         })
     }
 }
@@ -201,49 +206,61 @@ impl Inner {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = req.into_parts();
-        if let Err(why) = origin::check(
-            &parts,
-            &self.config.allowed_hosts,
-            &self.config.allowed_origins,
-        ) {
-            tracing::debug!(%why, "request refused (DNS-rebinding protection)");
-            return reply::error(
-                StatusCode::FORBIDDEN,
-                None,
-                code::INVALID_REQUEST,
-                format!("Forbidden: {why}"),
-            );
-        }
-        if self.draining.is_cancelled() {
-            return unavailable(None, "Service Unavailable: the server is shutting down");
-        }
-        // Before the body is read: an unauthenticated client costs no more than this.
-        let auth = match authz::authenticate(&self, &parts).await {
-            Ok(auth) => auth,
-            Err(res) => return res,
+        let (mut headers, auth) = match self.check_before_body(&parts).await {
+            Ok(admitted) => admitted,
+            Err(res) => return reply::closing(res),
         };
-        let headers = match McpHeaders::read(&parts) {
-            Ok(h) => h,
-            Err(why) => {
-                return reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
-            }
-        };
+        if headers.principal.is_none() {
+            headers.principal = authz::fairness_key(auth.as_ref());
+        }
         match parts.method {
             Method::POST => self.post(&parts, &headers, body, auth).await,
             Method::GET => {
-                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
+                if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::get(&self, &parts, &headers, auth.as_ref()).await
             }
             Method::DELETE => {
-                if route(headers.session_id.is_some(), headers.version, false) == Era::Sessionless {
+                if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
                 session_era::delete(&self, &headers, auth.as_ref())
             }
             _ => reply::method_not_allowed("GET, POST, DELETE"),
         }
+    }
+
+    /// What is checked before the body is read: the Host/Origin, shutdown, the token and
+    /// the MCP headers. An unauthenticated client costs no more than this.
+    async fn check_before_body<'a>(
+        &self,
+        parts: &'a Parts,
+    ) -> Result<(McpHeaders<'a>, Option<AuthContext>), Response<ResponseBody>> {
+        if let Err(why) = origin::check(
+            parts,
+            &self.config.allowed_hosts,
+            &self.config.allowed_origins,
+        ) {
+            tracing::debug!(%why, "request refused (DNS-rebinding protection)");
+            return Err(reply::error(
+                StatusCode::FORBIDDEN,
+                None,
+                code::INVALID_REQUEST,
+                format!("Forbidden: {why}"),
+            ));
+        }
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err(unavailable(
+                None,
+                "Service Unavailable: the server is shutting down",
+            ));
+        }
+        let auth = authz::authenticate(self, parts).await?;
+        let headers = McpHeaders::read(parts).map_err(|why| {
+            reply::error(StatusCode::BAD_REQUEST, None, code::INVALID_REQUEST, why)
+        })?;
+        Ok((headers, auth))
     }
 
     async fn post<B>(
@@ -295,7 +312,12 @@ impl Inner {
                 return res;
             }
         }
-        match route(headers.session_id.is_some(), headers.version, meta.present) {
+        let method = match &msg {
+            Message::Request(r) => Some(&*r.method),
+            Message::Notification(n) => Some(&*n.method),
+            Message::Response(_) => None,
+        };
+        match routing::era(headers, method, &meta) {
             Era::Sessionless => stateless::post(self, parts, headers, meta, msg, auth).await,
             Era::Session => session_era::post(self, headers, msg, auth).await,
         }
@@ -309,12 +331,12 @@ impl Inner {
     {
         let limit = self.config.max_body_bytes;
         let too_large = || {
-            reply::error(
+            reply::closing(reply::error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 None,
                 code::INVALID_REQUEST,
                 format!("Payload Too Large: the body exceeds {limit} bytes"),
-            )
+            ))
         };
         let declared = parts
             .headers
@@ -324,10 +346,32 @@ impl Inner {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
-            Err(e) => {
+        let limits = BodyLimits {
+            max_bytes: limit,
+            total: self.config.body_read_timeout,
+            idle: self.config.body_idle_timeout,
+        };
+        match request_body::read(body, &limits).await {
+            Ok(bytes) => Ok(bytes),
+            Err(ReadError::TooLarge) => Err(too_large()),
+            Err(ReadError::TimedOut) => {
+                let mut res = reply::error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    None,
+                    code::INVALID_REQUEST,
+                    "Request Timeout: the body did not arrive in time",
+                );
+                // The rest of the body may still come; only HTTP/1 needs telling that
+                // the connection ends here.
+                if parts.version <= http::Version::HTTP_11 {
+                    res.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
+                Err(res)
+            }
+            Err(ReadError::Failed(e)) => {
                 tracing::debug!(error = %e, "reading the request body failed");
                 Err(reply::error(
                     StatusCode::BAD_REQUEST,
@@ -339,36 +383,67 @@ impl Inner {
         }
     }
 
-    /// A concurrency slot for one request, or the 503 to send instead.
-    pub(super) fn permit(
+    /// A slot for one request of `era`, or the 503/429 to send instead.
+    pub(super) fn admit(
         &self,
+        era: Era,
+        headers: &McpHeaders<'_>,
         id: &RequestId,
-    ) -> Result<OwnedSemaphorePermit, Response<ResponseBody>> {
-        self.permits.clone().try_acquire_owned().map_err(|_| {
-            unavailable(
-                Some(id),
-                "Service Unavailable: too many requests in progress",
-            )
-        })
+    ) -> Result<Ticket, Response<ResponseBody>> {
+        self.admission
+            .admit(era, headers.principal.as_ref())
+            .map_err(|refusal| match refusal {
+                Refusal::Server => unavailable(
+                    Some(id),
+                    "Service Unavailable: too many requests in progress",
+                ),
+                Refusal::Principal(max) => too_many(
+                    id,
+                    &format!(
+                        "Too Many Requests: this client already has {max} request{} in progress",
+                        if max == 1 { "" } else { "s" }
+                    ),
+                ),
+            })
     }
 }
 
-fn max_requests(config: &HttpConfig) -> usize {
-    config
-        .max_concurrent_requests
-        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
-}
-
-pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
+/// 429 for a client over its own share (session or principal): retrying soon is fine,
+/// its own requests free the slots.
+pub(super) fn too_many(id: &RequestId, message: &str) -> Response<ResponseBody> {
     let mut res = reply::error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        id,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some(id),
         code::INTERNAL_ERROR,
         message,
     );
     res.headers_mut().insert(
         http::header::RETRY_AFTER,
         http::HeaderValue::from_static("1"),
+    );
+    res
+}
+
+pub(super) fn unavailable(id: Option<&RequestId>, message: &str) -> Response<ResponseBody> {
+    unavailable_for(id, message, Duration::from_secs(1))
+}
+
+/// 503 with a `Retry-After` of `wait` (whole seconds, at least one).
+pub(super) fn unavailable_for(
+    id: Option<&RequestId>,
+    message: &str,
+    wait: Duration,
+) -> Response<ResponseBody> {
+    let mut res = reply::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        id,
+        code::INTERNAL_ERROR,
+        message,
+    );
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    res.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from(secs.max(1)),
     );
     res
 }

@@ -13,7 +13,9 @@ use tokio::sync::mpsc;
 use super::body::ResponseBody;
 use super::event_store::StreamId;
 use super::reply::{self, SESSION_NOT_FOUND, TEXT_EVENT_STREAM};
-use super::service::{accepts, unavailable, Inner, McpHeaders, LAST_EVENT_ID, SESSION_ID};
+use super::service::{
+    accepts, too_many, unavailable_for, Inner, McpHeaders, LAST_EVENT_ID, SESSION_ID,
+};
 use super::session_store::HttpSession;
 use super::stream::{self, Exchange, Resumable, StreamWriter};
 use super::{authz, sse};
@@ -60,18 +62,20 @@ fn session_for(
     // A session belongs to the principal that created it: to anyone else it does not
     // exist (the same 404, so ids of others' sessions cannot be probed).
     let caller = authz::owner(auth);
-    let session = inner
+    inner
         .sessions
         .get(sid)
-        .filter(|s| s.owner.is_none() || s.owner == caller);
-    session.ok_or_else(|| {
-        reply::error(
-            StatusCode::NOT_FOUND,
-            id,
-            SESSION_NOT_FOUND,
-            "Session not found: it was terminated or has expired; initialize a new one",
-        )
-    })
+        .filter(|s| s.owner.is_none() || s.owner == caller)
+        .ok_or_else(|| session_not_found(id))
+}
+
+fn session_not_found(id: Option<&RequestId>) -> Response<ResponseBody> {
+    reply::error(
+        StatusCode::NOT_FOUND,
+        id,
+        SESSION_NOT_FOUND,
+        "Session not found: it was terminated or has expired; initialize a new one",
+    )
 }
 
 /// Priming events (and so server-closed streams) are a 2025-11-25 feature; older
@@ -96,7 +100,7 @@ pub(super) async fn post(
     };
     let msg = match msg {
         Message::Request(req) if headers.session_id.is_none() && &*req.method == "initialize" => {
-            return initialize(inner, req, version, auth).await;
+            return initialize(inner, headers, req, version, auth).await;
         }
         other => other,
     };
@@ -107,8 +111,22 @@ pub(super) async fn post(
     let dispatcher = inner.server.dispatcher();
     match msg {
         Message::Request(req) => {
-            let permit = match inner.permit(&req.id) {
-                Ok(p) => p,
+            let max = inner.config.max_requests_per_session;
+            let Ok(busy) = session.begin_request(max) else {
+                return too_many(
+                    &req.id,
+                    &format!(
+                        "Too Many Requests: this session already has {max} request{} in progress",
+                        if max == 1 { "" } else { "s" }
+                    ),
+                );
+            };
+            if session.is_closed() {
+                // It ended between the lookup and now.
+                return session_not_found(Some(&req.id));
+            }
+            let ticket = match inner.admit(Era::Session, headers, &req.id) {
+                Ok(t) => t,
                 Err(res) => return res,
             };
             let exchange = Exchange {
@@ -122,17 +140,19 @@ pub(super) async fn post(
                 force_sse: false,
                 headers: Vec::new(),
                 on_reply: None,
-                permit,
-                busy: Some(session.busy()),
+                ticket,
+                busy: Some(busy),
                 auth,
             };
             stream::respond(inner.clone(), exchange).await
         }
         Message::Notification(n) => {
+            session.touch();
             dispatcher.handle_notification(&n, Some(&session.conn));
             reply::status(StatusCode::ACCEPTED)
         }
         Message::Response(r) => {
+            session.touch();
             dispatcher.handle_response(r, &session.conn);
             reply::status(StatusCode::ACCEPTED)
         }
@@ -141,15 +161,25 @@ pub(super) async fn post(
 
 async fn initialize(
     inner: &Arc<Inner>,
+    headers: &McpHeaders<'_>,
     req: Request,
     version: ProtocolVersion,
     auth: Option<AuthContext>,
 ) -> Response<ResponseBody> {
-    if inner.sessions.reserve().is_err() {
-        return unavailable(Some(&req.id), "Service Unavailable: too many sessions");
-    }
-    let permit = match inner.permit(&req.id) {
-        Ok(p) => p,
+    // The slot is taken now and filled when the reply succeeds: concurrent `initialize`s
+    // at the cap cannot all pass a check and then find no room.
+    let reservation = match inner.sessions.reserve() {
+        Ok(r) => r,
+        Err(full) => {
+            return unavailable_for(
+                Some(&req.id),
+                "Service Unavailable: too many sessions",
+                full.retry_after,
+            )
+        }
+    };
+    let ticket = match inner.admit(Era::Session, headers, &req.id) {
+        Ok(t) => t,
         Err(res) => return res,
     };
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
@@ -159,11 +189,12 @@ async fn initialize(
     let on_reply = {
         let (inner, session) = (inner.clone(), session.clone());
         Box::new(move |reply: &crate::dispatch::Reply| {
-            let ok = reply.error_code.is_none() && inner.sessions.insert(session.clone()).is_ok();
-            if ok {
+            if reply.error_code.is_none() {
+                reservation.fill(session.clone());
                 tracing::debug!(session = %session.id, "session created");
                 spawn_standalone(&inner, &session, unsolicited);
             } else {
+                drop(reservation);
                 inner.sessions.close(&session);
             }
         })
@@ -179,7 +210,7 @@ async fn initialize(
         force_sse: false,
         headers: vec![(HeaderName::from_static(SESSION_ID), sid)],
         on_reply: Some(on_reply),
-        permit,
+        ticket,
         busy: None,
         auth,
     };
@@ -199,7 +230,7 @@ fn spawn_standalone(
             tokio::select! {
                 _ = writer.session.closed.cancelled() => break,
                 m = unsolicited.recv() => match m {
-                    Some(m) => writer.emit(Bytes::from(m)).await,
+                    Some(m) => writer.emit(m).await,
                     None => break,
                 },
             }

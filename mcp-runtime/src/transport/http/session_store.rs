@@ -1,9 +1,10 @@
 //! Session-era HTTP sessions: one [`Connection`] per `initialize`, addressed by a random
-//! `Mcp-Session-Id`, with idle expiry and a cap on how many live at once.
+//! `Mcp-Session-Id`, with idle expiry and a cap on how many live at once (see
+//! [`SessionCapPolicy`] for what happens at the cap).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::config::{HttpConfig, SessionCapPolicy};
 use super::event_store::{EventStore, StreamId};
 use crate::dispatch::Connection;
 
@@ -18,14 +20,19 @@ use crate::dispatch::Connection;
 pub(super) struct HttpSession {
     pub(super) id: Arc<str>,
     pub(super) conn: Arc<Connection>,
-    /// Fires when the session ends (DELETE, expiry, shutdown): streams close.
+    /// Fires when the session ends (DELETE, expiry, eviction, shutdown): streams close.
     pub(super) closed: CancellationToken,
+    /// Set with `closed`; an atomic load where the token would take a lock.
+    ended: AtomicBool,
     next_stream: AtomicU64,
     /// Streams whose producer is still running, by id; stream 0 is the standalone one.
     streams: Mutex<HashMap<StreamId, Arc<LiveStream>>>,
-    last_used: Mutex<Instant>,
+    /// When the session was last used ([`now_ns`]); meaningful while it is not busy.
+    last_used: AtomicU64,
     /// Requests running plus streams attached; a busy session never expires.
     busy: AtomicUsize,
+    /// Requests running (the per-session cap).
+    requests: AtomicUsize,
     /// The principal that created the session (`Principal::owner_key`); only it may use
     /// the session.
     pub(super) owner: Option<Arc<str>>,
@@ -47,14 +54,36 @@ pub(super) struct Sink {
     pub(super) finished: bool,
 }
 
-/// Marks a session busy while alive.
-pub(super) struct BusyGuard(Arc<HttpSession>);
+impl Sink {
+    /// A client is reading the stream now.
+    pub(super) fn attached(&self) -> bool {
+        self.tx.as_ref().is_some_and(|tx| !tx.is_closed())
+    }
+}
+
+/// Marks a session busy (and, for a request, counts it) while alive.
+pub(super) struct BusyGuard {
+    session: Arc<HttpSession>,
+    request: bool,
+}
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        self.0.touch();
-        self.0.busy.fetch_sub(1, Ordering::AcqRel);
+        // Stamp the time before the session can look idle to the reaper.
+        self.session.touch();
+        if self.request {
+            self.session.requests.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.session.busy.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// Nanoseconds on a process-wide monotonic clock: a session's clock is one atomic word
+/// instead of a locked `Instant`, and fine enough that sessions used one after the other
+/// are told apart for least-recently-used eviction.
+fn now_ns() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 impl HttpSession {
@@ -63,22 +92,45 @@ impl HttpSession {
             id: new_session_id().into(),
             conn,
             closed: CancellationToken::new(),
+            ended: AtomicBool::new(false),
             next_stream: AtomicU64::new(1),
             streams: Mutex::default(),
-            last_used: Mutex::new(Instant::now()),
+            last_used: AtomicU64::new(now_ns()),
             busy: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
             owner,
         })
     }
 
     pub(super) fn touch(&self) {
-        *self.last_used.lock().expect("session clock") = Instant::now();
+        self.last_used.store(now_ns(), Ordering::Release);
     }
 
+    /// True once the session was closed (a request that raced with its end).
+    pub(super) fn is_closed(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// Keeps the session from expiring while a stream is attached.
     pub(super) fn busy(self: &Arc<Self>) -> BusyGuard {
         self.busy.fetch_add(1, Ordering::AcqRel);
-        self.touch();
-        BusyGuard(self.clone())
+        BusyGuard {
+            session: self.clone(),
+            request: false,
+        }
+    }
+
+    /// Counts a request against the session's cap of `max`; `Err` when it is reached.
+    pub(super) fn begin_request(self: &Arc<Self>, max: usize) -> Result<BusyGuard, ()> {
+        if self.requests.fetch_add(1, Ordering::AcqRel) >= max {
+            self.requests.fetch_sub(1, Ordering::AcqRel);
+            return Err(());
+        }
+        self.busy.fetch_add(1, Ordering::AcqRel);
+        Ok(BusyGuard {
+            session: self.clone(),
+            request: true,
+        })
     }
 
     /// Registers a new POST stream.
@@ -111,9 +163,10 @@ impl HttpSession {
         self.streams.lock().expect("streams lock").remove(&id);
     }
 
-    fn expired(&self, idle: Duration, now: Instant) -> bool {
-        self.busy.load(Ordering::Acquire) == 0
-            && now.duration_since(*self.last_used.lock().expect("session clock")) >= idle
+    /// How long the session has been idle at `now`, or `None` while it is busy.
+    fn idle_for(&self, now: u64) -> Option<u64> {
+        (self.busy.load(Ordering::Acquire) == 0)
+            .then(|| now.saturating_sub(self.last_used.load(Ordering::Acquire)))
     }
 }
 
@@ -124,72 +177,183 @@ fn new_session_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Why a new session could not be created.
-pub(super) struct Full;
+/// No room for a new session; one may free up after this long (`Retry-After`).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Full {
+    pub(super) retry_after: Duration,
+}
+
+/// Independent shards of the session map: requests of different sessions rarely meet
+/// on a lock, and the common lookup is a shared read.
+const SHARDS: usize = 16;
+
+type Shard = RwLock<HashMap<Arc<str>, Arc<HttpSession>>>;
 
 /// Every live session of one service.
 pub(super) struct SessionStore {
-    sessions: Mutex<HashMap<Arc<str>, Arc<HttpSession>>>,
+    shards: [Shard; SHARDS],
+    /// Live sessions plus reserved slots (`initialize` in progress); never above `max`.
+    taken: AtomicUsize,
     max: usize,
     idle: Duration,
+    policy: SessionCapPolicy,
     events: Arc<dyn EventStore>,
     reaper: std::sync::Once,
 }
 
+/// A slot for one session, taken when `initialize` starts: the session it becomes is
+/// stored without another check, so an id handed out always names a stored session.
+/// Dropped unfilled (the `initialize` failed or was cancelled), it frees the slot.
+pub(super) struct Reservation {
+    store: Arc<SessionStore>,
+    filled: bool,
+}
+
+impl Reservation {
+    /// Stores the session in the reserved slot.
+    pub(super) fn fill(mut self, session: Arc<HttpSession>) {
+        self.filled = true;
+        self.store
+            .shard(&session.id)
+            .write()
+            .expect("sessions lock")
+            .insert(session.id.clone(), session);
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.filled {
+            self.store.taken.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 impl SessionStore {
-    pub(super) fn new(max: usize, idle: Duration, events: Arc<dyn EventStore>) -> Arc<Self> {
+    pub(super) fn new(config: &HttpConfig) -> Arc<Self> {
         Arc::new(SessionStore {
-            sessions: Mutex::default(),
-            max,
-            idle,
-            events,
+            shards: Default::default(),
+            taken: AtomicUsize::new(0),
+            max: config.max_sessions.max(1),
+            idle: config.session_idle_timeout,
+            policy: config.session_cap_policy,
+            events: config.event_store.clone(),
             reaper: std::sync::Once::new(),
         })
     }
 
+    fn shard(&self, id: &str) -> &Shard {
+        // Ids are random base64, so their first byte spreads them evenly enough.
+        &self.shards[id.as_bytes().first().map_or(0, |b| *b as usize) % SHARDS]
+    }
+
     pub(super) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
-        let session = self
-            .sessions
-            .lock()
+        self.shard(id)
+            .read()
             .expect("sessions lock")
             .get(id)
-            .cloned()?;
-        session.touch();
-        Some(session)
+            .cloned()
     }
 
+    /// Live sessions.
     pub(super) fn len(&self) -> usize {
-        self.sessions.lock().expect("sessions lock").len()
+        self.shards
+            .iter()
+            .map(|s| s.read().expect("sessions lock").len())
+            .sum()
     }
 
-    /// Checks there is room for one more session, expiring idle ones first if needed.
-    pub(super) fn reserve(self: &Arc<Self>) -> Result<(), Full> {
+    /// Takes a slot for a new session. At the cap, expires idle sessions first, then
+    /// applies the [`SessionCapPolicy`].
+    pub(super) fn reserve(self: &Arc<Self>) -> Result<Reservation, Full> {
         self.start_reaper();
-        if self.len() >= self.max {
-            self.expire_idle();
+        let reservation = || Reservation {
+            store: self.clone(),
+            filled: false,
+        };
+        if self.try_take() {
+            return Ok(reservation());
         }
-        if self.len() >= self.max {
-            Err(Full)
-        } else {
-            Ok(())
+        self.expire_idle();
+        if self.try_take() {
+            return Ok(reservation());
+        }
+        let min_idle = match self.policy {
+            SessionCapPolicy::EvictIdle { min_idle } => min_idle.min(self.idle),
+            SessionCapPolicy::Refuse => self.idle,
+        };
+        if let SessionCapPolicy::EvictIdle { .. } = self.policy {
+            // A few rounds: a competing `initialize` may take the same candidate.
+            for _ in 0..4 {
+                match self.least_recently_used(min_idle) {
+                    Candidate::Evictable(session) => {
+                        if self.take_over(&session) {
+                            tracing::debug!(session = %session.id, "idle session closed to admit a new one");
+                            self.close(&session);
+                            return Ok(reservation());
+                        }
+                    }
+                    Candidate::Later(_) => break,
+                }
+                if self.try_take() {
+                    return Ok(reservation());
+                }
+            }
+        }
+        let retry_after = match self.least_recently_used(min_idle) {
+            Candidate::Later(wait) => wait,
+            Candidate::Evictable(_) => Duration::from_secs(1),
+        };
+        Err(Full { retry_after })
+    }
+
+    fn try_take(&self) -> bool {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// The idle session used least recently, if it has been idle for `min_idle`; else
+    /// how long until some session will have been.
+    fn least_recently_used(&self, min_idle: Duration) -> Candidate {
+        let now = now_ns();
+        let oldest = self
+            .shards
+            .iter()
+            .filter_map(|shard| {
+                let map = shard.read().expect("sessions lock");
+                map.values()
+                    .filter_map(|s| Some((s.idle_for(now)?, s.clone())))
+                    .max_by_key(|(idle, _)| *idle)
+            })
+            .max_by_key(|(idle, _)| *idle);
+        let min_idle_ns = min_idle.as_nanos().min(u64::MAX as u128) as u64;
+        match oldest {
+            Some((idle, s)) if idle >= min_idle_ns => Candidate::Evictable(s),
+            // Every session busy: the soonest one could qualify is a full `min_idle`
+            // after it stops being busy.
+            idle => Candidate::Later(Duration::from_nanos(
+                min_idle_ns - idle.map_or(0, |(idle, _)| idle),
+            )),
         }
     }
 
-    /// Makes an initialized session addressable.
-    pub(super) fn insert(&self, session: Arc<HttpSession>) -> Result<(), Full> {
-        let mut map = self.sessions.lock().expect("sessions lock");
-        if map.len() >= self.max {
-            return Err(Full);
-        }
-        map.insert(session.id.clone(), session);
-        Ok(())
+    /// Removes `session` to hand its slot to a newcomer; false when another request
+    /// removed it first or it became busy.
+    fn take_over(&self, session: &Arc<HttpSession>) -> bool {
+        let mut map = self.shard(&session.id).write().expect("sessions lock");
+        let still_idle = session.busy.load(Ordering::Acquire) == 0;
+        still_idle && map.remove(&session.id).is_some()
     }
 
     /// Ends a session: cancels its requests, closes its streams, frees its events.
     pub(super) fn remove(&self, id: &str) -> bool {
-        let removed = self.sessions.lock().expect("sessions lock").remove(id);
+        let removed = self.shard(id).write().expect("sessions lock").remove(id);
         match removed {
             Some(session) => {
+                self.taken.fetch_sub(1, Ordering::AcqRel);
                 self.close(&session);
                 true
             }
@@ -198,6 +362,7 @@ impl SessionStore {
     }
 
     pub(super) fn close(&self, session: &Arc<HttpSession>) {
+        session.ended.store(true, Ordering::Release);
         session.closed.cancel();
         session.conn.cancel_all();
         session.streams.lock().expect("streams lock").clear();
@@ -207,31 +372,33 @@ impl SessionStore {
 
     /// Ends every session (shutdown).
     pub(super) fn close_all(&self) {
-        let all: Vec<_> = self
-            .sessions
-            .lock()
-            .expect("sessions lock")
-            .drain()
-            .collect();
-        for (_, session) in all {
-            self.close(&session);
+        for shard in &self.shards {
+            let all: Vec<_> = shard.write().expect("sessions lock").drain().collect();
+            self.taken.fetch_sub(all.len(), Ordering::AcqRel);
+            for (_, session) in all {
+                self.close(&session);
+            }
         }
     }
 
     fn expire_idle(&self) {
-        let now = Instant::now();
-        let expired: Vec<_> = {
-            let mut map = self.sessions.lock().expect("sessions lock");
-            let ids: Vec<_> = map
-                .iter()
-                .filter(|(_, s)| s.expired(self.idle, now))
-                .map(|(id, _)| id.clone())
-                .collect();
-            ids.into_iter().filter_map(|id| map.remove(&id)).collect()
-        };
-        for session in expired {
-            tracing::debug!(session = %session.id, "session expired");
-            self.close(&session);
+        let now = now_ns();
+        let idle = self.idle.as_nanos().min(u64::MAX as u128) as u64;
+        for shard in &self.shards {
+            let expired: Vec<_> = {
+                let mut map = shard.write().expect("sessions lock");
+                let ids: Vec<_> = map
+                    .iter()
+                    .filter(|(_, s)| s.idle_for(now).is_some_and(|t| t >= idle))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                ids.into_iter().filter_map(|id| map.remove(&id)).collect()
+            };
+            self.taken.fetch_sub(expired.len(), Ordering::AcqRel);
+            for session in expired {
+                tracing::debug!(session = %session.id, "session expired");
+                self.close(&session);
+            }
         }
     }
 
@@ -251,6 +418,11 @@ impl SessionStore {
             });
         });
     }
+}
+
+enum Candidate {
+    Evictable(Arc<HttpSession>),
+    Later(Duration),
 }
 
 #[cfg(test)]

@@ -38,20 +38,24 @@ pub(super) async fn post(
                     message,
                 );
             }
-            let permit = match inner.permit(&req.id) {
-                Ok(p) => p,
+            let ticket = match inner.admit(Era::Sessionless, mcp, &req.id) {
+                Ok(t) => t,
                 Err(res) => return res,
             };
             let exchange = Exchange {
-                // A `tools/call` that asked for progress is answered as SSE.
-                force_sse: meta.progress_token && &*req.method == "tools/call",
+                // A `tools/call` that asked for progress is answered as SSE (once its
+                // `_meta` is complete: one that is not gets a plain 400).
+                force_sse: meta.progress_token
+                    && meta.capabilities
+                    && meta.version.is_some()
+                    && &*req.method == "tools/call",
                 req,
                 era: Era::Sessionless,
                 conn: None,
                 resumable: None,
                 headers: Vec::new(),
                 on_reply: None,
-                permit,
+                ticket,
                 busy: None,
                 auth,
             };

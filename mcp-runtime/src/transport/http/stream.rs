@@ -11,15 +11,17 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::Response;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::admission::Ticket;
 use super::body::ResponseBody;
 use super::config::ResponseMode;
 use super::event_store::{EventStore, StreamId};
@@ -28,9 +30,9 @@ use super::service::Inner;
 use super::session_store::{BusyGuard, HttpSession, LiveStream};
 use super::sse;
 use crate::auth::AuthContext;
-use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv};
+use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv, Session};
 use crate::protocol::jsonrpc::{self, code, Request};
-use crate::protocol::{Era, ErrorObject};
+use crate::protocol::{Era, ErrorObject, RequestId};
 
 /// The method whose response stream stays open until the client closes it.
 const OPEN_ENDED: &str = "subscriptions/listen";
@@ -50,7 +52,9 @@ pub(super) struct Exchange {
     /// Headers added to the response (`Mcp-Session-Id` on `initialize`).
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) on_reply: Option<OnReply>,
-    pub(super) permit: OwnedSemaphorePermit,
+    /// The request's slot (server, principal), released when it ends.
+    pub(super) ticket: Ticket,
+    /// The session's count of running requests, when it has one.
     pub(super) busy: Option<BusyGuard>,
     /// The caller, as the endpoint's authorization established it.
     pub(super) auth: Option<AuthContext>,
@@ -64,14 +68,16 @@ pub(super) struct Resumable {
 }
 
 pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<ResponseBody> {
-    // Open-ended requests never finish on their own: a graceful shutdown ends them first.
-    let cancel = if &*x.req.method == OPEN_ENDED {
-        inner.draining.child_token()
-    } else {
-        inner.abort.child_token()
-    };
-    // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it.
+    // The request's own token, not a child of the server's shutdown token: a child would
+    // take the shared parent's lock twice per request. A request that has to wait
+    // watches for shutdown itself (`spawn_request`).
+    let cancel = CancellationToken::new();
+    // A 2026 request lives as long as its HTTP exchange; a session-era one outlives it
+    // (unless it waits on a client that went away: `watch_detached`).
     let guard = (x.era == Era::Sessionless).then(|| cancel.clone().drop_guard());
+    let request_cancel = cancel.clone();
+    let initialize = x.on_reply.is_some();
+    let mut headers = x.headers;
     let (out, mut rx) = Outbound::channel(inner.server.config().outbound_capacity);
     let close = CancellationToken::new();
     let out = match &x.resumable {
@@ -81,34 +87,45 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     // Where a JSON-only response sends what it cannot carry: the session's GET stream.
     let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
     let reply_rx = spawn_request(
-        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.permit, x.busy, x.auth,
+        &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.ticket, x.busy, x.auth,
     );
     let mut reply_rx = Some(reply_rx);
 
     let mut first = Vec::new();
     let sse_now = match inner.config.response_mode {
+        _ if initialize => {
+            // The session exists once `initialize` succeeded: its id goes out only
+            // then, never for a failed one.
+            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
+            let created = reply.as_ref().is_some_and(|r| r.error_code.is_none());
+            if !created {
+                headers.clear();
+            }
+            while let Ok(m) = rx.try_recv() {
+                first.push(m);
+            }
+            let mode = inner.config.response_mode;
+            if !created
+                || mode == ResponseMode::Json
+                || (mode == ResponseMode::Lazy && first.is_empty())
+            {
+                forward(first, rx, unsolicited);
+                return json_response(&inner, x.era, reply, &headers);
+            }
+            let (tx, rx_done) = oneshot::channel();
+            let _ = tx.send(reply);
+            reply_rx = Some(rx_done);
+            true
+        }
         ResponseMode::Sse => true,
         ResponseMode::Lazy if x.force_sse => true,
         ResponseMode::Json => {
-            // The response body carries only the response: other messages go to the
-            // session's standalone stream, or nowhere in the 2026 era.
-            tokio::spawn(async move {
-                while let Some(m) = rx.recv().await {
-                    if let Some(out) = &unsolicited {
-                        out.send(m).await;
-                    }
-                }
-            });
-            let reply = reply_rx
-                .take()
-                .expect("reply receiver")
-                .await
-                .ok()
-                .flatten();
+            forward(Vec::new(), rx, unsolicited);
+            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
             if let Some(g) = guard {
                 g.disarm();
             }
-            return json_response(&inner, x.era, reply, &x.headers);
+            return json_response(&inner, x.era, reply, &headers);
         }
         ResponseMode::Lazy => {
             let event = tokio::select! {
@@ -118,7 +135,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                     Some(m) => Lazy::Message(m),
                     // The request ended and dropped its sender; its reply is on the way.
                     None => Lazy::Reply(
-                        reply_rx.take().expect("reply receiver").await.ok().flatten(),
+                        reply_of(reply_rx.take().expect("reply receiver")).await,
                     ),
                 },
                 _ = close.cancelled() => Lazy::Closed,
@@ -132,7 +149,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                         if let Some(g) = guard {
                             g.disarm();
                         }
-                        return json_response(&inner, x.era, reply, &x.headers);
+                        return json_response(&inner, x.era, reply, &headers);
                     }
                     // Notifications came first: stream them, then the reply.
                     let (tx, rx_done) = oneshot::channel();
@@ -167,10 +184,36 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 live,
                 retry_ms: inner.config.sse_retry.as_millis(),
             };
-            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close));
+            let detached = Detached {
+                request: request_cancel,
+                grace: inner.config.detached_client_wait,
+            };
+            tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close, detached));
         }
     }
-    reply::sse(body, &x.headers)
+    reply::sse(body, &headers)
+}
+
+/// The reply of a request; `None` when it was cancelled (or its task ended without one).
+async fn reply_of(rx: oneshot::Receiver<Option<Reply>>) -> Option<Reply> {
+    rx.await.ok().flatten()
+}
+
+/// A JSON response carries only the response: the request's other messages go to the
+/// session's standalone stream (`to`), or nowhere in the 2026 era.
+fn forward(first: Vec<OutMessage>, mut rx: mpsc::Receiver<OutMessage>, to: Option<Outbound>) {
+    tokio::spawn(async move {
+        for m in first {
+            if let Some(out) = &to {
+                out.send(m).await;
+            }
+        }
+        while let Some(m) = rx.recv().await {
+            if let Some(out) = &to {
+                out.send(m).await;
+            }
+        }
+    });
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
@@ -182,17 +225,17 @@ fn spawn_request(
     out: Outbound,
     cancel: CancellationToken,
     on_reply: Option<OnReply>,
-    permit: OwnedSemaphorePermit,
+    ticket: Ticket,
     busy: Option<BusyGuard>,
     auth: Option<AuthContext>,
 ) -> oneshot::Receiver<Option<Reply>> {
     let (reply_tx, reply_rx) = oneshot::channel();
     let dispatcher = inner.server.dispatcher();
-    // Open-ended requests end when the client closes them, not on a timer.
-    let limit = inner
-        .config
-        .request_timeout
-        .filter(|_| &*req.method != OPEN_ENDED);
+    // Open-ended requests end when the client closes them, not on a timer, and end
+    // first in a graceful shutdown.
+    let open_ended = &*req.method == OPEN_ENDED;
+    let limit = inner.config.request_timeout.filter(|_| !open_ended);
+    let server = inner.clone();
     let task = async move {
         let id = req.id.clone();
         let env = RequestEnv {
@@ -205,12 +248,16 @@ fn spawn_request(
         let mut work = std::pin::pin!(dispatcher.handle_request(req, env));
         // No timer for a request that finishes on its first poll (most do).
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
-        let reply = match (first, limit) {
-            (Poll::Ready(reply), _) => reply,
-            (Poll::Pending, None) => work.await,
-            (Poll::Pending, Some(limit)) => tokio::select! {
+        let reply = match first {
+            Poll::Ready(reply) => reply,
+            Poll::Pending => tokio::select! {
                 r = &mut work => r,
-                _ = tokio::time::sleep(limit) => {
+                _ = shutdown(&server, open_ended) => {
+                    cancel.cancel();
+                    work.await
+                }
+                _ = timeout(limit) => {
+                    let limit = limit.unwrap_or_default();
                     cancel.cancel();
                     let _ = work.await;
                     let error = ErrorObject {
@@ -230,13 +277,31 @@ fn spawn_request(
             f(r);
         }
         let _ = reply_tx.send(reply);
-        drop((permit, busy));
+        drop((ticket, busy));
     };
     // Its own task, even when it could finish on a first poll right here: answering
     // inline from the connection task measured the same throughput but a 3-4x worse p99
     // at 64 connections (bench `load-http`), unlike stdio where inline wins outright.
     tokio::spawn(task);
     reply_rx
+}
+
+/// Resolves when a shutdown ends the request: at its start for open-ended requests, at
+/// the end of the grace period for the others.
+async fn shutdown(inner: &Inner, open_ended: bool) {
+    if open_ended {
+        inner.draining.cancelled().await
+    } else {
+        inner.abort.cancelled().await
+    }
+}
+
+/// Resolves after `limit`, or never.
+async fn timeout(limit: Option<Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn json_response(
@@ -370,12 +435,15 @@ impl StreamWriter {
         mut rx: mpsc::Receiver<OutMessage>,
         mut reply_rx: oneshot::Receiver<Option<Reply>>,
         close: CancellationToken,
+        detached: Detached,
     ) {
+        let mut asked = Asked::new(detached);
         if priming {
             self.emit(Bytes::new()).await;
         }
         for m in first {
-            self.emit(m.into()).await;
+            asked.note(&m, &self);
+            self.emit(m).await;
         }
         let mut closed = false;
         let reply = loop {
@@ -386,23 +454,122 @@ impl StreamWriter {
                     closed = true;
                     // What the handler sent before asking to close still goes out live.
                     while let Ok(m) = rx.try_recv() {
-                        self.emit(m.into()).await;
+                        asked.note(&m, &self);
+                        self.emit(m).await;
                     }
                     self.detach().await;
                 }
                 r = &mut reply_rx => break r.ok().flatten(),
                 m = rx.recv() => match m {
-                    Some(m) => self.emit(m.into()).await,
+                    Some(m) => {
+                        asked.note(&m, &self);
+                        self.emit(m).await;
+                    }
                     None => break reply_rx.await.ok().flatten(),
                 },
             }
         };
         while let Ok(m) = rx.try_recv() {
-            self.emit(m.into()).await;
+            self.emit(m).await;
         }
         if let Some(r) = reply {
             self.emit(r.bytes.into()).await;
         }
         self.finish().await;
+    }
+}
+
+/// How a session-era request whose client went away is ended.
+struct Detached {
+    /// The request's own token.
+    request: CancellationToken,
+    /// How long it may wait on the client with nobody reading its stream.
+    grace: Duration,
+}
+
+/// The server-to-client requests a stream carried, watched once there is one.
+struct Asked {
+    detached: Detached,
+    ids: Option<Arc<Mutex<Vec<RequestId>>>>,
+    /// Ends the watcher with the stream.
+    _done: Option<tokio_util::sync::DropGuard>,
+}
+
+impl Asked {
+    fn new(detached: Detached) -> Self {
+        Asked {
+            detached,
+            ids: None,
+            _done: None,
+        }
+    }
+
+    /// Notes `message` if it is a request to the client; the first one starts the
+    /// watcher. Plain notifications cost a prefix compare.
+    fn note(&mut self, message: &[u8], writer: &StreamWriter) {
+        let Some(id) = jsonrpc::outgoing_request_id(message) else {
+            return;
+        };
+        if let Some(ids) = &self.ids {
+            ids.lock().expect("asked lock").push(id);
+            return;
+        }
+        let Some(client) = writer.session.conn.session().cloned() else {
+            return;
+        };
+        let ids = Arc::new(Mutex::new(vec![id]));
+        let done = CancellationToken::new();
+        tokio::spawn(watch_detached(
+            writer.live.clone(),
+            client,
+            ids.clone(),
+            self.detached.request.clone(),
+            self.detached.grace,
+            done.clone(),
+        ));
+        self.ids = Some(ids);
+        self._done = Some(done.drop_guard());
+    }
+}
+
+/// Cancels the request once it has waited on the client for `grace` with no client
+/// reading its stream: the connection that carried it dropped and nobody resumed it, so
+/// no answer is coming and its slot would otherwise be held for the whole
+/// `client_request_timeout`. A resumed stream or an answer stops the clock.
+async fn watch_detached(
+    live: Arc<LiveStream>,
+    client: Arc<Session>,
+    ids: Arc<Mutex<Vec<RequestId>>>,
+    request: CancellationToken,
+    grace: Duration,
+    done: CancellationToken,
+) {
+    loop {
+        // While a client reads the stream, wait for it to go.
+        let reader = live.sink.lock().await.tx.clone();
+        if let Some(reader) = reader.filter(|r| !r.is_closed()) {
+            tokio::select! {
+                _ = reader.closed() => {}
+                _ = done.cancelled() => return,
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(grace) => {}
+            _ = done.cancelled() => return,
+        }
+        if live.sink.lock().await.attached() {
+            continue;
+        }
+        let waiting = ids
+            .lock()
+            .expect("asked lock")
+            .iter()
+            .any(|id| client.awaits(id));
+        if waiting {
+            tracing::debug!("cancelling a request that waits on a client that went away");
+            request.cancel();
+            return;
+        }
     }
 }

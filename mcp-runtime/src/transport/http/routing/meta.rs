@@ -1,19 +1,22 @@
 //! The few `_meta` fields the HTTP transport looks at before dispatch (era routing, the
 //! header ladder, SSE for progress), read once, borrowed, without allocating.
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::protocol::jsonrpc::Message;
+use crate::protocol::meta::{self, Key};
 use crate::protocol::params::ParamsIndex;
 use crate::protocol::scan::{may_hold_keys, META};
 
 /// What the transport knows of a message's `params._meta`.
 #[derive(Debug, Default)]
 pub(in crate::transport::http) struct MetaHead {
-    /// `_meta` is present and not `null` (whatever its shape).
-    pub(in crate::transport::http) present: bool,
+    /// It carries 2026-07-28 per-request keys ([`meta::PER_REQUEST`], not `null`).
+    pub(in crate::transport::http) modern: bool,
     /// `io.modelcontextprotocol/protocolVersion`: `Some(None)` when it is not a string.
     pub(in crate::transport::http) version: Option<Option<String>>,
     /// `io.modelcontextprotocol/clientCapabilities` is present and not `null`.
@@ -22,14 +25,44 @@ pub(in crate::transport::http) struct MetaHead {
     pub(in crate::transport::http) progress_token: bool,
 }
 
-#[derive(Deserialize)]
+/// The fields of `_meta` the transport reads, borrowed.
+#[derive(Default)]
 struct Fields<'a> {
-    #[serde(borrow, rename = "io.modelcontextprotocol/protocolVersion")]
+    modern: bool,
     version: Option<&'a RawValue>,
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
-    capabilities: Option<IgnoredAny>,
-    #[serde(borrow, rename = "progressToken")]
-    progress_token: Option<&'a RawValue>,
+    capabilities: bool,
+    progress_token: bool,
+}
+
+// By hand, so the 2026 keys come from the one list the dispatcher uses too.
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a `_meta` object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let value: Option<&'de RawValue> = map.next_value()?;
+                    let Some(value) = value.filter(|v| v.get() != "null") else {
+                        continue;
+                    };
+                    fields.modern |= meta::PER_REQUEST.contains(&&*key);
+                    match &*key {
+                        meta::PROTOCOL_VERSION => fields.version = Some(value),
+                        meta::CLIENT_CAPABILITIES => fields.capabilities = true,
+                        "progressToken" => fields.progress_token = true,
+                        _ => {}
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl MetaHead {
@@ -61,15 +94,14 @@ impl MetaHead {
         let Some(meta) = meta.filter(|m| *m != "null") else {
             return MetaHead::default();
         };
-        let fields = serde_json::from_str::<Fields<'_>>(meta).ok();
+        let fields = serde_json::from_str::<Fields<'_>>(meta).unwrap_or_default();
         MetaHead {
-            present: true,
+            modern: fields.modern,
             version: fields
-                .as_ref()
-                .and_then(|f| f.version)
+                .version
                 .map(|v| serde_json::from_str::<String>(v.get()).ok()),
-            capabilities: fields.as_ref().is_some_and(|f| f.capabilities.is_some()),
-            progress_token: fields.is_some_and(|f| f.progress_token.is_some()),
+            capabilities: fields.capabilities,
+            progress_token: fields.progress_token,
         }
     }
 }
@@ -88,22 +120,30 @@ mod tests {
         let h = head(
             r#"{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":7}}"#,
         );
-        assert!(h.present && h.capabilities && h.progress_token);
+        assert!(h.modern && h.capabilities && h.progress_token);
         assert_eq!(h.version, Some(Some("2026-07-28".to_owned())));
         let h = head(
             r#"{"_meta":{"progressToken":null,"io.modelcontextprotocol/clientCapabilities":null}}"#,
         );
-        assert!(h.present && !h.capabilities && !h.progress_token && h.version.is_none());
+        assert!(!h.modern && !h.capabilities && !h.progress_token);
+        assert!(h.version.is_none());
+        // A progress token alone is not 2026 metadata.
+        let h = head(r#"{"_meta":{"progressToken":"t"}}"#);
+        assert!(!h.modern && h.progress_token);
+        let h = head(r#"{"_meta":{"io.modelcontextprotocol/logLevel":"info"}}"#);
+        assert!(h.modern && h.version.is_none());
     }
 
     #[test]
     fn absent_null_and_malformed() {
-        assert!(!head(r#"{"name":"add"}"#).present);
-        assert!(!head(r#"{"_meta":null}"#).present);
-        // A `_meta` of the wrong shape still routes as 2026 (the dispatcher rejects it).
-        let h = head(r#"{"_meta":5}"#);
-        assert!(h.present && h.version.is_none());
-        let line = br#"{"jsonrpc":"2.0","method":"notifications/x","params":{"_meta":{}}}"#;
-        assert!(MetaHead::read(&crate::protocol::jsonrpc::parse(line).unwrap()).present);
+        let nothing =
+            |h: MetaHead| !h.modern && !h.capabilities && !h.progress_token && h.version.is_none();
+        assert!(nothing(head(r#"{"name":"add"}"#)));
+        assert!(nothing(head(r#"{"_meta":null}"#)));
+        // A `_meta` of the wrong shape carries no 2026 keys (the dispatcher rejects it).
+        assert!(nothing(head(r#"{"_meta":5}"#)));
+        let line = br#"{"jsonrpc":"2.0","method":"notifications/x","params":{"_meta":{"progressToken":1,"io.modelcontextprotocol/clientInfo":{}}}}"#;
+        let h = MetaHead::read(&crate::protocol::jsonrpc::parse(line).unwrap());
+        assert!(h.modern && h.progress_token);
     }
 }
