@@ -638,7 +638,7 @@ async fn trace_and_metrics_record_calls() {
             (k.name() == "mcp_tool_calls_total"
                 && labels.contains(&("tool".into(), tool.into()))
                 && labels.contains(&("outcome".into(), outcome.into())))
-            .then(|| match value {
+            .then_some(match value {
                 DebugValue::Counter(n) => *n,
                 _ => 0,
             })

@@ -109,7 +109,7 @@ impl Cache {
             .unwrap_or(false);
         match &self.tools {
             None => idempotent,
-            Some(names) if names.iter().any(|n| *n == tool.name) => {
+            Some(names) if names.contains(&tool.name) => {
                 if !idempotent {
                     tracing::warn!(tool = %tool.name, "caching the results of a tool not marked idempotent");
                 }

@@ -68,7 +68,7 @@ impl Select {
     pub(crate) fn matches(&self, tool: &Tool, group: Option<&str>) -> bool {
         match &self.0 {
             Kind::All => true,
-            Kind::Names(names) => names.iter().any(|n| *n == tool.name),
+            Kind::Names(names) => names.contains(&tool.name),
             Kind::Group(g) => group == Some(g.as_str()),
             Kind::When(f) => f(tool),
         }

@@ -165,13 +165,12 @@ fn primitive_type(prop: &Map<String, Value>) -> Option<&str> {
 /// surrounding whitespace (and not itself sentinel-shaped), else `=?base64?…?=`.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn encode_value(value: &str) -> String {
-    let plain = value
+    let printable = value
         .bytes()
-        .all(|b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b))
-        && !value.starts_with([' ', '\t'])
-        && !value.ends_with([' ', '\t'])
-        && !(value.starts_with("=?base64?") && value.ends_with("?="));
-    if plain {
+        .all(|b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
+    let padded = value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']);
+    let sentinel = value.starts_with("=?base64?") && value.ends_with("?=");
+    if printable && !padded && !sentinel {
         value.to_owned()
     } else {
         use base64::Engine;

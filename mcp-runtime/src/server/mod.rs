@@ -145,11 +145,7 @@ pub(crate) struct MountSlot {
 
 impl MountSlot {
     fn is_remote(&self) -> bool {
-        #[allow(unreachable_patterns)] // without the `proxy` feature
-        match self.kind {
-            MountKind::Local(_) => false,
-            _ => true,
-        }
+        !matches!(self.kind, MountKind::Local(_))
     }
 }
 
