@@ -91,8 +91,12 @@ async fn extension_method(
     let output = (entry.invoke)(ctx, params)?.await?;
     Ok(match (output, entry.cache) {
         (extension::Output::Object(body), None) => MethodResult::Complete(body),
+        (extension::Output::Shared(page), None) => MethodResult::Complete(page.to_vec()),
         (extension::Output::Object(body), Some(scope)) => {
             MethodResult::Cacheable(Body::Owned(body), scope)
+        }
+        (extension::Output::Shared(page), Some(scope)) => {
+            MethodResult::Cacheable(Body::Shared(page), scope)
         }
     })
 }
@@ -169,18 +173,27 @@ fn list_tools(
 ) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
-    let page = if d.server.visibility.is_some() || catalog.is_filtered() {
+    let caps = ctx.client_capabilities();
+    // A visibility predicate decides per request: render this caller's list.
+    let per_request = d.server.visibility.is_some() || catalog.is_filtered();
+    let page = if per_request {
         let auth = ctx.scope.auth.as_ref();
         catalog.visible_page(p.cursor.as_deref(), |e| {
-            d.server.is_visible(ctx, e) && !auth.is_some_and(|a| a.hides(&e.scopes))
+            e.offered_to(caps)
+                && d.server.is_visible(ctx, e)
+                && !auth.is_some_and(|a| a.hides(&e.scopes))
         })?
     } else {
-        catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref())?
+        catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref(), caps)?
     };
-    Ok(MethodResult::Cacheable(
-        Body::Shared(page),
-        super::list_scope(ctx),
-    ))
+    // A list that depends on the client (its extensions, a visibility predicate) must not
+    // come from a shared cache.
+    let scope = if per_request || catalog.varies_by_client() {
+        CacheScope::Private
+    } else {
+        super::list_scope(ctx)
+    };
+    Ok(MethodResult::Cacheable(Body::Shared(page), scope))
 }
 
 #[derive(Deserialize)]
@@ -208,9 +221,10 @@ async fn call_tool(
         return Err(ArgumentsNotObject {}.into());
     }
     let catalog = d.server.tools.load_full();
+    // A tool gated on an extension the client did not declare does not exist for it.
     let entry = catalog
         .get(&p.name)
-        .filter(|e| d.server.is_visible(&ctx, e))
+        .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let era = ctx.era();
     if let Some(tasks) = &d.server.tasks {

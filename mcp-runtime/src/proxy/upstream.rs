@@ -653,6 +653,9 @@ impl Upstream {
                 via: Some(via.clone()),
                 subscribe: Some(self.subscriber(names)),
                 scopes: Default::default(),
+                listed: true,
+                // The remote's reads carry their own `_meta`.
+                content_meta: None,
             }));
         }
         for mut template in templates {

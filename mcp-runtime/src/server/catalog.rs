@@ -67,6 +67,9 @@ pub(crate) struct ToolEntry {
     pub(crate) wraps_result: bool,
     /// OAuth scopes a call needs.
     pub(crate) scopes: Scopes,
+    /// The extension a client must declare to see and call the tool (an MCP Apps tool
+    /// only its app may call is served to clients that declare `io.modelcontextprotocol/ui`).
+    pub(crate) gate: Option<Arc<str>>,
 }
 
 impl ToolEntry {
@@ -93,6 +96,7 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        let gate = crate::apps::check_tool(&mut tool)?;
         let task_support = tool
             .execution
             .as_ref()
@@ -115,6 +119,7 @@ impl ToolEntry {
             task_support,
             header_params,
             scopes: Scopes::default(),
+            gate,
             name: tool.name.as_str().into(),
             tool,
             handler,
@@ -143,6 +148,8 @@ impl ToolEntry {
             task_support: TaskSupport::default(),
             header_params,
             scopes: Scopes::default(),
+            // The remote lists its tools for what this proxy's client declared.
+            gate: None,
             name: tool.name.as_str().into(),
             tool,
             handler,
@@ -153,6 +160,13 @@ impl ToolEntry {
             via: None,
             visible: None,
         })
+    }
+
+    /// Whether a client with these capabilities sees and may call the tool.
+    pub(crate) fn offered_to(&self, client_capabilities: &Value) -> bool {
+        self.gate
+            .as_deref()
+            .is_none_or(|id| crate::extension::client_settings(client_capabilities, id).is_some())
     }
 
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
@@ -303,6 +317,10 @@ pub(crate) struct ToolCatalog {
     pages: Vec<Page>,
     /// Some tool decides per request who sees it (a mounted server's predicate).
     filtered: bool,
+    /// The pages without gated tools, for clients that declare none of the gates.
+    ungated_pages: Vec<Page>,
+    /// The extensions some tool is gated on.
+    gates: Vec<Arc<str>>,
     page_size: usize,
     any_scoped: bool,
 }
@@ -331,16 +349,37 @@ impl ToolCatalog {
                 )));
             }
         }
-        let pages = pager::render_all(TOOLS, &entries, page_size, |chunk, next| ListToolsResult {
-            tools: chunk.iter().map(|e| e.tool.clone()).collect(),
-            next_cursor: next,
-        })?;
+        let render = |entries: &[Arc<ToolEntry>]| {
+            pager::render_all(TOOLS, entries, page_size, |chunk, next| ListToolsResult {
+                tools: chunk.iter().map(|e| e.tool.clone()).collect(),
+                next_cursor: next,
+            })
+        };
+        let pages = render(&entries)?;
+        let mut gates: Vec<Arc<str>> = Vec::new();
+        for gate in entries.iter().filter_map(|e| e.gate.as_ref()) {
+            if !gates.contains(gate) {
+                gates.push(gate.clone());
+            }
+        }
+        let ungated_pages = if gates.is_empty() {
+            pages.clone()
+        } else {
+            let ungated: Vec<Arc<ToolEntry>> = entries
+                .iter()
+                .filter(|e| e.gate.is_none())
+                .cloned()
+                .collect();
+            render(&ungated)?
+        };
         Ok(ToolCatalog {
             filtered: entries.iter().any(|e| e.visible.is_some()),
             any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
             by_name,
             pages,
+            ungated_pages,
+            gates,
             page_size,
         })
     }
@@ -375,28 +414,45 @@ impl ToolCatalog {
         Ok(self.pages[index].clone())
     }
 
-    /// The page as `auth`'s caller sees it: without the tools it may not call when the
-    /// endpoint hides those, else the shared page.
+    /// Whether callers may see different lists: some tool is gated on an extension the
+    /// client declares (or not).
+    pub(crate) fn varies_by_client(&self) -> bool {
+        !self.gates.is_empty()
+    }
+
+    /// The page as a caller sees it: without the tools gated on extensions its client
+    /// did not declare, and without those `auth` may not call when the endpoint hides
+    /// them. Shared pages serve the common cases (no gates, or all or none declared).
     pub(crate) fn page_for(
         &self,
         cursor: Option<&str>,
         auth: Option<&AuthContext>,
+        client_capabilities: &Value,
     ) -> Result<Page, Error> {
-        match auth.filter(|a| a.hide_unpermitted && self.any_scoped) {
-            None => self.page(cursor),
-            Some(a) => pager::filtered(
-                TOOLS,
-                &self.entries,
-                |e| !a.hides(&e.scopes),
-                |e| e.tool.clone(),
-                self.page_size,
-                cursor,
-                |chunk, next| ListToolsResult {
-                    tools: chunk.to_vec(),
-                    next_cursor: next,
-                },
-            ),
+        let hiding = auth.filter(|a| a.hide_unpermitted && self.any_scoped);
+        let declared =
+            |id: &Arc<str>| crate::extension::client_settings(client_capabilities, id).is_some();
+        if hiding.is_none() {
+            if self.gates.iter().all(declared) {
+                return self.page(cursor);
+            }
+            if !self.gates.iter().any(declared) {
+                let index = pager::page_index(TOOLS, cursor, self.ungated_pages.len())?;
+                return Ok(self.ungated_pages[index].clone());
+            }
         }
+        pager::filtered(
+            TOOLS,
+            &self.entries,
+            |e| e.offered_to(client_capabilities) && hiding.is_none_or(|a| !a.hides(&e.scopes)),
+            |e| e.tool.clone(),
+            self.page_size,
+            cursor,
+            |chunk, next| ListToolsResult {
+                tools: chunk.to_vec(),
+                next_cursor: next,
+            },
+        )
     }
 
     /// True when some tool's visibility is decided per request.

@@ -27,11 +27,11 @@ pub(crate) use prompts::PromptCatalog;
 pub(crate) use prompts::PromptEntry;
 pub(crate) use resources::ForwardComplete;
 pub use resources::ResourceDef;
-pub(crate) use resources::ResourceStore;
 #[cfg(feature = "proxy")]
 pub(crate) use resources::{
     DynReadFn, MountedResources, Reader, ResourceEntry, SubscribeHook, TemplateEntry,
 };
+pub(crate) use resources::{ResourceCatalog, ResourceStore};
 pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
 
@@ -265,6 +265,7 @@ pub struct ServerBuilder {
     mounts: Vec<Mount>,
     visibility: Option<Visibility>,
     extensions: Vec<crate::extension::Extension>,
+    skills: Option<crate::skills::Skills>,
     tasks: Option<crate::tasks::TaskConfig>,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
@@ -303,6 +304,7 @@ impl Server {
             mounts: Vec::new(),
             visibility: None,
             extensions: Vec::new(),
+            skills: None,
             tasks: None,
             identity: Default::default(),
         }
@@ -574,6 +576,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves these skills (the `io.modelcontextprotocol/skills` extension, see
+    /// [`crate::skills`]); called again, adds more. They are checked, digested and
+    /// paginated by [`build`](Self::build), which fails naming the file of an invalid
+    /// skill.
+    pub fn skills(mut self, skills: crate::skills::Skills) -> Self {
+        self.skills = Some(match self.skills.take() {
+            Some(before) => before.and(skills),
+            None => skills,
+        });
+        self
+    }
+
     /// Enables tasks with this configuration (limits, TTLs, store). Tasks are enabled
     /// with the default configuration anyway when a tool is declared with
     /// `#[tool(task = "...")]`; call this to tune them, or to add task tools at run time.
@@ -603,8 +617,20 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?.layered(&self.layers));
         }
-        let (resources, own_prompts, mut offers) =
-            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
+        let mut extensions = self.extensions;
+        if let Some(skills) = self.skills {
+            extensions.push(skills.into_extension(self.config.page_size)?);
+        }
+        let fixed: Vec<ResourceDef> = extensions
+            .iter_mut()
+            .flat_map(|e| std::mem::take(&mut e.resources))
+            .collect();
+        let (resources, own_prompts, mut offers) = content_catalogs(
+            self.use_registry,
+            self.resources,
+            fixed,
+            self.config.page_size,
+        )?;
         let mut slots = Vec::with_capacity(self.mounts.len());
         let mut mounted_prompts = Vec::with_capacity(self.mounts.len());
         let mut locals = Vec::new();
@@ -651,9 +677,13 @@ impl ServerBuilder {
             None => catalog.has_task_tools().then(Default::default),
         }
         .map(crate::tasks::TaskManager::new);
-        let mut extensions = self.extensions;
         if tasks.is_some() {
             extensions.insert(0, crate::tasks::extension());
+        }
+        if crate::apps::check_links(&catalog, &resources.load())?
+            && !extensions.iter().any(|e| e.id == crate::apps::EXTENSION_ID)
+        {
+            extensions.push(crate::apps::extension());
         }
         let extensions = crate::extension::ExtensionSet::build(extensions)?;
         tracing::debug!(tools = catalog.len(), "server built");
@@ -840,6 +870,7 @@ fn check_requirements(
 fn content_catalogs(
     use_registry: bool,
     runtime: Vec<ResourceDef>,
+    fixed: Vec<ResourceDef>,
     page_size: usize,
 ) -> Result<(ResourceStore, Vec<Arc<PromptEntry>>, Offers)> {
     let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
@@ -851,7 +882,10 @@ fn content_catalogs(
         prompts.sort_by_key(|d| (d.location.file, d.location.line, d.name));
     }
     let has_runtime = !runtime.is_empty();
-    let (statics, templates) = resources::from_registry(&resources)?;
+    let (mut statics, templates) = resources::from_registry(&resources)?;
+    for def in fixed {
+        statics.push(def.into_fixed()?);
+    }
     let store = ResourceStore::new(statics, templates, runtime, page_size)?;
     let prompts = PromptCatalog::registry_entries(&prompts)?;
     let catalog = store.load();

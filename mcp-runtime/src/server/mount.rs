@@ -283,6 +283,8 @@ pub(crate) fn local_resources(
             via: Some(via(ns, e.via.as_deref())),
             subscribe: e.subscribe.clone(),
             scopes: e.scopes.clone(),
+            listed: e.listed,
+            content_meta: e.content_meta.clone(),
         }));
     }
     for t in catalog.templates() {
