@@ -358,6 +358,21 @@ async fn visibility_decides_per_caller_which_tools_are_seen_and_callable() {
         (-32602, "Unknown tool: admin_reset")
     );
 
+    // A list decided per caller must not be served from a shared cache.
+    let modern = TestClient::sessionless(server.clone());
+    let listed = modern.request("tools/list", json!({})).await.unwrap();
+    assert_eq!(
+        listed["tools"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["cacheScope"], "private");
+    let open = TestClient::sessionless(
+        app().tool(ToolDef::new("public", |_c: ToolCall| async { "hello" })),
+    );
+    let listed = open.request("tools/list", json!({})).await.unwrap();
+    assert_eq!(listed["cacheScope"], "public");
+
     let ops = TestClient::connect(server);
     ops.request(
         "initialize",
