@@ -187,6 +187,9 @@ pub use mcp_runtime::crate_info;
 #[cfg(doctest)]
 #[doc = include_str!("../mcp-macros/docs/tool.md")]
 pub struct ToolReferenceExamples;
+
+/// Composition: options for [`ServerBuilder::mount_with`].
+pub use mcp_runtime::server::Mount;
 pub use mcp_runtime::{
     Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
     Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,
@@ -328,6 +331,29 @@ pub mod rejection {
 /// `tracing` integration: [`McpLogLayer`] and [`logging::init`].
 pub mod logging {
     pub use mcp_runtime::logging::*;
+}
+
+/// An MCP client for both protocol eras (feature `client`): child processes over stdio,
+/// any byte stream, Streamable HTTP.
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client {
+    pub use mcp_runtime::client::*;
+}
+
+/// Proxying remote MCP servers (feature `proxy`): [`Remote`](proxy::Remote) for
+/// [`ServerBuilder::proxy`].
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub mod proxy {
+    pub use mcp_runtime::proxy::*;
+}
+
+/// Middleware: tower layers around tool calls ([`ServerBuilder::layer`]), `from_fn`,
+/// and the built-in timeout, cache, error masking, tracing, rate limit (feature
+/// `rate-limit`) and metrics (feature `metrics`) layers.
+pub mod middleware {
+    pub use mcp_runtime::middleware::*;
 }
 
 /// RFC 6570 URI templates as `#[resource]` uses them (parsing and matching).

@@ -14,8 +14,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use mcpserve::middleware::{from_fn, Next};
 use mcpserve::prelude::*;
-use mcpserve::{Auth, HttpConfig};
+use mcpserve::{Auth, HttpConfig, ServerBuilder, ToolCall, ToolDef};
 use serde_json::{json, Value};
 
 // ---- the server under test --------------------------------------------------------
@@ -308,6 +309,11 @@ impl Drop for Endpoint {
 
 /// Serves the registry with `auth(url)` on a free port; `auth` gets the canonical URI.
 async fn serve(auth: impl FnOnce(&str) -> Auth) -> Endpoint {
+    serve_server(Server::from_registry(), auth).await
+}
+
+/// Serves `server` with `auth(url)` on a free port.
+async fn serve_server(server: ServerBuilder, auth: impl FnOnce(&str) -> Auth) -> Endpoint {
     capture_logs();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
@@ -316,11 +322,9 @@ async fn serve(auth: impl FnOnce(&str) -> Auth) -> Endpoint {
     auth.validate().unwrap();
     let config = HttpConfig::default().auth(auth);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(
-        Server::from_registry().serve_http_on(listener, config, async {
-            let _ = stopped.await;
-        }),
-    );
+    tokio::spawn(server.serve_http_on(listener, config, async {
+        let _ = stopped.await;
+    }));
     Endpoint {
         url,
         stop: Some(stop),
@@ -1531,6 +1535,62 @@ async fn the_metadata_service_mounts_next_to_the_endpoint_in_axum() {
     )
     .await;
     assert_eq!(text_of(&ok), "alice");
+}
+
+#[tokio::test]
+async fn mounted_tools_keep_their_scopes_and_layers_see_the_principal() {
+    let idp = Idp::start(&[rsa_key()]).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let child = Server::builder()
+        .without_registry()
+        .tool(
+            ToolDef::new("wipe", |call: ToolCall| async move {
+                let who = call.context().principal().map(|p| p.subject().to_owned());
+                format!("wiped for {}", who.unwrap_or_default())
+            })
+            .scopes(["notes:delete"]),
+        )
+        .build()
+        .unwrap();
+    let log = seen.clone();
+    let server = Server::builder()
+        .without_registry()
+        .mount("ops", child)
+        .layer(from_fn(move |call: ToolCall, next: Next| {
+            let log = log.clone();
+            async move {
+                let key = call.principal().map(str::to_owned);
+                log.lock().unwrap().push((call.tool_name().to_owned(), key));
+                next.run(call).await
+            }
+        }));
+    let ep = serve_server(server, jwt_auth(&idp)).await;
+    let reader = idp.sign_rsa("alice", "notes:read", &ep.url);
+    let owner = idp.sign_rsa("alice", "notes", &ep.url);
+    let wipe = json!({"name": "ops_wipe", "arguments": {}});
+
+    let refused = call_2026(&ep.url, Some(&reader), "tools/call", wipe.clone()).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let p = params(refused.challenge.as_deref().unwrap());
+    assert_eq!(
+        (p["error"].as_str(), p["scope"].as_str()),
+        ("insufficient_scope", "notes:delete")
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "refused before any layer runs"
+    );
+
+    let ok = call_2026(&ep.url, Some(&owner), "tools/call", wipe).await;
+    assert_eq!(text_of(&ok), "wiped for alice");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "ops_wipe");
+    let key = seen[0]
+        .1
+        .as_deref()
+        .expect("the layer sees the authenticated principal");
+    assert_eq!(key.len(), 64, "the principal's owner key: {key}");
 }
 
 /// A refusal sent before the body is read closes the connection and says so: hyper cannot

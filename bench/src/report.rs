@@ -169,7 +169,12 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
     for l in &present {
         let _ = write!(s, " {l} |");
     }
-    let _ = writeln!(s, " mcpserve / rmcp best | mcpserve / limit |");
+    let proxied = row.kind == "proxy";
+    if proxied {
+        let _ = writeln!(s, " proxied / direct | proxied − direct |");
+    } else {
+        let _ = writeln!(s, " mcpserve / rmcp best | mcpserve / limit |");
+    }
     let _ = write!(s, "|---|");
     for _ in &present {
         let _ = write!(s, "---:|");
@@ -214,6 +219,15 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
             let _ = write!(s, " {} |", v.map(fmt).unwrap_or_else(|| "—".into()));
         }
         let ours = row.get("mcpserve").and_then(get);
+        if proxied {
+            let through = row.get("mcpserve proxied").and_then(get);
+            let (ratio, diff) = match (through, ours) {
+                (Some(p), Some(d)) if d != 0.0 => (format!("{:.2}×", p / d), fmt(p - d)),
+                _ => ("—".into(), "—".into()),
+            };
+            let _ = writeln!(s, " {ratio} | {diff} |");
+            continue;
+        }
         let ratio = |other: &str| match (ours, row.get(other).and_then(get)) {
             (Some(a), Some(b)) if b != 0.0 => format!("{:.2}×", a / b),
             _ => "—".into(),

@@ -14,12 +14,13 @@ use crate::wire::{self, Call, Template};
 type Res<T> = Result<T, String>;
 
 /// Column order of every table.
-pub const LABELS: [&str; 5] = [
+pub const LABELS: [&str; 6] = [
     "mcpserve",
     "rmcp default",
     "rmcp best",
     "limit",
     "mcpserve (SSE)",
+    "mcpserve proxied",
 ];
 
 /// How big the runs are.
@@ -182,6 +183,7 @@ pub fn run_all(plan: &Plan, report: &mut Report) {
         ("http stateless", Box::new(|r| http_stateless(plan, r, &rt))),
         ("http session", Box::new(|r| http_session(plan, r, &rt))),
         ("idle sessions", Box::new(|r| idle_sessions(plan, r, &rt))),
+        ("proxy", Box::new(|r| proxy(plan, r, &rt))),
     ];
     for (name, step) in steps {
         if plan.only.as_deref().is_some_and(|o| !name.contains(o)) {
@@ -481,6 +483,76 @@ fn idle_sessions(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime)
             "idle_sessions",
             out,
         ));
+    }
+    Ok(())
+}
+
+/// The proxy's overhead: `add` direct vs through `examples/proxy.rs`'s setup (mcpserve
+/// proxy with no namespace, the same server behind it), on the same transport.
+fn proxy(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<()> {
+    if !plan.mcpserve_http {
+        return Err("needs --features mcpserve-http (the proxy)".into());
+    }
+    let stdio = vec![
+        ServerCmd::new(LABELS[0], "srv-mcpserve", &["stdio"]),
+        ServerCmd::new(LABELS[5], "srv-mcpserve", &["proxy-stdio"]),
+    ];
+    let t = Template::new(Call::Add, false);
+    progress("  proxy: stdio sequential add");
+    let old = pin_to(latency_cpu());
+    let res = rounds(plan, &stdio, |s| {
+        let mut c = StdioConn::spawn(s)?;
+        c.initialize()?;
+        let sample = c.sequential(&t, plan.warmup, plan.sequential, plan.max)?;
+        c.close();
+        Ok(sample)
+    });
+    restore_affinity(&old);
+    report.push(Row::new(
+        "proxy: stdio sequential round trips, add, direct vs proxied (pinned to 1 CPU)".into(),
+        "proxy",
+        res?,
+    ));
+    progress("  proxy: stdio pipelined add");
+    let res = rounds(plan, &stdio, |s| {
+        let mut c = StdioConn::spawn(s)?;
+        c.initialize()?;
+        c.pipelined(&t, plan.pipelined / 2, Some(plan.window))
+    })?;
+    report.push(Row::new(
+        format!(
+            "proxy: stdio pipelined, add ({} in flight), direct vs proxied",
+            plan.window
+        ),
+        "proxy",
+        res,
+    ));
+    let http = vec![
+        ServerCmd::new(LABELS[0], "srv-mcpserve", &["http", "{addr}"]),
+        ServerCmd::new(LABELS[5], "srv-mcpserve", &["proxy-http", "{addr}"]),
+    ];
+    for conns in [1, 16] {
+        progress(&format!("  proxy: http stateless, {conns} connections"));
+        let res = rounds(plan, &http, |s| {
+            let server = HttpServer::start(s).map_err(|e| e.to_string())?;
+            let mut sample = rt.block_on(http::load(
+                &server.addr,
+                Call::Add,
+                Era::Stateless,
+                conns,
+                plan.http,
+                plan.max,
+            ))?;
+            sample.peak_rss_kib = status_kib(server.pid(), "VmHWM");
+            Ok(sample)
+        })?;
+        let mut row = Row::new(
+            format!("proxy: HTTP 2026-07-28 stateless POST, add, {conns} connections, direct vs proxied"),
+            "proxy",
+            res,
+        );
+        row.concurrency = Some(conns);
+        report.push(row);
     }
     Ok(())
 }

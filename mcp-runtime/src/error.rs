@@ -47,6 +47,8 @@ pub enum ErrorKind {
     Startup,
     /// Reading or writing the transport failed.
     Io,
+    /// A JSON-RPC error another server answered (through a proxy), kept with its code.
+    Remote(i64),
 }
 
 /// The framework's error.
@@ -176,6 +178,7 @@ impl Error {
             ErrorKind::Unauthorized => code::UNAUTHORIZED,
             ErrorKind::InsufficientScope => code::INSUFFICIENT_SCOPE,
             ErrorKind::UnsupportedVersion => code::UNSUPPORTED_PROTOCOL_VERSION,
+            ErrorKind::Remote(c) => c,
             ErrorKind::MissingCapability => match era {
                 Era::Sessionless => code::MISSING_CLIENT_CAPABILITY,
                 Era::Session => code::INVALID_REQUEST,

@@ -12,6 +12,9 @@ pub mod apps;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
 pub mod complete;
 pub mod dispatch;
 pub mod error;
@@ -22,12 +25,16 @@ mod fuzz;
 pub mod identity;
 pub mod input;
 pub mod logging;
+pub mod middleware;
 // Shared with mcp-macros (`#[path]`); some rules are used only there.
 #[allow(dead_code)]
 pub(crate) mod names;
 pub(crate) mod notify;
 pub mod prompt;
 pub mod protocol;
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub mod proxy;
 pub mod registry;
 pub mod resource;
 pub mod schema;

@@ -1,6 +1,10 @@
 //! mcpserve bench server: the shared bench tools, served the way the README shows.
 //!
 //! `srv-mcpserve stdio`, or `srv-mcpserve http ADDR` / `http-sse ADDR` (feature `mcpserve-http`).
+//! The proxy overhead rows run the same tools behind the mcpserve proxy:
+//! `srv-mcpserve proxy-stdio` (a proxy on stdio in front of `srv-mcpserve stdio`, its child)
+//! and `srv-mcpserve proxy-http ADDR` (a proxy on ADDR in front of `srv-mcpserve http`,
+//! its child on a free port), both with `Server::builder().without_registry().proxy("", ..)`.
 
 use mcpserve::prelude::*;
 
@@ -73,9 +77,63 @@ async fn main() -> mcpserve::Result<()> {
                 .serve_http_with_shutdown(addr.as_str(), config, std::future::pending())
                 .await
         }
+        #[cfg(feature = "mcpserve-http")]
+        Some("proxy-stdio") => {
+            use mcpserve::proxy::Remote;
+            let me = std::env::current_exe()?.to_string_lossy().into_owned();
+            Server::builder()
+                .without_registry()
+                .proxy("", Remote::stdio(me, ["stdio"]))
+                .serve_stdio()
+                .await
+        }
+        #[cfg(feature = "mcpserve-http")]
+        Some("proxy-http") => {
+            use mcpserve::proxy::Remote;
+            let addr = args.get(1).expect("usage: srv-mcpserve proxy-http ADDR");
+            let upstream = spawn_http_child()?;
+            Server::builder()
+                .without_registry()
+                .proxy("", Remote::http(format!("http://{upstream}/mcp")))
+                .serve_http_with_shutdown(
+                    addr.as_str(),
+                    mcpserve::HttpConfig::default(),
+                    std::future::pending(),
+                )
+                .await
+        }
         Some(other) => {
-            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | http ADDR | http-sse ADDR with feature mcpserve-http)");
+            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | http ADDR | http-sse ADDR | proxy-stdio | proxy-http ADDR with feature mcpserve-http)");
             std::process::exit(2)
         }
     }
+}
+
+/// Starts `srv-mcpserve http` on a free port as a child that dies with this process, and
+/// returns its address once it accepts connections.
+#[cfg(feature = "mcpserve-http")]
+fn spawn_http_child() -> std::io::Result<String> {
+    use std::os::unix::process::CommandExt;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.args(["http", &addr]).stdin(std::process::Stdio::null());
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        if std::time::Instant::now() > deadline {
+            return Err(std::io::Error::other("the upstream server never listened"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Ok(addr)
 }

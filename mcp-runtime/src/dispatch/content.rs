@@ -99,13 +99,18 @@ pub(super) fn subscribe(
     let session = ctx
         .session()
         .ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "Invalid Request: no session"))?;
+    let catalog = d.server.resources.load();
     if on {
-        if !d.server.resources.load().resolves(&p.uri) {
+        if !catalog.resolves(&p.uri) {
             return Err(Error::resource_not_found(p.uri.into_owned()));
         }
         session.subscribe_resource(p.uri.as_ref());
     } else {
         session.unsubscribe_resource(&p.uri);
+    }
+    // A remote server's resource: follow it there too.
+    if let Some(hook) = catalog.subscribe_hook(&p.uri) {
+        hook(&p.uri, on);
     }
     Ok(MethodResult::Complete(b"{}".to_vec()))
 }
@@ -214,18 +219,31 @@ pub(super) async fn complete(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let p: CompleteParams<'_> = parse(params)?;
+    let mut home = None;
     let spec: Option<ArgSpec> = match &p.reference {
         Reference::Prompt { name } => {
             let catalog = d.server.prompts.load();
             let entry = catalog
                 .get(name)
                 .ok_or_else(|| Error::invalid_params(format!("Unknown prompt: {name}")))?;
+            if let Some(forward) = &entry.complete {
+                return forwarded(forward, ctx, params).await;
+            }
+            home.clone_from(&entry.home);
             find(&entry.arguments, &p.argument.name)
         }
         Reference::Resource { uri } => {
             let catalog = d.server.resources.load();
             match catalog.template(uri) {
-                Some(t) => find(&t.variables, &p.argument.name),
+                Some(t) if t.complete.is_some() => {
+                    let forward = t.complete.clone().expect("checked");
+                    drop(catalog);
+                    return forwarded(&forward, ctx, params).await;
+                }
+                Some(t) => {
+                    home.clone_from(&t.home);
+                    find(&t.variables, &p.argument.name)
+                }
                 None if catalog.has_static(uri) => None,
                 None => {
                     return Err(Error::invalid_params(format!(
@@ -240,7 +258,10 @@ pub(super) async fn complete(
             complete: Some(f), ..
         }) => {
             let req = CompletionRequest {
-                ctx,
+                ctx: match &home {
+                    Some(home) => ctx.at_home(home),
+                    None => ctx,
+                },
                 argument: p.argument.name.as_str().into(),
                 value: p.argument.value,
                 arguments: p.context.unwrap_or_default().arguments,
@@ -252,6 +273,18 @@ pub(super) async fn complete(
         }
         _ => Completion::default(),
     };
+    let body = encode::to_vec(&CompleteResult { completion })?;
+    Ok(MethodResult::Complete(body))
+}
+
+/// A completion answered by the remote server the prompt or template comes from.
+async fn forwarded(
+    forward: &crate::server::ForwardComplete,
+    ctx: Context,
+    params: Option<&RawValue>,
+) -> Result<MethodResult, Error> {
+    let params: serde_json::Value = serde_json::from_str(params.map_or("{}", RawValue::get))?;
+    let completion = complete::cap(forward(ctx, params).await?);
     let body = encode::to_vec(&CompleteResult { completion })?;
     Ok(MethodResult::Complete(body))
 }

@@ -44,14 +44,21 @@ pub(super) async fn route(
     ctx: Context,
 ) -> Result<MethodResult, Error> {
     let params = req.params.as_deref();
+    // A proxy answers once it knows what its remotes serve.
+    #[cfg(feature = "proxy")]
+    if d.server.has_remotes {
+        d.server.remotes_ready().await;
+    }
     match (ctx.era(), &*req.method) {
         (_, "tools/call") => call_tool(d, params, ctx).await,
         (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
         (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
-        (_, "resources/read") => content::read_resource(d, params, ctx).await,
+        // Boxed: their futures are the largest, and this one is allocated per request; kept
+        // inline they would push a plain `tools/call` past the allocator's cached sizes.
+        (_, "resources/read") => Box::pin(content::read_resource(d, params, ctx)).await,
         (_, "prompts/list") => content::list_prompts(d, params, &ctx),
-        (_, "prompts/get") => content::get_prompt(d, params, ctx).await,
+        (_, "prompts/get") => Box::pin(content::get_prompt(d, params, ctx)).await,
         (_, "completion/complete") => content::complete(d, params, ctx).await,
         (Era::Session, "resources/subscribe") => content::subscribe(d, params, &ctx, true),
         (Era::Session, "resources/unsubscribe") => content::subscribe(d, params, &ctx, false),
@@ -166,13 +173,22 @@ fn list_tools(
 ) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
-    let page = catalog.page_for(
-        p.cursor.as_deref(),
-        ctx.scope.auth.as_ref(),
-        ctx.client_capabilities(),
-    )?;
-    // A list that depends on the client's extensions must not come from a shared cache.
-    let scope = if catalog.varies_by_client() {
+    let caps = ctx.client_capabilities();
+    // A visibility predicate decides per request: render this caller's list.
+    let per_request = d.server.visibility.is_some() || catalog.is_filtered();
+    let page = if per_request {
+        let auth = ctx.scope.auth.as_ref();
+        catalog.visible_page(p.cursor.as_deref(), |e| {
+            e.offered_to(caps)
+                && d.server.is_visible(ctx, e)
+                && !auth.is_some_and(|a| a.hides(&e.scopes))
+        })?
+    } else {
+        catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref(), caps)?
+    };
+    // A list that depends on the client (its extensions, a visibility predicate) must not
+    // come from a shared cache.
+    let scope = if per_request || catalog.varies_by_client() {
         CacheScope::Private
     } else {
         super::list_scope(ctx)
@@ -208,18 +224,27 @@ async fn call_tool(
     // A tool gated on an extension the client did not declare does not exist for it.
     let entry = catalog
         .get(&p.name)
-        .filter(|e| e.offered_to(ctx.client_capabilities()))
+        .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let era = ctx.era();
     if let Some(tasks) = &d.server.tasks {
         if let tasks::Plan::Task { ttl_ms } =
             tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
         {
-            let outcome =
-                match tasks::call_as_task(tasks, &ctx, entry, params, p.arguments, ttl_ms).await? {
-                    tasks::TaskCall::Answer(result) => return Ok(result),
-                    tasks::TaskCall::Immediate(outcome) => outcome,
-                };
+            // Boxed: the task path's state would otherwise be part of every plain call's
+            // future (see `route`).
+            let task = Box::pin(tasks::call_as_task(
+                tasks,
+                &ctx,
+                entry,
+                params,
+                p.arguments,
+                ttl_ms,
+            ));
+            let outcome = match task.await? {
+                tasks::TaskCall::Answer(result) => return Ok(result),
+                tasks::TaskCall::Immediate(outcome) => outcome,
+            };
             return finish(tool_outcome(&entry.name, outcome), era);
         }
     }
@@ -230,6 +255,7 @@ async fn call_tool(
         ctx: ctx.clone(),
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
+        principal: None,
     };
     let target = mrtr::Target {
         method: "tools/call",

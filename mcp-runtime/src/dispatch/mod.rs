@@ -115,7 +115,7 @@ impl Dispatcher {
         let era = scope.version.era();
         // `initialize` is never cancellable: a session half set up helps nobody.
         let cancellable = &*req.method != "initialize";
-        let ctx = Context { scope };
+        let ctx = Context { scope, home: None };
         let mut work = Box::pin(crate::logging::in_request(
             ctx.clone(),
             methods::route(self, &req, ctx.clone()),

@@ -306,6 +306,8 @@ impl Session {
 /// session): the in-flight requests that can be cancelled, the optional legacy session,
 /// and where unsolicited messages go.
 pub struct Connection {
+    /// Unique per process: keys per-client state (rate limits, private caches).
+    pub(crate) id: u64,
     pub(crate) out: Outbound,
     pub(crate) session: OnceLock<Arc<Session>>,
     inflight: Mutex<HashMap<RequestId, CancellationToken>>,
@@ -314,7 +316,9 @@ pub struct Connection {
 impl Connection {
     /// A connection whose unsolicited messages go to `out`.
     pub fn new(out: Outbound) -> Arc<Self> {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Arc::new(Connection {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             out,
             session: OnceLock::new(),
             inflight: Mutex::default(),

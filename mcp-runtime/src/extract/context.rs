@@ -47,6 +47,9 @@ use crate::tasks::TaskRun;
 #[derive(Clone)]
 pub struct Context {
     pub(crate) scope: Arc<RequestScope>,
+    /// The server whose state and handle a mounted server's handlers see (`None`: the
+    /// server that received the request).
+    pub(crate) home: Option<Arc<ServerShared>>,
 }
 
 pub(crate) struct RequestScope {
@@ -195,7 +198,21 @@ impl Context {
 
     /// A value registered with `.state(value)` on the server builder.
     pub fn state<T: Clone + 'static>(&self) -> Option<T> {
-        self.scope.server.state.get::<T>().cloned()
+        self.home_server().state.get::<T>().cloned()
+    }
+
+    /// The server whose handlers run this request: a mounted server for its own tools,
+    /// resources and prompts, else the server that received it.
+    pub(crate) fn home_server(&self) -> &Arc<ServerShared> {
+        self.home.as_ref().unwrap_or(&self.scope.server)
+    }
+
+    /// This context as seen by a handler of the mounted server `home`.
+    pub(crate) fn at_home(&self, home: &Arc<ServerShared>) -> Context {
+        Context {
+            scope: self.scope.clone(),
+            home: Some(home.clone()),
+        }
     }
 
     /// Reports progress: `ctx.progress(1, Some(3), "copying").await`. Sent only when the
@@ -312,10 +329,12 @@ impl Context {
             .await
     }
 
-    /// A handle on the server, for changing tools and announcing changes.
+    /// A handle on the server, for changing tools and announcing changes (for a handler
+    /// of a mounted server: that server's handle; its changes reach the mounting
+    /// server's clients).
     pub fn server(&self) -> crate::server::ServerHandle {
         crate::server::ServerHandle {
-            shared: self.scope.server.clone(),
+            shared: self.home_server().clone(),
         }
     }
 

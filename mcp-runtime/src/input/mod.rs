@@ -184,6 +184,62 @@ fn cancel_notice(id: &RequestId, reason: &str) -> Vec<u8> {
     )
 }
 
+impl Context {
+    /// Sends the client a request of its own (`sampling/createMessage`,
+    /// `elicitation/create`, `roots/list`) with raw params and returns its raw answer:
+    /// what the typed [`sample`](Self::sample), [`elicit`](Self::elicit) and
+    /// [`roots`](Self::roots) build on, for code that forwards requests it did not write
+    /// (a proxy). Both eras, like them: a server-to-client request in the session era, an
+    /// entry of an `input_required` result in 2026 (key it with [`Ask::key`]). Fails with
+    /// a missing-capability error when the client did not declare what the method needs.
+    ///
+    /// ```no_run
+    /// # async fn demo(ctx: mcp_runtime::Context) -> Result<(), mcp_runtime::Error> {
+    /// let answer = ctx
+    ///     .client_request("roots/list", serde_json::json!({}))
+    ///     .key("roots")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_request(&self, method: &str, params: Value) -> Ask<Value> {
+        let (kind, method): (&'static str, &'static str) = match method {
+            "sampling/createMessage" => ("sampling", "sampling/createMessage"),
+            "elicitation/create" => ("elicitation", "elicitation/create"),
+            "roots/list" => ("roots", "roots/list"),
+            "ping" => ("ping", "ping"),
+            other => {
+                let e = Error::invalid_params(format!(
+                    "`{other}` is not a request a server may send a client"
+                ));
+                return Ask::new(self, "request", "unknown", Err(e), |v, _| Ok(v));
+            }
+        };
+        let missing = match kind {
+            "elicitation" => {
+                let url = params.get("mode").and_then(Value::as_str) == Some("url");
+                match capability(self, "elicitation") {
+                    None => true,
+                    Some(c) if url => c.get("url").is_none(),
+                    Some(Value::Object(c)) => c.contains_key("url") && !c.contains_key("form"),
+                    Some(_) => false,
+                }
+            }
+            "sampling" => match capability(self, "sampling") {
+                None => true,
+                Some(c) => params.get("tools").is_some() && c.get("tools").is_none(),
+            },
+            "roots" => capability(self, "roots").is_none(),
+            _ => false,
+        };
+        let params = if missing {
+            Err(Error::missing_capability(kind))
+        } else {
+            Ok(params)
+        };
+        Ask::new(self, kind, method, params, |v, _| Ok(v))
+    }
+}
+
 /// The client capability object `caps[name]`, if declared.
 pub(crate) fn capability<'a>(ctx: &'a Context, name: &str) -> Option<&'a Value> {
     ctx.client_capabilities().get(name).filter(|v| !v.is_null())

@@ -118,8 +118,12 @@ struct Listener {
     cancel: CancellationToken,
 }
 
+/// Called with every change a hub publishes (a mounting server follows its mounts).
+pub(crate) type Watcher = Arc<dyn Fn(&Change) + Send + Sync>;
+
 /// Where announced changes go. One per server.
 pub(crate) struct Hub {
+    watchers: Mutex<Vec<Watcher>>,
     connections: Mutex<Vec<Weak<Connection>>>,
     listeners: Mutex<Vec<Listener>>,
     next_key: AtomicU64,
@@ -134,6 +138,7 @@ pub(crate) struct Hub {
 impl Hub {
     pub(crate) fn new() -> Self {
         Hub {
+            watchers: Mutex::default(),
             connections: Mutex::default(),
             listeners: Mutex::default(),
             next_key: AtomicU64::new(0),
@@ -142,6 +147,11 @@ impl Hub {
             #[cfg(feature = "http")]
             cluster: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Calls `f` with every change this hub publishes, after its own clients got it.
+    pub(crate) fn watch(&self, f: Watcher) {
+        self.watchers.lock().expect("hub lock").push(f);
     }
 
     /// Remembers a connection whose session was just initialized.
@@ -272,6 +282,10 @@ impl Hub {
             if !l.out.try_send(jsonrpc::notification(method, &params)) {
                 tracing::warn!(method, "notification dropped: the client is not reading");
             }
+        }
+        let watchers = self.watchers.lock().expect("hub lock").clone();
+        for w in watchers {
+            w(change);
         }
     }
 }

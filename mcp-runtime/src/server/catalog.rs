@@ -12,18 +12,35 @@ use super::pager::{self, Page};
 use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
 use crate::extract::rejection::InvalidToolArguments;
+use crate::middleware::CallService;
 use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::schema;
 use crate::tasks::TaskSupport;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
+/// Decides whether a request may see and call a tool.
+pub(crate) type Visibility = Arc<dyn Fn(&crate::Context, &Tool) -> bool + Send + Sync>;
+
 /// A tool handler built at run time.
 pub type DynToolFn = Arc<dyn Fn(ToolCall) -> BoxFuture<'static, ToolOutcome> + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) enum Handler {
     Static(CallFn),
     Dynamic(DynToolFn),
+    /// Wrapped in middleware layers.
+    Service(Box<crate::middleware::CallService>),
+}
+
+impl Handler {
+    pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
+        match self {
+            Handler::Static(f) => f(call),
+            Handler::Dynamic(f) => f(call),
+            Handler::Service(s) => CallService::clone(s).oneshot(call),
+        }
+    }
 }
 
 /// One servable tool.
@@ -33,13 +50,21 @@ pub(crate) struct ToolEntry {
     pub(crate) handler: Handler,
     pub(crate) validator: Option<jsonschema::Validator>,
     pub(crate) location: Option<Location>,
+    /// `#[tool(group = "...")]`, for layers selected by group.
+    pub(crate) group: Option<Arc<str>>,
+    /// The mount this tool comes from (its index), if it is not this server's own.
+    pub(crate) mount: Option<usize>,
+    /// Where it came from, for error messages (" (mounted as `billing`)").
+    pub(crate) via: Option<Arc<str>>,
+    /// Who may see and call it, besides the server's own predicate (a mounted server's).
+    pub(crate) visible: Option<Visibility>,
     /// From `execution.taskSupport`.
     pub(crate) task_support: TaskSupport,
     /// Parameters mirrored as `Mcp-Param-*` headers on 2026-07-28 HTTP requests.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) header_params: Box<[HeaderParam]>,
     /// The output schema is not an object, so results travel as `{"result": value}`.
-    wraps_result: bool,
+    pub(crate) wraps_result: bool,
     /// OAuth scopes a call needs.
     pub(crate) scopes: Scopes,
     /// The extension a client must declare to see and call the tool (an MCP Apps tool
@@ -100,6 +125,40 @@ impl ToolEntry {
             handler,
             validator,
             location,
+            group: None,
+            mount: None,
+            via: None,
+            visible: None,
+        })
+    }
+
+    /// An entry for a tool another server defines and answers (a proxied remote's): its
+    /// definition is served exactly as listed there (no portability rewrite, results not
+    /// reshaped) and the remote validates its own arguments.
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
+    pub(crate) fn verbatim(mut tool: Tool, handler: Handler) -> Result<Self, Error> {
+        let header_params = match tool.input_schema.as_object() {
+            Some(schema) => header_params::collect(&tool.name, schema)?.into(),
+            None => Box::default(),
+        };
+        // Calls are forwarded as plain calls: the proxy does not run the remote's tasks.
+        tool.execution = None;
+        Ok(ToolEntry {
+            wraps_result: false,
+            task_support: TaskSupport::default(),
+            header_params,
+            scopes: Scopes::default(),
+            // The remote lists its tools for what this proxy's client declared.
+            gate: None,
+            name: tool.name.as_str().into(),
+            tool,
+            handler,
+            validator: None,
+            location: None,
+            group: None,
+            mount: None,
+            via: None,
+            visible: None,
         })
     }
 
@@ -111,10 +170,15 @@ impl ToolEntry {
     }
 
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
-        match &self.handler {
-            Handler::Static(f) => f(call),
-            Handler::Dynamic(f) => f(call),
+        self.handler.call(call)
+    }
+
+    /// Wraps the handler in the layers that select this tool.
+    pub(crate) fn layered(mut self, layers: &crate::middleware::Layers) -> Self {
+        if !layers.is_empty() {
+            self.handler = layers.wrap(&self.tool, self.group.as_ref(), self.handler);
         }
+        self
     }
 
     /// Puts a result's structured content in the shape the output schema announces:
@@ -251,6 +315,8 @@ pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
     by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
     pages: Vec<Page>,
+    /// Some tool decides per request who sees it (a mounted server's predicate).
+    filtered: bool,
     /// The pages without gated tools, for clients that declare none of the gates.
     ungated_pages: Vec<Page>,
     /// The extensions some tool is gated on.
@@ -278,8 +344,8 @@ impl ToolCatalog {
                 return Err(Error::startup(format!(
                     "duplicate tool name `{}`: defined at {} and at {}",
                     e.name,
-                    describe(prev.location),
-                    describe(e.location)
+                    super::resources::describe(prev.location, prev.via.as_deref()),
+                    super::resources::describe(e.location, e.via.as_deref())
                 )));
             }
         }
@@ -307,6 +373,7 @@ impl ToolCatalog {
             render(&ungated)?
         };
         Ok(ToolCatalog {
+            filtered: entries.iter().any(|e| e.visible.is_some()),
             any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
             by_name,
@@ -387,10 +454,31 @@ impl ToolCatalog {
             },
         )
     }
-}
 
-fn describe(location: Option<Location>) -> String {
-    location.map_or_else(|| "run time".to_owned(), |l| l.to_string())
+    /// True when some tool's visibility is decided per request.
+    pub(crate) fn is_filtered(&self) -> bool {
+        self.filtered
+    }
+
+    /// A page of the tools `visible` lets this request see (rendered for it).
+    pub(crate) fn visible_page(
+        &self,
+        cursor: Option<&str>,
+        visible: impl Fn(&ToolEntry) -> bool,
+    ) -> Result<Page, Error> {
+        pager::filtered(
+            TOOLS,
+            &self.entries,
+            |e| visible(e),
+            |e| e.tool.clone(),
+            self.page_size,
+            cursor,
+            |chunk, next| ListToolsResult {
+                tools: chunk.to_vec(),
+                next_cursor: next,
+            },
+        )
+    }
 }
 
 #[cfg(test)]

@@ -30,12 +30,12 @@ pub struct ServerHandle {
 
 /// Tools taken out of the catalog with `disable_tool`, kept for `enable_tool`.
 #[derive(Default)]
-pub(crate) struct Disabled(Mutex<HashMap<String, Arc<ToolEntry>>>);
+pub(crate) struct Disabled(pub(crate) Mutex<HashMap<String, Arc<ToolEntry>>>);
 
 impl ServerHandle {
     /// Adds a tool (or replaces the one with the same name) and announces the change.
     pub fn add_tool(&self, tool: ToolDef) -> Result<()> {
-        let entry = Arc::new(tool.into_entry()?);
+        let entry = Arc::new(tool.into_entry()?.layered(&self.shared.layers));
         if entry.task_support != crate::tasks::TaskSupport::Forbidden && self.shared.tasks.is_none()
         {
             return Err(Error::startup(format!(

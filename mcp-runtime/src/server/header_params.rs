@@ -161,6 +161,46 @@ fn primitive_type(prop: &Map<String, Value>) -> Option<&str> {
     }
 }
 
+/// A header value as a client sends it: plain when it is visible ASCII without
+/// surrounding whitespace (and not itself sentinel-shaped), else `=?base64?…?=`.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn encode_value(value: &str) -> String {
+    let printable = value
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
+    let padded = value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']);
+    let sentinel = value.starts_with("=?base64?") && value.ends_with("?=");
+    if printable && !padded && !sentinel {
+        value.to_owned()
+    } else {
+        use base64::Engine;
+        format!(
+            "=?base64?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(value.as_bytes())
+        )
+    }
+}
+
+impl HeaderParam {
+    /// The header value for this parameter in `args` (`None`: omit the header).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn header_value(&self, args: &Value) -> Option<String> {
+        let text = match (self.value_in(args)?, self.ty) {
+            (Value::String(s), HeaderParamType::String) => s.clone(),
+            (Value::Bool(b), HeaderParamType::Boolean) => b.to_string(),
+            (Value::Number(n), HeaderParamType::Integer) => match n.as_i64() {
+                Some(i) => i.to_string(),
+                None => n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0)
+                    .map(|f| (f as i64).to_string())?,
+            },
+            (other, _) => other.to_string(),
+        };
+        Some(encode_value(&text))
+    }
+}
+
 fn bad(tool: &str, name: &str, why: &str) -> Error {
     Error::startup(format!("tool `{tool}`: `{KEYWORD}` {name:?} {why}"))
 }
@@ -194,6 +234,21 @@ mod tests {
                     HeaderParamType::String
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn values_are_encoded_as_the_spec_shows() {
+        assert_eq!(encode_value("us-west1"), "us-west1");
+        assert_eq!(
+            encode_value("Hello, 世界"),
+            "=?base64?SGVsbG8sIOS4lueVjA==?="
+        );
+        assert_eq!(encode_value(" padded "), "=?base64?IHBhZGRlZCA=?=");
+        assert_eq!(encode_value("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
+        assert_eq!(
+            encode_value("=?base64?literal?="),
+            "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="
         );
     }
 

@@ -3,6 +3,7 @@
 mod catalog;
 mod handle;
 pub(crate) mod header_params;
+mod mount;
 pub(crate) mod pager;
 mod prompts;
 mod resources;
@@ -14,10 +15,22 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
+pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry, Visibility};
 pub use handle::{Peer, ServerHandle};
+#[cfg(feature = "proxy")]
+pub(crate) use mount::prefix_contents;
+pub use mount::Mount;
+pub(crate) use mount::Namespace;
+#[cfg(feature = "proxy")]
+pub(crate) use prompts::Getter;
 pub(crate) use prompts::PromptCatalog;
+pub(crate) use prompts::PromptEntry;
+pub(crate) use resources::ForwardComplete;
 pub use resources::ResourceDef;
+#[cfg(feature = "proxy")]
+pub(crate) use resources::{
+    DynReadFn, MountedResources, Reader, ResourceEntry, SubscribeHook, TemplateEntry,
+};
 pub(crate) use resources::{ResourceCatalog, ResourceStore};
 pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
@@ -115,6 +128,41 @@ pub(crate) struct ServerShared {
     /// What this server shares with other instances (`ServerBuilder::stores`).
     #[cfg(feature = "http")]
     pub(crate) stores: crate::stores::Stores,
+    /// Middleware, also applied to tools added while serving.
+    pub(crate) layers: crate::middleware::Layers,
+    /// Mounted servers, in mount order (their index is `ToolEntry::mount`).
+    pub(crate) mounts: Vec<MountSlot>,
+    /// Who may see and call which tool (`ServerBuilder::visibility`).
+    pub(crate) visibility: Option<Visibility>,
+    /// Some mount is a remote server: requests wait for its first connection.
+    pub(crate) has_remotes: bool,
+    /// This server's own prompts and each mount's, to rebuild the catalog from.
+    pub(crate) prompt_sources: std::sync::Mutex<PromptSources>,
+}
+
+/// One mounted server and how its names are translated.
+pub(crate) struct MountSlot {
+    pub(crate) names: Namespace,
+    pub(crate) kind: MountKind,
+}
+
+impl MountSlot {
+    fn is_remote(&self) -> bool {
+        !matches!(self.kind, MountKind::Local(_))
+    }
+}
+
+pub(crate) enum MountKind {
+    Local(Arc<ServerShared>),
+    #[cfg(feature = "proxy")]
+    Remote(Arc<crate::proxy::Upstream>),
+}
+
+/// What the prompt catalog is built from.
+#[derive(Default)]
+pub(crate) struct PromptSources {
+    own: Vec<Arc<PromptEntry>>,
+    mounted: Vec<Vec<Arc<PromptEntry>>>,
 }
 
 /// Which optional features the server declares.
@@ -134,19 +182,28 @@ impl ServerShared {
         let list_changed = ListChanged {
             list_changed: Some(true),
         };
+        #[allow(unused_mut)]
+        let mut offers = self.offers;
+        #[cfg(feature = "proxy")]
+        if self.has_remotes {
+            let (resources, prompts, completions) = self.remote_offers();
+            offers.resources |= resources;
+            offers.prompts |= prompts;
+            offers.completions |= completions;
+        }
         ServerCapabilities {
             tools: Some(list_changed.clone()),
             logging: Some(Default::default()),
             // Resources added while serving count too: a client that connects after the
             // first one was added sees the capability.
-            resources: (self.offers.resources || !self.resources.load().is_empty()).then_some(
+            resources: (offers.resources || !self.resources.load().is_empty()).then_some(
                 ResourcesCapability {
                     subscribe: Some(true),
                     list_changed: Some(true),
                 },
             ),
-            prompts: self.offers.prompts.then_some(list_changed),
-            completions: self.offers.completions.then(Default::default),
+            prompts: offers.prompts.then_some(list_changed),
+            completions: offers.completions.then(Default::default),
             // 2025-11-25 core tasks; 2026-07-28 declares the extension instead.
             tasks: (self.tasks.is_some() && era == crate::protocol::Era::Session).then(|| {
                 serde_json::json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
@@ -207,6 +264,9 @@ pub struct ServerBuilder {
     caller_file: &'static str,
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
+    layers: crate::middleware::Layers,
+    mounts: Vec<Mount>,
+    visibility: Option<Visibility>,
     extensions: Vec<crate::extension::Extension>,
     skills: Option<crate::skills::Skills>,
     tasks: Option<crate::tasks::TaskConfig>,
@@ -245,6 +305,9 @@ impl Server {
             caller_file: std::panic::Location::caller().file(),
             state_key: None,
             on_roots_changed: None,
+            layers: Default::default(),
+            mounts: Vec::new(),
+            visibility: None,
             extensions: Vec::new(),
             skills: None,
             tasks: None,
@@ -403,6 +466,116 @@ impl ServerBuilder {
         self
     }
 
+    /// Wraps every tool's calls in a middleware `layer`: any tower [`Layer`] over the
+    /// [`CallService`] (tower's own `TimeoutLayer`, `ConcurrencyLimitLayer`, ...), a
+    /// [`from_fn`](crate::middleware::from_fn) function or a built-in from
+    /// [`middleware`](crate::middleware). Each layer wraps those added before it (the
+    /// last added runs first); tools added while serving get the layers too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::{middleware::Timeout, Server};
+    ///
+    /// let server = Server::builder().layer(Timeout::new(Duration::from_secs(30))).build();
+    /// ```
+    ///
+    /// [`Layer`]: crate::middleware::Layer
+    /// [`CallService`]: crate::middleware::CallService
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::CallService> + Send + Sync + 'static,
+        L::Service: tower_service::Service<crate::tool::ToolCall, Response = crate::CallToolResult>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Error:
+            Into<crate::middleware::BoxError>,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Future: Send + 'static,
+    {
+        self.layer_for(crate::middleware::Select::all(), layer)
+    }
+
+    /// Like [`layer`](Self::layer), for the tools `select` picks: a tool name, several
+    /// (`["a", "b"]`), a group ([`Select::group`](crate::middleware::Select::group)) or a
+    /// predicate ([`Select::when`](crate::middleware::Select::when)). Other tools do not
+    /// pay for the layer at all.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::middleware::{Select, Timeout};
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::builder()
+    ///     .layer_for("slow_report", Timeout::new(Duration::from_secs(300)))
+    ///     .layer_for(Select::group("admin"), Timeout::new(Duration::from_secs(5)))
+    ///     .build();
+    /// ```
+    pub fn layer_for<L>(mut self, select: impl Into<crate::middleware::Select>, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::CallService> + Send + Sync + 'static,
+        L::Service: tower_service::Service<crate::tool::ToolCall, Response = crate::CallToolResult>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Error:
+            Into<crate::middleware::BoxError>,
+        <L::Service as tower_service::Service<crate::tool::ToolCall>>::Future: Send + 'static,
+    {
+        self.layers.push(select.into(), layer);
+        self
+    }
+
+    /// Serves `server`'s tools, prompts and resources inside this one, its tools and
+    /// prompts renamed `<namespace>_<name>` (an empty namespace keeps the names; resource
+    /// URIs stay as they are). Names taken twice are a [`build`](Self::build) error
+    /// naming both definitions. See [`Mount`] for the rules and
+    /// [`mount_with`](Self::mount_with) for the options.
+    ///
+    /// ```
+    /// use mcp_runtime::{Server, ToolCall, ToolDef};
+    ///
+    /// # fn demo() -> mcp_runtime::Result<()> {
+    /// let billing = Server::builder()
+    ///     .without_registry()
+    ///     .tool(ToolDef::new("charge", |_c: ToolCall| async { "charged" }))
+    ///     .build()?;
+    /// let app = Server::builder().without_registry().mount("billing", billing).build()?;
+    /// assert!(app.tools().iter().any(|t| t.name == "billing_charge"));
+    /// # Ok(()) }
+    /// ```
+    pub fn mount(self, namespace: impl Into<String>, server: Server) -> Self {
+        self.mount_with(Mount::server(server).namespace(namespace))
+    }
+
+    /// Mounts with explicit options (separator, resource prefixes, remote servers).
+    pub fn mount_with(mut self, mount: Mount) -> Self {
+        self.mounts.push(mount);
+        self
+    }
+
+    /// Decides per request which tools a caller sees in `tools/list` and may call (a
+    /// hidden tool is an unknown tool: `-32602`). The predicate gets the request's
+    /// [`Context`](crate::Context) (its client, its `_meta`, its principal) and the tool.
+    /// Without one every tool is visible and the lists are served pre-rendered.
+    ///
+    /// ```
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::builder().visibility(|ctx, tool| {
+    ///     !tool.name.starts_with("admin_")
+    ///         || ctx.client_info().is_some_and(|c| c.name == "ops-console")
+    /// });
+    /// ```
+    pub fn visibility(
+        mut self,
+        f: impl Fn(&crate::Context, &Tool) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.visibility = Some(Arc::new(f));
+        self
+    }
+
     /// Adds a protocol extension: advertised in `capabilities.extensions`, its methods
     /// served by the dispatcher (see [`crate::extension`]).
     pub fn extension(mut self, extension: crate::extension::Extension) -> Self {
@@ -458,10 +631,10 @@ impl ServerBuilder {
         let default_crate = default_crate(&descriptors, self.caller_file);
         let mut entries = Vec::with_capacity(descriptors.len() + self.tools.len());
         for d in &descriptors {
-            entries.push(entry_from_descriptor(d)?);
+            entries.push(entry_from_descriptor(d)?.layered(&self.layers));
         }
         for def in self.tools {
-            entries.push(def.into_entry()?);
+            entries.push(def.into_entry()?.layered(&self.layers));
         }
         let mut extensions = self.extensions;
         if let Some(skills) = self.skills {
@@ -471,13 +644,50 @@ impl ServerBuilder {
             .iter_mut()
             .flat_map(|e| std::mem::take(&mut e.resources))
             .collect();
-        let (resources, prompts, offers) = content_catalogs(
+        let (resources, own_prompts, mut offers) = content_catalogs(
             self.use_registry,
             self.resources,
             fixed,
             self.config.page_size,
         )?;
-        if entries.is_empty() && !offers.resources && !offers.prompts {
+        let mut slots = Vec::with_capacity(self.mounts.len());
+        let mut mounted_prompts = Vec::with_capacity(self.mounts.len());
+        let mut locals = Vec::new();
+        for (index, m) in self.mounts.iter().enumerate() {
+            let names = m.names();
+            match &m.source {
+                mount::Source::Local(child) => {
+                    let child = child.shared.clone();
+                    entries.extend(mount::local_tools(index, &names, &child, &self.layers)?);
+                    mounted_prompts.push(mount::local_prompts(&names, &child));
+                    resources.set_mounted(index, mount::local_resources(&names, &child)?, true)?;
+                    offers.resources |= child.offers.resources;
+                    offers.prompts |= child.offers.prompts;
+                    offers.completions |= child.offers.completions;
+                    locals.push((index, child.clone()));
+                    slots.push(MountSlot {
+                        names,
+                        kind: MountKind::Local(child),
+                    });
+                }
+                #[cfg(feature = "proxy")]
+                mount::Source::Remote(remote) => {
+                    mounted_prompts.push(Vec::new());
+                    let upstream =
+                        crate::proxy::Upstream::new(remote.clone(), index, m.namespace_str());
+                    slots.push(MountSlot {
+                        names,
+                        kind: MountKind::Remote(upstream),
+                    });
+                }
+            }
+        }
+        let prompt_sources = PromptSources {
+            own: own_prompts,
+            mounted: mounted_prompts,
+        };
+        let prompts = prompt_sources.catalog(self.config.page_size)?;
+        if entries.is_empty() && !offers.resources && !offers.prompts && self.mounts.is_empty() {
             warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
@@ -520,7 +730,7 @@ impl ServerBuilder {
         if let Some(cluster) = &self.stores.cluster {
             let _ = hub.cluster.set(cluster.clone());
         }
-        Ok(Server {
+        let server = Server {
             shared: Arc::new(ServerShared {
                 info,
                 instructions: self.instructions,
@@ -539,8 +749,113 @@ impl ServerBuilder {
                 identity,
                 #[cfg(feature = "http")]
                 stores: self.stores,
+                layers: self.layers,
+                has_remotes: slots.iter().any(MountSlot::is_remote),
+                mounts: slots,
+                visibility: self.visibility,
+                prompt_sources: std::sync::Mutex::new(prompt_sources),
             }),
-        })
+        };
+        for (index, child) in &locals {
+            mount::follow(&server.shared, *index, child);
+        }
+        server.start_mounts();
+        Ok(server)
+    }
+}
+
+impl PromptSources {
+    fn catalog(&self, page_size: usize) -> Result<PromptCatalog> {
+        let all = self
+            .own
+            .iter()
+            .chain(self.mounted.iter().flatten())
+            .cloned()
+            .collect();
+        PromptCatalog::new(all, page_size)
+    }
+}
+
+impl Server {
+    /// Starts following remote mounts (proxies); nothing for local ones.
+    fn start_mounts(&self) {
+        #[cfg(feature = "proxy")]
+        for slot in &self.shared.mounts {
+            if let MountKind::Remote(upstream) = &slot.kind {
+                upstream.start(&self.shared);
+            }
+        }
+    }
+}
+
+impl ServerShared {
+    /// True when the request may see and call the tool (always, without predicates).
+    pub(crate) fn is_visible(&self, ctx: &crate::Context, e: &ToolEntry) -> bool {
+        self.visibility.as_ref().is_none_or(|f| f(ctx, &e.tool))
+            && e.visible.as_ref().is_none_or(|f| f(ctx, &e.tool))
+    }
+
+    /// Replaces mount `index`'s tools. Names taken twice are an error at build
+    /// (`strict`); while serving, the mount's duplicates are left out with a warning.
+    pub(crate) fn set_mounted_tools(
+        &self,
+        index: usize,
+        mut tools: Vec<ToolEntry>,
+        strict: bool,
+    ) -> Result<()> {
+        let disabled = self.disabled.0.lock().expect("catalog lock");
+        let current = self.tools.load();
+        let (mut own, mut mounted): (Vec<Arc<ToolEntry>>, Vec<Arc<ToolEntry>>) =
+            current.entries().cloned().partition(|e| e.mount.is_none());
+        mounted.retain(|e| e.mount != Some(index));
+        if !strict {
+            tools.retain(|t| {
+                let taken = own.iter().chain(&mounted).any(|e| e.name == t.name);
+                if taken {
+                    tracing::warn!(tool = %t.name, "a mounted tool is shadowed by another tool of the same name");
+                }
+                !taken && !disabled.contains_key(&*t.name)
+            });
+        }
+        mounted.extend(tools.into_iter().map(Arc::new));
+        mounted.sort_by_key(|e| e.mount);
+        own.extend(mounted);
+        let catalog = ToolCatalog::from_shared(own, self.config.page_size)?;
+        self.tools.store(Arc::new(catalog));
+        Ok(())
+    }
+
+    /// Replaces mount `index`'s prompts (see [`set_mounted_tools`](Self::set_mounted_tools)).
+    pub(crate) fn set_mounted_prompts(
+        &self,
+        index: usize,
+        mut prompts: Vec<Arc<PromptEntry>>,
+        strict: bool,
+    ) -> Result<()> {
+        let mut sources = self.prompt_sources.lock().expect("prompt sources lock");
+        if sources.mounted.len() <= index {
+            sources.mounted.resize_with(index + 1, Vec::new);
+        }
+        if !strict {
+            let others: Vec<String> = sources
+                .own
+                .iter()
+                .chain(
+                    sources
+                        .mounted
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != index)
+                        .flat_map(|(_, m)| m),
+                )
+                .map(|e| e.prompt.name.clone())
+                .collect();
+            prompts.retain(|p| !others.contains(&p.prompt.name));
+        }
+        sources.mounted[index] = prompts;
+        let catalog = sources.catalog(self.config.page_size)?;
+        self.prompts.store(Arc::new(catalog));
+        Ok(())
     }
 }
 
@@ -590,7 +905,7 @@ fn content_catalogs(
     runtime: Vec<ResourceDef>,
     fixed: Vec<ResourceDef>,
     page_size: usize,
-) -> Result<(ResourceStore, PromptCatalog, Offers)> {
+) -> Result<(ResourceStore, Vec<Arc<PromptEntry>>, Offers)> {
     let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
     let mut prompts: Vec<&'static PromptDescriptor> = Vec::new();
     if use_registry {
@@ -605,7 +920,7 @@ fn content_catalogs(
         statics.push(def.into_fixed()?);
     }
     let store = ResourceStore::new(statics, templates, runtime, page_size)?;
-    let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
+    let prompts = PromptCatalog::registry_entries(&prompts)?;
     let catalog = store.load();
     let can_complete = |a: &registry::ArgSpec| a.complete.is_some() || !a.enum_values.is_empty();
     let offers = Offers {
@@ -615,10 +930,7 @@ fn content_catalogs(
             .templates()
             .iter()
             .any(|t| t.variables.iter().any(can_complete))
-            || prompts
-                .entries()
-                .iter()
-                .any(|p| p.arguments.iter().any(can_complete)),
+            || prompts.iter().any(|p| p.arguments.iter().any(can_complete)),
     };
     drop(catalog);
     Ok((store, prompts, offers))
@@ -655,6 +967,7 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
         meta,
     };
     let mut entry = ToolEntry::new(tool, Handler::Static(d.call), Some(d.location))?;
+    entry.group = d.group.map(Into::into);
     entry.scopes =
         crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
     Ok(entry)

@@ -13,13 +13,28 @@ use crate::prompt::{GetFn, PromptCall};
 use crate::protocol::{GetPromptResult, ListPromptsResult, Prompt, PromptArgument};
 use crate::registry::{ArgSpec, Location, PromptDescriptor};
 
+/// Renders a prompt defined at run time (a mounted server's, a remote one's).
+pub(crate) type DynGetFn = Arc<
+    dyn Fn(PromptCall) -> crate::tool::BoxFuture<'static, Result<GetPromptResult>> + Send + Sync,
+>;
+
+#[derive(Clone)]
+pub(crate) enum Getter {
+    Static(GetFn),
+    Dynamic(DynGetFn),
+}
+
 pub(crate) struct PromptEntry {
     pub(crate) prompt: Prompt,
     /// OAuth scopes a `prompts/get` needs.
     pub(crate) scopes: Scopes,
-    get: GetFn,
+    pub(crate) get: Getter,
     pub(crate) arguments: Vec<ArgSpec>,
-    location: Location,
+    pub(crate) location: Option<Location>,
+    pub(crate) via: Option<Arc<str>>,
+    /// The server whose state argument completers see (a mounted server's).
+    pub(crate) home: Option<Arc<super::ServerShared>>,
+    pub(crate) complete: Option<super::resources::ForwardComplete>,
 }
 
 pub(crate) struct PromptCatalog {
@@ -32,12 +47,11 @@ pub(crate) struct PromptCatalog {
 const PROMPTS: &str = "prompts";
 
 impl PromptCatalog {
-    pub(crate) fn from_registry(
+    /// The registry's prompts, as entries.
+    pub(crate) fn registry_entries(
         descriptors: &[&'static PromptDescriptor],
-        page_size: usize,
-    ) -> Result<Self> {
+    ) -> Result<Vec<Arc<PromptEntry>>> {
         let mut entries = Vec::with_capacity(descriptors.len());
-        let mut by_name: HashMap<String, Arc<PromptEntry>> = HashMap::new();
         for d in descriptors {
             let what = format!("prompt `{}` (at {})", d.name, d.location);
             let arguments = (d.arguments)();
@@ -60,17 +74,30 @@ impl PromptCatalog {
                     icons: icons(d.icons),
                     meta: meta(d.meta, &what)?,
                 },
-                get: d.get,
+                get: Getter::Static(d.get),
                 arguments,
-                location: d.location,
+                location: Some(d.location),
+                via: None,
+                home: None,
+                complete: None,
             });
-            if let Some(prev) = by_name.insert(d.name.to_owned(), entry.clone()) {
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+
+    /// A catalog of `entries`; names must be unique.
+    pub(crate) fn new(entries: Vec<Arc<PromptEntry>>, page_size: usize) -> Result<Self> {
+        let mut by_name: HashMap<String, Arc<PromptEntry>> = HashMap::new();
+        for e in &entries {
+            if let Some(prev) = by_name.insert(e.prompt.name.clone(), e.clone()) {
                 return Err(Error::startup(format!(
                     "duplicate prompt name `{}`: defined at {} and at {}",
-                    d.name, prev.location, d.location
+                    e.prompt.name,
+                    super::resources::describe(prev.location, prev.via.as_deref()),
+                    super::resources::describe(e.location, e.via.as_deref())
                 )));
             }
-            entries.push(entry);
         }
         let listed: Vec<Prompt> = entries.iter().map(|e| e.prompt.clone()).collect();
         let pages = pager::render_all(PROMPTS, &listed, page_size, |items, next| {
@@ -125,7 +152,11 @@ impl PromptCatalog {
 
 impl PromptEntry {
     pub(crate) async fn render(&self, call: PromptCall) -> Result<GetPromptResult> {
-        match CatchUnwind(Box::pin((self.get)(call))).await {
+        let fut = match &self.get {
+            Getter::Static(f) => f(call),
+            Getter::Dynamic(f) => f(call),
+        };
+        match CatchUnwind(Box::pin(fut)).await {
             Ok(result) => result,
             Err(panic) => {
                 tracing::error!(prompt = %self.prompt.name, %panic, "prompt panicked");

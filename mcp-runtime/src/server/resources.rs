@@ -23,16 +23,29 @@ use crate::resource::{IntoResourceContents, ListFn, ReadFn, ReadOutcome, Resourc
 use crate::tool::BoxFuture;
 use crate::uri_template::{Operator, Part, UriTemplate};
 
-type DynReadFn = Arc<dyn Fn(ResourceRequest) -> BoxFuture<'static, ReadOutcome> + Send + Sync>;
+pub(crate) type DynReadFn =
+    Arc<dyn Fn(ResourceRequest) -> BoxFuture<'static, ReadOutcome> + Send + Sync>;
+pub(crate) type DynListFn =
+    Arc<dyn Fn(Context) -> BoxFuture<'static, Result<Vec<Resource>>> + Send + Sync>;
+/// Forwards `completion/complete` (the ref already translated) to where the resource or
+/// prompt really lives (a remote server).
+pub(crate) type ForwardComplete = Arc<
+    dyn Fn(Context, serde_json::Value) -> BoxFuture<'static, Result<crate::protocol::Completion>>
+        + Send
+        + Sync,
+>;
+/// Called on `resources/subscribe` (true) and `resources/unsubscribe` (false) of a URI a
+/// remote server serves.
+pub(crate) type SubscribeHook = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
 #[derive(Clone)]
-enum Reader {
+pub(crate) enum Reader {
     Static(ReadFn),
     Dynamic(DynReadFn),
 }
 
 impl Reader {
-    fn read(&self, req: ResourceRequest) -> BoxFuture<'static, ReadOutcome> {
+    pub(crate) fn read(&self, req: ResourceRequest) -> BoxFuture<'static, ReadOutcome> {
         match self {
             Reader::Static(f) => f(req),
             Reader::Dynamic(f) => f(req),
@@ -40,30 +53,53 @@ impl Reader {
     }
 }
 
+#[derive(Clone)]
+pub(crate) enum Lister {
+    Static(ListFn),
+    Dynamic(DynListFn),
+}
+
+impl Lister {
+    fn list(&self, ctx: Context) -> BoxFuture<'static, Result<Vec<Resource>>> {
+        match self {
+            Lister::Static(f) => f(ctx),
+            Lister::Dynamic(f) => f(ctx),
+        }
+    }
+}
+
 /// A concrete resource.
 pub(crate) struct ResourceEntry {
     pub(crate) resource: Resource,
-    reader: Reader,
-    location: Option<Location>,
+    pub(crate) reader: Reader,
+    pub(crate) location: Option<Location>,
+    /// Where it came from when not from this server's own code (" (mounted as `x`)").
+    pub(crate) via: Option<Arc<str>>,
+    pub(crate) subscribe: Option<SubscribeHook>,
     /// OAuth scopes a read needs.
-    scopes: Scopes,
+    pub(crate) scopes: Scopes,
     /// Listed in `resources/list` (skill files other than `SKILL.md` are not).
-    listed: bool,
+    pub(crate) listed: bool,
     /// `_meta` every content item of a read carries unless the reader set its own
     /// (an MCP Apps resource's `ui` settings).
-    content_meta: Option<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) content_meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A resource template.
 pub(crate) struct TemplateEntry {
     pub(crate) template: ResourceTemplate,
-    parsed: UriTemplate,
-    read: ReadFn,
-    list: Option<ListFn>,
+    pub(crate) parsed: UriTemplate,
+    pub(crate) read: Reader,
+    pub(crate) list: Option<Lister>,
     pub(crate) variables: Vec<ArgSpec>,
     /// Variables that may hold `/` and are screened against traversal.
-    path_like: Vec<String>,
-    location: Location,
+    pub(crate) path_like: Vec<String>,
+    pub(crate) location: Option<Location>,
+    pub(crate) via: Option<Arc<str>>,
+    /// The server whose state completers of `variables` see (a mounted server's).
+    pub(crate) home: Option<Arc<super::ServerShared>>,
+    pub(crate) complete: Option<ForwardComplete>,
+    pub(crate) subscribe: Option<SubscribeHook>,
     /// OAuth scopes a read of any matching URI needs.
     pub(crate) scopes: Scopes,
 }
@@ -175,6 +211,8 @@ impl ResourceDef {
             resource: self.resource,
             reader: Reader::Dynamic(self.reader),
             location: None,
+            via: None,
+            subscribe: None,
             scopes,
             listed: self.listed,
             content_meta,
@@ -275,26 +313,13 @@ pub(crate) fn from_registry(
                 resource,
                 reader: Reader::Static(d.read),
                 location: Some(d.location),
+                via: None,
+                subscribe: None,
                 scopes,
                 listed: true,
                 content_meta,
             }));
         } else {
-            let path_like = parsed
-                .parts()
-                .iter()
-                .filter_map(|p| match p {
-                    Part::Expr { op, vars } => Some((op, vars)),
-                    Part::Literal(_) => None,
-                })
-                .flat_map(|(op, vars)| {
-                    vars.iter()
-                        .filter(move |v| {
-                            op.allows_reserved() || (*op == Operator::Path && v.explode)
-                        })
-                        .map(|v| v.name.clone())
-                })
-                .collect();
             templates.push(Arc::new(TemplateEntry {
                 template: ResourceTemplate {
                     uri_template: d.uri.to_owned(),
@@ -306,17 +331,38 @@ pub(crate) fn from_registry(
                     icons: icons(d.icons),
                     meta,
                 },
+                path_like: path_like_variables(&parsed),
                 parsed,
-                read: d.read,
-                list: d.list,
+                read: Reader::Static(d.read),
+                list: d.list.map(Lister::Static),
                 variables: (d.variables)(),
-                path_like,
-                location: d.location,
+                location: Some(d.location),
+                via: None,
+                home: None,
+                complete: None,
+                subscribe: None,
                 scopes,
             }));
         }
     }
     Ok((statics, templates))
+}
+
+/// Variables of `parsed` that may hold `/` (screened against path traversal).
+pub(crate) fn path_like_variables(parsed: &UriTemplate) -> Vec<String> {
+    parsed
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Expr { op, vars } => Some((op, vars)),
+            Part::Literal(_) => None,
+        })
+        .flat_map(|(op, vars)| {
+            vars.iter()
+                .filter(move |v| op.allows_reserved() || (*op == Operator::Path && v.explode))
+                .map(|v| v.name.clone())
+        })
+        .collect()
 }
 
 /// One immutable snapshot of every resource.
@@ -355,17 +401,19 @@ impl ResourceCatalog {
                 return Err(Error::startup(format!(
                     "duplicate resource URI `{}`: defined at {} and at {}",
                     e.resource.uri,
-                    describe(prev.location),
-                    describe(e.location)
+                    describe(prev.location, prev.via.as_deref()),
+                    describe(e.location, e.via.as_deref())
                 )));
             }
         }
-        let mut seen = HashMap::new();
+        let mut seen: HashMap<&str, &TemplateEntry> = HashMap::new();
         for t in &templates {
-            if let Some(prev) = seen.insert(t.template.uri_template.as_str(), t.location) {
+            if let Some(prev) = seen.insert(t.template.uri_template.as_str(), t) {
                 return Err(Error::startup(format!(
-                    "duplicate resource template `{}`: defined at {prev} and at {}",
-                    t.template.uri_template, t.location
+                    "duplicate resource template `{}`: defined at {} and at {}",
+                    t.template.uri_template,
+                    describe(prev.location, prev.via.as_deref()),
+                    describe(t.location, t.via.as_deref())
                 )));
             }
         }
@@ -425,13 +473,12 @@ impl ResourceCatalog {
             .map(|e| e.resource.clone())
             .collect();
         for t in self.templates.iter().filter(|t| !hidden(&t.scopes)) {
-            if let Some(list) = t.list {
-                let listed =
-                    CatchUnwind(Box::pin(list(ctx.clone())))
-                        .await
-                        .map_err(|panic| {
-                            Error::internal(format!("list function panicked: {panic}"))
-                        })??;
+            if let Some(list) = &t.list {
+                let listed = CatchUnwind(Box::pin(list.list(ctx.clone())))
+                    .await
+                    .map_err(|panic| {
+                        Error::internal(format!("list function panicked: {panic}"))
+                    })??;
                 all.extend(listed.into_iter().map(|mut r| {
                     if r.mime_type.is_none() {
                         r.mime_type = t.template.mime_type.clone();
@@ -554,7 +601,7 @@ impl ResourceCatalog {
                 vars,
                 mime_type: t.template.mime_type.as_deref().map(Into::into),
             };
-            (Reader::Static(t.read).read(req), t.template.name.clone())
+            (t.read.read(req), t.template.name.clone())
         };
         match CatchUnwind(Box::pin(fut)).await {
             Ok(Ok(mut result)) => {
@@ -583,16 +630,46 @@ impl ResourceCatalog {
     pub(crate) fn has_static(&self, uri: &str) -> bool {
         self.by_uri.contains_key(uri)
     }
+
+    /// Concrete resources, in list order.
+    pub(crate) fn statics(&self) -> &[Arc<ResourceEntry>] {
+        &self.statics
+    }
+
+    /// The subscription hook of the resource `uri` names, if a remote server serves it.
+    pub(crate) fn subscribe_hook(&self, uri: &str) -> Option<&SubscribeHook> {
+        if let Some(e) = self.by_uri.get(uri) {
+            return e.subscribe.as_ref();
+        }
+        self.match_order
+            .iter()
+            .find(|t| t.parsed.match_uri(uri).is_some())
+            .and_then(|t| t.subscribe.as_ref())
+    }
 }
 
-fn describe(location: Option<Location>) -> String {
-    location.map_or_else(|| "run time".to_owned(), |l| l.to_string())
+/// "src/x.rs:3", "run time", plus where a mounted or proxied item came from.
+pub(crate) fn describe(location: Option<Location>, via: Option<&str>) -> String {
+    let at = location.map_or_else(|| "run time".to_owned(), |l| l.to_string());
+    match via {
+        Some(via) => format!("{at}{via}"),
+        None => at,
+    }
 }
 
 struct Sources {
     registered: Vec<Arc<ResourceEntry>>,
     runtime: Vec<Arc<ResourceEntry>>,
     templates: Vec<Arc<TemplateEntry>>,
+    /// Per mount (in mount order): its resources and templates, already namespaced.
+    mounted: Vec<MountedResources>,
+}
+
+/// A mounted or proxied server's resources, as the mounting server serves them.
+#[derive(Default, Clone)]
+pub(crate) struct MountedResources {
+    pub(crate) statics: Vec<Arc<ResourceEntry>>,
+    pub(crate) templates: Vec<Arc<TemplateEntry>>,
 }
 
 /// The live catalog and what it is rebuilt from.
@@ -617,6 +694,7 @@ impl ResourceStore {
             registered,
             runtime,
             templates,
+            mounted: Vec::new(),
         };
         let catalog = Self::build(&sources, page_size)?;
         Ok(ResourceStore {
@@ -627,8 +705,80 @@ impl ResourceStore {
     }
 
     fn build(s: &Sources, page_size: usize) -> Result<ResourceCatalog> {
-        let statics = s.registered.iter().chain(&s.runtime).cloned().collect();
-        ResourceCatalog::new(statics, s.templates.clone(), page_size)
+        let mounted_statics = s.mounted.iter().flat_map(|m| &m.statics);
+        let statics = s
+            .registered
+            .iter()
+            .chain(&s.runtime)
+            .chain(mounted_statics)
+            .cloned()
+            .collect();
+        let templates = s
+            .templates
+            .iter()
+            .chain(s.mounted.iter().flat_map(|m| &m.templates))
+            .cloned()
+            .collect();
+        ResourceCatalog::new(statics, templates, page_size)
+    }
+
+    /// Sets what mount `index` serves (at build, and whenever it changes). A resource it
+    /// shares with this server's own or another mount's is an error at build; while
+    /// serving the mount's copy is left out (with a warning) so the rest keeps working.
+    pub(crate) fn set_mounted(
+        &self,
+        index: usize,
+        mut resources: MountedResources,
+        strict: bool,
+    ) -> Result<bool> {
+        self.change(|s| {
+            if s.mounted.len() <= index {
+                s.mounted.resize_with(index + 1, MountedResources::default);
+            }
+            if !strict {
+                let taken = |uri: &str| {
+                    s.registered
+                        .iter()
+                        .chain(&s.runtime)
+                        .chain(
+                            s.mounted
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != index)
+                                .flat_map(|(_, m)| &m.statics),
+                        )
+                        .any(|e| e.resource.uri == uri)
+                };
+                resources.statics.retain(|e| {
+                    let free = !taken(&e.resource.uri);
+                    if !free {
+                        tracing::warn!(uri = %e.resource.uri, "a mounted resource is shadowed by another with the same URI");
+                    }
+                    free
+                });
+                let taken_template = |t: &str| {
+                    s.templates
+                        .iter()
+                        .chain(
+                            s.mounted
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != index)
+                                .flat_map(|(_, m)| &m.templates),
+                        )
+                        .any(|e| e.template.uri_template == t)
+                };
+                resources.templates.retain(|e| {
+                    let free = !taken_template(&e.template.uri_template);
+                    if !free {
+                        tracing::warn!(template = %e.template.uri_template, "a mounted resource template is shadowed by another with the same URI template");
+                    }
+                    free
+                });
+            }
+            s.mounted[index] = resources;
+            Ok(true)
+        })
     }
 
     pub(crate) fn load(&self) -> arc_swap::Guard<Arc<ResourceCatalog>> {
@@ -660,7 +810,7 @@ impl ResourceStore {
                 return Err(Error::invalid_params(format!(
                     "resource `{}` is already registered at {}",
                     entry.resource.uri,
-                    describe(e.location)
+                    describe(e.location, e.via.as_deref())
                 )));
             }
             s.runtime.retain(|e| e.resource.uri != entry.resource.uri);

@@ -103,11 +103,13 @@ pub(crate) async fn call_as_task(
     let cancel = CancellationToken::new();
     let tctx = Context {
         scope: Arc::new(ctx.scope.for_task(cancel.clone())),
+        home: ctx.home.clone(),
     };
     let call = ToolCall {
         ctx: tctx.clone(),
         tool: entry.name.clone(),
         args: arguments.map(RawValue::to_owned),
+        principal: None,
     };
     let handler = {
         let entry = entry.clone();

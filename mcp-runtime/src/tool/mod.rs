@@ -25,20 +25,44 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// JSON-RPC error (missing capability, cancellation, internal failure).
 pub type ToolOutcome = Result<CallToolResult, Error>;
 
-/// Everything a tool invocation receives: the request context and the raw arguments.
+/// Everything a tool invocation receives: the request context, the tool's name, the raw
+/// arguments and, when known, who is calling. It is also the request type of the
+/// [middleware](crate::middleware) call service.
 pub struct ToolCall {
     pub(crate) ctx: Context,
     pub(crate) tool: std::sync::Arc<str>,
     pub(crate) args: Option<Box<RawValue>>,
+    pub(crate) principal: Option<std::sync::Arc<str>>,
 }
 
 impl ToolCall {
+    /// A call of `tool` with raw `arguments` in `ctx`, for driving a
+    /// [`CallService`](crate::middleware::CallService) by hand (tests, adapters).
+    pub fn new(
+        ctx: Context,
+        tool: impl Into<std::sync::Arc<str>>,
+        arguments: Option<Box<RawValue>>,
+    ) -> Self {
+        ToolCall {
+            ctx,
+            tool: tool.into(),
+            args: arguments,
+            principal: None,
+        }
+    }
+
     /// The request context.
     pub fn context(&self) -> &Context {
         &self.ctx
     }
 
-    /// The tool's name.
+    /// The method this call serves: always `"tools/call"`.
+    pub fn method(&self) -> &'static str {
+        "tools/call"
+    }
+
+    /// The tool's name, as the client called it (with its namespace, for tools of a
+    /// mounted server).
     pub fn tool_name(&self) -> &str {
         &self.tool
     }
@@ -46,6 +70,42 @@ impl ToolCall {
     /// The raw `arguments` object, if the client sent one.
     pub fn raw_arguments(&self) -> Option<&RawValue> {
         self.args.as_deref()
+    }
+
+    /// Replaces the arguments (middleware that rewrites or redacts them). The tool's
+    /// input schema was checked against the original arguments already.
+    pub fn set_arguments(&mut self, arguments: Option<Box<RawValue>>) {
+        self.args = arguments;
+    }
+
+    /// A stable key for who is calling, used by per-principal middleware (rate limits,
+    /// private caches): the one [`set_principal`](Self::set_principal) recorded (e.g. a
+    /// [`from_fn`](crate::middleware::from_fn) layer that checks an API key), else the
+    /// authenticated [`Principal`](crate::auth::Principal)'s
+    /// [`owner_key`](crate::auth::Principal::owner_key); `None` for anonymous calls.
+    pub fn principal(&self) -> Option<&str> {
+        self.principal
+            .as_deref()
+            .or_else(|| self.ctx.principal().map(|p| p.owner_key()))
+    }
+
+    /// Records who is calling (see [`principal`](Self::principal)).
+    pub fn set_principal(&mut self, key: impl Into<std::sync::Arc<str>>) {
+        self.principal = Some(key.into());
+    }
+
+    /// A key for the calling client: the principal when known, else the connection or
+    /// session-era session the call arrived on, else `None` (a sessionless 2026-07-28
+    /// request from an anonymous caller).
+    pub fn client_key(&self) -> Option<std::borrow::Cow<'_, str>> {
+        if let Some(p) = self.principal() {
+            return Some(std::borrow::Cow::Borrowed(p));
+        }
+        self.ctx
+            .scope
+            .conn
+            .as_ref()
+            .map(|c| std::borrow::Cow::Owned(format!("conn-{}", c.id)))
     }
 
     /// Deserializes the whole arguments object (absent means `{}`).

@@ -123,8 +123,11 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     }
 }
 
-/// Converts a handler's error: the framework's own error keeps its kind, anything else
-/// becomes a tool execution error with its `Display` text.
+/// Converts a handler's error. A deliberate tool error (`Error::tool`) becomes an
+/// `isError` result here; every other failure (another kind of [`Error`], or any other
+/// `Display` error) stays an `Err` of kind `Tool` through the middleware, which can tell
+/// it apart (see `MaskErrors`), and becomes the same `isError` result at the end.
+/// Missing capabilities and cancellation keep their kind.
 pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
     if let Some(err) = (&e as &dyn Any).downcast_ref::<Error>() {
         return match err.kind() {
@@ -133,10 +136,11 @@ pub(crate) fn error_outcome<E: Display + 'static>(e: E) -> ToolOutcome {
             | ErrorKind::Cancelled
             | ErrorKind::Unauthorized
             | ErrorKind::InsufficientScope => Err(err.clone()),
-            _ => Ok(CallToolResult::error(err.message())),
+            ErrorKind::Tool => Ok(CallToolResult::error(err.message())),
+            _ => Err(Error::tool(err.message().to_owned())),
         };
     }
-    Ok(CallToolResult::error(e.to_string()))
+    Err(Error::tool(e.to_string()))
 }
 
 /// Serializes `value` as structured content with a JSON text copy. Values whose schema

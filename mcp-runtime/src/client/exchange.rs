@@ -1,0 +1,246 @@
+//! One request in flight and everything the server sends about it.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use super::{Client, ClientError};
+use crate::protocol::{Era, ErrorObject, RequestId};
+
+/// What the server sent about a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Incoming {
+    /// A notification of this request: `notifications/progress`, `notifications/message`.
+    Notification {
+        /// The method.
+        method: String,
+        /// Its params.
+        params: Value,
+    },
+    /// A request of the server's while it works on this one (session era): answer it
+    /// with [`Exchange::respond`].
+    Request {
+        /// Its JSON-RPC id, to answer with.
+        id: Value,
+        /// The method (`sampling/createMessage`, `elicitation/create`, `roots/list`).
+        method: String,
+        /// Its params.
+        params: Value,
+    },
+    /// The server closed the request's response stream before the result (session-era
+    /// SSE polling); the client is resuming it. Nothing to do but wait.
+    Interrupted,
+    /// The result, or the server's JSON-RPC error. The last event.
+    Result(Result<Box<RawValue>, ErrorObject>),
+    /// The request failed without an answer (the connection broke). The last event.
+    Failed(ClientError),
+}
+
+/// A request in flight, from [`Client::start`].
+pub struct Exchange {
+    id: RequestId,
+    era: Era,
+    rx: EventReceiver,
+    client: Client,
+    done: bool,
+}
+
+impl Exchange {
+    pub(crate) fn new(id: RequestId, era: Era, rx: EventReceiver, client: Client) -> Self {
+        Exchange {
+            id,
+            era,
+            rx,
+            client,
+            done: false,
+        }
+    }
+
+    /// The request's id.
+    pub fn id(&self) -> &RequestId {
+        &self.id
+    }
+
+    /// The era it was sent in.
+    pub fn era(&self) -> Era {
+        self.era
+    }
+
+    /// The next thing the server sent about the request. After `Result` or `Failed`,
+    /// `Failed` again.
+    pub async fn next(&mut self) -> Incoming {
+        if self.done {
+            return Incoming::Failed(ClientError::Closed("the exchange is over".into()));
+        }
+        let event = match self.rx.next().await {
+            Some(event) => event,
+            None => Incoming::Failed(ClientError::Closed(
+                self.client
+                    .closed_reason()
+                    .unwrap_or_else(|| "the connection closed".into()),
+            )),
+        };
+        if matches!(event, Incoming::Result(_) | Incoming::Failed(_)) {
+            self.done = true;
+        }
+        event
+    }
+
+    /// Answers a server-to-client request that came with this exchange.
+    pub async fn respond(
+        &self,
+        id: Value,
+        answer: Result<Value, ErrorObject>,
+    ) -> Result<(), ClientError> {
+        self.client.shared.link.respond(id, answer, self.era).await
+    }
+
+    /// Waits for the result, answering the server's requests with the client's handler
+    /// and handing notifications to its notification handler.
+    pub(crate) async fn finish_with_handlers(&mut self) -> Result<Box<RawValue>, ClientError> {
+        loop {
+            match self.next().await {
+                Incoming::Result(Ok(raw)) => return Ok(raw),
+                Incoming::Result(Err(e)) => return Err(ClientError::Rpc(e)),
+                Incoming::Failed(e) => return Err(e),
+                Incoming::Interrupted => {}
+                Incoming::Notification { method, params } => {
+                    if let super::Link::Stream(l) = &self.client.shared.link {
+                        l.router().notify(method, params);
+                    } else if let super::Link::Http(l) = &self.client.shared.link {
+                        l.router().notify(method, params);
+                    }
+                }
+                Incoming::Request { id, method, params } => {
+                    let router = match &self.client.shared.link {
+                        super::Link::Stream(l) => l.router().clone(),
+                        super::Link::Http(l) => l.router().clone(),
+                    };
+                    let answer = router.answer(method, params).await;
+                    self.respond(id, answer).await?;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        if !self.done {
+            self.client.shared.link.cancel(&self.id, self.era);
+        }
+    }
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("id", &self.id)
+            .field("era", &self.era)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+/// Events queued per request before notifications start being dropped (the result is
+/// always kept): a server flooding progress cannot grow the proxy's memory.
+const QUEUE_LIMIT: usize = 256;
+
+/// The events of one request, from the connection's reader to its [`Exchange`]. Lighter
+/// than a channel: most requests carry one event, their result.
+pub(crate) fn events() -> (EventSender, EventReceiver) {
+    let shared = Arc::new(Events {
+        queue: Mutex::new(Queue {
+            items: VecDeque::new(),
+            closed: false,
+        }),
+        ready: Notify::new(),
+    });
+    (
+        EventSender {
+            shared: shared.clone(),
+        },
+        EventReceiver { shared },
+    )
+}
+
+struct Events {
+    queue: Mutex<Queue>,
+    ready: Notify,
+}
+
+struct Queue {
+    items: VecDeque<Incoming>,
+    /// The sender is gone, or the receiver is.
+    closed: bool,
+}
+
+/// Hands events to an [`Exchange`]; dropping it ends the exchange.
+pub(crate) struct EventSender {
+    shared: Arc<Events>,
+}
+
+impl EventSender {
+    /// Queues `event`; false when the exchange is gone.
+    pub(crate) fn send(&self, event: Incoming) -> bool {
+        {
+            let mut q = self.shared.queue.lock().expect("events lock");
+            if q.closed {
+                return false;
+            }
+            let droppable = matches!(event, Incoming::Notification { .. });
+            if droppable && q.items.len() >= QUEUE_LIMIT {
+                tracing::debug!(
+                    "a request's notification was dropped: its consumer is not keeping up"
+                );
+                return true;
+            }
+            q.items.push_back(event);
+        }
+        self.shared.ready.notify_one();
+        true
+    }
+}
+
+impl Drop for EventSender {
+    fn drop(&mut self) {
+        self.shared.queue.lock().expect("events lock").closed = true;
+        self.shared.ready.notify_one();
+    }
+}
+
+/// The receiving end, inside an [`Exchange`].
+pub(crate) struct EventReceiver {
+    shared: Arc<Events>,
+}
+
+impl EventReceiver {
+    /// The next event; `None` once the sender is gone and nothing is left.
+    async fn next(&mut self) -> Option<Incoming> {
+        loop {
+            let notified = self.shared.ready.notified();
+            {
+                let mut q = self.shared.queue.lock().expect("events lock");
+                if let Some(event) = q.items.pop_front() {
+                    return Some(event);
+                }
+                if q.closed {
+                    return None;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for EventReceiver {
+    fn drop(&mut self) {
+        let mut q = self.shared.queue.lock().expect("events lock");
+        q.closed = true;
+        q.items.clear();
+    }
+}

@@ -1,0 +1,275 @@
+//! Forwarding one request to the remote on behalf of a caller: the caller's era,
+//! capabilities, log level and progress token go along; what the remote sends about the
+//! request comes back to the caller through its [`Context`], whatever era each side
+//! speaks.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::Upstream;
+use crate::client::{Incoming, RequestOptions};
+use crate::error::{Error, ErrorKind};
+use crate::extract::Context;
+use crate::protocol::types::LoggingLevel;
+use crate::protocol::{code, Era, ErrorObject};
+
+/// Input rounds of one forwarded request before giving up.
+const MAX_ROUNDS: usize = 16;
+
+/// Why a forwarded request has no result.
+pub(crate) enum Failure {
+    /// The remote answered a JSON-RPC error.
+    Rpc(ErrorObject),
+    /// The remote could not be reached or the connection broke.
+    Unavailable(String),
+    /// Answering the remote's request through the caller failed (a missing capability,
+    /// cancellation).
+    Local(Error),
+}
+
+impl Failure {
+    /// The error the caller gets (`uri`: the resource a `resources/read` asked for).
+    pub(crate) fn into_error(self, upstream: &Upstream, method: &str, uri: Option<&str>) -> Error {
+        match self {
+            Failure::Rpc(e) => from_remote(e, method, uri),
+            Failure::Unavailable(why) => Error::internal(upstream.unavailable(&why)),
+            Failure::Local(e) => e,
+        }
+    }
+}
+
+/// The caller's view of a remote's JSON-RPC error: the same code, translated where the
+/// eras differ (resource not found).
+pub(crate) fn from_remote(e: ErrorObject, method: &str, uri: Option<&str>) -> Error {
+    let data_uri = e
+        .data
+        .as_ref()
+        .and_then(|d| d.get("uri"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let not_found = method == "resources/read"
+        && (e.code == code::RESOURCE_NOT_FOUND
+            || (e.code == code::INVALID_PARAMS && data_uri.is_some()));
+    if not_found {
+        let uri = data_uri
+            .or_else(|| uri.map(str::to_owned))
+            .unwrap_or_default();
+        return Error::resource_not_found(uri);
+    }
+    let kind = match e.code {
+        code::INVALID_PARAMS => ErrorKind::InvalidParams,
+        code::METHOD_NOT_FOUND => ErrorKind::MethodNotFound,
+        code::INVALID_REQUEST => ErrorKind::InvalidRequest,
+        code::MISSING_CLIENT_CAPABILITY => ErrorKind::MissingCapability,
+        code::INTERNAL_ERROR => ErrorKind::Internal,
+        other => ErrorKind::Remote(other),
+    };
+    let error = Error::new(kind, e.message);
+    match e.data {
+        Some(data) => error.with_data(data),
+        None => error,
+    }
+}
+
+/// One request to forward: its params (without `_meta`) as JSON members, and what the
+/// 2026 HTTP headers mirror.
+pub(crate) struct Call<'a> {
+    pub(crate) method: &'a str,
+    /// `"name":"add","arguments":{...}`: the params' members as JSON text.
+    pub(crate) members: String,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+/// `"key":value` as JSON text.
+pub(crate) fn member(key: &str, value: &(impl serde::Serialize + ?Sized)) -> String {
+    let mut s = serde_json::to_string(key).unwrap_or_default();
+    s.push(':');
+    s.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+    s
+}
+
+/// Sends `call` to the remote for the caller `ctx` and returns the raw result. The
+/// remote's input rounds (2026) and requests (session era) are answered by asking the
+/// caller.
+pub(crate) async fn forward(
+    upstream: &Upstream,
+    ctx: &Context,
+    call: Call<'_>,
+) -> Result<Box<RawValue>, Failure> {
+    let client = upstream.client().await.map_err(Failure::Unavailable)?;
+    let era = if client.speaks(ctx.era()) {
+        ctx.era()
+    } else {
+        client.era()
+    };
+    // The caller's own `_meta` keys travel too (the era's are the proxy's to set).
+    let passthrough = Some(ctx.meta()).filter(|m| !m.is_empty());
+    let mut retry = String::new();
+    for _ in 0..MAX_ROUNDS {
+        let members: std::borrow::Cow<'_, str> = if retry.is_empty() {
+            std::borrow::Cow::Borrowed(&call.members)
+        } else if call.members.is_empty() {
+            std::borrow::Cow::Borrowed(&retry)
+        } else {
+            std::borrow::Cow::Owned(format!("{},{retry}", call.members))
+        };
+        let mut options = RequestOptions::new()
+            .era(era)
+            .progress(ctx.progress_token().is_some());
+        if era == Era::Sessionless {
+            options = options.capabilities(ctx.client_capabilities().clone());
+            if let Some(level) = ctx.log_level() {
+                options = options.log_level(level);
+            }
+        }
+        let request = crate::client::Request {
+            method: call.method,
+            members: &members,
+            meta: passthrough,
+            name: call.name,
+            arguments: call.arguments,
+        };
+        let mut exchange = client
+            .send_request(request, options)
+            .await
+            .map_err(|e| Failure::Unavailable(e.to_string()))?;
+        let raw = pump(&mut exchange, ctx).await?;
+        if era != Era::Sessionless || !is_input_required(&raw) {
+            return Ok(raw);
+        }
+        // The remote needs input: ask the caller (all at once, so a 2026 caller gets
+        // every request in one round), then retry with the answers.
+        let body: Value =
+            serde_json::from_str(raw.get()).map_err(|e| Failure::Local(Error::from(e)))?;
+        let requests = match body.get("inputRequests") {
+            Some(Value::Object(r)) => r.clone(),
+            _ => Map::new(),
+        };
+        let asks = requests.into_iter().map(|(key, request)| {
+            let method = request
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let params = request.get("params").cloned().unwrap_or(Value::Null);
+            let ask = ctx.client_request(&method, params).key(key.clone());
+            Box::pin(async move { (key, ask.await) })
+                as Pin<Box<dyn Future<Output = (String, Result<Value, Error>)> + Send>>
+        });
+        let mut answered = Map::new();
+        for (key, answer) in join_all(asks.collect()).await {
+            answered.insert(key, answer.map_err(Failure::Local)?);
+        }
+        retry = member("inputResponses", &answered);
+        if let Some(state) = body.get("requestState") {
+            retry.push(',');
+            retry.push_str(&member("requestState", state));
+        }
+    }
+    Err(Failure::Local(Error::internal(format!(
+        "the remote asked for input more than {MAX_ROUNDS} times"
+    ))))
+}
+
+fn is_input_required(raw: &RawValue) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "resultType", borrow, default)]
+        result_type: Option<&'a str>,
+    }
+    serde_json::from_str::<Kind<'_>>(raw.get())
+        .is_ok_and(|k| k.result_type == Some("input_required"))
+}
+
+/// Relays what the remote sends about one request until its result: progress and log
+/// messages to the caller, the remote's requests to the caller and back. A caller that
+/// cancels ends it at once (dropping the exchange cancels it remotely).
+async fn pump(
+    exchange: &mut crate::client::Exchange,
+    ctx: &Context,
+) -> Result<Box<RawValue>, Failure> {
+    loop {
+        let event = tokio::select! {
+            event = exchange.next() => event,
+            _ = ctx.cancelled() => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
+        };
+        match event {
+            Incoming::Result(Ok(raw)) => return Ok(raw),
+            Incoming::Result(Err(e)) => return Err(Failure::Rpc(e)),
+            Incoming::Failed(e) => return Err(Failure::Unavailable(e.to_string())),
+            Incoming::Interrupted => {
+                // The remote closed the stream early (SSE polling): so does the proxy.
+                ctx.close_stream();
+            }
+            Incoming::Notification { method, params } => relay(ctx, &method, params).await,
+            Incoming::Request { id, method, params } => {
+                let answer = ctx
+                    .client_request(&method, params)
+                    .await
+                    .map_err(|e| e.to_error_object(Era::Session));
+                exchange
+                    .respond(id, answer)
+                    .await
+                    .map_err(|e| Failure::Unavailable(e.to_string()))?;
+            }
+        }
+    }
+}
+
+/// A request's notification from the remote, passed to the caller.
+async fn relay(ctx: &Context, method: &str, params: Value) {
+    match method {
+        "notifications/progress" => {
+            let Some(progress) = params.get("progress").and_then(Value::as_f64) else {
+                return;
+            };
+            let total = params.get("total").and_then(Value::as_f64);
+            let message = params
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            ctx.progress(progress, total, message).await;
+        }
+        "notifications/message" => {
+            let level: Option<LoggingLevel> = params
+                .get("level")
+                .and_then(|l| serde_json::from_value(l.clone()).ok());
+            let logger = params.get("logger").and_then(Value::as_str);
+            let data = params.get("data").cloned().unwrap_or(Value::Null);
+            if let Some(level) = level {
+                ctx.log_to(level, logger, data).await;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Awaits every future, polling them together.
+async fn join_all<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>) -> Vec<T> {
+    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (fut, slot) in futures.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter()
+        .map(|v| v.expect("every future finished"))
+        .collect()
+}

@@ -1,0 +1,482 @@
+//! The proxy, in process: an mcpserve server served over HTTP (the remote), proxied by
+//! another, called with `TestClient` in both eras. Forwarded calls, lists, prompts,
+//! resources and completions; progress, logs and cancellation; sampling/elicitation
+//! across every combination of eras (server-to-client requests and input rounds); list
+//! changes; error codes; a remote that goes away and comes back; a stdio child.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mcpserve::client::EraChoice;
+use mcpserve::prelude::*;
+use mcpserve::proxy::Remote;
+use mcpserve::testing::{ClientError, TestClient};
+use mcpserve::{HttpConfig, ServerHandle};
+use serde_json::{json, Value};
+
+/// Adds two numbers.
+#[tool(annotations(read_only, idempotent))]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// Reports progress and logs while it works.
+#[tool]
+async fn busy(ctx: Context) -> &'static str {
+    for step in [1u32, 2, 3] {
+        ctx.progress(step, Some(3u32), format!("step {step}")).await;
+        ctx.log(LoggingLevel::Info, format!("step {step}")).await;
+    }
+    "done"
+}
+
+#[derive(Deserialize, Elicit)]
+struct Name {
+    name: String,
+}
+
+#[derive(Deserialize, Elicit)]
+struct Color {
+    color: String,
+}
+
+/// Asks two questions, then samples.
+#[tool]
+async fn interview(ctx: Context) -> Result<String, Error> {
+    let Name { name } = ctx.elicit::<Name>("Name?").key("name").await?.required()?;
+    let Color { color } = ctx
+        .elicit::<Color>("Color?")
+        .key("color")
+        .await?
+        .required()?;
+    let answer = ctx
+        .sample("Say hi", SamplingOptions::default().max_tokens(10))
+        .key("hi")
+        .await?;
+    Ok(format!(
+        "{name} likes {color}; model says {}",
+        answer.text()
+    ))
+}
+
+/// Waits to be cancelled.
+#[tool]
+async fn sleepy(ctx: Context, seen: State<Seen>) -> &'static str {
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_secs(30)) => "slept",
+        _ = ctx.cancelled() => {
+            seen.0 .0.lock().unwrap().push("cancelled".into());
+            "cancelled"
+        }
+    }
+}
+
+/// A greeting.
+#[resource("greet://{name}", mime_type = "text/plain")]
+async fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Colors, for completion.
+fn colors(partial: &str) -> Vec<String> {
+    ["red", "green", "blue"]
+        .iter()
+        .filter(|c| c.starts_with(partial))
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// Paint something.
+#[prompt]
+fn paint(#[arg(complete = colors)] color: String) -> String {
+    format!("Paint it {color}")
+}
+
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<String>>>);
+
+/// The remote: this binary's tools served over HTTP on `port` (0: any).
+async fn remote(seen: &Seen, port: u16) -> (String, ServerHandle, tokio::task::JoinHandle<()>) {
+    let server = Server::from_registry().state(seen.clone()).build().unwrap();
+    let handle = server.handle();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = server
+            .serve_http_on(listener, HttpConfig::default(), std::future::pending())
+            .await;
+    });
+    (url, handle, task)
+}
+
+async fn proxy_of(remote: Remote, namespace: &str) -> Server {
+    let server = Server::builder()
+        .without_registry()
+        .proxy(namespace, remote)
+        .build()
+        .unwrap();
+    server.ready().await;
+    server
+}
+
+/// Answers elicitation and sampling like a user and a model would.
+fn answering(client: &TestClient) {
+    client.on_request(|method, params| match method {
+        "elicitation/create" => {
+            let field = params["requestedSchema"]["properties"]
+                .as_object()
+                .and_then(|p| p.keys().next().cloned())
+                .unwrap_or_default();
+            let value = if field == "name" { "Ada" } else { "teal" };
+            Ok(json!({ "action": "accept", "content": { field: value } }))
+        }
+        "sampling/createMessage" => Ok(json!({
+            "role": "assistant",
+            "content": { "type": "text", "text": "hi!" },
+            "model": "test"
+        })),
+        other => panic!("unexpected request {other}"),
+    });
+}
+
+async fn clients(server: &Server) -> Vec<(&'static str, TestClient)> {
+    let caps = json!({ "elicitation": {}, "sampling": {} });
+    let session = TestClient::session_with(server.clone(), caps.clone())
+        .await
+        .unwrap();
+    let modern = TestClient::sessionless_with(server.clone(), caps);
+    answering(&session);
+    answering(&modern);
+    vec![("session", session), ("2026", modern)]
+}
+
+fn text(result: &CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text()).collect()
+}
+
+#[tokio::test]
+async fn calls_lists_prompts_resources_and_completions_are_forwarded() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "up").await;
+    for (era, client) in clients(&proxy).await {
+        let tools: Vec<String> = client
+            .list_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(
+            tools,
+            ["up_add", "up_busy", "up_interview", "up_sleepy"],
+            "{era}"
+        );
+        let sum = client
+            .call_tool("up_add", json!({"a": 2, "b": 40}))
+            .await
+            .unwrap();
+        assert_eq!(text(&sum), "42", "{era}");
+        // The remote's own argument errors come back as they are.
+        let bad = client.call_tool("up_add", json!({"a": "x"})).await.unwrap();
+        assert!(
+            bad.is_error && text(&bad).contains("Invalid arguments for tool `add`"),
+            "{era}: {bad:?}"
+        );
+
+        let prompt = client
+            .request(
+                "prompts/get",
+                json!({"name": "up_paint", "arguments": {"color": "red"}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            prompt["messages"][0]["content"]["text"], "Paint it red",
+            "{era}"
+        );
+        let done = client
+            .request(
+                "completion/complete",
+                json!({"ref": {"type": "ref/prompt", "name": "up_paint"}, "argument": {"name": "color", "value": "g"}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(done["completion"]["values"], json!(["green"]), "{era}");
+
+        let templates = client
+            .request("resources/templates/list", json!({}))
+            .await
+            .unwrap();
+        assert_eq!(
+            templates["resourceTemplates"][0]["uriTemplate"],
+            "greet://{name}"
+        );
+        let read = client
+            .request("resources/read", json!({"uri": "greet://Bob"}))
+            .await
+            .unwrap();
+        assert_eq!(read["contents"][0]["text"], "Hello, Bob!", "{era}");
+    }
+}
+
+#[tokio::test]
+async fn errors_keep_their_codes_and_eras() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "").await;
+    for (era, client) in clients(&proxy).await {
+        let unknown = client.call_tool("nope", json!({})).await.unwrap_err();
+        assert!(
+            matches!(unknown, ClientError::Rpc(ref e) if e.code == -32602),
+            "{era}: {unknown}"
+        );
+        let prompt = client
+            .request("prompts/get", json!({"name": "paint"}))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(prompt, ClientError::Rpc(ref e) if e.code == -32602),
+            "{era}: {prompt}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn progress_and_logs_reach_the_caller() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "").await;
+    let client = TestClient::session(proxy).await.unwrap();
+    client
+        .request("logging/setLevel", json!({"level": "info"}))
+        .await
+        .unwrap();
+    let result = client
+        .request(
+            "tools/call",
+            json!({"name": "busy", "arguments": {}, "_meta": {"progressToken": "tok"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result["content"][0]["text"], "done");
+    let mut progress = Vec::new();
+    let mut logs = Vec::new();
+    while let Some(n) = client.try_next_notification() {
+        match n["method"].as_str() {
+            Some("notifications/progress") => {
+                assert_eq!(n["params"]["progressToken"], "tok");
+                progress.push(n["params"]["progress"].clone());
+            }
+            Some("notifications/message") => logs.push(n["params"]["data"].clone()),
+            _ => {}
+        }
+    }
+    assert_eq!(progress, [json!(1), json!(2), json!(3)]);
+    assert_eq!(logs, [json!("step 1"), json!("step 2"), json!("step 3")]);
+}
+
+#[tokio::test]
+async fn input_is_relayed_across_every_combination_of_eras() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    for remote_era in [EraChoice::Both, EraChoice::Session, EraChoice::Sessionless] {
+        let proxy = proxy_of(Remote::http(&url).era(remote_era), "").await;
+        for (era, client) in clients(&proxy).await {
+            let result = client.call_tool("interview", json!({})).await;
+            let result = result.unwrap_or_else(|e| panic!("{era} via {remote_era:?}: {e}"));
+            assert_eq!(
+                text(&result),
+                "Ada likes teal; model says hi!",
+                "{era} client, remote spoken to as {remote_era:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_caller_without_the_capability_gets_the_remotes_error() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "").await;
+    let session = TestClient::session(proxy.clone()).await.unwrap();
+    let result = session.call_tool("interview", json!({})).await.unwrap();
+    assert!(result.is_error);
+    assert!(text(&result).contains("elicitation"), "{result:?}");
+    let modern = TestClient::sessionless(proxy);
+    let err = modern.call_tool("interview", json!({})).await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::Rpc(ref e) if e.code == -32021),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_a_call_cancels_it_remotely() {
+    for remote_era in [EraChoice::Session, EraChoice::Sessionless] {
+        let seen = Seen::default();
+        let (url, _h, _t) = remote(&seen, 0).await;
+        let proxy = proxy_of(Remote::http(&url).era(remote_era), "").await;
+        let client = TestClient::session(proxy).await.unwrap();
+        client
+            .send(&json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "sleepy", "arguments": {}}}))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        client
+            .notify("notifications/cancelled", json!({"requestId": 77}))
+            .await
+            .unwrap();
+        let mut waited = 0;
+        while seen.0.lock().unwrap().is_empty() && waited < 50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        assert_eq!(*seen.0.lock().unwrap(), ["cancelled"], "{remote_era:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_remotes_list_changes_reach_the_callers() {
+    for remote_era in [EraChoice::Both, EraChoice::Sessionless] {
+        let seen = Seen::default();
+        let (url, handle, _t) = remote(&seen, 0).await;
+        let proxy = proxy_of(Remote::http(&url).era(remote_era), "up").await;
+        let client = TestClient::session(proxy).await.unwrap();
+        handle
+            .add_tool(mcpserve::ToolDef::new(
+                "late",
+                |_c: mcpserve::ToolCall| async { "late" },
+            ))
+            .unwrap();
+        let note = client
+            .next_notification_within(Duration::from_secs(10))
+            .await
+            .expect("a list change");
+        assert_eq!(
+            note["method"], "notifications/tools/list_changed",
+            "{remote_era:?}"
+        );
+        let result = client.call_tool("up_late", json!({})).await.unwrap();
+        assert_eq!(text(&result), "late", "{remote_era:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_remote_is_a_clear_tool_error_until_it_is_back() {
+    let seen = Seen::default();
+    let (url, _h, task) = remote(&seen, 0).await;
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .trim_end_matches("/mcp")
+        .parse()
+        .unwrap();
+    let remote_def = Remote::http(&url)
+        .era(EraChoice::Sessionless)
+        .max_backoff(Duration::from_millis(500));
+    let proxy = proxy_of(remote_def, "").await;
+    let client = TestClient::session(proxy).await.unwrap();
+    assert_eq!(
+        text(
+            &client
+                .call_tool("add", json!({"a": 1, "b": 1}))
+                .await
+                .unwrap()
+        ),
+        "2"
+    );
+
+    task.abort();
+    let _ = task.await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let down = client
+        .call_tool("add", json!({"a": 1, "b": 1}))
+        .await
+        .unwrap();
+    assert!(down.is_error);
+    let message = text(&down);
+    assert!(
+        message.starts_with("Upstream `http://127.0.0.1:"),
+        "{message}"
+    );
+    assert!(message.contains("is unavailable"), "{message}");
+
+    let (_url, _h2, _t2) = remote(&seen, port).await;
+    let mut back = None;
+    for _ in 0..50 {
+        let r = client
+            .call_tool("add", json!({"a": 1, "b": 1}))
+            .await
+            .unwrap();
+        if !r.is_error {
+            back = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(text(&back.expect("the proxy reconnected")), "2");
+}
+
+#[tokio::test]
+async fn a_remote_that_never_answers_is_reported_at_the_first_call() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    drop(listener);
+    let proxy = proxy_of(
+        Remote::http(&url).connect_timeout(Duration::from_secs(2)),
+        "",
+    )
+    .await;
+    let client = TestClient::session(proxy).await.unwrap();
+    let tools = client.list_tools().await.unwrap();
+    assert!(tools.is_empty());
+    let err = client.call_tool("add", json!({})).await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::Rpc(ref e) if e.code == -32602),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_stdio_child_is_proxied() {
+    let bin = common::example_bin("quickstart");
+    let proxy = proxy_of(
+        Remote::stdio(bin.to_string_lossy(), Vec::<String>::new()),
+        "qs",
+    )
+    .await;
+    for (era, client) in clients(&proxy).await {
+        let result = client
+            .call_tool("qs_add", json!({"a": 20, "b": 22}))
+            .await
+            .unwrap();
+        assert_eq!(text(&result), "42", "{era}");
+        let read = client
+            .request("resources/read", json!({"uri": "greetings://Eve"}))
+            .await
+            .unwrap();
+        assert_eq!(read["contents"][0]["text"], "Hello, Eve!", "{era}");
+        let missing = client
+            .request("resources/read", json!({"uri": "info://nothing"}))
+            .await
+            .unwrap_err();
+        let expected = if era == "session" { -32002 } else { -32602 };
+        assert!(
+            matches!(missing, ClientError::Rpc(ref e) if e.code == expected),
+            "{era}: {missing}"
+        );
+    }
+    let listed: Value = TestClient::session(proxy)
+        .await
+        .unwrap()
+        .request("resources/list", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(listed["resources"][0]["uri"], "info://about");
+}
