@@ -3,10 +3,8 @@
 //! (`bash .ci/run` sets it up); skipped otherwise, except under `CI=true`.
 #![cfg(feature = "http")]
 
-use std::path::Path;
-use std::process::Command;
-
-use mcpserve::{HttpConfig, Server};
+#[path = "common/python_client.rs"]
+mod python_client;
 
 #[path = "common/skip.rs"]
 mod skip;
@@ -21,37 +19,13 @@ async fn python_sdk_client_over_http_in_both_eras() {
     let Some(python) = skip::python("python_sdk_client_over_http_in_both_eras") else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(Server::from_registry().serve_http_on(
-        listener,
-        HttpConfig::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/python_http_client.py");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .args(["--era", "all", "--timeout", "120"])
-            .arg(&url)
-            .output()
-            .expect("could not run MCPSERVE_PYTHON")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the Python client failed:\n{stdout}"
-    );
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    python_client::run_against_registry(
+        python.into(),
+        "tests/clients/python_http_client.py",
+        &["--era", "all", "--timeout", "120"],
+        "the Python client",
+    )
+    .await;
 }
 
 /// The skip notice reaches `cargo test`'s output: this binary, run again with only the

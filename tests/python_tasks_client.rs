@@ -5,10 +5,8 @@
 //! skip notice and passes, except under `CI=true`, where it fails.
 #![cfg(feature = "http")]
 
-use std::path::Path;
-use std::process::Command;
-
-use mcpserve::{HttpConfig, Server};
+#[path = "common/python_client.rs"]
+mod python_client;
 
 // The conformance fixture's tools, registered in this test binary.
 #[allow(dead_code)]
@@ -29,35 +27,11 @@ async fn python_sdk_1x_tasks_client_skips_without_mcpserve_python1() {
         );
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(Server::from_registry().serve_http_on(
-        listener,
-        HttpConfig::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/python_tasks_client.py");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .args(["--timeout", "120"])
-            .arg(&url)
-            .output()
-            .expect("could not run MCPSERVE_PYTHON1")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the Python tasks client failed:\n{stdout}"
-    );
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    python_client::run_against_registry(
+        python.into(),
+        "tests/clients/python_tasks_client.py",
+        &["--timeout", "120"],
+        "the Python tasks client",
+    )
+    .await;
 }
