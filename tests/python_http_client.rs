@@ -20,7 +20,7 @@ async fn python_sdk_client_over_http_in_both_eras() {
         return;
     };
     python_client::run_against_registry(
-        python.into(),
+        python,
         "tests/clients/python_http_client.py",
         &["--era", "all", "--timeout", "120"],
         "the Python client",

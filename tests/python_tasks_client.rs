@@ -28,7 +28,7 @@ async fn python_sdk_1x_tasks_client_skips_without_mcpserve_python1() {
         return;
     };
     python_client::run_against_registry(
-        python.into(),
+        python,
         "tests/clients/python_tasks_client.py",
         &["--timeout", "120"],
         "the Python tasks client",
