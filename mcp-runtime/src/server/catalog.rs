@@ -12,7 +12,7 @@ use super::pager::{self, Page};
 use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
 use crate::extract::rejection::InvalidToolArguments;
-use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
+use crate::protocol::types::{CallToolResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::schema;
 use crate::tasks::TaskSupport;
@@ -162,36 +162,41 @@ impl ToolEntry {
 /// Keywords whose constraints typed deserialization does not already enforce. Schemas
 /// without them skip the validator entirely (the common, fast case).
 fn needs_validation(schema: &Value) -> bool {
-    const ASSERTIONS: &[&str] = &[
-        "multipleOf",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "maxLength",
-        "minLength",
-        "pattern",
-        "maxItems",
-        "minItems",
-        "uniqueItems",
-        "maxContains",
-        "minContains",
-        "maxProperties",
-        "minProperties",
-        "dependentRequired",
-        "const",
-        "allOf",
-        "anyOf",
-        "oneOf",
-        "not",
-        "if",
-        "contains",
-        "propertyNames",
-        "dependentSchemas",
-        "patternProperties",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-    ];
+    // A `match` on the key (the compiler switches on its length first), not a scan of
+    // the list per key: this runs for every member of every tool's schema at start.
+    fn is_assertion(key: &str) -> bool {
+        matches!(
+            key,
+            "multipleOf"
+            | "maximum"
+            | "exclusiveMaximum"
+            | "minimum"
+            | "exclusiveMinimum"
+            | "maxLength"
+            | "minLength"
+            | "pattern"
+            | "maxItems"
+            | "minItems"
+            | "uniqueItems"
+            | "maxContains"
+            | "minContains"
+            | "maxProperties"
+            | "minProperties"
+            | "dependentRequired"
+            | "const"
+            | "allOf"
+            | "anyOf"
+            | "oneOf"
+            | "not"
+            | "if"
+            | "contains"
+            | "propertyNames"
+            | "dependentSchemas"
+            | "patternProperties"
+            | "unevaluatedProperties"
+            | "unevaluatedItems"
+        )
+    }
     match schema {
         Value::Object(map) => {
             // schemars states an integer type's own range as min/max next to its `format`;
@@ -199,7 +204,7 @@ fn needs_validation(schema: &Value) -> bool {
             let format = map.get("format").and_then(Value::as_str);
             map.iter().any(|(k, v)| {
                 let typed_range = format.is_some_and(|f| is_type_bound(f, k, v));
-                (ASSERTIONS.contains(&k.as_str()) && !typed_range)
+                (is_assertion(k) && !typed_range)
                     || (k == "additionalProperties" && v == &Value::Bool(false))
                     || needs_validation(v)
             })
@@ -267,10 +272,7 @@ impl ToolCatalog {
                 )));
             }
         }
-        let pages = pager::render_all(TOOLS, &entries, page_size, |chunk, next| ListToolsResult {
-            tools: chunk.iter().map(|e| e.tool.clone()).collect(),
-            next_cursor: next,
-        })?;
+        let pages = pager::render_all(TOOLS, &entries, page_size, ToolsPage::new)?;
         Ok(ToolCatalog {
             any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
@@ -323,16 +325,37 @@ impl ToolCatalog {
                 TOOLS,
                 &self.entries,
                 |e| !a.hides(&e.scopes),
-                |e| e.tool.clone(),
+                Arc::clone,
                 self.page_size,
                 cursor,
-                |chunk, next| ListToolsResult {
-                    tools: chunk.to_vec(),
-                    next_cursor: next,
-                },
+                ToolsPage::new,
             ),
         }
     }
+}
+
+/// A `tools/list` result page written straight from the entries (the wire shape of
+/// [`ListToolsResult`](crate::protocol::types::ListToolsResult)): no tool or schema is copied to render it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolsPage {
+    #[serde(serialize_with = "tools_of")]
+    tools: Vec<Arc<ToolEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+impl ToolsPage {
+    fn new(chunk: &[Arc<ToolEntry>], next_cursor: Option<String>) -> Self {
+        ToolsPage {
+            tools: chunk.to_vec(),
+            next_cursor,
+        }
+    }
+}
+
+fn tools_of<S: serde::Serializer>(entries: &[Arc<ToolEntry>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(entries.iter().map(|e| &e.tool))
 }
 
 fn describe(location: Option<Location>) -> String {
