@@ -165,7 +165,13 @@ fn sustained(args: &[String]) {
         let calls: u64 = run
             .ticks
             .iter()
-            .map(|t| if name == "stdio" { t.stdio_calls } else { t.http_calls })
+            .map(|t| {
+                if name == "stdio" {
+                    t.stdio_calls
+                } else {
+                    t.http_calls
+                }
+            })
             .sum();
         if let Some(f) = f {
             println!(

@@ -59,7 +59,9 @@ pub struct Flatness {
 impl Run {
     /// RSS after warm-up, its maximum and the last sample for one server.
     pub fn flatness(&self, rss: impl Fn(&Tick) -> u64) -> Option<Flatness> {
-        let warm = (self.ticks.len() / 10).max(10).min(self.ticks.len().saturating_sub(1));
+        let warm = (self.ticks.len() / 10)
+            .max(10)
+            .min(self.ticks.len().saturating_sub(1));
         let after = self.ticks.get(warm..)?;
         Some(Flatness {
             after_warmup_kib: rss(after.first()?),
@@ -169,6 +171,9 @@ async fn http_load(addr: &str, stop: Arc<AtomicBool>, done: Arc<AtomicU64>) -> R
     Ok(())
 }
 
+/// One plotted series: legend, colour and the value of a sample.
+type Line = (&'static str, RGBColor, fn(&Tick) -> f64);
+
 /// RSS (MiB, top) and throughput (calls/s, bottom) of both servers against time.
 pub fn plot(run: &Run, path: &std::path::Path) -> Res<()> {
     let e = |e: DrawingAreaErrorKind<_>| e.to_string();
@@ -204,9 +209,13 @@ pub fn plot(run: &Run, path: &std::path::Path) -> Res<()> {
         .y_desc("RSS MiB")
         .draw()
         .map_err(e)?;
-    let lines: [(&str, RGBColor, fn(&Tick) -> f64); 2] = [
-        ("stdio, 64 in flight", BLUE, |t| t.stdio_rss_kib as f64 / 1024.0),
-        ("HTTP, 64 connections", RED, |t| t.http_rss_kib as f64 / 1024.0),
+    let lines: [Line; 2] = [
+        ("stdio, 64 in flight", BLUE, |t| {
+            t.stdio_rss_kib as f64 / 1024.0
+        }),
+        ("HTTP, 64 connections", RED, |t| {
+            t.http_rss_kib as f64 / 1024.0
+        }),
     ];
     for (label, color, f) in lines {
         chart
@@ -241,7 +250,7 @@ pub fn plot(run: &Run, path: &std::path::Path) -> Res<()> {
         .y_desc("calls/s")
         .draw()
         .map_err(e)?;
-    let lines: [(&str, RGBColor, fn(&Tick) -> f64); 2] = [
+    let lines: [Line; 2] = [
         ("stdio", BLUE, |t| t.stdio_calls as f64),
         ("HTTP", RED, |t| t.http_calls as f64),
     ];
