@@ -9,12 +9,15 @@
 //!
 //! Written like any user server: the same handlers answer the session era (server-to-client
 //! requests on the POST's SSE stream) and 2026-07-28 (`input_required` rounds).
+//! It also serves the suite's skill (`examples/skills/pdf-processing`, embedded and
+//! checked at compile time) for the three `sep-2640-skills-*` scenarios.
 //! `test_simple_text` must stay the first tool: tools are listed in file then line order,
 //! and `http-header-validation` calls `tools[0]` without arguments.
 
 use std::time::Duration;
 
 use mcpserve::prelude::*;
+use mcpserve::skills::Skills;
 use mcpserve::HttpConfig;
 
 /// The suite's 1x1 PNG, base64 (tool and prompt content carry base64).
@@ -726,6 +729,7 @@ async fn main() -> mcpserve::Result<()> {
     println!("listening on http://{}/mcp", listener.local_addr()?);
     Server::from_registry()
         .name("mcpserve-conformance")
+        .skills(Skills::embed(include_skills!("examples/skills")))
         .serve_http_on(listener, HttpConfig::default(), std::future::pending())
         .await
 }

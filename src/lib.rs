@@ -177,7 +177,9 @@ use mcp_runtime::{cfg_http, cfg_testing};
 /// The derives re-exported here (`Serialize`, `Deserialize`, `JsonSchema`) are serde's and
 /// schemars' derives routed through this crate: they need no `serde` or `schemars` entry
 /// in your `Cargo.toml`.
-pub use mcp_macros::{prompt, resource, tool, Deserialize, Elicit, JsonSchema, Serialize};
+pub use mcp_macros::{
+    include_skills, prompt, resource, tool, Deserialize, Elicit, JsonSchema, Serialize,
+};
 pub use mcp_runtime::crate_info;
 
 /// The `#[tool]` reference (`mcp-macros/docs/tool.md`, shown on the macro) compiled and
@@ -201,6 +203,22 @@ pub use mcp_runtime::{
 pub mod extension {
     pub use mcp_runtime::extension::*;
 }
+
+/// Skills (SEP-2640): folders of instructions served over MCP. Embed a folder with
+/// [`include_skills!`](crate::include_skills), read one at startup with
+/// [`skills::Skills::from_dir`], or declare skills in code with [`skills::Skill`]; add
+/// them with [`ServerBuilder::skills`].
+pub mod skills {
+    pub use mcp_runtime::skills::*;
+}
+
+/// MCP Apps (`io.modelcontextprotocol/ui`): interactive HTML views linked to tools with
+/// `#[tool(app = "ui://..")]` and served by `#[resource("ui://..", app(..))]`.
+pub mod apps {
+    pub use mcp_runtime::apps::*;
+}
+
+pub use mcp_runtime::apps::Html;
 
 /// Long-running tool calls (`#[tool(task = "optional")]`): configuration, the
 /// [`tasks::TaskStore`] trait and the in-memory store.
@@ -338,10 +356,10 @@ pub use json_schema_trait::*;
 /// `use mcpserve::prelude::*;` brings in the macros and the types handlers use.
 pub mod prelude {
     pub use crate::{
-        prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content, Context,
-        Deserialize, Elicit, Elicitation, Error, FromContext, Json, JsonSchema, LoggingLevel,
-        NotFound, Principal, PromptMessage, Resource, SafePath, SamplingOptions, Serialize, Server,
-        State, Text,
+        include_skills, prompt, resource, tool, Blob, CallToolResult, CompletionRequest, Content,
+        Context, Deserialize, Elicit, Elicitation, Error, FromContext, Html, Json, JsonSchema,
+        LoggingLevel, NotFound, Principal, PromptMessage, Resource, SafePath, SamplingOptions,
+        Serialize, Server, State, Text,
     };
     pub use schemars;
 }

@@ -7,6 +7,7 @@
 
 extern crate proc_macro;
 
+mod apps;
 mod ctxt;
 mod data;
 mod elicit;
@@ -15,6 +16,7 @@ mod model;
 mod names;
 mod parse;
 mod scope;
+mod skills;
 mod source;
 mod symbol;
 mod uri_template;
@@ -39,6 +41,16 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(()) => emit::tool::expand(&model).into(),
         Err(e) => emit::fallback::annotated_fn(&func, e).into(),
     }
+}
+
+/// Embeds a skills folder (relative to `Cargo.toml`) in the binary, checking every
+/// `SKILL.md` now: an invalid skill is a compile error naming the file. Serve it with
+/// `Server::from_registry().skills(Skills::embed(include_skills!("skills")))`; see
+/// `mcpserve::skills`.
+#[proc_macro]
+pub fn include_skills(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as skills::Input);
+    skills::expand(input).into()
 }
 
 /// Derives a flat elicitation form (`Elicit`) for a struct, or a select for a

@@ -52,67 +52,11 @@ fn block_kind(before: &str) -> Option<&'static str> {
     let mut header_start = 0;
     let mut i = 0;
     while i < b.len() {
+        if let Some(token) = non_code(before, i) {
+            i = token.end;
+            continue;
+        }
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < b.len() {
-                    if b[i..].starts_with(b"/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i..].starts_with(b"*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'r' if raw_string_start(b, i).is_some() => {
-                let (hashes, body) = raw_string_start(b, i).expect("checked");
-                let close: Vec<u8> = std::iter::once(b'"')
-                    .chain(std::iter::repeat_n(b'#', hashes))
-                    .collect();
-                i = body;
-                while i < b.len() && !b[i..].starts_with(&close) {
-                    i += 1;
-                }
-                i += close.len();
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                continue;
-            }
-            b'\'' => {
-                // A char literal ('x', '\n', '{'); a lifetime ('a) has no closing quote.
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' {
-                        i += 1;
-                    }
-                    i += 1;
-                    continue;
-                }
-                let ch_len = before[i + 1..].chars().next().map_or(1, char::len_utf8);
-                if b.get(i + 1 + ch_len) == Some(&b'\'') {
-                    i += 2 + ch_len;
-                    continue;
-                }
-            }
             b'{' => {
                 open.push((header_start, i));
                 header_start = i + 1;
@@ -135,6 +79,90 @@ fn block_kind(before: &str) -> Option<&'static str> {
     match first {
         "impl" => Some("impl"),
         "trait" => Some("trait"),
+        _ => None,
+    }
+}
+
+/// A comment or literal in Rust source: where it ends, and for a plain string literal
+/// (`"..."`), its body's range.
+pub(crate) struct NonCode {
+    pub(crate) end: usize,
+    pub(crate) string: Option<std::ops::Range<usize>>,
+}
+
+/// The comment, string or character literal starting at byte `i` of `text`, if any
+/// (a lifetime such as `'a` is code).
+pub(crate) fn non_code(text: &str, i: usize) -> Option<NonCode> {
+    let b = text.as_bytes();
+    let skip = |end: usize| {
+        Some(NonCode {
+            end: end.min(b.len()),
+            string: None,
+        })
+    };
+    match b[i] {
+        b'/' if b.get(i + 1) == Some(&b'/') => {
+            let mut j = i;
+            while j < b.len() && b[j] != b'\n' {
+                j += 1;
+            }
+            skip(j)
+        }
+        b'/' if b.get(i + 1) == Some(&b'*') => {
+            let (mut j, mut depth) = (i, 0usize);
+            while j < b.len() {
+                if b[j..].starts_with(b"/*") {
+                    depth += 1;
+                    j += 2;
+                } else if b[j..].starts_with(b"*/") {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            skip(j)
+        }
+        b'r' => {
+            let (hashes, body) = raw_string_start(b, i)?;
+            let close: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat_n(b'#', hashes))
+                .collect();
+            let mut j = body;
+            while j < b.len() && !b[j..].starts_with(&close) {
+                j += 1;
+            }
+            skip(j + close.len())
+        }
+        b'"' => {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != b'"' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            let j = j.min(b.len());
+            Some(NonCode {
+                end: (j + 1).min(b.len()),
+                string: Some(i + 1..j),
+            })
+        }
+        b'\'' => {
+            // A char literal ('x', '\n', '{'); a lifetime ('a) has no closing quote.
+            if b.get(i + 1) == Some(&b'\\') {
+                let mut j = i + 2;
+                while j < b.len() && b[j] != b'\'' {
+                    j += 1;
+                }
+                return skip(j + 1);
+            }
+            let ch_len = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+            (b.get(i + 1 + ch_len) == Some(&b'\'')).then(|| NonCode {
+                end: i + 2 + ch_len,
+                string: None,
+            })
+        }
         _ => None,
     }
 }

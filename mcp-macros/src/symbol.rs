@@ -11,6 +11,8 @@ pub(crate) const CRATE: &str = "crate";
 pub(crate) const INPUT_SCHEMA: &str = "input_schema";
 pub(crate) const TASK: &str = "task";
 pub(crate) const SCOPES: &str = "scopes";
+pub(crate) const APP: &str = "app";
+pub(crate) const VISIBILITY: &str = "visibility";
 
 pub(crate) const READ_ONLY: &str = "read_only";
 pub(crate) const DESTRUCTIVE: &str = "destructive";

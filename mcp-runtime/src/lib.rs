@@ -8,6 +8,7 @@
 #[macro_use]
 mod macros;
 
+pub mod apps;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -31,6 +32,7 @@ pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod skills;
 cfg_testing! {
     pub mod testing;
 }

@@ -216,6 +216,10 @@ pub(crate) struct ToolArgs {
     pub(crate) input_schema: Option<Spanned>,
     /// `task = "optional" | "required" | "forbidden"`.
     pub(crate) task: Option<TaskSupport>,
+    /// `app = "ui://.."`: the MCP Apps view showing the tool's result.
+    pub(crate) app: Option<Spanned>,
+    /// `visibility = ["model", "app"]`: who may call the tool (MCP Apps).
+    pub(crate) visibility: Option<Vec<String>>,
 }
 
 /// Whether a tool runs as a task.
@@ -269,11 +273,17 @@ impl ToolArgs {
                 }
             };
             set_once(&meta, &mut self.task, TASK, v)
+        } else if p.is_ident(APP) {
+            let v = crate::apps::tool_app(&meta)?;
+            set_once(&meta, &mut self.app, APP, v)
+        } else if p.is_ident(VISIBILITY) {
+            let v = crate::apps::visibility(&meta)?;
+            set_once(&meta, &mut self.visibility, VISIBILITY, v)
         } else {
             Err(unknown_option(
                 &meta,
                 "`tool` option",
-                &[ANNOTATIONS, GROUP, INPUT_SCHEMA, TASK],
+                &[ANNOTATIONS, GROUP, INPUT_SCHEMA, TASK, APP, VISIBILITY],
             ))
         }
     }

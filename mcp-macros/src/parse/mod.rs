@@ -34,6 +34,18 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
     };
+    let mut meta = info.meta;
+    if let Some(ui) = crate::apps::tool_ui(args.app.as_ref(), args.visibility.as_deref()) {
+        match crate::apps::merge_meta(meta.take(), ui, func.sig.ident.span()) {
+            Ok(m) => meta = Some(m),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(uri) = &args.app {
+        if let Err(e) = crate::apps::check_declared(uri, func.sig.ident.span()) {
+            errors.push(e);
+        }
+    }
     ToolFn {
         original: func,
         name: info.name,
@@ -42,7 +54,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         description: info.description,
         annotations: args.annotations,
         icons: info.icons,
-        meta: info.meta,
+        meta,
         group: args.group,
         input_schema: args.input_schema,
         task: args.task,

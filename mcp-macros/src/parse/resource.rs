@@ -19,6 +19,8 @@ pub(crate) struct ResourceArgs {
     size: Slot<(u64, proc_macro2::Span)>,
     annotations: Slot<ResourceAnnotations>,
     list: Slot<syn::Path>,
+    /// `app(..)`: an MCP Apps view's `_meta.ui`.
+    app: Slot<serde_json::Value>,
 }
 
 impl Default for ResourceArgs {
@@ -30,6 +32,7 @@ impl Default for ResourceArgs {
             size: Slot::new(SIZE),
             annotations: Slot::new(ANNOTATIONS),
             list: Slot::new(LIST),
+            app: Slot::new(APP),
         }
     }
 }
@@ -75,11 +78,14 @@ impl ResourceArgs {
         } else if p.is_ident(LIST) {
             let v = meta.value()?.parse::<syn::Path>()?;
             self.list.set(&meta, v)
+        } else if p.is_ident(APP) {
+            let v = crate::apps::resource_app(&meta)?;
+            self.app.set(&meta, v)
         } else {
             Err(unknown_option(
                 &meta,
                 "`resource` option",
-                &[MIME_TYPE, SIZE, ANNOTATIONS, LIST],
+                &[MIME_TYPE, SIZE, ANNOTATIONS, LIST, APP],
             ))
         }
     }
@@ -227,6 +233,13 @@ pub(crate) fn resource<'a>(
         }
     };
     let info = args.common.resolve(func);
+    let (meta, mime_type) = apps_view(
+        &uri,
+        info.meta,
+        args.mime_type.get(),
+        args.app.get(),
+        errors,
+    );
     ResourceFn {
         original: func,
         uri,
@@ -234,11 +247,11 @@ pub(crate) fn resource<'a>(
         name: info.name,
         title: info.title,
         description: info.description,
-        mime_type: args.mime_type.get(),
+        mime_type,
         size: args.size.get(),
         annotations: args.annotations.get(),
         icons: info.icons,
-        meta: info.meta,
+        meta,
         list: args.list.get(),
         krate: info.krate,
         scopes: info.scopes,
@@ -246,4 +259,55 @@ pub(crate) fn resource<'a>(
         ret: ret(func),
         is_async: func.sig.asyncness.is_some(),
     }
+}
+
+/// A `ui://` resource is an MCP Apps view: served as `text/html;profile=mcp-app` unless
+/// it says otherwise, with `app(..)`'s settings in `_meta.ui`. `app` needs a `ui://`
+/// URI naming one view (no template variables).
+fn apps_view(
+    uri: &Spanned,
+    meta: Option<Spanned>,
+    mime_type: Option<String>,
+    app: Option<serde_json::Value>,
+    errors: &Errors,
+) -> (Option<Spanned>, Option<String>) {
+    let is_view = uri.value.starts_with(crate::apps::UI_SCHEME);
+    let Some(ui) = app else {
+        let mime = mime_type.or_else(|| is_view.then(|| crate::apps::MIME_TYPE.to_owned()));
+        return (meta, mime);
+    };
+    if !is_view {
+        errors.push(syn::Error::new(
+            uri.span,
+            format!(
+                "`app` makes an MCP Apps view, whose URI must use the `ui://` scheme, not `{}`",
+                uri.value
+            ),
+        ));
+    } else if uri.value.contains('{') {
+        errors.push(syn::Error::new(
+            uri.span,
+            "an MCP Apps view is one resource: its URI cannot hold template variables",
+        ));
+    }
+    if let Some(m) = mime_type
+        .as_deref()
+        .filter(|m| *m != crate::apps::MIME_TYPE)
+    {
+        errors.push(syn::Error::new(
+            uri.span,
+            format!(
+                "an MCP Apps view is served as `{}`, not `{m}`: drop `mime_type`",
+                crate::apps::MIME_TYPE
+            ),
+        ));
+    }
+    let meta = match crate::apps::merge_meta(meta, ui, uri.span) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    (meta, Some(crate::apps::MIME_TYPE.to_owned()))
 }

@@ -84,8 +84,12 @@ async fn extension_method(
     let output = (entry.invoke)(ctx, params)?.await?;
     Ok(match (output, entry.cache) {
         (extension::Output::Object(body), None) => MethodResult::Complete(body),
+        (extension::Output::Shared(page), None) => MethodResult::Complete(page.to_vec()),
         (extension::Output::Object(body), Some(scope)) => {
             MethodResult::Cacheable(Body::Owned(body), scope)
+        }
+        (extension::Output::Shared(page), Some(scope)) => {
+            MethodResult::Cacheable(Body::Shared(page), scope)
         }
     })
 }
@@ -162,7 +166,11 @@ fn list_tools(
 ) -> Result<MethodResult, Error> {
     let p: ListParams<'_> = parse(params)?;
     let catalog = d.server.tools.load();
-    let page = catalog.page_for(p.cursor.as_deref(), ctx.scope.auth.as_ref())?;
+    let page = catalog.page_for(
+        p.cursor.as_deref(),
+        ctx.scope.auth.as_ref(),
+        ctx.client_capabilities(),
+    )?;
     Ok(MethodResult::Cacheable(
         Body::Shared(page),
         super::list_scope(ctx),
@@ -194,8 +202,10 @@ async fn call_tool(
         return Err(ArgumentsNotObject {}.into());
     }
     let catalog = d.server.tools.load_full();
+    // A tool gated on an extension the client did not declare does not exist for it.
     let entry = catalog
         .get(&p.name)
+        .filter(|e| e.offered_to(ctx.client_capabilities()))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let era = ctx.era();
     if let Some(tasks) = &d.server.tasks {

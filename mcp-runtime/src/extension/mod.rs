@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-pub(crate) use set::ExtensionSet;
+pub(crate) use set::{check_id, ExtensionSet};
 
 pub use crate::dispatch::CacheScope;
 use crate::error::Error;
@@ -62,6 +62,8 @@ pub struct Extension {
     pub(crate) methods: Vec<ExtensionMethod>,
     pub(crate) requires_client: bool,
     pub(crate) eras: EraSet,
+    /// Served with the server's own resources (and declaring `capabilities.resources`).
+    pub(crate) resources: Vec<crate::server::ResourceDef>,
 }
 
 /// The eras something applies to.
@@ -107,6 +109,7 @@ impl Extension {
             methods: Vec::new(),
             requires_client: false,
             eras: EraSet::BOTH,
+            resources: Vec::new(),
         }
     }
 
@@ -124,6 +127,15 @@ impl Extension {
     /// Adds a method.
     pub fn method(mut self, method: ExtensionMethod) -> Self {
         self.methods.push(method);
+        self
+    }
+
+    /// Adds a resource the extension serves: listed, read and subscribed to like the
+    /// server's own (`resources/read` stays a core method), and it makes the server
+    /// declare the `resources` capability. It cannot be replaced or removed while
+    /// serving. The skills extension serves each skill's files this way.
+    pub fn resource(mut self, resource: crate::server::ResourceDef) -> Self {
+        self.resources.push(resource);
         self
     }
 
@@ -164,6 +176,8 @@ impl std::fmt::Debug for Extension {
 /// `resultType`).
 pub(crate) enum Output {
     Object(Vec<u8>),
+    /// A page serialized ahead of time and shared by every response (a list).
+    Shared(crate::server::pager::Page),
 }
 
 /// Runs an extension method: parses the params (a `-32602` on failure), then returns the

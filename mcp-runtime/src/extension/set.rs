@@ -111,7 +111,7 @@ impl ExtensionSet {
 /// The prefix is dot-separated labels, each starting with a letter and ending with a
 /// letter or digit (hyphens inside); the name starts and ends with a letter or digit and
 /// may hold `-`, `_` and `.` inside.
-fn check_id(id: &str) -> Result<(), &'static str> {
+pub(crate) fn check_id(id: &str) -> Result<(), &'static str> {
     let (prefix, name) = id
         .split_once('/')
         .ok_or("it must be `{vendor-prefix}/{name}`, e.g. `com.example/my-extension`")?;

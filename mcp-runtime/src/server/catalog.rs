@@ -42,6 +42,9 @@ pub(crate) struct ToolEntry {
     wraps_result: bool,
     /// OAuth scopes a call needs.
     pub(crate) scopes: Scopes,
+    /// The extension a client must declare to see and call the tool (an MCP Apps tool
+    /// only its app may call is served to clients that declare `io.modelcontextprotocol/ui`).
+    pub(crate) gate: Option<Arc<str>>,
 }
 
 impl ToolEntry {
@@ -68,6 +71,7 @@ impl ToolEntry {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
+        let gate = crate::apps::check_tool(&mut tool)?;
         let task_support = tool
             .execution
             .as_ref()
@@ -90,12 +94,20 @@ impl ToolEntry {
             task_support,
             header_params,
             scopes: Scopes::default(),
+            gate,
             name: tool.name.as_str().into(),
             tool,
             handler,
             validator,
             location,
         })
+    }
+
+    /// Whether a client with these capabilities sees and may call the tool.
+    pub(crate) fn offered_to(&self, client_capabilities: &Value) -> bool {
+        self.gate
+            .as_deref()
+            .is_none_or(|id| crate::extension::client_settings(client_capabilities, id).is_some())
     }
 
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
@@ -244,6 +256,10 @@ pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
     by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
     pages: Vec<Page>,
+    /// The pages without gated tools, for clients that declare none of the gates.
+    ungated_pages: Vec<Page>,
+    /// The extensions some tool is gated on.
+    gates: Vec<Arc<str>>,
     page_size: usize,
     any_scoped: bool,
 }
@@ -272,12 +288,33 @@ impl ToolCatalog {
                 )));
             }
         }
-        let pages = pager::render_all(TOOLS, &entries, page_size, ToolsPage::new)?;
+        let render = |entries: &[Arc<ToolEntry>]| {
+            pager::render_all(TOOLS, entries, page_size, ToolsPage::new)
+        };
+        let pages = render(&entries)?;
+        let mut gates: Vec<Arc<str>> = Vec::new();
+        for gate in entries.iter().filter_map(|e| e.gate.as_ref()) {
+            if !gates.contains(gate) {
+                gates.push(gate.clone());
+            }
+        }
+        let ungated_pages = if gates.is_empty() {
+            pages.clone()
+        } else {
+            let ungated: Vec<Arc<ToolEntry>> = entries
+                .iter()
+                .filter(|e| e.gate.is_none())
+                .cloned()
+                .collect();
+            render(&ungated)?
+        };
         Ok(ToolCatalog {
             any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
             entries,
             by_name,
             pages,
+            ungated_pages,
+            gates,
             page_size,
         })
     }
@@ -312,25 +349,36 @@ impl ToolCatalog {
         Ok(self.pages[index].clone())
     }
 
-    /// The page as `auth`'s caller sees it: without the tools it may not call when the
-    /// endpoint hides those, else the shared page.
+    /// The page as a caller sees it: without the tools gated on extensions its client
+    /// did not declare, and without those `auth` may not call when the endpoint hides
+    /// them. Shared pages serve the common cases (no gates, or all or none declared).
     pub(crate) fn page_for(
         &self,
         cursor: Option<&str>,
         auth: Option<&AuthContext>,
+        client_capabilities: &Value,
     ) -> Result<Page, Error> {
-        match auth.filter(|a| a.hide_unpermitted && self.any_scoped) {
-            None => self.page(cursor),
-            Some(a) => pager::filtered(
-                TOOLS,
-                &self.entries,
-                |e| !a.hides(&e.scopes),
-                Arc::clone,
-                self.page_size,
-                cursor,
-                ToolsPage::new,
-            ),
+        let hiding = auth.filter(|a| a.hide_unpermitted && self.any_scoped);
+        let declared =
+            |id: &Arc<str>| crate::extension::client_settings(client_capabilities, id).is_some();
+        if hiding.is_none() {
+            if self.gates.iter().all(declared) {
+                return self.page(cursor);
+            }
+            if !self.gates.iter().any(declared) {
+                let index = pager::page_index(TOOLS, cursor, self.ungated_pages.len())?;
+                return Ok(self.ungated_pages[index].clone());
+            }
         }
+        pager::filtered(
+            TOOLS,
+            &self.entries,
+            |e| e.offered_to(client_capabilities) && hiding.is_none_or(|a| !a.hides(&e.scopes)),
+            Arc::clone,
+            self.page_size,
+            cursor,
+            ToolsPage::new,
+        )
     }
 }
 

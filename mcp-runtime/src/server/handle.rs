@@ -43,6 +43,7 @@ impl ServerHandle {
                 entry.name
             )));
         }
+        crate::apps::check_view(&entry, &self.shared.resources.load())?;
         self.edit(|entries, disabled| {
             disabled.remove(&*entry.name);
             entries.retain(|e| e.name != entry.name);

@@ -18,7 +18,7 @@ pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry};
 pub use handle::{Peer, ServerHandle};
 pub(crate) use prompts::PromptCatalog;
 pub use resources::ResourceDef;
-pub(crate) use resources::ResourceStore;
+pub(crate) use resources::{ResourceCatalog, ResourceStore};
 pub use resources_handle::Resources;
 pub use tool_def::ToolDef;
 
@@ -205,6 +205,7 @@ pub struct ServerBuilder {
     state_key: Option<StateKey>,
     on_roots_changed: Option<RootsChanged>,
     extensions: Vec<crate::extension::Extension>,
+    skills: Option<crate::skills::Skills>,
     tasks: Option<crate::tasks::TaskConfig>,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
@@ -240,6 +241,7 @@ impl Server {
             state_key: None,
             on_roots_changed: None,
             extensions: Vec::new(),
+            skills: None,
             tasks: None,
             identity: Default::default(),
         }
@@ -401,6 +403,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves these skills (the `io.modelcontextprotocol/skills` extension, see
+    /// [`crate::skills`]); called again, adds more. They are checked, digested and
+    /// paginated by [`build`](Self::build), which fails naming the file of an invalid
+    /// skill.
+    pub fn skills(mut self, skills: crate::skills::Skills) -> Self {
+        self.skills = Some(match self.skills.take() {
+            Some(before) => before.and(skills),
+            None => skills,
+        });
+        self
+    }
+
     /// Enables tasks with this configuration (limits, TTLs, store). Tasks are enabled
     /// with the default configuration anyway when a tool is declared with
     /// `#[tool(task = "...")]`; call this to tune them, or to add task tools at run time.
@@ -430,8 +444,20 @@ impl ServerBuilder {
         for def in self.tools {
             entries.push(def.into_entry()?);
         }
-        let (resources, prompts, offers) =
-            content_catalogs(self.use_registry, self.resources, self.config.page_size)?;
+        let mut extensions = self.extensions;
+        if let Some(skills) = self.skills {
+            extensions.push(skills.into_extension(self.config.page_size)?);
+        }
+        let fixed: Vec<ResourceDef> = extensions
+            .iter_mut()
+            .flat_map(|e| std::mem::take(&mut e.resources))
+            .collect();
+        let (resources, prompts, offers) = content_catalogs(
+            self.use_registry,
+            self.resources,
+            fixed,
+            self.config.page_size,
+        )?;
         if entries.is_empty() && !offers.resources && !offers.prompts {
             warn_nothing_registered();
         }
@@ -441,9 +467,13 @@ impl ServerBuilder {
             None => catalog.has_task_tools().then(Default::default),
         }
         .map(crate::tasks::TaskManager::new);
-        let mut extensions = self.extensions;
         if tasks.is_some() {
             extensions.insert(0, crate::tasks::extension());
+        }
+        if crate::apps::check_links(&catalog, &resources.load())?
+            && !extensions.iter().any(|e| e.id == crate::apps::EXTENSION_ID)
+        {
+            extensions.push(crate::apps::extension());
         }
         let extensions = crate::extension::ExtensionSet::build(extensions)?;
         tracing::debug!(tools = catalog.len(), "server built");
@@ -525,6 +555,7 @@ fn check_requirements(
 fn content_catalogs(
     use_registry: bool,
     runtime: Vec<ResourceDef>,
+    fixed: Vec<ResourceDef>,
     page_size: usize,
 ) -> Result<(ResourceStore, PromptCatalog, Offers)> {
     let mut resources: Vec<&'static ResourceDescriptor> = Vec::new();
@@ -536,7 +567,10 @@ fn content_catalogs(
         prompts.sort_by_key(|d| (d.location.file, d.location.line, d.name));
     }
     let has_runtime = !runtime.is_empty();
-    let (statics, templates) = resources::from_registry(&resources)?;
+    let (mut statics, templates) = resources::from_registry(&resources)?;
+    for def in fixed {
+        statics.push(def.into_fixed()?);
+    }
     let store = ResourceStore::new(statics, templates, runtime, page_size)?;
     let prompts = PromptCatalog::from_registry(&prompts, page_size)?;
     let catalog = store.load();

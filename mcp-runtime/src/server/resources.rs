@@ -42,11 +42,16 @@ impl Reader {
 
 /// A concrete resource.
 pub(crate) struct ResourceEntry {
-    resource: Resource,
+    pub(crate) resource: Resource,
     reader: Reader,
     location: Option<Location>,
     /// OAuth scopes a read needs.
     scopes: Scopes,
+    /// Listed in `resources/list` (skill files other than `SKILL.md` are not).
+    listed: bool,
+    /// `_meta` every content item of a read carries unless the reader set its own
+    /// (an MCP Apps resource's `ui` settings).
+    content_meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A resource template.
@@ -66,9 +71,10 @@ pub(crate) struct TemplateEntry {
 /// A resource built at run time, added with [`ServerBuilder::resource`](super::ServerBuilder::resource)
 /// or [`Resources::add`](super::Resources::add).
 pub struct ResourceDef {
-    resource: Resource,
+    pub(crate) resource: Resource,
     reader: DynReadFn,
     scopes: Vec<String>,
+    listed: bool,
 }
 
 impl ResourceDef {
@@ -87,6 +93,7 @@ impl ResourceDef {
                 Box::pin(async move { req.__finish(fut.await) })
             }),
             scopes: Vec::new(),
+            listed: true,
         }
     }
 
@@ -130,6 +137,26 @@ impl ResourceDef {
         self
     }
 
+    /// Sets `_meta` (e.g. `{"ui": {..}}` of an MCP Apps resource; see
+    /// [`apps::UiResource`](crate::apps::UiResource) for a typed builder).
+    pub fn meta(mut self, meta: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.resource.meta = Some(meta);
+        self
+    }
+
+    /// Leaves the resource out of `resources/list`: it is still read by its URI (the
+    /// supporting files of a skill, a UI only its tool points at).
+    pub fn unlisted(mut self) -> Self {
+        self.listed = false;
+        self
+    }
+
+    /// The entry of a resource that cannot be replaced or removed while serving (an
+    /// extension's, e.g. a skill file).
+    pub(crate) fn into_fixed(self) -> Result<Arc<ResourceEntry>> {
+        self.into_entry().map(Arc::new)
+    }
+
     fn into_entry(self) -> Result<ResourceEntry> {
         let parsed = UriTemplate::parse(&self.resource.uri)
             .ok()
@@ -143,11 +170,14 @@ impl ResourceDef {
         }
         let scopes = Scopes::new(&self.scopes)
             .map_err(|e| Error::startup(format!("resource `{}`: {e}", self.resource.uri)))?;
+        let content_meta = crate::apps::content_meta(&self.resource)?;
         Ok(ResourceEntry {
             resource: self.resource,
             reader: Reader::Dynamic(self.reader),
             location: None,
             scopes,
+            listed: self.listed,
+            content_meta,
         })
     }
 }
@@ -228,21 +258,26 @@ pub(crate) fn from_registry(
         let mime_type = d.mime_type.map(str::to_owned);
         let scopes = Scopes::declared(d.scopes, &what)?;
         if parsed.is_literal() {
+            let resource = Resource {
+                uri: d.uri.to_owned(),
+                name: d.name.to_owned(),
+                title,
+                description,
+                mime_type,
+                size: d.size,
+                annotations: annotations(d),
+                icons: icons(d.icons),
+                meta,
+            };
+            let content_meta = crate::apps::content_meta(&resource)
+                .map_err(|e| Error::startup(format!("{what}: {}", e.message())))?;
             statics.push(Arc::new(ResourceEntry {
-                resource: Resource {
-                    uri: d.uri.to_owned(),
-                    name: d.name.to_owned(),
-                    title,
-                    description,
-                    mime_type,
-                    size: d.size,
-                    annotations: annotations(d),
-                    icons: icons(d.icons),
-                    meta,
-                },
+                resource,
                 reader: Reader::Static(d.read),
                 location: Some(d.location),
                 scopes,
+                listed: true,
+                content_meta,
             }));
         } else {
             let path_like = parsed
@@ -337,7 +372,11 @@ impl ResourceCatalog {
         let mut match_order = templates.clone();
         // Stable: equally specific templates keep source order.
         match_order.sort_by_key(|t| t.parsed.specificity());
-        let listed: Vec<Resource> = statics.iter().map(|e| e.resource.clone()).collect();
+        let listed: Vec<Resource> = statics
+            .iter()
+            .filter(|e| e.listed)
+            .map(|e| e.resource.clone())
+            .collect();
         let resource_pages = pager::render_all(RESOURCES, &listed, page_size, resources_page)?;
         let listed_templates: Vec<ResourceTemplate> =
             templates.iter().map(|t| t.template.clone()).collect();
@@ -382,7 +421,7 @@ impl ResourceCatalog {
         let mut all: Vec<Resource> = self
             .statics
             .iter()
-            .filter(|e| !hidden(&e.scopes))
+            .filter(|e| e.listed && !hidden(&e.scopes))
             .map(|e| e.resource.clone())
             .collect();
         for t in self.templates.iter().filter(|t| !hidden(&t.scopes)) {
@@ -461,6 +500,17 @@ impl ResourceCatalog {
             .chain(self.templates.iter().flat_map(|t| t.scopes.iter()))
     }
 
+    /// Whether some concrete resource or template starts with `prefix` (`ui://`).
+    pub(crate) fn any_uri_with_prefix(&self, prefix: &str) -> bool {
+        self.statics
+            .iter()
+            .any(|e| e.resource.uri.starts_with(prefix))
+            || self
+                .templates
+                .iter()
+                .any(|t| t.template.uri_template.starts_with(prefix))
+    }
+
     /// Whether `uri` names a resource (concrete, or matched by a template).
     pub(crate) fn resolves(&self, uri: &str) -> bool {
         self.by_uri.contains_key(uri)
@@ -472,7 +522,9 @@ impl ResourceCatalog {
 
     /// Reads `uri`: a concrete resource first, then the most specific matching template.
     pub(crate) async fn read(&self, uri: &str, ctx: Context) -> Result<ReadResourceResult> {
+        let mut content_meta = None;
         let (fut, what) = if let Some(e) = self.by_uri.get(uri) {
+            content_meta = e.content_meta.clone();
             let req = ResourceRequest {
                 ctx,
                 uri: uri.into(),
@@ -505,7 +557,13 @@ impl ResourceCatalog {
             (Reader::Static(t.read).read(req), t.template.name.clone())
         };
         match CatchUnwind(Box::pin(fut)).await {
-            Ok(result) => result,
+            Ok(Ok(mut result)) => {
+                if let Some(meta) = content_meta {
+                    crate::apps::apply_content_meta(&mut result.contents, uri, &meta);
+                }
+                Ok(result)
+            }
+            Ok(Err(e)) => Err(e),
             Err(panic) => {
                 tracing::error!(resource = %what, %panic, "resource handler panicked");
                 Err(Error::internal(format!(

@@ -33,6 +33,7 @@ pub struct ToolDef {
     tool: Tool,
     handler: super::catalog::DynToolFn,
     scopes: Vec<String>,
+    gate: Option<String>,
 }
 
 impl ToolDef {
@@ -62,6 +63,7 @@ impl ToolDef {
                 Box::pin(async move { fut.await.into_tool_result() })
             }),
             scopes: Vec::new(),
+            gate: None,
         }
     }
 
@@ -81,6 +83,35 @@ impl ToolDef {
         S: Into<String>,
     {
         self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Serves the tool only to clients that declare the extension `id` (see
+    /// [`crate::extension`]): others do not see it in `tools/list` and calling it is
+    /// `Unknown tool`.
+    pub fn only_for_extension(mut self, id: impl Into<String>) -> Self {
+        self.gate = Some(id.into());
+        self
+    }
+
+    /// Links the tool to its MCP Apps UI (`_meta.ui.resourceUri`), a `ui://` resource
+    /// the server serves (checked at build); see [`crate::apps`].
+    pub fn app(mut self, resource_uri: impl Into<String>) -> Self {
+        crate::apps::tool_meta(&mut self.tool)
+            .insert("resourceUri".into(), Value::String(resource_uri.into()));
+        self
+    }
+
+    /// Who may call the tool (`_meta.ui.visibility`): [`Visibility::App`] alone makes it
+    /// a tool only its app calls, hidden from the model (see [`crate::apps`]).
+    ///
+    /// [`Visibility::App`]: crate::apps::Visibility::App
+    pub fn visibility(mut self, visibility: &[crate::apps::Visibility]) -> Self {
+        let list = visibility
+            .iter()
+            .map(|v| Value::String(v.as_str().into()))
+            .collect();
+        crate::apps::tool_meta(&mut self.tool).insert("visibility".into(), Value::Array(list));
         self
     }
 
@@ -132,6 +163,15 @@ impl ToolDef {
             .map_err(|e| Error::startup(format!("tool `{}`: {e}", self.tool.name)))?;
         let mut entry = ToolEntry::new(self.tool, Handler::Dynamic(self.handler), None)?;
         entry.scopes = scopes;
+        if let Some(gate) = self.gate {
+            crate::extension::check_id(&gate).map_err(|why| {
+                Error::startup(format!(
+                    "tool `{}`: extension identifier `{gate}`: {why}",
+                    entry.name
+                ))
+            })?;
+            entry.gate = Some(gate.into());
+        }
         Ok(entry)
     }
 }
