@@ -88,6 +88,8 @@ async fn modern_tools_carry_their_view_and_app_only_tools_need_the_extension() {
     assert_eq!(discover["capabilities"]["extensions"], json!({ EXT: {} }));
     let listed = plain.request("tools/list", json!({})).await.unwrap();
     assert_eq!(tools(&listed), json!([greet_tool()]));
+    // The list depends on the client's extensions: no shared cache may serve it to others.
+    assert_eq!(listed["cacheScope"], "private");
     assert_eq!(
         rpc_error(
             plain
@@ -103,6 +105,7 @@ async fn modern_tools_carry_their_view_and_app_only_tools_need_the_extension() {
     let host = TestClient::sessionless_with(Server::from_registry(), ui_client());
     let listed = host.request("tools/list", json!({})).await.unwrap();
     assert_eq!(tools(&listed), json!([greet_tool(), refresh_tool()]));
+    assert_eq!(listed["cacheScope"], "private");
     assert_eq!(
         host.request(
             "tools/call",

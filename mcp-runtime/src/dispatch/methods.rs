@@ -171,10 +171,13 @@ fn list_tools(
         ctx.scope.auth.as_ref(),
         ctx.client_capabilities(),
     )?;
-    Ok(MethodResult::Cacheable(
-        Body::Shared(page),
-        super::list_scope(ctx),
-    ))
+    // A list that depends on the client's extensions must not come from a shared cache.
+    let scope = if catalog.varies_by_client() {
+        CacheScope::Private
+    } else {
+        super::list_scope(ctx)
+    };
+    Ok(MethodResult::Cacheable(Body::Shared(page), scope))
 }
 
 #[derive(Deserialize)]

@@ -349,6 +349,12 @@ impl ToolCatalog {
         Ok(self.pages[index].clone())
     }
 
+    /// Whether callers may see different lists: some tool is gated on an extension the
+    /// client declares (or not).
+    pub(crate) fn varies_by_client(&self) -> bool {
+        !self.gates.is_empty()
+    }
+
     /// The page as a caller sees it: without the tools gated on extensions its client
     /// did not declare, and without those `auth` may not call when the endpoint hides
     /// them. Shared pages serve the common cases (no gates, or all or none declared).
