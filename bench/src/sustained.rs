@@ -176,87 +176,69 @@ type Line = (&'static str, RGBColor, fn(&Tick) -> f64);
 
 /// RSS (MiB, top) and throughput (calls/s, bottom) of both servers against time.
 pub fn plot(run: &Run, path: &std::path::Path) -> Res<()> {
-    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
     let root = SVGBackend::new(path, (900, 640)).into_drawing_area();
-    root.fill(&WHITE).map_err(e)?;
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (top, bottom) = root.split_vertically(340);
-    let secs = run.ticks.last().map_or(1, |t| t.t).max(1) as f64;
-    let mib = |k: u64| k as f64 / 1024.0;
-    let max_rss = run
-        .ticks
-        .iter()
-        .map(|t| mib(t.stdio_rss_kib.max(t.http_rss_kib)))
-        .fold(1.0, f64::max);
-    let series = |f: fn(&Tick) -> f64| -> Vec<(f64, f64)> {
-        run.ticks.iter().map(|t| (t.t as f64, f(t))).collect()
-    };
-    let mut chart = ChartBuilder::on(&top)
-        .caption(
-            format!(
-                "mcpserve under sustained load ({} s): RSS, sampled every second",
-                run.ticks.len()
-            ),
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..secs, 0.0..max_rss * 1.3)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("seconds")
-        .y_desc("RSS MiB")
-        .draw()
-        .map_err(e)?;
-    let lines: [Line; 2] = [
-        ("stdio, 64 in flight", BLUE, |t| {
-            t.stdio_rss_kib as f64 / 1024.0
-        }),
-        ("HTTP, 64 connections", RED, |t| {
-            t.http_rss_kib as f64 / 1024.0
-        }),
-    ];
-    for (label, color, f) in lines {
-        chart
-            .draw_series(LineSeries::new(series(f), color.stroke_width(2)))
-            .map_err(e)?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(e)?;
+    let rss_caption = format!(
+        "mcpserve under sustained load ({} s): RSS, sampled every second",
+        run.ticks.len()
+    );
+    panel(
+        &top,
+        run,
+        (&rss_caption, "RSS MiB", 1.3, 2),
+        [
+            ("stdio, 64 in flight", BLUE, |t| {
+                t.stdio_rss_kib as f64 / 1024.0
+            }),
+            ("HTTP, 64 connections", RED, |t| {
+                t.http_rss_kib as f64 / 1024.0
+            }),
+        ],
+    )?;
+    panel(
+        &bottom,
+        run,
+        ("calls answered per second", "calls/s", 1.15, 1),
+        [
+            ("stdio", BLUE, |t| t.stdio_calls as f64),
+            ("HTTP", RED, |t| t.http_calls as f64),
+        ],
+    )?;
+    root.present().map_err(|e| e.to_string())
+}
 
-    let max_calls = run
+/// One chart of two series against time: (caption, y axis, headroom, line width).
+fn panel(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    run: &Run,
+    (caption, y_desc, headroom, width): (&str, &str, f64, u32),
+    lines: [Line; 2],
+) -> Res<()> {
+    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let secs = run.ticks.last().map_or(1, |t| t.t).max(1) as f64;
+    let max_y = run
         .ticks
         .iter()
-        .map(|t| t.stdio_calls.max(t.http_calls) as f64)
+        .flat_map(|t| lines.iter().map(move |(_, _, f)| f(t)))
         .fold(1.0, f64::max);
-    let mut chart = ChartBuilder::on(&bottom)
-        .caption("calls answered per second", ("sans-serif", 18))
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 19))
         .margin(12)
         .x_label_area_size(35)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..secs, 0.0..max_calls * 1.15)
+        .build_cartesian_2d(0.0..secs, 0.0..max_y * headroom)
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc("seconds")
-        .y_desc("calls/s")
+        .y_desc(y_desc)
         .draw()
         .map_err(e)?;
-    let lines: [Line; 2] = [
-        ("stdio", BLUE, |t| t.stdio_calls as f64),
-        ("HTTP", RED, |t| t.http_calls as f64),
-    ];
     for (label, color, f) in lines {
+        let points: Vec<(f64, f64)> = run.ticks.iter().map(|t| (t.t as f64, f(t))).collect();
         chart
-            .draw_series(LineSeries::new(series(f), color.stroke_width(1)))
+            .draw_series(LineSeries::new(points, color.stroke_width(width)))
             .map_err(e)?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
@@ -267,6 +249,5 @@ pub fn plot(run: &Run, path: &std::path::Path) -> Res<()> {
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
-        .map_err(e)?;
-    root.present().map_err(e)
+        .map_err(e)
 }
