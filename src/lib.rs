@@ -245,7 +245,19 @@ cfg_http! {
     pub mod http {
         pub use mcp_runtime::transport::http::*;
     }
+
+    /// State shared by many instances behind a load balancer ([`ServerBuilder::stores`]):
+    /// sessions, resumable SSE events, tasks and announcements; on Redis with the
+    /// `redis` feature ([`RedisStores`](stores::redis::RedisStores)).
+    pub mod stores {
+        pub use mcp_runtime::stores::*;
+        #[cfg(feature = "redis")]
+        pub use mcp_runtime::stores::redis::RedisStores;
+    }
 }
+
+#[cfg(feature = "redis")]
+pub use mcp_runtime::stores::redis::RedisStores;
 
 cfg_testing! {
     /// A typed in-memory client for testing servers (feature `testing`; enable it for your

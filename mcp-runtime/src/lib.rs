@@ -33,6 +33,8 @@ pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod skills;
+#[cfg(feature = "http")]
+pub mod stores;
 cfg_testing! {
     pub mod testing;
 }

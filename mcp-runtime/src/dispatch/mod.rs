@@ -20,7 +20,7 @@ use std::task::Poll;
 use tokio_util::sync::CancellationToken;
 
 pub use outbound::{OutMessage, Outbound};
-pub use session::{ClientReply, Connection, Session};
+pub use session::{ClientReply, Connection, Session, SessionChange, SessionRecord};
 
 use crate::error::{Error, ErrorKind};
 use crate::extract::{Context, RequestScope};

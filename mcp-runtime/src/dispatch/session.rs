@@ -28,6 +28,51 @@ pub struct Session {
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
     resource_subscriptions: Mutex<HashSet<String>>,
+    /// Set when the session is shared by several instances (a shared session store):
+    /// server-to-client request ids carry this instance's tag, so answers routed through
+    /// another instance find their way back, and changes are recorded for the store.
+    shared: OnceLock<Box<str>>,
+    changes: Mutex<Vec<SessionChange>>,
+}
+
+/// A change to a session's state that instances sharing the session must learn
+/// (recorded only for shared sessions; see [`Session::take_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionChange {
+    /// `notifications/initialized` arrived.
+    Initialized,
+    /// `logging/setLevel`.
+    LogLevel(LoggingLevel),
+    /// `resources/subscribe`.
+    Subscribe(String),
+    /// `resources/unsubscribe`.
+    Unsubscribe(String),
+}
+
+/// What instances sharing a session store about it: enough to serve it anywhere.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SessionRecord {
+    /// The session's internal key (tasks are bound to it).
+    pub key: String,
+    /// The negotiated revision.
+    pub version: String,
+    /// The client's capabilities.
+    pub client_capabilities: Value,
+    /// The client's identity.
+    pub client_info: Implementation,
+    /// The principal that created the session, when the endpoint authenticates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// `notifications/initialized` arrived.
+    #[serde(default)]
+    pub initialized: bool,
+    /// The `logging/setLevel` level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<LoggingLevel>,
+    /// Resources subscribed to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<String>,
 }
 
 const NO_LOGS: u8 = u8::MAX;
@@ -50,6 +95,14 @@ impl Session {
             next_id: AtomicI64::new(0),
             pending: Mutex::default(),
             resource_subscriptions: Mutex::default(),
+            shared: OnceLock::new(),
+            changes: Mutex::default(),
+        }
+    }
+
+    fn record_change(&self, change: SessionChange) {
+        if self.shared.get().is_some() {
+            self.changes.lock().expect("changes lock").push(change);
         }
     }
 
@@ -87,10 +140,13 @@ impl Session {
 
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {
         self.log_level.store(level as u8, Ordering::Relaxed);
+        self.record_change(SessionChange::LogLevel(level));
     }
 
     pub(crate) fn mark_initialized(&self) {
-        self.initialized.store(true, Ordering::Release);
+        if !self.initialized.swap(true, Ordering::AcqRel) {
+            self.record_change(SessionChange::Initialized);
+        }
     }
 
     /// True once `notifications/initialized` arrived.
@@ -100,7 +156,11 @@ impl Session {
 
     /// Registers a server-to-client request and returns its id and reply receiver.
     pub(crate) fn register_request(&self) -> (RequestId, oneshot::Receiver<ClientReply>) {
-        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = match self.shared.get() {
+            Some(instance) => RequestId::String(format!("{instance}-{n}").into()),
+            None => RequestId::Number(n),
+        };
         let (tx, rx) = oneshot::channel();
         self.pending
             .lock()
@@ -122,14 +182,17 @@ impl Session {
     /// Records `resources/subscribe`: `notifications/resources/updated` for `uri` will
     /// reach this session.
     pub fn subscribe_resource(&self, uri: impl Into<String>) {
+        let uri = uri.into();
+        self.record_change(SessionChange::Subscribe(uri.clone()));
         self.resource_subscriptions
             .lock()
             .expect("subscriptions lock")
-            .insert(uri.into());
+            .insert(uri);
     }
 
     /// Records `resources/unsubscribe`.
     pub fn unsubscribe_resource(&self, uri: &str) {
+        self.record_change(SessionChange::Unsubscribe(uri.to_owned()));
         self.resource_subscriptions
             .lock()
             .expect("subscriptions lock")
@@ -148,6 +211,94 @@ impl Session {
     pub(crate) fn complete_request(&self, id: &RequestId, reply: ClientReply) -> bool {
         let tx = self.pending.lock().expect("pending lock").remove(id);
         tx.is_some_and(|tx| tx.send(reply).is_ok())
+    }
+}
+
+/// Shared sessions (several instances behind a load balancer; see `crate::stores`).
+#[cfg(feature = "http")]
+impl Session {
+    /// A session another instance created, from its stored record; `None` when the
+    /// record names a revision this build does not speak.
+    pub(crate) fn restore(record: &SessionRecord) -> Option<Self> {
+        let version = ProtocolVersion::parse(&record.version)?;
+        let mut session = Session::new(
+            version,
+            Arc::new(record.client_capabilities.clone()),
+            Arc::new(record.client_info.clone()),
+        );
+        session.key = record.key.clone().into();
+        session.apply_all(record);
+        Some(session)
+    }
+
+    /// This session as a record for a shared store (`owner` is the transport's).
+    pub(crate) fn record(&self, owner: Option<&str>) -> SessionRecord {
+        let mut subscriptions: Vec<String> = self
+            .resource_subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .iter()
+            .cloned()
+            .collect();
+        subscriptions.sort();
+        SessionRecord {
+            key: self.key.to_string(),
+            version: self.version.as_str().to_owned(),
+            client_capabilities: (*self.client_capabilities).clone(),
+            client_info: (*self.client_info).clone(),
+            owner: owner.map(str::to_owned),
+            initialized: self.is_initialized(),
+            log_level: self.log_level(),
+            subscriptions,
+        }
+    }
+
+    /// Takes over the mutable state of `record` (another instance changed it).
+    pub(crate) fn apply_all(&self, record: &SessionRecord) {
+        if record.initialized {
+            self.initialized.store(true, Ordering::Release);
+        }
+        if let Some(level) = record.log_level {
+            self.log_level.store(level as u8, Ordering::Relaxed);
+        }
+        *self
+            .resource_subscriptions
+            .lock()
+            .expect("subscriptions lock") = record.subscriptions.iter().cloned().collect();
+    }
+
+    /// Applies a change another instance recorded.
+    pub(crate) fn apply(&self, change: &SessionChange) {
+        match change {
+            SessionChange::Initialized => self.initialized.store(true, Ordering::Release),
+            SessionChange::LogLevel(level) => self.log_level.store(*level as u8, Ordering::Relaxed),
+            SessionChange::Subscribe(uri) => {
+                self.resource_subscriptions
+                    .lock()
+                    .expect("subscriptions lock")
+                    .insert(uri.clone());
+            }
+            SessionChange::Unsubscribe(uri) => {
+                self.resource_subscriptions
+                    .lock()
+                    .expect("subscriptions lock")
+                    .remove(uri);
+            }
+        }
+    }
+
+    /// Marks the session shared between instances: request ids get `instance` as a
+    /// prefix and changes are recorded for [`take_changes`](Self::take_changes).
+    pub(crate) fn share(&self, instance: &str) {
+        let _ = self.shared.set(instance.into());
+    }
+
+    /// Changes made here since the last call (always empty unless shared).
+    pub(crate) fn take_changes(&self) -> Vec<SessionChange> {
+        if self.shared.get().is_none() {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.changes.lock().expect("changes lock"))
     }
 }
 

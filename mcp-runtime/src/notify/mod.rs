@@ -33,6 +33,18 @@ pub enum Change {
 }
 
 impl Change {
+    /// The change a notification method announces (`uri` for resource updates).
+    #[cfg(feature = "http")]
+    pub(crate) fn from_method(method: &str, uri: Option<&str>) -> Option<Change> {
+        Some(match (method, uri) {
+            ("notifications/tools/list_changed", _) => Change::ToolsListChanged,
+            ("notifications/prompts/list_changed", _) => Change::PromptsListChanged,
+            ("notifications/resources/list_changed", _) => Change::ResourcesListChanged,
+            ("notifications/resources/updated", Some(uri)) => Change::ResourceUpdated(uri.into()),
+            _ => return None,
+        })
+    }
+
     fn method(&self) -> &'static str {
         match self {
             Change::ToolsListChanged => "notifications/tools/list_changed",
@@ -113,6 +125,10 @@ pub(crate) struct Hub {
     next_key: AtomicU64,
     closing: Mutex<CancellationToken>,
     queued: Arc<AtomicU8>,
+    /// Other instances of this server (shared stores): announcements reach their
+    /// subscribers too.
+    #[cfg(feature = "http")]
+    pub(crate) cluster: std::sync::OnceLock<Arc<dyn crate::stores::Cluster>>,
 }
 
 impl Hub {
@@ -123,6 +139,8 @@ impl Hub {
             next_key: AtomicU64::new(0),
             closing: Mutex::new(CancellationToken::new()),
             queued: Arc::default(),
+            #[cfg(feature = "http")]
+            cluster: std::sync::OnceLock::new(),
         }
     }
 
@@ -204,8 +222,23 @@ impl Hub {
         });
     }
 
-    /// Delivers a change now.
+    /// Delivers a change now, here and (shared stores) on every other instance.
     pub(crate) fn publish(&self, change: &Change) {
+        #[cfg(feature = "http")]
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish(crate::stores::ClusterMessage::Announce {
+                method: change.method().to_owned(),
+                uri: match change {
+                    Change::ResourceUpdated(uri) => Some(uri.clone()),
+                    _ => None,
+                },
+            });
+        }
+        self.publish_here(change);
+    }
+
+    /// Delivers a change to this instance's clients only.
+    pub(crate) fn publish_here(&self, change: &Change) {
         let method = change.method();
         let uri = match change {
             Change::ResourceUpdated(uri) => Some(uri.as_str()),

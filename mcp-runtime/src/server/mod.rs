@@ -112,6 +112,9 @@ pub(crate) struct ServerShared {
     pub(crate) tasks: Option<Arc<crate::tasks::TaskManager>>,
     /// Registry name, repository, remotes, settings (the card and installers read it).
     pub(crate) identity: crate::identity::Identity,
+    /// What this server shares with other instances (`ServerBuilder::stores`).
+    #[cfg(feature = "http")]
+    pub(crate) stores: crate::stores::Stores,
 }
 
 /// Which optional features the server declares.
@@ -207,6 +210,8 @@ pub struct ServerBuilder {
     extensions: Vec<crate::extension::Extension>,
     skills: Option<crate::skills::Skills>,
     tasks: Option<crate::tasks::TaskConfig>,
+    #[cfg(feature = "http")]
+    stores: crate::stores::Stores,
     pub(crate) identity: crate::identity::IdentityConfig,
 }
 
@@ -243,6 +248,8 @@ impl Server {
             extensions: Vec::new(),
             skills: None,
             tasks: None,
+            #[cfg(feature = "http")]
+            stores: Default::default(),
             identity: Default::default(),
         }
     }
@@ -403,6 +410,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Shares state with other instances of this server behind a load balancer:
+    /// sessions, resumable SSE events, tasks and announcements (see [`crate::stores`];
+    /// with the `redis` feature, `RedisStores::connect(url)`). Every instance must use
+    /// the same stores and the same [`request_state_key`](Self::request_state_key).
+    /// These win over [`HttpConfig::event_store`](crate::transport::http::HttpConfig)
+    /// and [`TaskConfig::store`](crate::tasks::TaskConfig).
+    #[cfg(feature = "http")]
+    pub fn stores(mut self, stores: impl Into<crate::stores::Stores>) -> Self {
+        self.stores = stores.into();
+        self
+    }
+
     /// Serves these skills (the `io.modelcontextprotocol/skills` extension, see
     /// [`crate::skills`]); called again, adds more. They are checked, digested and
     /// paginated by [`build`](Self::build), which fails naming the file of an invalid
@@ -465,8 +484,15 @@ impl ServerBuilder {
         let tasks = match self.tasks {
             Some(config) => Some(config),
             None => catalog.has_task_tools().then(Default::default),
-        }
-        .map(crate::tasks::TaskManager::new);
+        };
+        #[cfg(feature = "http")]
+        let tasks = tasks.map(|mut config: crate::tasks::TaskConfig| {
+            if let Some(store) = &self.stores.tasks {
+                config.store = store.clone();
+            }
+            config
+        });
+        let tasks = tasks.map(crate::tasks::TaskManager::new);
         if tasks.is_some() {
             extensions.insert(0, crate::tasks::extension());
         }
@@ -489,6 +515,11 @@ impl ServerBuilder {
                 icons: self.icons,
             },
         )?;
+        let hub = Arc::new(Hub::new());
+        #[cfg(feature = "http")]
+        if let Some(cluster) = &self.stores.cluster {
+            let _ = hub.cluster.set(cluster.clone());
+        }
         Ok(Server {
             shared: Arc::new(ServerShared {
                 info,
@@ -496,7 +527,7 @@ impl ServerBuilder {
                 tools: ArcSwap::from_pointee(catalog),
                 state: self.state,
                 config: self.config,
-                hub: Arc::new(Hub::new()),
+                hub,
                 state_key: self.state_key.unwrap_or_else(StateKey::random),
                 disabled: Default::default(),
                 on_roots_changed: self.on_roots_changed,
@@ -506,6 +537,8 @@ impl ServerBuilder {
                 extensions,
                 tasks,
                 identity,
+                #[cfg(feature = "http")]
+                stores: self.stores,
             }),
         })
     }

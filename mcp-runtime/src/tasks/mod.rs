@@ -46,6 +46,8 @@ pub(crate) use manager::{TaskManager, TaskRun};
 pub(crate) use methods::extension;
 pub use record::{Lease, TaskApi, TaskOwner, TaskRecord, TaskStatus, TaskUpdate};
 pub use store::{check_task_store, InMemoryTaskStore, TaskLimits, TaskPage, TaskStore};
+#[cfg(feature = "redis")]
+pub(crate) use store::{owner_limit_error, parse_cursor, server_limit_error};
 
 use crate::extract::Context;
 use crate::protocol::Era;

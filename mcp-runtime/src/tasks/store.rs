@@ -191,6 +191,36 @@ impl Inner {
     }
 }
 
+/// The error for a task beyond `max_running_per_owner` (every store says the same).
+pub(crate) fn owner_limit_error(limits: TaskLimits) -> Error {
+    Error::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "Too many tasks in progress: at most {} unfinished tasks per client; wait for one to finish or cancel one",
+            limits.max_running_per_owner
+        ),
+    )
+}
+
+/// The error for a task beyond `max_running`.
+pub(crate) fn server_limit_error(limits: TaskLimits) -> Error {
+    Error::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "Too many tasks in progress on this server (at most {}); try again later",
+            limits.max_running
+        ),
+    )
+}
+
+/// A list cursor, `{created_at_ms}:{id}` (the stores' shared format).
+pub(crate) fn parse_cursor(cursor: &str) -> Result<(u64, &str), Error> {
+    cursor
+        .split_once(':')
+        .and_then(|(t, id)| Some((t.parse::<u64>().ok()?, id)))
+        .ok_or_else(|| Error::invalid_params("Invalid cursor"))
+}
+
 fn limit_error(message: String) -> Error {
     Error::new(ErrorKind::InvalidRequest, message)
 }
@@ -208,16 +238,10 @@ impl TaskStore for InMemoryTaskStore {
                 .copied()
                 .unwrap_or(0);
             if mine >= limits.max_running_per_owner {
-                return Err(limit_error(format!(
-                    "Too many tasks in progress: at most {} unfinished tasks per client; wait for one to finish or cancel one",
-                    limits.max_running_per_owner
-                )));
+                return Err(owner_limit_error(limits));
             }
             if inner.running >= limits.max_running {
-                return Err(limit_error(format!(
-                    "Too many tasks in progress on this server (at most {}); try again later",
-                    limits.max_running
-                )));
+                return Err(server_limit_error(limits));
             }
             if inner.tasks.len() >= self.capacity {
                 let oldest = inner.finished.iter().next().map(|(_, id)| id.clone());
@@ -307,10 +331,7 @@ impl TaskStore for InMemoryTaskStore {
             let start = match cursor {
                 None => (owner.clone(), 0, String::new()),
                 Some(c) => {
-                    let (created, id) = c
-                        .split_once(':')
-                        .and_then(|(t, id)| Some((t.parse::<u64>().ok()?, id)))
-                        .ok_or_else(|| Error::invalid_params("Invalid cursor"))?;
+                    let (created, id) = parse_cursor(c)?;
                     (owner.clone(), created, format!("{id}\u{0}"))
                 }
             };

@@ -50,6 +50,46 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Forgets a session's events (it was deleted or expired).
     fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()>;
+
+    /// How often a stream's producer must renew its claim ([`claim_stream`]) for
+    /// [`follow`] on other instances to trust it is alive; `None` (the default) for a
+    /// store only one instance uses.
+    ///
+    /// [`claim_stream`]: Self::claim_stream
+    /// [`follow`]: Self::follow
+    fn stream_lease(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Claims `stream` (answering `request`, its JSON-RPC id as JSON) for this
+    /// instance's producer, for [`stream_lease`](Self::stream_lease); called again to
+    /// renew. If the claim lapses before [`end_stream`](Self::end_stream), followers end
+    /// the stream with an error response for `request`: its producer died.
+    fn claim_stream<'a>(
+        &'a self,
+        _session: &'a str,
+        _stream: StreamId,
+        _request: &'a str,
+    ) -> StoreFuture<'a, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The producer wrote the last event of `stream`.
+    fn end_stream<'a>(&'a self, _session: &'a str, _stream: StreamId) -> StoreFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    /// Delivers the events of `stream` stored after `after` (an event id) as they are
+    /// produced elsewhere, until the stream ends; `None` when this store cannot (only
+    /// one instance uses it, so the producer is local or gone).
+    fn follow(
+        &self,
+        _session: &str,
+        _stream: StreamId,
+        _after: &str,
+    ) -> Option<tokio::sync::mpsc::Receiver<(String, Bytes)>> {
+        None
+    }
 }
 
 /// The default store: bounded ring buffers in memory, per session and overall. Event

@@ -16,6 +16,7 @@ mod admission;
 mod authz;
 mod body;
 mod card;
+mod cluster;
 mod config;
 mod connections;
 mod event_store;

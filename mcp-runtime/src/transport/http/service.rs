@@ -23,8 +23,9 @@ use super::config::HttpConfig;
 use super::reply::{self, APPLICATION_JSON, TEXT_EVENT_STREAM};
 use super::request_body::{self, BodyLimits, ReadError};
 use super::routing::{self, meta::MetaHead};
-use super::session_store::SessionStore;
-use super::{authz, origin, session_era, stateless};
+use super::session_store::{SessionStore, Shared};
+use super::{authz, cluster, origin, session_era, stateless};
+use crate::stores::SessionLimits;
 use crate::auth::AuthContext;
 use crate::protocol::jsonrpc::{self, code, Message};
 use crate::protocol::{Era, RequestId};
@@ -66,9 +67,25 @@ impl McpHttpService {
     /// # Panics
     ///
     /// When `config.auth` is invalid; check it first with `Auth::validate`.
-    pub fn new(server: Server, config: HttpConfig) -> Self {
-        let sessions = SessionStore::new(&config);
-        McpHttpService {
+    pub fn new(server: Server, mut config: HttpConfig) -> Self {
+        let stores = server.shared.stores.clone();
+        if let Some(events) = stores.events {
+            config.event_store = events;
+        }
+        let shared = match (stores.sessions, stores.cluster) {
+            (Some(backend), Some(cluster)) => Some(Shared {
+                backend,
+                cluster,
+                limits: SessionLimits {
+                    max_sessions: config.max_sessions,
+                    idle: config.session_idle_timeout,
+                    policy: config.session_cap_policy,
+                },
+            }),
+            _ => None,
+        };
+        let sessions = SessionStore::new(&config, shared);
+        let service = McpHttpService {
             inner: Arc::new(Inner {
                 admission: Admission::new(&config),
                 auth: authz::build(&server, &config),
@@ -79,7 +96,11 @@ impl McpHttpService {
                 draining: CancellationToken::new(),
                 shutting_down: AtomicBool::new(false),
             }),
+        };
+        if let Some(shared) = &service.inner.sessions.shared {
+            cluster::listen(&service.inner, shared.cluster.subscribe());
         }
+        service
     }
 
     /// The configuration in effect.
@@ -225,7 +246,7 @@ impl Inner {
                 if routing::era(&headers, None, &MetaHead::default()) == Era::Sessionless {
                     return reply::method_not_allowed("POST");
                 }
-                session_era::delete(&self, &headers, auth.as_ref())
+                session_era::delete(&self, &headers, auth.as_ref()).await
             }
             _ => reply::method_not_allowed("GET, POST, DELETE"),
         }

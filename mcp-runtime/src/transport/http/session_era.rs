@@ -14,14 +14,16 @@ use super::body::ResponseBody;
 use super::event_store::StreamId;
 use super::reply::{self, SESSION_NOT_FOUND, TEXT_EVENT_STREAM};
 use super::service::{
-    accepts, too_many, unavailable_for, Inner, McpHeaders, LAST_EVENT_ID, SESSION_ID,
+    accepts, too_many, unavailable, unavailable_for, Inner, McpHeaders, LAST_EVENT_ID,
+    SESSION_ID,
 };
-use super::session_store::HttpSession;
+use super::session_store::{HttpSession, Reach, Shared};
 use super::stream::{self, Exchange, Resumable, StreamWriter};
 use super::{authz, sse};
 use crate::auth::AuthContext;
-use crate::dispatch::{Connection, OutMessage, Outbound};
-use crate::protocol::jsonrpc::{code, Message, Request};
+use crate::dispatch::{Connection, OutMessage, Outbound, Session};
+use crate::stores::{Admitted, ClusterMessage};
+use crate::protocol::jsonrpc::{self, code, Message, Request};
 use crate::protocol::{Era, ProtocolVersion, RequestId};
 
 /// The revision a request speaks: its header, or 2025-03-26 when absent (clients of that
@@ -45,8 +47,8 @@ fn request_version(
     }
 }
 
-fn session_for(
-    inner: &Inner,
+async fn session_for(
+    inner: &Arc<Inner>,
     headers: &McpHeaders<'_>,
     id: Option<&RequestId>,
     auth: Option<&AuthContext>,
@@ -62,11 +64,102 @@ fn session_for(
     // A session belongs to the principal that created it: to anyone else it does not
     // exist (the same 404, so ids of others' sessions cannot be probed).
     let caller = authz::owner(auth);
-    inner
-        .sessions
-        .get(sid)
+    let session = match (inner.sessions.get(sid), &inner.sessions.shared) {
+        (Some(s), None) => s,
+        (None, None) => return Err(session_not_found(id)),
+        (local, Some(shared)) => shared_session(inner, shared, sid, local, id).await?,
+    };
+    Some(session)
         .filter(|s| s.owner.is_none() || s.owner == caller)
         .ok_or_else(|| session_not_found(id))
+}
+
+/// A shared session: the local copy if the store still has the session (one round
+/// trip, which also marks it used everywhere), else a copy made from the store's
+/// record.
+async fn shared_session(
+    inner: &Arc<Inner>,
+    shared: &Shared,
+    sid: &str,
+    local: Option<Arc<HttpSession>>,
+    id: Option<&RequestId>,
+) -> Result<Arc<HttpSession>, Response<ResponseBody>> {
+    let idle = inner.config.session_idle_timeout;
+    if let Some(session) = local {
+        let ids = [session.id.clone()];
+        return match shared.backend.touch(&ids, idle).await {
+            Ok(alive) if alive.first() == Some(&true) => Ok(session),
+            Ok(_) => {
+                // Ended or expired elsewhere.
+                inner.sessions.remove(sid, Reach::Here);
+                Err(session_not_found(id))
+            }
+            Err(e) => Err(store_unavailable(id, &e)),
+        };
+    }
+    let record = match shared.backend.load(sid, idle).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(session_not_found(id)),
+        Err(e) => return Err(store_unavailable(id, &e)),
+    };
+    let Some(state) = Session::restore(&record) else {
+        return Err(session_not_found(id));
+    };
+    let reservation = match inner.sessions.reserve() {
+        Ok(r) => r,
+        Err(full) => {
+            return Err(unavailable_for(
+                id,
+                "Service Unavailable: too many sessions on this instance",
+                full.retry_after,
+            ))
+        }
+    };
+    state.share(shared.cluster.instance());
+    let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
+    let conn = Connection::new(out);
+    let _ = conn.session.set(Arc::new(state));
+    let session = HttpSession::with_id(
+        sid.into(),
+        conn.clone(),
+        record.owner.map(Into::into),
+        inner.sessions.stream_base,
+    );
+    let stored = reservation.fill_or_get(session.clone());
+    if Arc::ptr_eq(&stored, &session) {
+        tracing::debug!(session = %sid, "shared session adopted");
+        inner.server.shared.hub.add_connection(&conn);
+        spawn_standalone(inner, &session, unsolicited);
+    }
+    Ok(stored)
+}
+
+/// 503 while the shared store cannot be reached.
+fn store_unavailable(id: Option<&RequestId>, e: &crate::Error) -> Response<ResponseBody> {
+    tracing::warn!(error = %e, "shared session store unavailable");
+    unavailable(id, "Service Unavailable: the session store cannot be reached")
+}
+
+/// Hands what changed in the session here (initialized, log level, subscriptions) to
+/// the shared store and the other instances.
+async fn share_changes(inner: &Inner, session: &HttpSession) {
+    let Some(shared) = &inner.sessions.shared else {
+        return;
+    };
+    let Some(state) = session.conn.session() else {
+        return;
+    };
+    let changes = state.take_changes();
+    if changes.is_empty() {
+        return;
+    }
+    if let Err(e) = shared.backend.change(&session.id, &changes).await {
+        tracing::warn!(error = %e, "could not store a session change");
+    }
+    shared.cluster.publish(ClusterMessage::SessionChanged {
+        session: session.id.to_string(),
+        changes,
+    });
 }
 
 fn session_not_found(id: Option<&RequestId>) -> Response<ResponseBody> {
@@ -104,7 +197,7 @@ pub(super) async fn post(
         }
         other => other,
     };
-    let session = match session_for(inner, headers, id.as_ref(), auth.as_ref()) {
+    let session = match session_for(inner, headers, id.as_ref(), auth.as_ref()).await {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -144,19 +237,63 @@ pub(super) async fn post(
                 busy: Some(busy),
                 auth,
             };
-            stream::respond(inner.clone(), exchange).await
+            let res = stream::respond(inner.clone(), exchange).await;
+            share_changes(inner, &session).await;
+            res
         }
         Message::Notification(n) => {
             session.touch();
             dispatcher.handle_notification(&n, Some(&session.conn));
+            if let Some(shared) = &inner.sessions.shared {
+                if let Some(request_id) = cancelled_request(&n) {
+                    // It may run on another instance.
+                    shared.cluster.publish(ClusterMessage::Cancelled {
+                        session: session.id.to_string(),
+                        request_id,
+                    });
+                }
+            }
+            share_changes(inner, &session).await;
             reply::status(StatusCode::ACCEPTED)
         }
         Message::Response(r) => {
             session.touch();
-            dispatcher.handle_response(r, &session.conn);
+            let here = session.conn.session().is_some_and(|s| s.awaits(&r.id));
+            match &inner.sessions.shared {
+                Some(shared) if !here => {
+                    // The request waits on another instance.
+                    shared.cluster.publish(ClusterMessage::ClientResponse {
+                        session: session.id.to_string(),
+                        response: String::from_utf8_lossy(&response_bytes(&r)).into_owned(),
+                    });
+                }
+                _ => dispatcher.handle_response(r, &session.conn),
+            }
             reply::status(StatusCode::ACCEPTED)
         }
     }
+}
+
+/// A client's response as JSON again, to forward it.
+fn response_bytes(r: &crate::protocol::jsonrpc::Response) -> Vec<u8> {
+    match &r.outcome {
+        Ok(result) => jsonrpc::result_response(&r.id, result.get().as_bytes()),
+        Err(error) => jsonrpc::error_response(Some(&r.id), error),
+    }
+}
+
+/// The request a `notifications/cancelled` names.
+fn cancelled_request(n: &crate::protocol::jsonrpc::Notification) -> Option<RequestId> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct P {
+        request_id: RequestId,
+    }
+    if &*n.method != "notifications/cancelled" {
+        return None;
+    }
+    let p: P = serde_json::from_str(n.params.as_deref()?.get()).ok()?;
+    Some(p.request_id)
 }
 
 async fn initialize(
@@ -184,7 +321,34 @@ async fn initialize(
     };
     let (out, unsolicited) = Outbound::channel(inner.server.config().outbound_capacity);
     let conn = Connection::new(out);
-    let session = HttpSession::new(conn.clone(), authz::owner(auth.as_ref()));
+    let session = HttpSession::new(
+        conn.clone(),
+        authz::owner(auth.as_ref()),
+        inner.sessions.stream_base,
+    );
+    if let Some(shared) = &inner.sessions.shared {
+        // The cap counts sessions across the cluster.
+        match shared.backend.admit(&session.id, &shared.limits).await {
+            Ok(Admitted::Yes { evicted }) => {
+                if let Some(evicted) = evicted {
+                    tracing::debug!(session = %evicted, "idle session closed to admit a new one");
+                    inner.sessions.remove(&evicted, Reach::Here);
+                    shared
+                        .cluster
+                        .publish(ClusterMessage::SessionClosed { session: evicted });
+                }
+            }
+            Ok(Admitted::Full { retry_after }) => {
+                return unavailable_for(
+                    Some(&req.id),
+                    "Service Unavailable: too many sessions",
+                    retry_after,
+                )
+            }
+            Err(e) => return store_unavailable(Some(&req.id), &e),
+        }
+    }
+    let req_id = req.id.clone();
     let sid = HeaderValue::from_str(&session.id).expect("session ids are visible ASCII");
     let on_reply = {
         let (inner, session) = (inner.clone(), session.clone());
@@ -195,7 +359,7 @@ async fn initialize(
                 spawn_standalone(&inner, &session, unsolicited);
             } else {
                 drop(reservation);
-                inner.sessions.close(&session);
+                inner.sessions.close(&session, Reach::Everywhere);
             }
         })
     };
@@ -214,7 +378,23 @@ async fn initialize(
         busy: None,
         auth,
     };
-    stream::respond(inner.clone(), exchange).await
+    let res = stream::respond(inner.clone(), exchange).await;
+    match (&inner.sessions.shared, session.conn.session()) {
+        (Some(shared), Some(state)) if !session.is_closed() => {
+            // Stored before the client learns the id: its next request may reach any
+            // instance.
+            state.share(shared.cluster.instance());
+            let _ = state.take_changes();
+            let record = state.record(session.owner.as_deref());
+            let idle = inner.config.session_idle_timeout;
+            if let Err(e) = shared.backend.store(&session.id, &record, idle).await {
+                inner.sessions.remove(&session.id, Reach::Everywhere);
+                return store_unavailable(Some(&req_id), &e);
+            }
+            res
+        }
+        _ => res,
+    }
 }
 
 /// Moves the session's unsolicited messages (list changes, server pings) onto stream 0,
@@ -225,11 +405,15 @@ fn spawn_standalone(
     mut unsolicited: mpsc::Receiver<OutMessage>,
 ) {
     let writer = standalone_writer(inner, session);
+    // A shared session has a copy on every instance that served it, and each hears
+    // every announcement: only the copy whose GET stream is attached here delivers.
+    let shared = inner.sessions.shared.is_some();
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = writer.session.closed.cancelled() => break,
                 m = unsolicited.recv() => match m {
+                    Some(m) if shared && !writer.live.sink.lock().await.attached() => drop(m),
                     Some(m) => writer.emit(m).await,
                     None => break,
                 },
@@ -267,7 +451,7 @@ pub(super) async fn get(
         Ok(v) => v,
         Err(res) => return res,
     };
-    let session = match session_for(inner, headers, None, auth) {
+    let session = match session_for(inner, headers, None, auth).await {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -364,7 +548,15 @@ async fn resume(
             replay
         }
         None => match store.replay_after(&session.id, last).await {
-            Ok(Some(r)) => r,
+            Ok(Some(r)) => {
+                // Produced on another instance (shared stores): follow it from the
+                // last event replayed until it ends.
+                let from = r.events.last().map_or(last, |(id, _)| id.as_str());
+                if let Some(events) = store.follow(&session.id, stream, from) {
+                    spawn_follower(events, tx);
+                }
+                r
+            }
             Ok(None) => return unknown(),
             Err(e) => return failed(e),
         },
@@ -379,19 +571,30 @@ async fn resume(
     reply::sse(body, &[])
 }
 
-pub(super) fn delete(
-    inner: &Inner,
+/// Forwards events another instance produces to a resumed stream's reader.
+fn spawn_follower(mut events: mpsc::Receiver<(String, Bytes)>, tx: mpsc::Sender<Bytes>) {
+    tokio::spawn(async move {
+        while let Some((id, message)) = events.recv().await {
+            if tx.send(sse::event(Some(&id), &message)).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+pub(super) async fn delete(
+    inner: &Arc<Inner>,
     headers: &McpHeaders<'_>,
     auth: Option<&AuthContext>,
 ) -> Response<ResponseBody> {
     if let Err(res) = request_version(headers, None) {
         return res;
     }
-    let session = match session_for(inner, headers, None, auth) {
+    let session = match session_for(inner, headers, None, auth).await {
         Ok(s) => s,
         Err(res) => return res,
     };
-    inner.sessions.remove(&session.id);
+    inner.sessions.remove(&session.id, Reach::Everywhere);
     tracing::debug!(session = %session.id, "session deleted");
     reply::status(StatusCode::OK)
 }

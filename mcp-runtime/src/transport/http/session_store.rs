@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::{HttpConfig, SessionCapPolicy};
 use super::event_store::{EventStore, StreamId};
 use crate::dispatch::Connection;
+use crate::stores::{Cluster, ClusterMessage, SessionBackend, SessionLimits};
 
 /// One HTTP session.
 pub(super) struct HttpSession {
@@ -87,13 +88,23 @@ fn now_ns() -> u64 {
 }
 
 impl HttpSession {
-    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>) -> Arc<Self> {
+    pub(super) fn new(conn: Arc<Connection>, owner: Option<Arc<str>>, streams: u64) -> Arc<Self> {
+        Self::with_id(new_session_id().into(), conn, owner, streams)
+    }
+
+    /// A session another instance created (shared stores).
+    pub(super) fn with_id(
+        id: Arc<str>,
+        conn: Arc<Connection>,
+        owner: Option<Arc<str>>,
+        streams: u64,
+    ) -> Arc<Self> {
         Arc::new(HttpSession {
-            id: new_session_id().into(),
+            id,
             conn,
             closed: CancellationToken::new(),
             ended: AtomicBool::new(false),
-            next_stream: AtomicU64::new(1),
+            next_stream: AtomicU64::new(streams + 1),
             streams: Mutex::default(),
             last_used: AtomicU64::new(now_ns()),
             busy: AtomicUsize::new(0),
@@ -189,6 +200,24 @@ const SHARDS: usize = 16;
 
 type Shard = RwLock<HashMap<Arc<str>, Arc<HttpSession>>>;
 
+/// Sessions shared with other instances: the backend holds them, the local map is a
+/// cache of the ones used here.
+pub(super) struct Shared {
+    pub(super) backend: Arc<dyn SessionBackend>,
+    pub(super) cluster: Arc<dyn Cluster>,
+    pub(super) limits: SessionLimits,
+}
+
+/// How far closing a session reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// The session ends: its events go, and with shared stores every instance learns.
+    Everywhere,
+    /// Only this instance's copy closes (shared stores: idle cache eviction, shutdown,
+    /// a session another instance ended).
+    Here,
+}
+
 /// Every live session of one service.
 pub(super) struct SessionStore {
     shards: [Shard; SHARDS],
@@ -199,6 +228,11 @@ pub(super) struct SessionStore {
     policy: SessionCapPolicy,
     events: Arc<dyn EventStore>,
     reaper: std::sync::Once,
+    pub(super) shared: Option<Shared>,
+    /// Where this instance numbers its POST streams from: 0 alone; with shared stores a
+    /// random multiple of 2^32, so streams of one session opened on different instances
+    /// never share a number (event ids name their stream).
+    pub(super) stream_base: u64,
 }
 
 /// A slot for one session, taken when `initialize` starts: the session it becomes is
@@ -219,6 +253,20 @@ impl Reservation {
             .expect("sessions lock")
             .insert(session.id.clone(), session);
     }
+
+    /// Stores the session unless another request stored one with its id first; the
+    /// stored one either way.
+    pub(super) fn fill_or_get(mut self, session: Arc<HttpSession>) -> Arc<HttpSession> {
+        let mut map = self.store.shard(&session.id).write().expect("sessions lock");
+        match map.get(&session.id) {
+            Some(existing) => existing.clone(),
+            None => {
+                self.filled = true;
+                map.insert(session.id.clone(), session.clone());
+                session
+            }
+        }
+    }
 }
 
 impl Drop for Reservation {
@@ -230,8 +278,18 @@ impl Drop for Reservation {
 }
 
 impl SessionStore {
-    pub(super) fn new(config: &HttpConfig) -> Arc<Self> {
+    pub(super) fn new(config: &HttpConfig, shared: Option<Shared>) -> Arc<Self> {
+        let stream_base = match shared {
+            Some(_) => {
+                let mut b = [0u8; 4];
+                getrandom::fill(&mut b).expect("the OS random number generator failed");
+                u64::from(u32::from_le_bytes(b).max(1)) << 32
+            }
+            None => 0,
+        };
         Arc::new(SessionStore {
+            stream_base,
+            shared,
             shards: Default::default(),
             taken: AtomicUsize::new(0),
             max: config.max_sessions.max(1),
@@ -289,7 +347,8 @@ impl SessionStore {
                     Candidate::Evictable(session) => {
                         if self.take_over(&session) {
                             tracing::debug!(session = %session.id, "idle session closed to admit a new one");
-                            self.close(&session);
+                            // Shared stores: only this copy goes; the session lives on.
+                            self.close(&session, self.local_reach());
                             return Ok(reservation());
                         }
                     }
@@ -348,37 +407,84 @@ impl SessionStore {
         still_idle && map.remove(&session.id).is_some()
     }
 
-    /// Ends a session: cancels its requests, closes its streams, frees its events.
-    pub(super) fn remove(&self, id: &str) -> bool {
+    /// Ends a session: cancels its requests, closes its streams, frees its events (with
+    /// shared stores, `reach` says whether it ends everywhere or only here).
+    pub(super) fn remove(&self, id: &str, reach: Reach) -> bool {
         let removed = self.shard(id).write().expect("sessions lock").remove(id);
         match removed {
             Some(session) => {
                 self.taken.fetch_sub(1, Ordering::AcqRel);
-                self.close(&session);
+                self.close(&session, reach);
                 true
             }
             None => false,
         }
     }
 
-    pub(super) fn close(&self, session: &Arc<HttpSession>) {
+    /// Closes `session` here; with `Reach::Everywhere`, also ends it for good (its
+    /// events, and with shared stores its record and every other instance's copy).
+    /// A local-only close of an unshared session is the same as ending it.
+    pub(super) fn close(&self, session: &Arc<HttpSession>, reach: Reach) {
         session.ended.store(true, Ordering::Release);
         session.closed.cancel();
         session.conn.cancel_all();
         session.streams.lock().expect("streams lock").clear();
-        let (events, id) = (self.events.clone(), session.id.clone());
-        tokio::spawn(async move { events.remove_session(&id).await });
+        let everywhere = reach == Reach::Everywhere;
+        match &self.shared {
+            Some(_) if !everywhere => {}
+            Some(shared) => {
+                shared.cluster.publish(ClusterMessage::SessionClosed {
+                    session: session.id.to_string(),
+                });
+                let (events, backend, id) =
+                    (self.events.clone(), shared.backend.clone(), session.id.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = backend.remove(&id).await {
+                        tracing::warn!(error = %e, "could not end a shared session; it expires when idle");
+                    }
+                    events.remove_session(&id).await;
+                });
+            }
+            None => {
+                let (events, id) = (self.events.clone(), session.id.clone());
+                tokio::spawn(async move { events.remove_session(&id).await });
+            }
+        }
     }
 
-    /// Ends every session (shutdown).
+    /// How far eviction and expiry reach: with shared stores, only this copy.
+    fn local_reach(&self) -> Reach {
+        if self.shared.is_some() {
+            Reach::Here
+        } else {
+            Reach::Everywhere
+        }
+    }
+
+    /// Ends every session (shutdown; with shared stores they live on elsewhere).
     pub(super) fn close_all(&self) {
         for shard in &self.shards {
             let all: Vec<_> = shard.write().expect("sessions lock").drain().collect();
             self.taken.fetch_sub(all.len(), Ordering::AcqRel);
             for (_, session) in all {
-                self.close(&session);
+                self.close(&session, self.local_reach());
             }
         }
+    }
+
+    /// Local sessions in use right now (requests or streams): with shared stores, the
+    /// reaper marks them used in the backend so they neither expire nor get evicted.
+    fn busy_ids(&self) -> Vec<Arc<str>> {
+        self.shards
+            .iter()
+            .flat_map(|shard| {
+                let map = shard.read().expect("sessions lock");
+                map.values()
+                    .filter(|s| s.busy.load(Ordering::Acquire) > 0)
+                    .map(|s| s.id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     fn expire_idle(&self) {
@@ -397,7 +503,7 @@ impl SessionStore {
             self.taken.fetch_sub(expired.len(), Ordering::AcqRel);
             for session in expired {
                 tracing::debug!(session = %session.id, "session expired");
-                self.close(&session);
+                self.close(&session, self.local_reach());
             }
         }
     }
@@ -414,6 +520,12 @@ impl SessionStore {
                     tick.tick().await;
                     let Some(store) = weak.upgrade() else { break };
                     store.expire_idle();
+                    if let Some(shared) = &store.shared {
+                        let busy = store.busy_ids();
+                        if let Err(e) = shared.backend.touch(&busy, store.idle).await {
+                            tracing::warn!(error = %e, "could not keep busy sessions alive in the shared store");
+                        }
+                    }
                 }
             });
         });

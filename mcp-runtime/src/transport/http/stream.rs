@@ -86,6 +86,12 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     };
     // Where a JSON-only response sends what it cannot carry: the session's GET stream.
     let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
+    // Shared event stores: the request's id, so a client resuming the stream on another
+    // instance gets an error for it if this instance dies first.
+    let claim = match (&x.resumable, inner.config.event_store.stream_lease()) {
+        (Some(_), Some(_)) => serde_json::to_string(&x.req.id).ok(),
+        _ => None,
+    };
     let reply_rx = spawn_request(
         &inner, x.req, x.era, x.conn, out, cancel, x.on_reply, x.ticket, x.busy, x.auth,
     );
@@ -184,9 +190,13 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 live,
                 retry_ms: inner.config.sse_retry.as_millis(),
             };
+            // With shared sessions the client may read the stream on another instance,
+            // which this one cannot see: a question waits its full timeout instead.
             let detached = Detached {
                 request: request_cancel,
-                grace: inner.config.detached_client_wait,
+                grace: Some(inner.config.detached_client_wait)
+                    .filter(|_| inner.sessions.shared.is_none()),
+                claim,
             };
             tokio::spawn(writer.pump(r.priming, first, rx, reply_rx, close, detached));
         }
@@ -254,7 +264,24 @@ fn spawn_request(
                 r = &mut work => r,
                 _ = shutdown(&server, open_ended) => {
                     cancel.cancel();
-                    work.await
+                    let reply = work.await;
+                    match reply {
+                        // Shared sessions: the client may be reading this stream on
+                        // another instance; it gets an answer, never silence.
+                        None if server.sessions.shared.is_some() && !open_ended => {
+                            let error = ErrorObject {
+                                code: code::INTERNAL_ERROR,
+                                message: "The server instance handling this request shut down; retry it".into(),
+                                data: None,
+                            };
+                            Some(Reply {
+                                bytes: jsonrpc::error_response(Some(&id), &error),
+                                error_code: Some(error.code),
+                                era,
+                            })
+                        }
+                        reply => reply,
+                    }
                 }
                 _ = timeout(limit) => {
                     let limit = limit.unwrap_or_default();
@@ -426,6 +453,37 @@ impl StreamWriter {
         sink.finished = true;
         drop(sink);
         self.session.finish_stream(self.stream);
+        if self.store.stream_lease().is_some() {
+            self.store.end_stream(&self.session.id, self.stream).await;
+        }
+    }
+
+    /// Claims the stream in a shared event store and renews the claim until the
+    /// returned guard drops.
+    async fn hold(&self, request: &str) -> Option<tokio_util::sync::DropGuard> {
+        let lease = self.store.stream_lease()?;
+        let (store, session, stream) = (self.store.clone(), self.session.id.clone(), self.stream);
+        if let Err(e) = store.claim_stream(&session, stream, request).await {
+            tracing::warn!(error = %e, "could not claim a stream in the event store");
+        }
+        let done = CancellationToken::new();
+        let stop = done.clone();
+        let request = request.to_owned();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tick.tick() => {
+                        if let Err(e) = store.claim_stream(&session, stream, &request).await {
+                            tracing::warn!(error = %e, "could not renew a stream's claim");
+                        }
+                    }
+                }
+            }
+        });
+        Some(done.drop_guard())
     }
 
     async fn pump(
@@ -435,8 +493,12 @@ impl StreamWriter {
         mut rx: mpsc::Receiver<OutMessage>,
         mut reply_rx: oneshot::Receiver<Option<Reply>>,
         close: CancellationToken,
-        detached: Detached,
+        mut detached: Detached,
     ) {
+        let _held = match &detached.claim.take() {
+            Some(request) => self.hold(request).await,
+            None => None,
+        };
         let mut asked = Asked::new(detached);
         if priming {
             self.emit(Bytes::new()).await;
@@ -483,8 +545,12 @@ impl StreamWriter {
 struct Detached {
     /// The request's own token.
     request: CancellationToken,
-    /// How long it may wait on the client with nobody reading its stream.
-    grace: Duration,
+    /// How long it may wait on the client with nobody reading its stream (`None`: its
+    /// full timeout).
+    grace: Option<Duration>,
+    /// The request's id as JSON, to claim the stream in a shared event store: a client
+    /// resuming it on another instance gets an error for the request if this one dies.
+    claim: Option<String>,
 }
 
 /// The server-to-client requests a stream carried, watched once there is one.
@@ -507,6 +573,9 @@ impl Asked {
     /// Notes `message` if it is a request to the client; the first one starts the
     /// watcher. Plain notifications cost a prefix compare.
     fn note(&mut self, message: &[u8], writer: &StreamWriter) {
+        let Some(grace) = self.detached.grace else {
+            return;
+        };
         let Some(id) = jsonrpc::outgoing_request_id(message) else {
             return;
         };
@@ -524,7 +593,7 @@ impl Asked {
             client,
             ids.clone(),
             self.detached.request.clone(),
-            self.detached.grace,
+            grace,
             done.clone(),
         ));
         self.ids = Some(ids);

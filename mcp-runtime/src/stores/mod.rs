@@ -1,0 +1,217 @@
+//! State shared by many instances of one server behind a load balancer: sessions,
+//! resumable SSE events, tasks and the messages instances send each other.
+//!
+//! One instance needs none of this: the in-memory defaults serve it. Several instances
+//! behind a plain round-robin balancer hand [`ServerBuilder::stores`] the same
+//! [`Stores`] (with the `redis` feature, [`RedisStores`](redis::RedisStores) makes them
+//! on one Redis), and then:
+//!
+//! * a session created on one instance is used on any; `DELETE` and idle expiry end it
+//!   everywhere, and the session cap counts sessions across the cluster;
+//! * a client resuming an SSE stream with `Last-Event-ID` on another instance gets
+//!   exactly the events it missed, then the rest as they are produced;
+//! * an answer to a server-to-client request (elicitation, sampling, roots),
+//!   `notifications/cancelled` and changes to the session (`logging/setLevel`,
+//!   `resources/subscribe`) reach the instance that needs them;
+//! * list changes and resource updates reach subscribers on every instance;
+//! * tasks live in a shared [`TaskStore`], leased by the instance running them.
+//!
+//! The 2026-07-28 era keeps no session: its plain requests never touch these stores.
+//!
+//! [`ServerBuilder::stores`]: crate::ServerBuilder::stores
+
+#[cfg(feature = "redis")]
+pub mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+pub use crate::dispatch::{SessionChange, SessionRecord};
+use crate::error::Error;
+use crate::protocol::RequestId;
+use crate::tasks::TaskStore;
+use crate::transport::http::{EventStore, SessionCapPolicy, StoreFuture};
+
+/// Which stores a server shares with other instances; the rest stay in memory.
+#[derive(Clone, Default)]
+pub struct Stores {
+    pub(crate) sessions: Option<Arc<dyn SessionBackend>>,
+    pub(crate) cluster: Option<Arc<dyn Cluster>>,
+    pub(crate) events: Option<Arc<dyn EventStore>>,
+    pub(crate) tasks: Option<Arc<dyn TaskStore>>,
+}
+
+impl Stores {
+    /// No shared store: everything in memory (one instance).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Shares session-era sessions through `backend`; `cluster` carries what instances
+    /// must tell each other about them (and announcements).
+    pub fn sessions(mut self, backend: impl SessionBackend, cluster: impl Cluster) -> Self {
+        self.sessions = Some(Arc::new(backend));
+        self.cluster = Some(Arc::new(cluster));
+        self
+    }
+
+    /// Keeps resumable SSE events in `store` (see [`HttpConfig::event_store`]).
+    ///
+    /// [`HttpConfig::event_store`]: crate::transport::http::HttpConfig::event_store
+    pub fn events(mut self, store: impl EventStore) -> Self {
+        self.events = Some(Arc::new(store));
+        self
+    }
+
+    /// Keeps tasks in `store`.
+    pub fn tasks(mut self, store: impl TaskStore) -> Self {
+        self.tasks = Some(Arc::new(store));
+        self
+    }
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores")
+            .field("sessions", &self.sessions.is_some())
+            .field("events", &self.events.is_some())
+            .field("tasks", &self.tasks.is_some())
+            .finish()
+    }
+}
+
+/// The cluster-wide session limits [`SessionBackend::admit`] enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Live sessions across every instance.
+    pub max_sessions: usize,
+    /// A session unused this long is gone.
+    pub idle: Duration,
+    /// What to do at the cap.
+    pub policy: SessionCapPolicy,
+}
+
+/// The outcome of [`SessionBackend::admit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admitted {
+    /// The new session has its slot; `evicted` names the idle session closed for it.
+    Yes {
+        /// The session evicted to make room, if any.
+        evicted: Option<String>,
+    },
+    /// At the cap; a slot may free up after this long.
+    Full {
+        /// `Retry-After`.
+        retry_after: Duration,
+    },
+}
+
+/// Session-era sessions shared by every instance. Ids are the `Mcp-Session-Id`s;
+/// every entry expires after `idle` without use.
+pub trait SessionBackend: Send + Sync + 'static {
+    /// Takes a slot for the new session `id` under `limits`, atomically across the
+    /// cluster (evicting the least recently used idle session when the policy says so).
+    fn admit<'a>(
+        &'a self,
+        id: &'a str,
+        limits: &'a SessionLimits,
+    ) -> StoreFuture<'a, Result<Admitted, Error>>;
+
+    /// Stores the record of an admitted session (its `initialize` succeeded).
+    fn store<'a>(
+        &'a self,
+        id: &'a str,
+        record: &'a SessionRecord,
+        idle: Duration,
+    ) -> StoreFuture<'a, Result<(), Error>>;
+
+    /// The session's record, marking it used; `None` when it ended or expired.
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+        idle: Duration,
+    ) -> StoreFuture<'a, Result<Option<SessionRecord>, Error>>;
+
+    /// Marks sessions used now; for each, false when it ended or expired.
+    fn touch<'a>(
+        &'a self,
+        ids: &'a [Arc<str>],
+        idle: Duration,
+    ) -> StoreFuture<'a, Result<Vec<bool>, Error>>;
+
+    /// Records changes to the session's state.
+    fn change<'a>(
+        &'a self,
+        id: &'a str,
+        changes: &'a [SessionChange],
+    ) -> StoreFuture<'a, Result<(), Error>>;
+
+    /// Ends the session (and frees its slot).
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<(), Error>>;
+}
+
+/// What instances tell each other. Delivered at most once to every other instance
+/// (never back to the sender); a message an instance cannot use is ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClusterMessage {
+    /// The session ended (DELETE, eviction): close it here too.
+    SessionClosed {
+        /// `Mcp-Session-Id`.
+        session: String,
+    },
+    /// The session's state changed on another instance.
+    SessionChanged {
+        /// `Mcp-Session-Id`.
+        session: String,
+        /// What changed, in order.
+        changes: Vec<SessionChange>,
+    },
+    /// A client's answer to a server-to-client request, for the instance waiting on it.
+    ClientResponse {
+        /// `Mcp-Session-Id`.
+        session: String,
+        /// The JSON-RPC response as the client sent it.
+        response: String,
+    },
+    /// `notifications/cancelled` for a request running wherever it runs.
+    Cancelled {
+        /// `Mcp-Session-Id`.
+        session: String,
+        /// The cancelled request.
+        request_id: RequestId,
+    },
+    /// A list change or resource update for every instance's subscribers.
+    Announce {
+        /// The notification method.
+        method: String,
+        /// For `notifications/resources/updated`, the resource.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uri: Option<String>,
+    },
+}
+
+/// Carries [`ClusterMessage`]s between instances (Redis pub/sub with the `redis`
+/// feature).
+pub trait Cluster: Send + Sync + 'static {
+    /// This instance's id, unique in the cluster.
+    fn instance(&self) -> &str;
+
+    /// Sends `message` to every other instance, in the background.
+    fn publish(&self, message: ClusterMessage);
+
+    /// Messages from other instances.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<ClusterMessage>>;
+}
+
+/// A random id for an instance: 12 hex digits.
+#[cfg(feature = "redis")]
+pub(crate) fn new_instance_id() -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
