@@ -8,6 +8,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::meta::RequestMeta;
 use super::params::ParamsIndex;
 
 use super::encode;
@@ -131,6 +132,10 @@ pub struct Request {
     pub params: Option<Box<RawValue>>,
     /// Where `params`' members are, found on first use (see `protocol::params`).
     index: OnceLock<ParamsIndex>,
+    /// `params._meta`, parsed once on first use: the HTTP transport reads it to route
+    /// the request, the dispatcher then takes it instead of parsing it again. Boxed: a
+    /// `Request` lives in every request's future, which must stay small.
+    meta: OnceLock<Box<Result<Option<RequestMeta>, String>>>,
 }
 
 impl Request {
@@ -141,6 +146,7 @@ impl Request {
             method: method.into(),
             params,
             index: OnceLock::new(),
+            meta: OnceLock::new(),
         }
     }
 
@@ -157,6 +163,20 @@ impl Request {
     /// The index, if something already built it.
     pub(crate) fn built_index(&self) -> Option<&ParamsIndex> {
         self.index.get()
+    }
+
+    /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.
+    pub(crate) fn meta(&self) -> &Result<Option<RequestMeta>, String> {
+        self.meta
+            .get_or_init(|| Box::new(RequestMeta::from_request(self)))
+    }
+
+    /// `params._meta`, moved out of the request (parsed now if nothing read it yet).
+    pub(crate) fn take_meta(&mut self) -> Result<Option<RequestMeta>, String> {
+        match self.meta.take() {
+            Some(meta) => *meta,
+            None => RequestMeta::from_request(self),
+        }
     }
 }
 

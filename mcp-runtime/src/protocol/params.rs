@@ -64,7 +64,8 @@ impl<'de> Visitor<'de> for IndexVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamsIndex, A::Error> {
         let mut index = ParamsIndex::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        // `Key` borrows the key; a `Cow<str>` would allocate for every member.
+        while let Some(super::meta::Key(key)) = map.next_key()? {
             let slot = match &*key {
                 "name" => &mut index.name,
                 "uri" => &mut index.uri,
