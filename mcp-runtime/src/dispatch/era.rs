@@ -214,6 +214,7 @@ struct InitializeParams {
     client_info: Implementation,
 }
 
+#[inline]
 pub(super) fn session_scope(
     req: &Request,
     meta: Option<RequestMeta>,
