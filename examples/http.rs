@@ -18,6 +18,7 @@
 //! `--max-sessions N` caps live sessions (across the cluster with `--redis`) and
 //! `--session-idle-ms MS` ends sessions unused that long (default 30 min).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcpserve::prelude::*;
@@ -43,6 +44,33 @@ async fn greet_me(ctx: Context) -> Result<String, Error> {
         Elicitation::Accepted(Name { name }) => Ok(format!("Hello, {name}!")),
         Elicitation::Declined | Elicitation::Cancelled => Ok("Hello, stranger!".into()),
     }
+}
+
+/// Asks the user's name, listening to the progress the client reports while they answer
+/// (wherever the client sends it); runs as a task when asked, its question then going
+/// out on `tasks/result`.
+#[tool(task = "optional")]
+async fn welcome(ctx: Context) -> Result<String, Error> {
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let answer = ctx
+        .elicit::<Name>("What is your name?")
+        .on_progress({
+            let heard = heard.clone();
+            move |p| {
+                let said = p.message.unwrap_or_else(|| p.progress.to_string());
+                heard.lock().expect("heard lock").push(said);
+            }
+        })
+        .await?;
+    let name = match answer {
+        Elicitation::Accepted(Name { name }) => name,
+        Elicitation::Declined | Elicitation::Cancelled => "stranger".into(),
+    };
+    let heard = heard.lock().expect("heard lock");
+    Ok(match heard.is_empty() {
+        true => format!("Welcome, {name}!"),
+        false => format!("Welcome, {name}! (heard: {})", heard.join(", ")),
+    })
 }
 
 /// Counts to `to`, one progress notification per step, `pace_ms` apart.

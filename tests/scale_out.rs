@@ -156,6 +156,114 @@ async fn an_elicitation_answered_through_another_instance_reaches_the_waiting_ha
     );
 }
 
+/// `notifications/progress` from the client for the server-to-client request `token`.
+fn client_progress(token: &Value, progress: u32, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {
+        "progressToken": token, "progress": progress, "total": 2, "message": message}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_progress_sent_to_another_instance_reaches_the_waiting_handler() {
+    let Some(cluster) = Cluster::start("scale_out::client_progress", 2, false, &[]) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let res = s.call(1, "welcome", json!({}), false).send().await.unwrap();
+    let mut stream = SseReader::new(res);
+    let ask = first_message(&mut stream).await;
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    // The question carries a progress token: its own id.
+    let token = ask["params"]["_meta"]["progressToken"].clone();
+    assert_eq!(token, ask["id"], "{ask}");
+    // The client reports progress, then answers, each POST on instance 1 (and a
+    // repeated report, which must not count twice).
+    let elsewhere = on(&s, cluster.url(1));
+    for (p, said) in [(1, "reading"), (1, "reading"), (2, "typing")] {
+        let note = client_progress(&token, p, said);
+        assert_eq!(elsewhere.post(&note).send().await.unwrap().status(), 202);
+    }
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"name": "Ada"}}});
+    assert_eq!(elsewhere.post(&answer).send().await.unwrap().status(), 202);
+    let rest = outline(&stream.rest().await);
+    assert_eq!(
+        rest,
+        ["result Welcome, Ada! (heard: reading, typing)"],
+        "the handler on instance 0 heard both reports, in order, once"
+    );
+}
+
+/// `tasks/result` of `task` as request `id`: its SSE stream.
+async fn task_result(session: &Session, id: i64, task: &str) -> SseReader {
+    let req = json!({"jsonrpc": "2.0", "id": id, "method": "tasks/result",
+        "params": {"taskId": task}});
+    let res = session.post(&req).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    SseReader::new(res)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_asks_through_tasks_result_on_another_instance_and_hears_the_answer_from_a_third() {
+    let Some(cluster) = Cluster::start("scale_out::task_input", 3, false, &[]) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "welcome", "arguments": {}, "task": {"ttl": 60000}}});
+    let created = reply(s.post(&call).send().await.unwrap()).await;
+    let task = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    // The task (running on instance 0) asks; instance 1 serves `tasks/result`.
+    let mut result = task_result(&on(&s, cluster.url(1)), 2, &task).await;
+    let ask = first_message(&mut result).await;
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    assert_eq!(
+        ask["params"]["_meta"]["io.modelcontextprotocol/related-task"],
+        json!({"taskId": task}),
+        "{ask}"
+    );
+    assert_eq!(ask["params"]["message"], "What is your name?", "{ask}");
+    let r = task_status(&on(&s, cluster.url(2)), 3, &task).await;
+    assert_eq!(r["result"]["status"], "input_required", "{r}");
+    // Progress and the answer through instance 2.
+    let token = ask["params"]["_meta"]["progressToken"].clone();
+    let elsewhere = on(&s, cluster.url(2));
+    let note = client_progress(&token, 1, "thinking");
+    assert_eq!(elsewhere.post(&note).send().await.unwrap().status(), 202);
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"name": "Lin"}}});
+    assert_eq!(elsewhere.post(&answer).send().await.unwrap().status(), 202);
+    let rest = tokio::time::timeout(Duration::from_secs(10), result.rest())
+        .await
+        .expect("tasks/result answers once the task ends");
+    let messages: Vec<Value> = rest
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    let last = messages.last().expect("the task's result");
+    assert_eq!(last["id"], 2, "{last}");
+    assert_eq!(
+        last["result"]["content"][0]["text"], "Welcome, Lin! (heard: thinking)",
+        "{last}"
+    );
+    assert_eq!(
+        last["result"]["_meta"]["io.modelcontextprotocol/related-task"],
+        json!({"taskId": task})
+    );
+    assert!(
+        messages.iter().all(|m| m["method"] != "elicitation/create"),
+        "the question is not asked twice on one stream: {messages:?}"
+    );
+    for i in 0..3 {
+        let r = task_status(&on(&s, cluster.url(i)), 10 + i as i64, &task).await;
+        assert_eq!(r["result"]["status"], "completed", "instance {i}: {r}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancellation_sent_to_another_instance_stops_the_request() {
     let Some(cluster) = Cluster::start("scale_out::cancel", 2, false, &[]) else {

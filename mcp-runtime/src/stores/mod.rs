@@ -10,9 +10,10 @@
 //!   everywhere, and the session cap counts sessions across the cluster;
 //! * a client resuming an SSE stream with `Last-Event-ID` on another instance gets
 //!   exactly the events it missed, then the rest as they are produced;
-//! * an answer to a server-to-client request (elicitation, sampling, roots),
-//!   `notifications/cancelled` and changes to the session (`logging/setLevel`,
-//!   `resources/subscribe`) reach the instance that needs them;
+//! * an answer to a server-to-client request (elicitation, sampling, roots), the
+//!   client's progress on it, `notifications/cancelled` and changes to the session
+//!   (`logging/setLevel`, `resources/subscribe`) reach the instance that needs them;
+//! * a session-era task's questions reach a `tasks/result` stream on any instance;
 //! * list changes and resource updates reach subscribers on every instance;
 //! * tasks live in a shared [`TaskStore`], leased by the instance running them.
 //!
@@ -31,6 +32,7 @@ use tokio::sync::broadcast;
 
 pub use crate::dispatch::{SessionChange, SessionRecord};
 use crate::error::Error;
+use crate::protocol::types::ProgressNotificationParams;
 use crate::protocol::RequestId;
 use crate::tasks::TaskStore;
 use crate::transport::http::{EventStore, SessionCapPolicy, StoreFuture};
@@ -178,6 +180,14 @@ pub enum ClusterMessage {
         /// The JSON-RPC response as the client sent it.
         response: String,
     },
+    /// The client's `notifications/progress` on a server-to-client request, for the
+    /// instance waiting on it.
+    ClientProgress {
+        /// `Mcp-Session-Id`.
+        session: String,
+        /// The notification's params.
+        progress: ProgressNotificationParams,
+    },
     /// `notifications/cancelled` for a request running wherever it runs.
     Cancelled {
         /// `Mcp-Session-Id`.
@@ -214,4 +224,33 @@ pub(crate) fn new_instance_id() -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).expect("the OS random source is available");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_messages_round_trip_through_json() {
+        let progress: ProgressNotificationParams = serde_json::from_value(serde_json::json!({
+            "progressToken": "a1b2-0", "progress": 1, "total": 2, "message": "typing"
+        }))
+        .unwrap();
+        let messages = [
+            ClusterMessage::ClientProgress {
+                session: "s".into(),
+                progress,
+            },
+            ClusterMessage::Cancelled {
+                session: "s".into(),
+                request_id: RequestId::Number(3),
+            },
+        ];
+        for m in messages {
+            let json = serde_json::to_string(&m).unwrap();
+            let back: ClusterMessage =
+                serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!(back, m, "{json}");
+        }
+    }
 }
