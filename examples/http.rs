@@ -73,7 +73,11 @@ async fn welcome(ctx: Context) -> Result<String, Error> {
     })
 }
 
-/// Counts to `to`, one progress notification per step, `pace_ms` apart.
+/// Counts to `to`, one progress notification per step, `pace_ms` apart. Each step says
+/// which process counts (`3/8 (pid 4242)`: a task's `statusMessage` shows it too), so
+/// tests can stop the instance running a call. With `close_every` > 0 it closes its
+/// response stream after every that many steps (SSE polling): the client resumes with
+/// `Last-Event-ID`, through whichever instance the balancer picks.
 #[tool(task = "optional")]
 async fn count_slowly(
     /// Where to stop.
@@ -82,14 +86,21 @@ async fn count_slowly(
     /// Milliseconds per step.
     #[arg(default = 200)]
     pace_ms: u64,
+    /// Close the response stream after every this many steps (0: never).
+    #[arg(default = 0)]
+    close_every: u32,
     ctx: Context,
 ) -> Result<String, Error> {
+    let pid = std::process::id();
     for i in 1..=to {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(pace_ms)) => {}
             _ = ctx.cancelled() => return Err(Error::tool("cancelled")),
         }
-        ctx.progress(i, Some(to), format!("{i}/{to}")).await;
+        ctx.progress(i, Some(to), format!("{i}/{to} (pid {pid})")).await;
+        if close_every > 0 && i % close_every == 0 && i < to {
+            ctx.close_stream();
+        }
     }
     Ok(format!("counted to {to}"))
 }

@@ -686,3 +686,18 @@ async fn an_idle_session_expires_on_every_instance() {
         assert_eq!(res.status(), 404, "{url} still serves an expired session");
     }
 }
+
+#[test]
+fn the_readme_shows_the_balancer_config_the_tests_run() {
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("```text\n{}```", scale_common::HAPROXY_CFG)),
+        "README \"Running several instances\" must show examples/haproxy.cfg verbatim"
+    );
+    let cfg = scale_common::haproxy_cfg(9000, &[9001, 9002, 9003]);
+    assert!(cfg.contains("  bind 127.0.0.1:9000\n"), "{cfg}");
+    assert!(
+        cfg.contains("  server b 127.0.0.1:9002 check inter 500ms\n"),
+        "{cfg}"
+    );
+}
