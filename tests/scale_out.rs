@@ -558,27 +558,28 @@ async fn a_list_change_reaches_subscribers_on_every_other_instance() {
     );
 }
 
-/// The official Python SDK (2.x) through haproxy over three instances: see
-/// `tests/clients/python_scale_client.py` for what it checks.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_python_sdk_through_haproxy_over_three_instances() {
-    let test = "scale_out::python_sdk";
-    let Some(python) = common::skip::python(test) else {
+/// Runs a Python scale client (`tests/clients/…`) with `python` through haproxy over
+/// three instances (a 2 s lease, so a killed instance's work fails soon), allowed to kill
+/// them; checks its report.
+async fn python_scale_client(test: &str, python: std::ffi::OsString, script: &str) {
+    let extra = ["--lease-ms", "2000"];
+    let Some(cluster) = Cluster::start(test, 3, true, &extra) else {
         return;
     };
-    let Some(cluster) = Cluster::start(test, 3, true, &[]) else {
-        return;
-    };
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients/python_scale_client.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
     let url = cluster.balanced_url().to_owned();
+    let pids: Vec<String> = cluster
+        .instances
+        .iter()
+        .map(|i| i.proc.pid().to_string())
+        .collect();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
             .arg(script)
-            .args(["--timeout", "60"])
+            .args(["--timeout", "60", "--kill-pids", &pids.join(",")])
             .arg(&url)
             .output()
-            .expect("could not run MCPSERVE_PYTHON")
+            .expect("could not run the Python")
     })
     .await
     .unwrap();
@@ -590,6 +591,29 @@ async fn the_python_sdk_through_haproxy_over_three_instances() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(stdout.contains("killed instance pid"), "{stdout}");
+}
+
+/// The official Python SDK 2.x through haproxy over three instances: see
+/// `tests/clients/python_scale_client.py` for what it checks (kill -9 mid-stream too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_through_haproxy_over_three_instances() {
+    let test = "scale_out::python_sdk";
+    let Some(python) = common::skip::python(test) else {
+        return;
+    };
+    python_scale_client(test, python, "tests/clients/python_scale_client.py").await;
+}
+
+/// The official Python SDK 1.x tasks client through haproxy over three instances: see
+/// `tests/clients/python_scale_tasks_client.py` (kill -9 mid-task too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_1x_tasks_client_through_haproxy_over_three_instances() {
+    let test = "scale_out::python_sdk_1x_tasks";
+    let Some(python) = common::skip::python1(test) else {
+        return;
+    };
+    python_scale_client(test, python, "tests/clients/python_scale_tasks_client.py").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

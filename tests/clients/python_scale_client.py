@@ -37,7 +37,13 @@ import re
 import signal
 import sys
 
+import warnings
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# Client-to-server progress is a session-era feature (2026-07-28 dropped it); the
+# session-era checks below use it on purpose.
+warnings.filterwarnings("ignore", message="Client-to-server progress is deprecated")
 
 import anyio
 import httpx2

@@ -96,6 +96,9 @@ class Served:
     def of(self, method: str) -> list[str | None]:
         return [backend for m, backend in self.log if m == method]
 
+    def last(self) -> str | None:
+        return self.log[-1][1]
+
 
 def pid_of(message: str | None) -> int | None:
     m = re.search(r"\(pid (\d+)\)", message or "")
@@ -115,6 +118,7 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
     served = Served()
     http = create_mcp_http_client()
     http.event_hooks["response"] = [served.hook]
+    cycle: list[str | None] = []
     async with http, streamable_http_client(url, http_client=http) as (read, write, _):
         async with ClientSession(read, write, elicitation_callback=elicit) as session:
             await session.initialize()
@@ -128,6 +132,8 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
                     assert got.status == "working", got
                 backends = served.of("tasks/get")[before:]
                 assert len(set(backends)) == 3 and None not in backends, f"tasks/get served by {backends}"
+                # Round-robin: the balancer's order, for the next check to aim with.
+                cycle[:] = backends
                 result = await session.experimental.get_task_result(task_id, types.CallToolResult)
                 assert text_of(result) == "counted to 6", result
                 done = await session.experimental.get_task(task_id)
@@ -140,6 +146,11 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
                 task_id = created.task.taskId
                 origin = served.of("tools/call")[-1]
                 await wait_for(session, task_id, lambda s: s.status == "input_required", timeout)
+                # The balancer sends the next request to the successor of the last one's
+                # backend: poll once more if that is where the task runs.
+                assert len(cycle) == 3, "the previous check learns the balancer's order"
+                if cycle[(cycle.index(served.last()) + 1) % 3] == origin:
+                    await session.experimental.get_task(task_id)
                 result = await session.experimental.get_task_result(task_id, types.CallToolResult)
                 assert text_of(result) == "Welcome, Lin! (heard: thinking)", result
                 stream = served.of("tasks/result")[-1]
