@@ -113,6 +113,139 @@ pub enum Admitted {
 
 /// Session-era sessions shared by every instance. Ids are the `Mcp-Session-Id`s;
 /// every entry expires after `idle` without use.
+///
+/// With the `redis` feature, [`RedisStores`](redis::RedisStores) implements it on Redis.
+/// Another store implements the six methods; here, sessions shared by servers in one
+/// process (a test of a cluster), refusing new ones at the cap:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex, MutexGuard};
+/// use std::time::{Duration, Instant};
+///
+/// use mcp_runtime::stores::{
+///     Admitted, SessionBackend, SessionChange, SessionLimits, SessionRecord,
+/// };
+/// use mcp_runtime::transport::http::StoreFuture;
+/// use mcp_runtime::Error;
+///
+/// #[derive(Clone, Default)]
+/// struct LocalSessions(Arc<Mutex<HashMap<String, Entry>>>);
+///
+/// struct Entry {
+///     record: Option<SessionRecord>, // `None` between `admit` and `store`
+///     used: Instant,
+/// }
+///
+/// impl LocalSessions {
+///     /// The sessions used within `idle` (the others are gone).
+///     fn live(&self, idle: Duration) -> MutexGuard<'_, HashMap<String, Entry>> {
+///         let mut sessions = self.0.lock().unwrap();
+///         sessions.retain(|_, e| e.used.elapsed() < idle);
+///         sessions
+///     }
+/// }
+///
+/// impl SessionBackend for LocalSessions {
+///     fn admit<'a>(
+///         &'a self,
+///         id: &'a str,
+///         limits: &'a SessionLimits,
+///     ) -> StoreFuture<'a, Result<Admitted, Error>> {
+///         Box::pin(async move {
+///             let mut sessions = self.live(limits.idle);
+///             if sessions.len() >= limits.max_sessions {
+///                 // The soonest a slot frees up: when the least recently used expires.
+///                 let oldest = sessions.values().map(|e| e.used.elapsed()).max();
+///                 let retry_after = limits.idle.saturating_sub(oldest.unwrap_or_default());
+///                 return Ok(Admitted::Full { retry_after });
+///             }
+///             let entry = Entry { record: None, used: Instant::now() };
+///             sessions.insert(id.to_owned(), entry);
+///             Ok(Admitted::Yes { evicted: None })
+///         })
+///     }
+///
+///     fn store<'a>(
+///         &'a self,
+///         id: &'a str,
+///         record: &'a SessionRecord,
+///         _idle: Duration,
+///     ) -> StoreFuture<'a, Result<(), Error>> {
+///         let entry = Entry { record: Some(record.clone()), used: Instant::now() };
+///         self.0.lock().unwrap().insert(id.to_owned(), entry);
+///         Box::pin(async { Ok(()) })
+///     }
+///
+///     fn load<'a>(
+///         &'a self,
+///         id: &'a str,
+///         idle: Duration,
+///     ) -> StoreFuture<'a, Result<Option<SessionRecord>, Error>> {
+///         let mut sessions = self.live(idle);
+///         let record = sessions.get_mut(id).and_then(|e| {
+///             e.used = Instant::now();
+///             e.record.clone()
+///         });
+///         Box::pin(async move { Ok(record) })
+///     }
+///
+///     fn touch<'a>(
+///         &'a self,
+///         ids: &'a [Arc<str>],
+///         idle: Duration,
+///     ) -> StoreFuture<'a, Result<Vec<bool>, Error>> {
+///         let mut sessions = self.live(idle);
+///         let alive = ids
+///             .iter()
+///             .map(|id| match sessions.get_mut(&**id) {
+///                 Some(e) => {
+///                     e.used = Instant::now();
+///                     true
+///                 }
+///                 None => false,
+///             })
+///             .collect();
+///         Box::pin(async move { Ok(alive) })
+///     }
+///
+///     fn change<'a>(
+///         &'a self,
+///         id: &'a str,
+///         changes: &'a [SessionChange],
+///     ) -> StoreFuture<'a, Result<(), Error>> {
+///         let mut sessions = self.0.lock().unwrap();
+///         if let Some(record) = sessions.get_mut(id).and_then(|e| e.record.as_mut()) {
+///             for change in changes {
+///                 match change {
+///                     SessionChange::Initialized => record.initialized = true,
+///                     SessionChange::LogLevel(level) => record.log_level = Some(*level),
+///                     SessionChange::Subscribe(uri) => record.subscriptions.push(uri.clone()),
+///                     SessionChange::Unsubscribe(uri) => record.subscriptions.retain(|u| u != uri),
+///                 }
+///             }
+///         }
+///         Box::pin(async { Ok(()) })
+///     }
+///
+///     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<(), Error>> {
+///         self.0.lock().unwrap().remove(id);
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let sessions = LocalSessions::default();
+/// let limits = SessionLimits {
+///     max_sessions: 1,
+///     idle: Duration::from_secs(60),
+///     policy: mcp_runtime::transport::http::SessionCapPolicy::Refuse,
+/// };
+/// assert_eq!(sessions.admit("a", &limits).await?, Admitted::Yes { evicted: None });
+/// assert!(matches!(sessions.admit("b", &limits).await?, Admitted::Full { .. }));
+/// assert_eq!(sessions.touch(&["a".into(), "b".into()], limits.idle).await?, [true, false]);
+/// # Ok::<(), Error>(()) }).unwrap();
+/// ```
 pub trait SessionBackend: Send + Sync + 'static {
     /// Takes a slot for the new session `id` under `limits`, atomically across the
     /// cluster (evicting the least recently used idle session when the policy says so).
@@ -207,6 +340,64 @@ pub enum ClusterMessage {
 
 /// Carries [`ClusterMessage`]s between instances (Redis pub/sub with the `redis`
 /// feature).
+///
+/// Another transport implements three methods. Here, servers in one process (a test of
+/// a cluster) hand each other messages through one broadcast channel per member:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use mcp_runtime::stores::{Cluster, ClusterMessage};
+/// use tokio::sync::broadcast;
+///
+/// /// The members' inboxes.
+/// #[derive(Clone, Default)]
+/// struct Hub(Arc<Mutex<Vec<broadcast::Sender<Arc<ClusterMessage>>>>>);
+///
+/// struct Member {
+///     hub: Hub,
+///     index: usize,
+///     name: String,
+/// }
+///
+/// impl Hub {
+///     fn join(&self) -> Member {
+///         let mut inboxes = self.0.lock().unwrap();
+///         // Bounded: a member that falls this far behind misses messages (and logs it).
+///         inboxes.push(broadcast::channel(1024).0);
+///         let index = inboxes.len() - 1;
+///         Member { hub: self.clone(), index, name: format!("member-{index}") }
+///     }
+/// }
+///
+/// impl Cluster for Member {
+///     fn instance(&self) -> &str {
+///         &self.name
+///     }
+///
+///     fn publish(&self, message: ClusterMessage) {
+///         let message = Arc::new(message);
+///         for (i, inbox) in self.hub.0.lock().unwrap().iter().enumerate() {
+///             if i != self.index {
+///                 // No receiver yet: nobody to tell.
+///                 let _ = inbox.send(message.clone());
+///             }
+///         }
+///     }
+///
+///     fn subscribe(&self) -> broadcast::Receiver<Arc<ClusterMessage>> {
+///         self.hub.0.lock().unwrap()[self.index].subscribe()
+///     }
+/// }
+///
+/// let hub = Hub::default();
+/// let (a, b) = (hub.join(), hub.join());
+/// let (mut to_a, mut to_b) = (a.subscribe(), b.subscribe());
+/// let ended = ClusterMessage::SessionClosed { session: "s1".into() };
+/// a.publish(ended.clone());
+/// assert_eq!(*to_b.try_recv().unwrap(), ended);
+/// assert!(to_a.try_recv().is_err(), "never back to the sender");
+/// ```
 pub trait Cluster: Send + Sync + 'static {
     /// This instance's id, unique in the cluster.
     fn instance(&self) -> &str;
