@@ -1,5 +1,5 @@
 //! The mcpserve benchmark harness: a Rust load generator that drives three servers exposing
-//! the same tools (mcpserve, rmcp 3.9, and a bare serde_json loop as the limit) over stdio
+//! the same tools (mcpserve, rmcp 3.11, and a bare serde_json loop as the limit) over stdio
 //! and streamable HTTP, and reports throughput, latency percentiles and peak RSS side by side.
 #![warn(missing_docs)]
 
@@ -12,4 +12,5 @@ pub mod rmcp_common;
 pub mod scenarios;
 pub mod stats;
 pub mod stdio;
+pub mod sustained;
 pub mod wire;

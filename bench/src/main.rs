@@ -13,6 +13,9 @@ fn main() {
     if args.first().map(String::as_str) == Some("load-http") {
         return load_http(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some("sustained") {
+        return sustained(&args[1..]);
+    }
     let mut smoke = false;
     let mut out = std::path::PathBuf::from("bench-results");
     let mut only = None;
@@ -125,4 +128,60 @@ fn load_http(args: &[String]) {
             std::process::exit(1);
         }
     }
+}
+
+/// `mcpserve-bench sustained SECS [--out DIR]`: pipelined stdio and 64-connection HTTP
+/// against mcpserve for SECS seconds, RSS sampled every second; writes
+/// `DIR/sustained.{json,svg}` and prints RSS after warm-up, its maximum and the last sample.
+fn sustained(args: &[String]) {
+    const USAGE: &str = "usage: mcpserve-bench sustained SECS [--out DIR]";
+    let (secs, out) = match args {
+        [secs] => (secs, "bench-results".into()),
+        [secs, flag, dir] if flag == "--out" => (secs, std::path::PathBuf::from(dir)),
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let secs: u64 = secs.parse().expect("SECS is a number");
+    let run = match mcpserve_bench::sustained::run(secs) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("sustained: {e}");
+            std::process::exit(1);
+        }
+    };
+    std::fs::create_dir_all(&out).expect("create the output directory");
+    let json = serde_json::to_string_pretty(&run).expect("samples serialize");
+    std::fs::write(out.join("sustained.json"), json).expect("write sustained.json");
+    if let Err(e) = mcpserve_bench::sustained::plot(&run, &out.join("sustained.svg")) {
+        eprintln!("plot: {e}");
+    }
+    let mib = |k: u64| k as f64 / 1024.0;
+    for (name, f) in [
+        ("stdio", run.flatness(|t| t.stdio_rss_kib)),
+        ("HTTP", run.flatness(|t| t.http_rss_kib)),
+    ] {
+        let calls: u64 = run
+            .ticks
+            .iter()
+            .map(|t| {
+                if name == "stdio" {
+                    t.stdio_calls
+                } else {
+                    t.http_calls
+                }
+            })
+            .sum();
+        if let Some(f) = f {
+            println!(
+                "{name}: {calls} calls in {} s; RSS after warm-up {:.1} MiB, max {:.1} MiB, last {:.1} MiB",
+                run.ticks.len(),
+                mib(f.after_warmup_kib),
+                mib(f.max_kib),
+                mib(f.last_kib)
+            );
+        }
+    }
+    eprintln!("samples and plot in {}/", out.display());
 }

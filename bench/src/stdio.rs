@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -135,6 +135,74 @@ impl StdioConn {
         let mut s = Sample::from_latencies(lat, start.elapsed().as_secs_f64());
         s.peak_rss_kib = self.peak_rss_kib();
         Ok(s)
+    }
+
+    /// Pipelined without end: requests with at most `window` unanswered until `stop` is
+    /// set, every response counted in `done` (for the sustained-load run).
+    pub fn sustained(
+        mut self,
+        t: &Template,
+        window: u64,
+        stop: Arc<AtomicBool>,
+        done: Arc<AtomicU64>,
+    ) -> Res<()> {
+        /// Written once after `stop`: its response means every earlier request was read.
+        const LAST: u64 = u64::MAX / 4;
+        self.call_checked(t, 0)?;
+        let (credit_tx, credit_rx) = mpsc::channel::<()>();
+        let mut stdin = self.stdin.take().ok_or("stdin already taken")?;
+        let writer = {
+            let t = t.clone();
+            std::thread::spawn(move || -> Res<(u64, BufWriter<ChildStdin>)> {
+                let mut buf = Vec::with_capacity(256);
+                let mut id = 1u64;
+                while !stop.load(Ordering::Relaxed) {
+                    if id > window && credit_rx.try_recv().is_err() {
+                        stdin.flush().map_err(|e| e.to_string())?;
+                        credit_rx.recv().map_err(|e| e.to_string())?;
+                    }
+                    buf.clear();
+                    t.write(id, &mut buf);
+                    buf.push(b'\n');
+                    stdin.write_all(&buf).map_err(|e| format!("write: {e}"))?;
+                    id += 1;
+                }
+                buf.clear();
+                t.write(LAST, &mut buf);
+                buf.push(b'\n');
+                stdin.write_all(&buf).map_err(|e| format!("write: {e}"))?;
+                stdin.flush().map_err(|e| e.to_string())?;
+                // stdin goes back to the caller: EOF now could end the session early.
+                Ok((id - 1, stdin))
+            })
+        };
+        let mut got = 0u64;
+        let mut result = Ok(());
+        loop {
+            match self.recv().map(wire::response_id) {
+                Ok(Some(LAST)) => break,
+                Ok(Some(_)) => {}
+                Ok(None) => continue, // a notification
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            got += 1;
+            done.fetch_add(1, Ordering::Relaxed);
+            let _ = credit_tx.send(());
+        }
+        drop(credit_tx);
+        let (sent, stdin) = writer.join().map_err(|_| "writer panicked".to_string())??;
+        result?;
+        while got < sent {
+            if wire::response_id(self.recv()?).is_some() {
+                got += 1;
+            }
+        }
+        self.stdin = Some(stdin);
+        self.close();
+        Ok(())
     }
 
     /// Pipelined: `n` requests with at most `window` unanswered (`None`: all written at

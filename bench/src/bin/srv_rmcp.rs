@@ -1,4 +1,4 @@
-//! rmcp 3.9 bench server: the shared bench tools written the way rmcp's docs show
+//! rmcp 3.11 bench server: the shared bench tools written the way rmcp's docs show
 //! (`#[tool_router]` + `#[tool]` + `#[tool_handler]`, `Parameters<T>`, `Json<T>`).
 
 use mcpserve_bench::rmcp_common;

@@ -1,4 +1,4 @@
-//! rmcp 3.9 bench server with 1,000 generated `#[tool]` methods (from build.rs).
+//! rmcp 3.11 bench server with 1,000 generated `#[tool]` methods (from build.rs).
 
 use mcpserve_bench::rmcp_common;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};

@@ -13,7 +13,7 @@ use crate::auth::{AuthContext, Scopes};
 use crate::error::Error;
 use crate::extract::rejection::InvalidToolArguments;
 use crate::middleware::CallService;
-use crate::protocol::types::{CallToolResult, ListToolsResult, Tool};
+use crate::protocol::types::{CallToolResult, Tool};
 use crate::registry::{CallFn, Location};
 use crate::schema;
 use crate::tasks::TaskSupport;
@@ -238,36 +238,41 @@ impl ToolEntry {
 /// Keywords whose constraints typed deserialization does not already enforce. Schemas
 /// without them skip the validator entirely (the common, fast case).
 fn needs_validation(schema: &Value) -> bool {
-    const ASSERTIONS: &[&str] = &[
-        "multipleOf",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "maxLength",
-        "minLength",
-        "pattern",
-        "maxItems",
-        "minItems",
-        "uniqueItems",
-        "maxContains",
-        "minContains",
-        "maxProperties",
-        "minProperties",
-        "dependentRequired",
-        "const",
-        "allOf",
-        "anyOf",
-        "oneOf",
-        "not",
-        "if",
-        "contains",
-        "propertyNames",
-        "dependentSchemas",
-        "patternProperties",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-    ];
+    // A `match` on the key (the compiler switches on its length first), not a scan of
+    // the list per key: this runs for every member of every tool's schema at start.
+    fn is_assertion(key: &str) -> bool {
+        matches!(
+            key,
+            "multipleOf"
+                | "maximum"
+                | "exclusiveMaximum"
+                | "minimum"
+                | "exclusiveMinimum"
+                | "maxLength"
+                | "minLength"
+                | "pattern"
+                | "maxItems"
+                | "minItems"
+                | "uniqueItems"
+                | "maxContains"
+                | "minContains"
+                | "maxProperties"
+                | "minProperties"
+                | "dependentRequired"
+                | "const"
+                | "allOf"
+                | "anyOf"
+                | "oneOf"
+                | "not"
+                | "if"
+                | "contains"
+                | "propertyNames"
+                | "dependentSchemas"
+                | "patternProperties"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+        )
+    }
     match schema {
         Value::Object(map) => {
             // schemars states an integer type's own range as min/max next to its `format`;
@@ -275,7 +280,7 @@ fn needs_validation(schema: &Value) -> bool {
             let format = map.get("format").and_then(Value::as_str);
             map.iter().any(|(k, v)| {
                 let typed_range = format.is_some_and(|f| is_type_bound(f, k, v));
-                (ASSERTIONS.contains(&k.as_str()) && !typed_range)
+                (is_assertion(k) && !typed_range)
                     || (k == "additionalProperties" && v == &Value::Bool(false))
                     || needs_validation(v)
             })
@@ -350,10 +355,7 @@ impl ToolCatalog {
             }
         }
         let render = |entries: &[Arc<ToolEntry>]| {
-            pager::render_all(TOOLS, entries, page_size, |chunk, next| ListToolsResult {
-                tools: chunk.iter().map(|e| e.tool.clone()).collect(),
-                next_cursor: next,
-            })
+            pager::render_all(TOOLS, entries, page_size, ToolsPage::new)
         };
         let pages = render(&entries)?;
         let mut gates: Vec<Arc<str>> = Vec::new();
@@ -445,13 +447,10 @@ impl ToolCatalog {
             TOOLS,
             &self.entries,
             |e| e.offered_to(client_capabilities) && hiding.is_none_or(|a| !a.hides(&e.scopes)),
-            |e| e.tool.clone(),
+            Arc::clone,
             self.page_size,
             cursor,
-            |chunk, next| ListToolsResult {
-                tools: chunk.to_vec(),
-                next_cursor: next,
-            },
+            ToolsPage::new,
         )
     }
 
@@ -470,15 +469,36 @@ impl ToolCatalog {
             TOOLS,
             &self.entries,
             |e| visible(e),
-            |e| e.tool.clone(),
+            Arc::clone,
             self.page_size,
             cursor,
-            |chunk, next| ListToolsResult {
-                tools: chunk.to_vec(),
-                next_cursor: next,
-            },
+            ToolsPage::new,
         )
     }
+}
+
+/// A `tools/list` result page written straight from the entries (the wire shape of
+/// [`ListToolsResult`](crate::protocol::types::ListToolsResult)): no tool or schema is copied to render it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolsPage {
+    #[serde(serialize_with = "tools_of")]
+    tools: Vec<Arc<ToolEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+impl ToolsPage {
+    fn new(chunk: &[Arc<ToolEntry>], next_cursor: Option<String>) -> Self {
+        ToolsPage {
+            tools: chunk.to_vec(),
+            next_cursor,
+        }
+    }
+}
+
+fn tools_of<S: serde::Serializer>(entries: &[Arc<ToolEntry>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(entries.iter().map(|e| &e.tool))
 }
 
 #[cfg(test)]

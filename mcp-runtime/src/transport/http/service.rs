@@ -320,7 +320,7 @@ impl Inner {
         };
         let meta = MetaHead::read(&msg);
         let id = known_id.as_ref();
-        if !(accepts(parts, APPLICATION_JSON) && accepts(parts, TEXT_EVENT_STREAM)) {
+        if !accepts_all(parts, [APPLICATION_JSON, TEXT_EVENT_STREAM]) {
             return reply::error(
                 StatusCode::NOT_ACCEPTABLE,
                 id,
@@ -480,27 +480,74 @@ fn content_type_is_json(parts: &Parts) -> bool {
 
 /// Whether the `Accept` header allows `mime` (wildcards included, `q=0` excluded).
 pub(super) fn accepts(parts: &Parts, mime: &str) -> bool {
-    let (kind, _) = mime.split_once('/').expect("a type/subtype");
-    parts
+    accepts_all(parts, [mime])
+}
+
+/// Whether the `Accept` header allows every one of `mimes`, read in one pass.
+pub(super) fn accepts_all<const N: usize>(parts: &Parts, mimes: [&str; N]) -> bool {
+    let mut allowed = [false; N];
+    let items = parts
         .headers
         .get_all(ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut fields = item.split(';');
-            let range = fields.next().unwrap_or_default().trim();
-            let refused = fields.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            !refused
-                && (range.eq_ignore_ascii_case(mime)
-                    || range == "*/*"
-                    || range
-                        .strip_suffix("/*")
-                        .is_some_and(|k| k.eq_ignore_ascii_case(kind)))
-        })
+        .flat_map(|v| v.split(','));
+    for item in items {
+        let mut fields = item.split(';');
+        let range = fields.next().unwrap_or_default().trim();
+        let refused = fields.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                == Some(0.0)
+        });
+        if refused {
+            continue;
+        }
+        for (mime, allowed) in mimes.iter().zip(&mut allowed) {
+            let (kind, _) = mime.split_once('/').expect("a type/subtype");
+            *allowed |= range.eq_ignore_ascii_case(mime)
+                || range == "*/*"
+                || range
+                    .strip_suffix("/*")
+                    .is_some_and(|k| k.eq_ignore_ascii_case(kind));
+        }
+    }
+    allowed.iter().all(|a| *a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(accept: &[&str]) -> Parts {
+        let mut b = http::Request::builder().uri("/mcp");
+        for a in accept {
+            b = b.header(ACCEPT, *a);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn accept_header_allows_each_type_with_wildcards_and_without_q0() {
+        let both = [APPLICATION_JSON, TEXT_EVENT_STREAM];
+        for ok in [
+            &["application/json, text/event-stream"][..],
+            &["text/event-stream", "application/json"],
+            &["*/*"],
+            &["application/*;q=0.5, TEXT/EVENT-STREAM"],
+        ] {
+            assert!(accepts_all(&parts(ok), both), "{ok:?}");
+        }
+        for bad in [
+            &[][..],
+            &["application/json"],
+            &["application/json, text/event-stream;q=0"],
+            &["text/*, application/json; q=0.0"],
+        ] {
+            assert!(!accepts_all(&parts(bad), both), "{bad:?}");
+        }
+        assert!(accepts(&parts(&["text/*"]), TEXT_EVENT_STREAM));
+        assert!(!accepts(&parts(&["text/*"]), APPLICATION_JSON));
+    }
 }
