@@ -97,7 +97,8 @@ async fn count_slowly(
             _ = tokio::time::sleep(Duration::from_millis(pace_ms)) => {}
             _ = ctx.cancelled() => return Err(Error::tool("cancelled")),
         }
-        ctx.progress(i, Some(to), format!("{i}/{to} (pid {pid})")).await;
+        ctx.progress(i, Some(to), format!("{i}/{to} (pid {pid})"))
+            .await;
         if close_every > 0 && i % close_every == 0 && i < to {
             ctx.close_stream();
         }

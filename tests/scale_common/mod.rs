@@ -207,7 +207,10 @@ pub fn haproxy_cfg(port: u16, ports: &[u16]) -> String {
             cfg.push('\n');
         }
     }
-    assert!(servers.next().is_none(), "examples/haproxy.cfg has too few servers");
+    assert!(
+        servers.next().is_none(),
+        "examples/haproxy.cfg has too few servers"
+    );
     cfg
 }
 
