@@ -110,8 +110,12 @@ mod tests {
     use super::*;
 
     fn report(progress: f64) -> ProgressNotificationParams {
-        serde_json::from_value(serde_json::json!({"progressToken": 1, "progress": progress}))
-            .unwrap()
+        ProgressNotificationParams {
+            progress_token: RequestId::Number(1),
+            progress,
+            total: None,
+            message: None,
+        }
     }
 
     #[test]
