@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 
 import warnings
@@ -53,6 +52,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
+from instances import kill_and_wait
 from python_stdio_client import CLIENT_INFO, Checks, texts
 
 
@@ -130,13 +130,24 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
 
             await c.run("[legacy] elicitation answered through another instance", greet)
 
-            async with streamable_http_client(url) as (read_b, write_b):
+            # b's standalone GET stream must be open before the change is announced (a
+            # session with no stream has nowhere to be told): wait for its 200, not a while.
+            listening = anyio.Event()
+
+            async def on_response_b(response: httpx2.Response) -> None:
+                if response.request.method == "GET" and response.status_code == 200:
+                    listening.set()
+
+            http_b = create_mcp_http_client()
+            http_b.event_hooks["response"] = [on_response_b]
+            async with http_b, streamable_http_client(url, http_client=http_b) as (read_b, write_b):
                 async with ClientSession(
                     read_b, write_b, message_handler=on_message, client_info=CLIENT_INFO, read_timeout_seconds=timeout
                 ) as b:
                     await b.initialize()
                     await b.list_tools()
-                    await anyio.sleep(1.0)  # its standalone GET stream is open by now
+                    with anyio.fail_after(timeout):
+                        await listening.wait()
 
                     async def list_changed() -> None:
                         result = await a.call_tool("touch_tools", {})
@@ -204,7 +215,7 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
                             tg.start_soon(call)
                             await started.wait()
                             assert victim and victim[0] in kill_pids, f"pid {victim} is not an instance's"
-                            os.kill(victim[0], signal.SIGKILL)
+                            kill_and_wait(victim[0])
                             print(f"  ..    killed instance pid {victim[0]} mid-stream", flush=True)
                     error = outcome.get("error")
                     assert error is not None, f"no error for the lost request: {outcome}"

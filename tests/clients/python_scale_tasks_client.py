@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import sys
 import traceback
 import warnings
@@ -48,6 +47,9 @@ try:
 except ImportError as exc:  # pragma: no cover - environment problem, not a test failure
     print(f"python scale tasks client: cannot import the MCP SDK 1.x ({exc})", file=sys.stderr)
     sys.exit(2)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from instances import kill_and_wait  # noqa: E402 - after the SDK check, next to this script
 
 
 class Checks:
@@ -173,7 +175,7 @@ async def run(url: str, timeout: float, kill_pids: set[int], c: Checks) -> None:
                     running = await wait_for(session, task_id, lambda s: pid_of(s.statusMessage) is not None, timeout)
                     pid = pid_of(running.statusMessage)
                     assert pid in kill_pids, f"pid {pid} is not an instance's"
-                    os.kill(pid, signal.SIGKILL)
+                    kill_and_wait(pid)
                     print(f"  ..    killed instance pid {pid} mid-task", flush=True)
                     failed = await wait_for(session, task_id, lambda s: s.status != "working", timeout)
                     assert failed.status == "failed", failed
