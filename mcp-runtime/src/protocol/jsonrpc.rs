@@ -495,6 +495,35 @@ mod tests {
     }
 
     #[test]
+    fn meta_is_parsed_once_and_taken_by_whoever_comes_last() {
+        let line = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","progressToken":7}}}"#;
+        let Ok(Message::Request(mut req)) = parse(line) else {
+            panic!("a request")
+        };
+        let version = |m: &RequestMeta| m.protocol_version.clone();
+        let first = req.meta().as_ref().unwrap().as_ref().map(version);
+        assert_eq!(first, Some(Some(serde_json::json!("2026-07-28"))));
+        // What the transport read is what the dispatcher gets, even if params changed
+        // since (they do not in the runtime: this shows the parse is not repeated).
+        req.params = None;
+        let taken = req.take_meta().unwrap().unwrap();
+        assert_eq!(
+            taken.protocol_version,
+            Some(serde_json::json!("2026-07-28"))
+        );
+        assert!(taken.progress_token.is_some());
+        // Taken once: a second take parses the (now absent) params again.
+        assert!(req.take_meta().unwrap().is_none());
+        // A `_meta` that does not parse is an error for the dispatcher to report.
+        let line = br#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientInfo":5}}}"#;
+        let Ok(Message::Request(mut req)) = parse(line) else {
+            panic!("a request")
+        };
+        assert!(req.meta().is_err());
+        assert!(req.take_meta().unwrap_err().starts_with("invalid _meta"));
+    }
+
+    #[test]
     fn classifies_messages() {
         assert!(matches!(
             parse(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#),
