@@ -160,6 +160,11 @@ impl Request {
         })
     }
 
+    /// Keeps an index built elsewhere (with `_meta` parsed on the way); the first one wins.
+    pub(crate) fn set_index(&self, index: ParamsIndex) {
+        let _ = self.index.set(index);
+    }
+
     /// The index, if something already built it.
     pub(crate) fn built_index(&self) -> Option<&ParamsIndex> {
         self.index.get()
