@@ -536,6 +536,28 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_are_judged_as_serde_json_judges_a_slice() {
+        // Inside a string that is read: a parse error, as it always was.
+        let Err(rejected) = parse(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\xff\"}") else {
+            panic!("rejected")
+        };
+        assert_eq!(
+            (rejected.error.code, rejected.id),
+            (code::PARSE_ERROR, None)
+        );
+        // Outside any string: a syntax error too.
+        let Err(rejected) = parse(b"{\"jsonrpc\":\"2.0\",\"id\":1,\xff}") else {
+            panic!("rejected")
+        };
+        assert_eq!(rejected.error.code, code::PARSE_ERROR);
+        // The same line in valid UTF-8 is a request: only the bytes decide.
+        assert!(matches!(
+            parse("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\u{ff}\"}".as_bytes()),
+            Ok(Message::Request(r)) if &*r.method == "a\u{ff}"
+        ));
+    }
+
+    #[test]
     fn classifies_messages() {
         assert!(matches!(
             parse(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#),
