@@ -155,6 +155,7 @@ const QUEUE_LIMIT: usize = 256;
 pub(crate) fn events() -> (EventSender, EventReceiver) {
     let shared = Arc::new(Events {
         queue: Mutex::new(Queue {
+            first: None,
             items: VecDeque::new(),
             closed: false,
         }),
@@ -174,6 +175,9 @@ struct Events {
 }
 
 struct Queue {
+    /// The oldest event when `items` is empty: most requests' only one (their result)
+    /// needs no queue allocation.
+    first: Option<Incoming>,
     items: VecDeque<Incoming>,
     /// The sender is gone, or the receiver is.
     closed: bool,
@@ -199,7 +203,11 @@ impl EventSender {
                 );
                 return true;
             }
-            q.items.push_back(event);
+            if q.first.is_none() && q.items.is_empty() {
+                q.first = Some(event);
+            } else {
+                q.items.push_back(event);
+            }
         }
         self.shared.ready.notify_one();
         true
@@ -225,7 +233,7 @@ impl EventReceiver {
             let notified = self.shared.ready.notified();
             {
                 let mut q = self.shared.queue.lock().expect("events lock");
-                if let Some(event) = q.items.pop_front() {
+                if let Some(event) = q.first.take().or_else(|| q.items.pop_front()) {
                     return Some(event);
                 }
                 if q.closed {
@@ -241,6 +249,7 @@ impl Drop for EventReceiver {
     fn drop(&mut self) {
         let mut q = self.shared.queue.lock().expect("events lock");
         q.closed = true;
+        q.first = None;
         q.items.clear();
     }
 }

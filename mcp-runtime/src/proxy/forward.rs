@@ -14,7 +14,7 @@ use super::Upstream;
 use crate::client::{Incoming, RequestOptions};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
-use crate::protocol::types::LoggingLevel;
+use crate::protocol::types::{CallToolResult, LoggingLevel};
 use crate::protocol::{code, Era, ErrorObject};
 
 /// Input rounds of one forwarded request before giving up.
@@ -93,6 +93,36 @@ pub(crate) fn member(key: &str, value: &(impl serde::Serialize + ?Sized)) -> Str
     s
 }
 
+/// A remote's answer to a forwarded request: its result object as it came, and the era
+/// it was sent in.
+pub(crate) struct Answer {
+    pub(crate) raw: Box<RawValue>,
+    pub(crate) era: Era,
+    /// Its `resultType` (read in the 2026 era only).
+    pub(crate) result_type: ResultType,
+}
+
+/// A proxied tool's result: the remote's bytes when the caller can take them as they
+/// are, else a typed result.
+pub(crate) enum Forwarded {
+    /// The remote's result object, answered unchanged (the response's id is the
+    /// caller's, as for any result). `typed`: it carries its own `resultType`.
+    Raw { body: Box<RawValue>, typed: bool },
+    /// A result the proxy made or translated.
+    Result(CallToolResult),
+}
+
+impl Forwarded {
+    /// The typed result (what layers and tasks see).
+    pub(crate) fn into_result(self) -> Result<CallToolResult, Error> {
+        match self {
+            Forwarded::Result(r) => Ok(r),
+            Forwarded::Raw { body, .. } => serde_json::from_str(body.get())
+                .map_err(|e| Error::tool(format!("the remote sent an invalid result: {e}"))),
+        }
+    }
+}
+
 /// Sends `call` to the remote for the caller `ctx` and returns the raw result. The
 /// remote's input rounds (2026) and requests (session era) are answered by asking the
 /// caller.
@@ -100,7 +130,7 @@ pub(crate) async fn forward(
     upstream: &Upstream,
     ctx: &Context,
     call: Call<'_>,
-) -> Result<Box<RawValue>, Failure> {
+) -> Result<Answer, Failure> {
     let client = upstream.client().await.map_err(Failure::Unavailable)?;
     let era = if client.speaks(ctx.era()) {
         ctx.era()
@@ -118,29 +148,36 @@ pub(crate) async fn forward(
         } else {
             std::borrow::Cow::Owned(format!("{},{retry}", call.members))
         };
-        let mut options = RequestOptions::new()
+        let options = RequestOptions::new()
             .era(era)
             .progress(ctx.progress_token().is_some());
-        if era == Era::Sessionless {
-            options = options.capabilities(ctx.client_capabilities().clone());
-            if let Some(level) = ctx.log_level() {
-                options = options.log_level(level);
-            }
-        }
+        let modern = era == Era::Sessionless;
         let request = crate::client::Request {
             method: call.method,
             members: &members,
             meta: passthrough,
             name: call.name,
             arguments: call.arguments,
+            // The caller's own, by reference (2026).
+            capabilities: modern.then(|| ctx.client_capabilities()),
+            log_level: ctx.log_level().filter(|_| modern),
         };
         let mut exchange = client
             .send_request(request, options)
             .await
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
         let raw = pump(&mut exchange, ctx).await?;
-        if era != Era::Sessionless || !is_input_required(&raw) {
-            return Ok(raw);
+        let result_type = if era == Era::Sessionless {
+            result_type(&raw)
+        } else {
+            ResultType::Absent
+        };
+        if result_type != ResultType::InputRequired {
+            return Ok(Answer {
+                raw,
+                era,
+                result_type,
+            });
         }
         // The remote needs input: ask the caller (all at once, so a 2026 caller gets
         // every request in one round), then retry with the answers.
@@ -176,14 +213,31 @@ pub(crate) async fn forward(
     ))))
 }
 
-fn is_input_required(raw: &RawValue) -> bool {
+/// A 2026 result's `resultType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResultType {
+    Absent,
+    Complete,
+    InputRequired,
+    Other,
+}
+
+/// A 2026 result's `resultType`.
+fn result_type(raw: &RawValue) -> ResultType {
     #[derive(serde::Deserialize)]
     struct Kind<'a> {
         #[serde(rename = "resultType", borrow, default)]
-        result_type: Option<&'a str>,
+        result_type: Option<std::borrow::Cow<'a, str>>,
     }
-    serde_json::from_str::<Kind<'_>>(raw.get())
-        .is_ok_and(|k| k.result_type == Some("input_required"))
+    match serde_json::from_str::<Kind<'_>>(raw.get()) {
+        Ok(k) => match k.result_type.as_deref() {
+            None => ResultType::Absent,
+            Some("complete") => ResultType::Complete,
+            Some("input_required") => ResultType::InputRequired,
+            Some(_) => ResultType::Other,
+        },
+        Err(_) => ResultType::Other,
+    }
 }
 
 /// Relays what the remote sends about one request until its result: progress and log

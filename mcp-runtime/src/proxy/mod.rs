@@ -47,6 +47,7 @@ mod upstream;
 
 use std::time::Duration;
 
+pub(crate) use forward::Forwarded;
 pub(crate) use upstream::Upstream;
 
 use crate::client::EraChoice;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use super::forward::{forward, member, Call, Failure};
+use super::forward::{forward, member, Call, Failure, Forwarded, ResultType};
 use super::{Remote, Target};
 use crate::client::{Client, ClientError, ServerNotification, Transport};
 use crate::error::{Error, Result};
@@ -452,7 +452,7 @@ impl Upstream {
             let mut tool = remote_tool;
             tool.name = names.name(&tool.name);
             let me = self.me.clone();
-            let handler = Handler::Dynamic(Arc::new(move |call: ToolCall| {
+            let handler = Handler::Forward(Arc::new(move |call: ToolCall| {
                 let me = me.clone();
                 let remote_name = remote_name.clone();
                 Box::pin(async move {
@@ -476,9 +476,14 @@ impl Upstream {
         out
     }
 
-    async fn call_tool(&self, remote_name: &str, call: ToolCall) -> crate::tool::ToolOutcome {
-        let mut members = member("name", remote_name);
-        if let Some(args) = call.raw_arguments() {
+    async fn call_tool(&self, remote_name: &str, call: ToolCall) -> Result<Forwarded> {
+        // `"name":"add","arguments":{..}`: the arguments as the caller sent them.
+        let args = call.raw_arguments();
+        let mut members =
+            String::with_capacity(24 + remote_name.len() + args.map_or(0, |a| a.get().len()));
+        members.push_str("\"name\":");
+        crate::client::push_json_str(&mut members, remote_name);
+        if let Some(args) = args {
             members.push_str(",\"arguments\":");
             members.push_str(args.get());
         }
@@ -488,17 +493,41 @@ impl Upstream {
             name: Some(remote_name),
             arguments: call.raw_arguments(),
         };
-        match forward(self, call.context(), forwarded).await {
-            Ok(raw) => serde_json::from_str::<CallToolResult>(raw.get()).map_err(|e| {
+        let ctx = call.context();
+        match forward(self, ctx, forwarded).await {
+            // Asked and answered in the same era: the remote's bytes are the answer (a
+            // 2026 result keeps its own `resultType`).
+            Ok(answer) if answer.era == ctx.era() && answer.raw.get().starts_with('{') => {
+                let typed = match answer.result_type {
+                    ResultType::Absent => false,
+                    ResultType::Complete => true,
+                    _ => return self.typed(&answer.raw),
+                };
+                Ok(Forwarded::Raw {
+                    body: answer.raw,
+                    typed,
+                })
+            }
+            Ok(answer) => self.typed(&answer.raw),
+            // Unreachable remotes are the model's business: it may retry later.
+            Err(Failure::Unavailable(why)) => Ok(Forwarded::Result(CallToolResult::error(
+                self.unavailable(&why),
+            ))),
+            Err(other) => Err(other.into_error(self, "tools/call", None)),
+        }
+    }
+
+    /// A result translated between eras (or of an unknown `resultType`): parsed, then
+    /// encoded as the caller's era wants.
+    fn typed(&self, raw: &serde_json::value::RawValue) -> Result<Forwarded> {
+        serde_json::from_str::<CallToolResult>(raw.get())
+            .map(Forwarded::Result)
+            .map_err(|e| {
                 Error::tool(format!(
                     "Upstream `{}` sent an invalid result: {e}",
                     self.label
                 ))
-            }),
-            // Unreachable remotes are the model's business: it may retry later.
-            Err(Failure::Unavailable(why)) => Ok(CallToolResult::error(self.unavailable(&why))),
-            Err(other) => Err(other.into_error(self, "tools/call", None)),
-        }
+            })
     }
 
     fn prompt_entry(&self, names: &Namespace, prompt: crate::protocol::Prompt) -> Arc<PromptEntry> {
@@ -530,7 +559,8 @@ impl Upstream {
                         };
                         let raw = forward(&up, &call.ctx, forwarded)
                             .await
-                            .map_err(|f| f.into_error(&up, "prompts/get", None))?;
+                            .map_err(|f| f.into_error(&up, "prompts/get", None))?
+                            .raw;
                         serde_json::from_str::<GetPromptResult>(raw.get()).map_err(|e| {
                             Error::internal(format!(
                                 "Upstream `{}` sent an invalid prompt: {e}",
@@ -573,7 +603,8 @@ impl Upstream {
                 };
                 let raw = forward(&up, &ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "completion/complete", None))?;
+                    .map_err(|f| f.into_error(&up, "completion/complete", None))?
+                    .raw;
                 #[derive(serde::Deserialize)]
                 struct Result {
                     completion: Completion,
@@ -611,7 +642,8 @@ impl Upstream {
                 };
                 let raw = forward(&up, &req.ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "resources/read", Some(&uri)))?;
+                    .map_err(|f| f.into_error(&up, "resources/read", Some(&uri)))?
+                    .raw;
                 let result: ReadResourceResult = serde_json::from_str(raw.get()).map_err(|e| {
                     Error::internal(format!(
                         "Upstream `{}` sent invalid contents: {e}",

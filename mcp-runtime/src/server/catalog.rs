@@ -31,7 +31,17 @@ pub(crate) enum Handler {
     Dynamic(DynToolFn),
     /// Wrapped in middleware layers.
     Service(Box<crate::middleware::CallService>),
+    /// A proxied remote's tool: a call answers the remote's result as it came (see
+    /// [`Forwarded`](crate::proxy::Forwarded)).
+    #[cfg(feature = "proxy")]
+    Forward(ForwardFn),
 }
+
+/// The handler of a proxied remote's tool.
+#[cfg(feature = "proxy")]
+pub(crate) type ForwardFn = Arc<
+    dyn Fn(ToolCall) -> BoxFuture<'static, Result<crate::proxy::Forwarded, Error>> + Send + Sync,
+>;
 
 impl Handler {
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
@@ -39,6 +49,12 @@ impl Handler {
             Handler::Static(f) => f(call),
             Handler::Dynamic(f) => f(call),
             Handler::Service(s) => CallService::clone(s).oneshot(call),
+            // Layers and tasks see a typed result.
+            #[cfg(feature = "proxy")]
+            Handler::Forward(f) => {
+                let forwarded = f(call);
+                Box::pin(async move { forwarded.await?.into_result() })
+            }
         }
     }
 }
