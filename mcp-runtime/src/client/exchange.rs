@@ -165,7 +165,10 @@ pub(crate) fn events() -> (EventSender, EventReceiver) {
         EventSender {
             shared: shared.clone(),
         },
-        EventReceiver { shared },
+        EventReceiver {
+            shared,
+            driver: None,
+        },
     )
 }
 
@@ -224,9 +227,19 @@ impl Drop for EventSender {
 /// The receiving end, inside an [`Exchange`].
 pub(crate) struct EventReceiver {
     shared: Arc<Events>,
+    /// The request's own work, when it runs inside the exchange rather than on a task
+    /// of its own (it progresses while the exchange is waited on; dropping it cancels).
+    /// (A `Mutex` only to make the exchange `Sync`: it is reached through `&mut`.)
+    driver: Option<Mutex<crate::tool::BoxFuture<'static, ()>>>,
 }
 
 impl EventReceiver {
+    /// Runs `driver` (the request's work) whenever the exchange is waited on.
+    pub(crate) fn driven_by(mut self, driver: crate::tool::BoxFuture<'static, ()>) -> Self {
+        self.driver = Some(Mutex::new(driver));
+        self
+    }
+
     /// The next event; `None` once the sender is gone and nothing is left.
     async fn next(&mut self) -> Option<Incoming> {
         loop {
@@ -240,7 +253,17 @@ impl EventReceiver {
                     return None;
                 }
             }
-            notified.await;
+            match &mut self.driver {
+                Some(driver) => {
+                    let driver = driver.get_mut().expect("driver lock");
+                    tokio::select! {
+                        biased;
+                        () = driver => self.driver = None,
+                        () = notified => {}
+                    }
+                }
+                None => notified.await,
+            }
         }
     }
 }

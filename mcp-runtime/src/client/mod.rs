@@ -399,7 +399,10 @@ pub(crate) struct Outgoing {
     pub(crate) body: Vec<u8>,
     pub(crate) era: Era,
     /// 2026-07-28 HTTP headers (`Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`).
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
+    /// HTTP: run the request inside its exchange instead of on a task of its own (the
+    /// exchange is waited on right away).
+    pub(crate) inline: bool,
 }
 
 impl Link {
@@ -504,13 +507,16 @@ impl MetaWriter<'_, '_> {
         }
     }
 
-    /// `"key":value`, unless the caller's own `_meta` sets `key`.
-    fn field(&mut self, key: &str, value: impl FnOnce(&mut String)) {
+    /// `"key":value`, unless the caller's own `_meta` sets `key` (a constant: nothing
+    /// to escape).
+    fn field(&mut self, key: &'static str, value: impl FnOnce(&mut String)) {
         if self.own.is_some_and(|m| m.contains_key(key)) {
             return;
         }
         self.open();
-        push_json_str(self.out, key);
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push('"');
         self.out.push(':');
         value(self.out);
     }
@@ -559,6 +565,8 @@ pub struct RequestOptions {
     pub capabilities: Option<Value>,
     /// 2026 era: the log level to ask for (`_meta` `logLevel`).
     pub log_level: Option<crate::LoggingLevel>,
+    /// The caller waits on the exchange at once (see [`Outgoing::inline`]).
+    pub(crate) inline: bool,
 }
 
 impl RequestOptions {
@@ -588,6 +596,12 @@ impl RequestOptions {
     /// Asks for log messages at `level` and above (2026 era).
     pub fn log_level(mut self, level: crate::LoggingLevel) -> Self {
         self.log_level = Some(level);
+        self
+    }
+
+    /// The request runs inside its exchange, which the caller polls until the end.
+    pub(crate) fn inline(mut self) -> Self {
+        self.inline = true;
         self
     }
 }
@@ -857,6 +871,7 @@ impl Client {
                 body,
                 era,
                 headers,
+                inline: options.inline,
             })
             .await?;
         Ok(Exchange::new(id, era, rx, self.clone()))
@@ -871,7 +886,12 @@ impl Client {
         era: Era,
         options: &RequestOptions,
     ) -> Vec<u8> {
-        let mut out = String::with_capacity(96 + req.members.len());
+        let modern = if era == Era::Sessionless {
+            256 + self.shared.info_json.len()
+        } else {
+            0
+        };
+        let mut out = String::with_capacity(96 + req.members.len() + modern);
         out.push_str(r#"{"jsonrpc":"2.0","id":"#);
         push_id(&mut out, id);
         out.push_str(r#","method":"#);
@@ -915,18 +935,24 @@ impl Client {
     }
 
     /// The SEP-2243 headers of a 2026-07-28 HTTP request.
-    fn modern_headers(&self, req: &Request<'_>) -> Vec<(String, String)> {
+    fn modern_headers(&self, req: &Request<'_>) -> Vec<(::http::HeaderName, ::http::HeaderValue)> {
+        use ::http::{HeaderName, HeaderValue};
         let method = req.method;
-        let mut headers = vec![
-            (
-                "mcp-protocol-version".to_owned(),
-                ProtocolVersion::V2026_07_28.as_str().to_owned(),
-            ),
-            ("mcp-method".to_owned(), method.to_owned()),
-        ];
+        let mut headers = Vec::with_capacity(4);
+        headers.push((
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderValue::from_static(ProtocolVersion::V2026_07_28.as_str()),
+        ));
+        let value = |v: &str| HeaderValue::from_str(v).ok();
+        let Some(m) = value(method) else {
+            return headers;
+        };
+        headers.push((HeaderName::from_static("mcp-method"), m));
         let named = matches!(method, "tools/call" | "prompts/get" | "resources/read");
         if let Some(name) = req.name.filter(|_| named) {
-            headers.push(("mcp-name".to_owned(), header_params::encode_value(name)));
+            if let Some(v) = value(&header_params::encode_value(name)) {
+                headers.push((HeaderName::from_static("mcp-name"), v));
+            }
             if method == "tools/call" {
                 let specs = self
                     .shared
@@ -941,8 +967,11 @@ impl Client {
                         .and_then(|a| serde_json::from_str(a.get()).ok())
                         .unwrap_or(Value::Null);
                     for spec in specs.iter() {
-                        if let Some(value) = spec.header_value(&args) {
-                            headers.push((format!("mcp-param-{}", spec.name), value));
+                        let header = HeaderName::try_from(format!("mcp-param-{}", spec.name));
+                        if let (Ok(k), Some(v)) =
+                            (header, spec.header_value(&args).as_deref().and_then(value))
+                        {
+                            headers.push((k, v));
                         }
                     }
                 }
@@ -971,7 +1000,7 @@ impl Client {
     ) -> Result<Box<RawValue>, ClientError> {
         let timeout = self.shared.timeout;
         let work = async {
-            let mut exchange = self.start(method, params, options).await?;
+            let mut exchange = self.start(method, params, options.inline()).await?;
             exchange.finish_with_handlers().await
         };
         match timeout {

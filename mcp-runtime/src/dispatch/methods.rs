@@ -253,8 +253,8 @@ async fn call_tool(
     }
     // A proxied tool without layers answers the remote's bytes. Boxed, as above.
     #[cfg(feature = "proxy")]
-    if let crate::server::Handler::Forward(forward) = &entry.handler {
-        return Box::pin(call_remote(forward, &ctx, &entry.name, params, &p)).await;
+    if let crate::server::Handler::Forward(remote) = &entry.handler {
+        return Box::pin(call_remote(remote, &ctx, &entry.name, params, &p)).await;
     }
     let call = ToolCall {
         ctx: ctx.clone(),
@@ -280,25 +280,19 @@ async fn call_tool(
 /// Calls a proxied tool: the remote's result goes out as it came when the eras agree.
 #[cfg(feature = "proxy")]
 async fn call_remote(
-    forward: &crate::server::ForwardFn,
+    remote: &crate::proxy::RemoteTool,
     ctx: &Context,
     tool: &std::sync::Arc<str>,
     params: Option<&RawValue>,
     p: &CallParams<'_>,
 ) -> Result<MethodResult, Error> {
     use crate::proxy::Forwarded;
-    let call = ToolCall {
-        ctx: ctx.clone(),
-        tool: tool.clone(),
-        args: p.arguments.map(RawValue::to_owned),
-        principal: None,
-    };
     let target = mrtr::Target {
         method: "tools/call",
         name: &p.name,
         arguments: p.arguments,
     };
-    let run = CatchUnwind(forward(call));
+    let run = CatchUnwind(Box::pin(remote.call(ctx, p.arguments)));
     let outcome = match mrtr::drive(ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(Ok(outcome)) => outcome,

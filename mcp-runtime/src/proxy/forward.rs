@@ -148,9 +148,11 @@ pub(crate) async fn forward(
         } else {
             std::borrow::Cow::Owned(format!("{},{retry}", call.members))
         };
+        // `pump` waits on the exchange until its end: no task of its own needed.
         let options = RequestOptions::new()
             .era(era)
-            .progress(ctx.progress_token().is_some());
+            .progress(ctx.progress_token().is_some())
+            .inline();
         let modern = era == Era::Sessionless;
         let request = crate::client::Request {
             method: call.method,
@@ -249,6 +251,8 @@ async fn pump(
 ) -> Result<Box<RawValue>, Failure> {
     loop {
         let event = tokio::select! {
+            // The exchange first: a finished call does not look at the cancellation.
+            biased;
             event = exchange.next() => event,
             _ = ctx.cancelled() => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
         };

@@ -48,7 +48,7 @@ mod upstream;
 use std::time::Duration;
 
 pub(crate) use forward::Forwarded;
-pub(crate) use upstream::Upstream;
+pub(crate) use upstream::{RemoteTool, Upstream};
 
 use crate::client::EraChoice;
 use crate::server::{Mount, Server, ServerBuilder};

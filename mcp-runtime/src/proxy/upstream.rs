@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
@@ -13,6 +14,7 @@ use super::forward::{forward, member, Call, Failure, Forwarded, ResultType};
 use super::{Remote, Target};
 use crate::client::{Client, ClientError, ServerNotification, Transport};
 use crate::error::{Error, Result};
+use crate::extract::Context;
 use crate::notify::Change;
 use crate::protocol::types::{CallToolResult, ServerCapabilities, Tool};
 use crate::protocol::{Completion, Era, GetPromptResult, ReadResourceResult, Resource};
@@ -20,7 +22,6 @@ use crate::server::{
     Handler, MountKind, MountedResources, Namespace, PromptEntry, Reader, ResourceEntry,
     ServerShared, TemplateEntry, ToolEntry,
 };
-use crate::tool::ToolCall;
 use crate::uri_template::UriTemplate;
 
 /// Where the connection stands.
@@ -35,6 +36,23 @@ enum Status {
         attempt: u32,
         retry_at: Instant,
     },
+}
+
+/// A remote's tool, as this server serves it.
+pub(crate) struct RemoteTool {
+    upstream: Weak<Upstream>,
+    /// Its name on the remote.
+    name: Arc<str>,
+}
+
+impl RemoteTool {
+    /// Calls it for the caller `ctx` with its arguments as sent.
+    pub(crate) async fn call(&self, ctx: &Context, args: Option<&RawValue>) -> Result<Forwarded> {
+        let Some(up) = self.upstream.upgrade() else {
+            return Err(Error::internal("the proxy is shutting down"));
+        };
+        up.call_tool(&self.name, ctx, args).await
+    }
 }
 
 pub(crate) struct Upstream {
@@ -451,16 +469,9 @@ impl Upstream {
             let remote_name: Arc<str> = remote_tool.name.as_str().into();
             let mut tool = remote_tool;
             tool.name = names.name(&tool.name);
-            let me = self.me.clone();
-            let handler = Handler::Forward(Arc::new(move |call: ToolCall| {
-                let me = me.clone();
-                let remote_name = remote_name.clone();
-                Box::pin(async move {
-                    let Some(up) = me.upgrade() else {
-                        return Err(Error::internal("the proxy is shutting down"));
-                    };
-                    up.call_tool(&remote_name, call).await
-                })
+            let handler = Handler::Forward(Arc::new(RemoteTool {
+                upstream: self.me.clone(),
+                name: remote_name,
             }));
             match ToolEntry::verbatim(tool, handler) {
                 Ok(mut entry) => {
@@ -476,9 +487,13 @@ impl Upstream {
         out
     }
 
-    async fn call_tool(&self, remote_name: &str, call: ToolCall) -> Result<Forwarded> {
+    async fn call_tool(
+        &self,
+        remote_name: &str,
+        ctx: &Context,
+        args: Option<&RawValue>,
+    ) -> Result<Forwarded> {
         // `"name":"add","arguments":{..}`: the arguments as the caller sent them.
-        let args = call.raw_arguments();
         let mut members =
             String::with_capacity(24 + remote_name.len() + args.map_or(0, |a| a.get().len()));
         members.push_str("\"name\":");
@@ -491,9 +506,8 @@ impl Upstream {
             method: "tools/call",
             members,
             name: Some(remote_name),
-            arguments: call.raw_arguments(),
+            arguments: args,
         };
-        let ctx = call.context();
         match forward(self, ctx, forwarded).await {
             // Asked and answered in the same era: the remote's bytes are the answer (a
             // 2026 result keeps its own `resultType`).
@@ -519,7 +533,7 @@ impl Upstream {
 
     /// A result translated between eras (or of an unknown `resultType`): parsed, then
     /// encoded as the caller's era wants.
-    fn typed(&self, raw: &serde_json::value::RawValue) -> Result<Forwarded> {
+    fn typed(&self, raw: &RawValue) -> Result<Forwarded> {
         serde_json::from_str::<CallToolResult>(raw.get())
             .map(Forwarded::Result)
             .map_err(|e| {

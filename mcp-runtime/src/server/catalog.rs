@@ -34,14 +34,8 @@ pub(crate) enum Handler {
     /// A proxied remote's tool: a call answers the remote's result as it came (see
     /// [`Forwarded`](crate::proxy::Forwarded)).
     #[cfg(feature = "proxy")]
-    Forward(ForwardFn),
+    Forward(Arc<crate::proxy::RemoteTool>),
 }
-
-/// The handler of a proxied remote's tool.
-#[cfg(feature = "proxy")]
-pub(crate) type ForwardFn = Arc<
-    dyn Fn(ToolCall) -> BoxFuture<'static, Result<crate::proxy::Forwarded, Error>> + Send + Sync,
->;
 
 impl Handler {
     pub(crate) fn call(&self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
@@ -51,9 +45,13 @@ impl Handler {
             Handler::Service(s) => CallService::clone(s).oneshot(call),
             // Layers and tasks see a typed result.
             #[cfg(feature = "proxy")]
-            Handler::Forward(f) => {
-                let forwarded = f(call);
-                Box::pin(async move { forwarded.await?.into_result() })
+            Handler::Forward(tool) => {
+                let tool = tool.clone();
+                Box::pin(async move {
+                    tool.call(&call.ctx, call.args.as_deref())
+                        .await?
+                        .into_result()
+                })
             }
         }
     }

@@ -15,8 +15,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-#[cfg(feature = "proxy")]
-pub(crate) use catalog::ForwardFn;
 pub(crate) use catalog::{Handler, ToolCatalog, ToolEntry, Visibility};
 pub use handle::{Peer, ServerHandle};
 #[cfg(feature = "proxy")]
