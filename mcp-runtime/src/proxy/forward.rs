@@ -154,6 +154,23 @@ pub(crate) async fn forward(
             .progress(ctx.progress_token().is_some())
             .inline();
         let modern = era == Era::Sessionless;
+        let caps = ctx.client_capabilities();
+        // A call the proxy runs as its own task goes out as a plain call: the remote must
+        // not turn it into a task of its own because the caller declared the extension.
+        let plain_caps;
+        let caps = if modern
+            && call.method == "tools/call"
+            && crate::extension::client_settings(caps, crate::tasks::EXTENSION_ID).is_some()
+        {
+            let mut c = caps.clone();
+            if let Some(Value::Object(ext)) = c.get_mut("extensions") {
+                ext.remove(crate::tasks::EXTENSION_ID);
+            }
+            plain_caps = c;
+            &plain_caps
+        } else {
+            caps
+        };
         let request = crate::client::Request {
             method: call.method,
             members: &members,
@@ -161,7 +178,7 @@ pub(crate) async fn forward(
             name: call.name,
             arguments: call.arguments,
             // The caller's own, by reference (2026).
-            capabilities: modern.then(|| ctx.client_capabilities()),
+            capabilities: modern.then_some(caps),
             log_level: ctx.log_level().filter(|_| modern),
         };
         let mut exchange = client

@@ -150,16 +150,21 @@ impl ToolEntry {
     /// definition is served exactly as listed there (no portability rewrite, results not
     /// reshaped) and the remote validates its own arguments.
     #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
-    pub(crate) fn verbatim(mut tool: Tool, handler: Handler) -> Result<Self, Error> {
+    pub(crate) fn verbatim(tool: Tool, handler: Handler) -> Result<Self, Error> {
         let header_params = match tool.input_schema.as_object() {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
-        // Calls are forwarded as plain calls: the proxy does not run the remote's tasks.
-        tool.execution = None;
+        // The remote's task support is the proxy's: a task-augmented call runs as a task
+        // of the proxy's around the forwarded call (see `proxy`).
+        let task_support = tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default();
         Ok(ToolEntry {
             wraps_result: false,
-            task_support: TaskSupport::default(),
+            task_support,
             header_params,
             scopes: Scopes::default(),
             // The remote lists its tools for what this proxy's client declared.
