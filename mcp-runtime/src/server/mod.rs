@@ -979,6 +979,15 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     entry.group = d.group.map(Into::into);
     entry.scopes =
         crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
+    // `#[tool(layer = ..)]` wraps the handler first: the server's layers go around it.
+    if let Some(layer) = d.layer {
+        let bare = crate::middleware::CallService::bare(
+            entry.tool.clone(),
+            entry.group.clone(),
+            entry.handler.clone(),
+        );
+        entry.handler = layer(bare).into_handler();
+    }
     Ok(entry)
 }
 
