@@ -720,7 +720,11 @@ impl ServerBuilder {
         {
             extensions.push(crate::apps::extension());
         }
-        let extensions = crate::extension::ExtensionSet::build(extensions)?;
+        let mut extensions = crate::extension::ExtensionSet::build(extensions)?;
+        for (index, child) in &locals {
+            let mount = self.mounts[*index].namespace_str();
+            extensions.adopt(&child.extensions, child, mount)?;
+        }
         tracing::debug!(tools = catalog.len(), "server built");
         let (info, identity) = crate::identity::resolve(
             self.identity,
