@@ -18,6 +18,7 @@
 //! `--max-sessions N` caps live sessions (across the cluster with `--redis`) and
 //! `--session-idle-ms MS` ends sessions unused that long (default 30 min).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcpserve::prelude::*;
@@ -45,7 +46,38 @@ async fn greet_me(ctx: Context) -> Result<String, Error> {
     }
 }
 
-/// Counts to `to`, one progress notification per step, `pace_ms` apart.
+/// Asks the user's name, listening to the progress the client reports while they answer
+/// (wherever the client sends it); runs as a task when asked, its question then going
+/// out on `tasks/result`.
+#[tool(task = "optional")]
+async fn welcome(ctx: Context) -> Result<String, Error> {
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let answer = ctx
+        .elicit::<Name>("What is your name?")
+        .on_progress({
+            let heard = heard.clone();
+            move |p| {
+                let said = p.message.unwrap_or_else(|| p.progress.to_string());
+                heard.lock().expect("heard lock").push(said);
+            }
+        })
+        .await?;
+    let name = match answer {
+        Elicitation::Accepted(Name { name }) => name,
+        Elicitation::Declined | Elicitation::Cancelled => "stranger".into(),
+    };
+    let heard = heard.lock().expect("heard lock");
+    Ok(match heard.is_empty() {
+        true => format!("Welcome, {name}!"),
+        false => format!("Welcome, {name}! (heard: {})", heard.join(", ")),
+    })
+}
+
+/// Counts to `to`, one progress notification per step, `pace_ms` apart. Each step says
+/// which process counts (`3/8 (pid 4242)`: a task's `statusMessage` shows it too), so
+/// tests can stop the instance running a call. With `close_every` > 0 it closes its
+/// response stream after every that many steps (SSE polling): the client resumes with
+/// `Last-Event-ID`, through whichever instance the balancer picks.
 #[tool(task = "optional")]
 async fn count_slowly(
     /// Where to stop.
@@ -54,14 +86,22 @@ async fn count_slowly(
     /// Milliseconds per step.
     #[arg(default = 200)]
     pace_ms: u64,
+    /// Close the response stream after every this many steps (0: never).
+    #[arg(default = 0)]
+    close_every: u32,
     ctx: Context,
 ) -> Result<String, Error> {
+    let pid = std::process::id();
     for i in 1..=to {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(pace_ms)) => {}
             _ = ctx.cancelled() => return Err(Error::tool("cancelled")),
         }
-        ctx.progress(i, Some(to), format!("{i}/{to}")).await;
+        ctx.progress(i, Some(to), format!("{i}/{to} (pid {pid})"))
+            .await;
+        if close_every > 0 && i % close_every == 0 && i < to {
+            ctx.close_stream();
+        }
     }
     Ok(format!("counted to {to}"))
 }

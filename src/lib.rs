@@ -191,14 +191,14 @@ pub struct ToolReferenceExamples;
 /// Composition: options for [`ServerBuilder::mount_with`].
 pub use mcp_runtime::server::Mount;
 pub use mcp_runtime::{
-    Ask, Blob, CallToolResult, CancellationToken, Completion, CompletionRequest, Content, Contents,
-    Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext, GetPromptResult,
-    IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult, Json, LoggingLevel,
-    McpLogLayer, NotFound, Peer, ProgressAmount, ProgressMessage, PromptMessage, ProtocolVersion,
-    Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result, Root, SafePath,
-    SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server, ServerBuilder,
-    ServerConfig, ServerHandle, Setting, SettingKind, State, TaskConfig, TaskSupport, Text,
-    ToolCall, ToolChoice, ToolDef, UrlElicitation,
+    Ask, Blob, CallToolResult, CancellationToken, ClientProgress, Completion, CompletionRequest,
+    Content, Contents, Context, Elicit, Elicitation, Era, Error, ErrorKind, FromContext,
+    GetPromptResult, IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult, Json,
+    LoggingLevel, McpLogLayer, NotFound, Peer, ProgressAmount, ProgressMessage, PromptMessage,
+    ProtocolVersion, Resource, ResourceContents, ResourceDef, ResourceRequest, Resources, Result,
+    Root, SafePath, SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, Server,
+    ServerBuilder, ServerConfig, ServerHandle, Setting, SettingKind, State, TaskConfig,
+    TaskSupport, Text, ToolCall, ToolChoice, ToolDef, UrlElicitation,
 };
 
 /// Protocol extensions: declare one with [`extension::Extension`] and add it with

@@ -274,3 +274,119 @@ async fn answers_are_decoded_into_the_form_type() {
         json!({ "content": [{ "type": "text", "text": "The user cancelled the request" }], "isError": true })
     );
 }
+
+#[derive(Deserialize, Elicit)]
+struct Name {
+    name: String,
+}
+
+/// Asks a name and counts the progress the client reports while it answers.
+#[tool]
+async fn patient(ctx: Context) -> Result<String, Error> {
+    let reports = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = reports.clone();
+    let answer = ctx
+        .elicit::<Name>("Name?")
+        .on_progress(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await?
+        .required()?;
+    let heard = reports.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(format!("{} after {heard} reports", answer.name))
+}
+
+/// A session-era client over an in-memory pipe that answers `patient`'s question after
+/// `answer_after`, reporting progress on it every `every` meanwhile (when given); returns
+/// what the server wrote after the question, up to the `tools/call` response. The server
+/// waits `timeout` for answers.
+async fn answer_patiently(
+    timeout: std::time::Duration,
+    every: Option<std::time::Duration>,
+    answer_after: std::time::Duration,
+) -> Vec<Value> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let server = Server::from_registry()
+        .configure(|c| c.client_request_timeout = timeout)
+        .build()
+        .unwrap();
+    let (client, server_io) = tokio::io::duplex(1 << 16);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    tokio::spawn(server.serve_io(server_read, server_write));
+    let (read, mut write) = tokio::io::split(client);
+    let mut lines = BufReader::new(read).lines();
+    let send = |v: Value| format!("{v}\n");
+    for message in [
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "protocolVersion": "2025-11-25", "capabilities": { "elicitation": {} }, "clientInfo": { "name": "t", "version": "1" } } }),
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": { "name": "patient", "arguments": {} } }),
+    ] {
+        write.write_all(send(message).as_bytes()).await.unwrap();
+    }
+    let line = lines.next_line().await.unwrap().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&line).unwrap()["id"],
+        json!(1)
+    );
+    let question: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    assert_eq!(
+        question["method"],
+        json!("elicitation/create"),
+        "{question}"
+    );
+    let id = question["id"].clone();
+    // The question carries its own id as the token the client reports progress with.
+    assert_eq!(question["params"]["_meta"], json!({ "progressToken": id }));
+    let start = tokio::time::Instant::now();
+    if let Some(every) = every {
+        let mut step = 1;
+        while start.elapsed() + every < answer_after {
+            tokio::time::sleep(every).await;
+            let report = json!({ "jsonrpc": "2.0", "method": "notifications/progress", "params": { "progressToken": id, "progress": step } });
+            write.write_all(send(report).as_bytes()).await.unwrap();
+            step += 1;
+        }
+    }
+    tokio::time::sleep_until(start + answer_after).await;
+    let answer = json!({ "jsonrpc": "2.0", "id": id, "result": { "action": "accept", "content": { "name": "Ada" } } });
+    write.write_all(send(answer).as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let message: Value = serde_json::from_str(&line).unwrap();
+        let done = message["id"] == json!(2);
+        seen.push(message);
+        if done {
+            break;
+        }
+    }
+    seen
+}
+
+/// Each progress report the client sends on the question restarts the wait for its
+/// answer: the timeout bounds the client's silence, not how long it works. Without
+/// reports, the same late answer comes after the timeout.
+#[tokio::test]
+async fn client_progress_on_a_question_keeps_the_server_waiting() {
+    use std::time::Duration;
+    let (reporting, silent) = tokio::join!(
+        answer_patiently(
+            Duration::from_secs(2),
+            Some(Duration::from_millis(500)),
+            Duration::from_millis(3500)
+        ),
+        answer_patiently(Duration::from_secs(2), None, Duration::from_millis(3500)),
+    );
+    assert_eq!(
+        reporting,
+        vec![
+            json!({ "jsonrpc": "2.0", "id": 2, "result": { "content": [{ "type": "text", "text": "Ada after 6 reports" }] } })
+        ]
+    );
+    assert_eq!(
+        silent,
+        vec![
+            json!({ "jsonrpc": "2.0", "method": "notifications/cancelled", "params": { "requestId": 0, "reason": "timed out" } }),
+            json!({ "jsonrpc": "2.0", "id": 2, "result": { "content": [{ "type": "text", "text": "The client did not answer `elicitation/create` within 2s" }], "isError": true } }),
+        ]
+    );
+}

@@ -156,6 +156,114 @@ async fn an_elicitation_answered_through_another_instance_reaches_the_waiting_ha
     );
 }
 
+/// `notifications/progress` from the client for the server-to-client request `token`.
+fn client_progress(token: &Value, progress: u32, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {
+        "progressToken": token, "progress": progress, "total": 2, "message": message}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_progress_sent_to_another_instance_reaches_the_waiting_handler() {
+    let Some(cluster) = Cluster::start("scale_out::client_progress", 2, false, &[]) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let res = s.call(1, "welcome", json!({}), false).send().await.unwrap();
+    let mut stream = SseReader::new(res);
+    let ask = first_message(&mut stream).await;
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    // The question carries a progress token: its own id.
+    let token = ask["params"]["_meta"]["progressToken"].clone();
+    assert_eq!(token, ask["id"], "{ask}");
+    // The client reports progress, then answers, each POST on instance 1 (and a
+    // repeated report, which must not count twice).
+    let elsewhere = on(&s, cluster.url(1));
+    for (p, said) in [(1, "reading"), (1, "reading"), (2, "typing")] {
+        let note = client_progress(&token, p, said);
+        assert_eq!(elsewhere.post(&note).send().await.unwrap().status(), 202);
+    }
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"name": "Ada"}}});
+    assert_eq!(elsewhere.post(&answer).send().await.unwrap().status(), 202);
+    let rest = outline(&stream.rest().await);
+    assert_eq!(
+        rest,
+        ["result Welcome, Ada! (heard: reading, typing)"],
+        "the handler on instance 0 heard both reports, in order, once"
+    );
+}
+
+/// `tasks/result` of `task` as request `id`: its SSE stream.
+async fn task_result(session: &Session, id: i64, task: &str) -> SseReader {
+    let req = json!({"jsonrpc": "2.0", "id": id, "method": "tasks/result",
+        "params": {"taskId": task}});
+    let res = session.post(&req).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    SseReader::new(res)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_asks_through_tasks_result_on_another_instance_and_hears_the_answer_from_a_third() {
+    let Some(cluster) = Cluster::start("scale_out::task_input", 3, false, &[]) else {
+        return;
+    };
+    let s = open(cluster.url(0)).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "welcome", "arguments": {}, "task": {"ttl": 60000}}});
+    let created = reply(s.post(&call).send().await.unwrap()).await;
+    let task = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    // The task (running on instance 0) asks; instance 1 serves `tasks/result`.
+    let mut result = task_result(&on(&s, cluster.url(1)), 2, &task).await;
+    let ask = first_message(&mut result).await;
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    assert_eq!(
+        ask["params"]["_meta"]["io.modelcontextprotocol/related-task"],
+        json!({"taskId": task}),
+        "{ask}"
+    );
+    assert_eq!(ask["params"]["message"], "What is your name?", "{ask}");
+    let r = task_status(&on(&s, cluster.url(2)), 3, &task).await;
+    assert_eq!(r["result"]["status"], "input_required", "{r}");
+    // Progress and the answer through instance 2.
+    let token = ask["params"]["_meta"]["progressToken"].clone();
+    let elsewhere = on(&s, cluster.url(2));
+    let note = client_progress(&token, 1, "thinking");
+    assert_eq!(elsewhere.post(&note).send().await.unwrap().status(), 202);
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"name": "Lin"}}});
+    assert_eq!(elsewhere.post(&answer).send().await.unwrap().status(), 202);
+    let rest = tokio::time::timeout(Duration::from_secs(10), result.rest())
+        .await
+        .expect("tasks/result answers once the task ends");
+    let messages: Vec<Value> = rest
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    let last = messages.last().expect("the task's result");
+    assert_eq!(last["id"], 2, "{last}");
+    assert_eq!(
+        last["result"]["content"][0]["text"], "Welcome, Lin! (heard: thinking)",
+        "{last}"
+    );
+    assert_eq!(
+        last["result"]["_meta"]["io.modelcontextprotocol/related-task"],
+        json!({"taskId": task})
+    );
+    assert!(
+        messages.iter().all(|m| m["method"] != "elicitation/create"),
+        "the question is not asked twice on one stream: {messages:?}"
+    );
+    for i in 0..3 {
+        let r = task_status(&on(&s, cluster.url(i)), 10 + i as i64, &task).await;
+        assert_eq!(r["result"]["status"], "completed", "instance {i}: {r}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancellation_sent_to_another_instance_stops_the_request() {
     let Some(cluster) = Cluster::start("scale_out::cancel", 2, false, &[]) else {
@@ -450,27 +558,28 @@ async fn a_list_change_reaches_subscribers_on_every_other_instance() {
     );
 }
 
-/// The official Python SDK (2.x) through haproxy over three instances: see
-/// `tests/clients/python_scale_client.py` for what it checks.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_python_sdk_through_haproxy_over_three_instances() {
-    let test = "scale_out::python_sdk";
-    let Some(python) = common::skip::python(test) else {
+/// Runs a Python scale client (`tests/clients/…`) with `python` through haproxy over
+/// three instances (a 2 s lease, so a killed instance's work fails soon), allowed to kill
+/// them; checks its report.
+async fn python_scale_client(test: &str, python: std::ffi::OsString, script: &str) {
+    let extra = ["--lease-ms", "2000"];
+    let Some(cluster) = Cluster::start(test, 3, true, &extra) else {
         return;
     };
-    let Some(cluster) = Cluster::start(test, 3, true, &[]) else {
-        return;
-    };
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients/python_scale_client.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
     let url = cluster.balanced_url().to_owned();
+    let pids: Vec<String> = cluster
+        .instances
+        .iter()
+        .map(|i| i.proc.pid().to_string())
+        .collect();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
             .arg(script)
-            .args(["--timeout", "60"])
+            .args(["--timeout", "60", "--kill-pids", &pids.join(",")])
             .arg(&url)
             .output()
-            .expect("could not run MCPSERVE_PYTHON")
+            .expect("could not run the Python")
     })
     .await
     .unwrap();
@@ -482,6 +591,29 @@ async fn the_python_sdk_through_haproxy_over_three_instances() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(stdout.contains("killed instance pid"), "{stdout}");
+}
+
+/// The official Python SDK 2.x through haproxy over three instances: see
+/// `tests/clients/python_scale_client.py` for what it checks (kill -9 mid-stream too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_through_haproxy_over_three_instances() {
+    let test = "scale_out::python_sdk";
+    let Some(python) = common::skip::python(test) else {
+        return;
+    };
+    python_scale_client(test, python, "tests/clients/python_scale_client.py").await;
+}
+
+/// The official Python SDK 1.x tasks client through haproxy over three instances: see
+/// `tests/clients/python_scale_tasks_client.py` (kill -9 mid-task too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_1x_tasks_client_through_haproxy_over_three_instances() {
+    let test = "scale_out::python_sdk_1x_tasks";
+    let Some(python) = common::skip::python1(test) else {
+        return;
+    };
+    python_scale_client(test, python, "tests/clients/python_scale_tasks_client.py").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -577,4 +709,19 @@ async fn an_idle_session_expires_on_every_instance() {
             .unwrap();
         assert_eq!(res.status(), 404, "{url} still serves an expired session");
     }
+}
+
+#[test]
+fn the_readme_shows_the_balancer_config_the_tests_run() {
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("```text\n{}```", scale_common::HAPROXY_CFG)),
+        "README \"Running several instances\" must show examples/haproxy.cfg verbatim"
+    );
+    let cfg = scale_common::haproxy_cfg(9000, &[9001, 9002, 9003]);
+    assert!(cfg.contains("  bind 127.0.0.1:9000\n"), "{cfg}");
+    assert!(
+        cfg.contains("  server b 127.0.0.1:9002 check inter 500ms\n"),
+        "{cfg}"
+    );
 }

@@ -60,8 +60,8 @@ pub use extract::{
 };
 pub use identity::{Setting, SettingKind};
 pub use input::{
-    Ask, Elicit, Elicitation, Root, SampledMessage, SamplingMessage, SamplingOptions,
-    SamplingPrompt, ToolChoice, UrlElicitation,
+    Ask, ClientProgress, Elicit, Elicitation, Root, SampledMessage, SamplingMessage,
+    SamplingOptions, SamplingPrompt, ToolChoice, UrlElicitation,
 };
 pub use logging::McpLogLayer;
 pub use prompt::IntoPromptResult;

@@ -38,3 +38,18 @@ pub fn python(test: &str) -> Option<std::ffi::OsString> {
         }
     }
 }
+
+/// `MCPSERVE_PYTHON1` (a Python with the SDK 1.x, `mcp==1.30.0`), or a skip notice.
+pub fn python1(test: &str) -> Option<std::ffi::OsString> {
+    match std::env::var_os("MCPSERVE_PYTHON1") {
+        Some(p) if !p.is_empty() => Some(p),
+        _ => {
+            skip(
+                test,
+                "set MCPSERVE_PYTHON1 to a Python with `mcp==1.30.0` (`bash .ci/run` creates \
+                 .venv-mcp1, then MCPSERVE_PYTHON1=.venv-mcp1/bin/python cargo test)",
+            );
+            None
+        }
+    }
+}

@@ -185,20 +185,40 @@ pub struct Balancer {
     _dir: TempDir,
 }
 
+/// The balancer configuration the README shows and `.ci/run` runs.
+pub const HAPROXY_CFG: &str = include_str!("../../examples/haproxy.cfg");
+
+/// [`HAPROXY_CFG`] listening on `port`, its `server` lines pointing at `ports` (in
+/// order; extra lines dropped).
+pub fn haproxy_cfg(port: u16, ports: &[u16]) -> String {
+    let mut servers = ports.iter();
+    let mut cfg = String::new();
+    for line in HAPROXY_CFG.lines() {
+        if line.starts_with("  bind ") {
+            cfg.push_str(&format!("  bind 127.0.0.1:{port}\n"));
+        } else if let Some(rest) = line.strip_prefix("  server ") {
+            let Some(p) = servers.next() else { continue };
+            let mut fields: Vec<&str> = rest.split(' ').collect();
+            let addr = format!("127.0.0.1:{p}");
+            fields[1] = &addr;
+            cfg.push_str(&format!("  server {}\n", fields.join(" ")));
+        } else {
+            cfg.push_str(line);
+            cfg.push('\n');
+        }
+    }
+    assert!(
+        servers.next().is_none(),
+        "examples/haproxy.cfg has too few servers"
+    );
+    cfg
+}
+
 impl Balancer {
     pub fn start(bin: &Path, ports: &[u16]) -> Balancer {
         let port = free_port();
         let dir = TempDir::new("haproxy");
-        let mut cfg = format!(
-            "global\n  maxconn 512\n\
-             defaults\n  mode http\n  timeout connect 2s\n  timeout client 120s\n  \
-             timeout server 120s\n  option http-server-close\n\
-             frontend mcp\n  bind 127.0.0.1:{port}\n  default_backend instances\n\
-             backend instances\n  balance roundrobin\n"
-        );
-        for (i, p) in ports.iter().enumerate() {
-            cfg.push_str(&format!("  server i{i} 127.0.0.1:{p}\n"));
-        }
+        let cfg = haproxy_cfg(port, ports);
         let file = dir.0.join("haproxy.cfg");
         std::fs::File::create(&file)
             .unwrap()

@@ -193,6 +193,13 @@ impl Dispatcher {
                     conn.cancel(&p.request_id);
                 }
             }
+            "notifications/progress" => {
+                // The client's progress on a request the server sent it (session era).
+                let session = conn.and_then(Connection::session);
+                if let (Some(p), Some(session)) = (crate::input::progress::params(n), session) {
+                    session.client_progress(&p);
+                }
+            }
             "notifications/roots/list_changed" => {
                 let (Some(callback), Some(conn)) = (&self.server.on_roots_changed, conn) else {
                     return;

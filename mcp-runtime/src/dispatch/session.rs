@@ -10,7 +10,8 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::Outbound;
-use crate::protocol::types::{Implementation, LoggingLevel};
+use crate::input::progress::ProgressSink;
+use crate::protocol::types::{Implementation, LoggingLevel, ProgressNotificationParams};
 use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
 
 /// Reply to a server-to-client request.
@@ -26,7 +27,7 @@ pub struct Session {
     log_level: AtomicU8,
     initialized: std::sync::atomic::AtomicBool,
     next_id: AtomicI64,
-    pending: Mutex<HashMap<RequestId, oneshot::Sender<ClientReply>>>,
+    pending: Mutex<HashMap<RequestId, Pending>>,
     resource_subscriptions: Mutex<HashSet<String>>,
     /// Set when the session is shared by several instances (a shared session store):
     /// server-to-client request ids carry this instance's tag, so answers routed through
@@ -76,6 +77,13 @@ pub struct SessionRecord {
 }
 
 const NO_LOGS: u8 = u8::MAX;
+
+/// A server-to-client request waiting for the client's answer.
+struct Pending {
+    reply: oneshot::Sender<ClientReply>,
+    /// Where the client's progress on it goes (it carried a `progressToken`).
+    progress: Option<Arc<ProgressSink>>,
+}
 
 impl Session {
     pub(crate) fn new(
@@ -154,18 +162,25 @@ impl Session {
         self.initialized.load(Ordering::Acquire)
     }
 
-    /// Registers a server-to-client request and returns its id and reply receiver.
-    pub(crate) fn register_request(&self) -> (RequestId, oneshot::Receiver<ClientReply>) {
+    /// Registers a server-to-client request and returns its id and reply receiver; the
+    /// client's progress on it (its id is the progress token) goes to `progress`.
+    pub(crate) fn register_request(
+        &self,
+        progress: Option<Arc<ProgressSink>>,
+    ) -> (RequestId, oneshot::Receiver<ClientReply>) {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let id = match self.shared.get() {
             Some(instance) => RequestId::String(format!("{instance}-{n}").into()),
             None => RequestId::Number(n),
         };
         let (tx, rx) = oneshot::channel();
-        self.pending
-            .lock()
-            .expect("pending lock")
-            .insert(id.clone(), tx);
+        self.pending.lock().expect("pending lock").insert(
+            id.clone(),
+            Pending {
+                reply: tx,
+                progress,
+            },
+        );
         (id, rx)
     }
 
@@ -209,8 +224,24 @@ impl Session {
 
     /// Delivers a client's reply; false when no such request is pending.
     pub(crate) fn complete_request(&self, id: &RequestId, reply: ClientReply) -> bool {
-        let tx = self.pending.lock().expect("pending lock").remove(id);
-        tx.is_some_and(|tx| tx.send(reply).is_ok())
+        let pending = self.pending.lock().expect("pending lock").remove(id);
+        pending.is_some_and(|p| p.reply.send(reply).is_ok())
+    }
+
+    /// Delivers the client's progress on a pending server-to-client request; false when
+    /// no request with that token waits here (it may wait on another instance).
+    pub(crate) fn client_progress(&self, p: &ProgressNotificationParams) -> bool {
+        let sink = {
+            let pending = self.pending.lock().expect("pending lock");
+            match pending.get(&p.progress_token) {
+                Some(waiting) => waiting.progress.clone(),
+                None => return false,
+            }
+        };
+        if let Some(sink) = sink {
+            sink.report(p);
+        }
+        true
     }
 }
 

@@ -288,6 +288,7 @@ impl Context {
             &serde_json::json!({}),
             self.scope.server.config.client_request_timeout,
             self.scope.cancel_token(),
+            None,
         )
         .await
         .map(drop)

@@ -4,6 +4,7 @@
 
 pub mod elicit;
 pub(crate) mod mrtr;
+pub(crate) mod progress;
 mod roots;
 mod sampling;
 pub(crate) mod state;
@@ -15,6 +16,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 pub use elicit::{Elicit, Elicitation, UrlElicitation};
+pub use progress::ClientProgress;
 pub use roots::Root;
 pub use sampling::{SampledMessage, SamplingMessage, SamplingOptions, SamplingPrompt, ToolChoice};
 
@@ -38,6 +40,7 @@ pub struct Ask<T> {
     method: &'static str,
     params: Result<Value, Error>,
     key: Option<String>,
+    progress: Option<progress::ProgressFn>,
     decode: Decode<T>,
 }
 
@@ -55,6 +58,7 @@ impl<T> Ask<T> {
             method,
             params,
             key: None,
+            progress: None,
             decode: Box::new(decode),
         }
     }
@@ -63,6 +67,34 @@ impl<T> Ask<T> {
     /// and stable across retries; without one, the ask's position in the handler is used.
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
+        self
+    }
+
+    /// Hears the progress the client reports while it works on this request (session
+    /// era: the request carries a `progressToken`, and each report restarts the wait for
+    /// the answer, so a client that keeps reporting is not timed out). Reports reach
+    /// `on_progress` in order, each higher than the last, also when the client sends them
+    /// to another instance of a scaled-out server. In 2026-07-28 clients report no
+    /// progress (the revision made it server-to-client only) and it is never called.
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::{ClientProgress, Context, Error};
+    /// # async fn demo(ctx: Context) -> Result<(), Error> {
+    /// let answer = ctx
+    ///     .client_request("sampling/createMessage", serde_json::json!({
+    ///         "messages": [], "maxTokens": 500,
+    ///     }))
+    ///     .on_progress(|p: ClientProgress| {
+    ///         tracing::info!(progress = p.progress, total = ?p.total, "the client is sampling");
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_progress(
+        mut self,
+        on_progress: impl Fn(ClientProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(std::sync::Arc::new(on_progress));
         self
     }
 }
@@ -79,11 +111,13 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                 method,
                 params,
                 key,
+                progress,
                 decode,
             } = self;
             let params = params?;
             if let Some(task) = ctx.scope.task.get() {
-                let answer = crate::tasks::ask(task, &ctx, kind, method, params, key).await?;
+                let answer =
+                    crate::tasks::ask(task, &ctx, kind, method, params, key, progress).await?;
                 return decode(answer, &ctx);
             }
             let answer = match ctx.era() {
@@ -98,6 +132,7 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                         &params,
                         ctx.scope.server.config.client_request_timeout,
                         ctx.scope.cancel_token(),
+                        progress,
                     )
                     .await?
                 }
@@ -122,9 +157,10 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
     }
 }
 
-/// Sends a request to the client on `out` and waits for its answer, at most `timeout`;
-/// a client that never answers gets a `notifications/cancelled` and the handler a clear
-/// error instead of a hang.
+/// Sends a request to the client on `out` and waits for its answer, at most `timeout`
+/// (restarted by each progress report when `progress` listens for them); a client that
+/// never answers gets a `notifications/cancelled` and the handler a clear error instead
+/// of a hang.
 pub(crate) async fn round_trip(
     session: &Session,
     out: &Outbound,
@@ -132,9 +168,15 @@ pub(crate) async fn round_trip(
     params: &Value,
     timeout: Duration,
     cancel: &CancellationToken,
+    progress: Option<progress::ProgressFn>,
 ) -> Result<Value, Error> {
-    let (id, rx) = session.register_request();
-    if !out.send(jsonrpc::request(&id, method, params)).await {
+    let sink = progress.map(progress::ProgressSink::new);
+    let (id, mut rx) = session.register_request(sink.clone());
+    let message = match &sink {
+        Some(_) => jsonrpc::request(&id, method, &progress::with_token(params, &id)),
+        None => jsonrpc::request(&id, method, params),
+    };
+    if !out.send(message).await {
         session.forget_request(&id);
         return Err(Error::tool(format!(
             "`{method}` failed: the client connection is closed"
@@ -144,17 +186,23 @@ pub(crate) async fn round_trip(
         session.forget_request(&id);
         cancel_notice(&id, reason)
     };
-    tokio::select! {
-        reply = rx => client_answer(method, reply),
-        _ = tokio::time::sleep(timeout) => {
-            out.send(give_up("timed out")).await;
-            Err(Error::tool(format!(
-                "The client did not answer `{method}` within {timeout:?}"
-            )))
-        }
-        _ = cancel.cancelled() => {
-            out.send(give_up("the originating request was cancelled")).await;
-            Err(Error::new(ErrorKind::Cancelled, "cancelled"))
+    let mut deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        tokio::select! {
+            reply = &mut rx => return client_answer(method, reply),
+            _ = tokio::time::sleep_until(deadline) => {
+                out.send(give_up("timed out")).await;
+                return Err(Error::tool(format!(
+                    "The client did not answer `{method}` within {timeout:?}"
+                )));
+            }
+            _ = progress::heard(sink.as_deref()) => {
+                deadline = tokio::time::Instant::now() + timeout;
+            }
+            _ = cancel.cancelled() => {
+                out.send(give_up("the originating request was cancelled")).await;
+                return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
+            }
         }
     }
 }

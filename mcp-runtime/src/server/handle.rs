@@ -219,6 +219,7 @@ impl Peer {
             &params,
             self.shared.config.client_request_timeout,
             &CancellationToken::new(),
+            None,
         )
         .await
     }

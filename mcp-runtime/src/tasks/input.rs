@@ -1,23 +1,25 @@
 //! Input asked by a running task (`ctx.elicit(..)`, `ctx.sample(..)`, `ctx.roots()`):
 //! the task moves to `input_required` and the handler waits where it asked.
 //!
-//! * Session era: the request (tagged with the task's `related-task` `_meta`) is queued
-//!   for the client's `tasks/result` stream; the client's answer reaches the handler.
+//! * Session era: the request (tagged with the task's `related-task` `_meta`) is stored
+//!   with the task, and every `tasks/result` stream of the task delivers it, on whichever
+//!   instance serves it (once per stream); the client's answer reaches the handler
+//!   wherever it is POSTed, and the request is withdrawn.
 //! * 2026-07-28: the request is stored under its key in the task's `inputRequests`
 //!   (shown by `tasks/get`); `tasks/update` stores the answer and wakes the handler.
 //!   Answers go through the store, so a `tasks/update` served by another instance works.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::manager::TaskRun;
-use super::record::{TaskApi, TaskStatus, TaskUpdate};
+use super::record::{TaskApi, TaskUpdate};
 use super::wire::with_related_task;
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
-use crate::protocol::jsonrpc;
+use crate::input::progress::{heard, ProgressFn, ProgressSink};
+use crate::protocol::{jsonrpc, RequestId};
 
 /// Asks the client for input from inside a running task; the answer's `result` object.
 pub(crate) async fn ask(
@@ -27,6 +29,7 @@ pub(crate) async fn ask(
     method: &'static str,
     params: Value,
     key: Option<String>,
+    progress: Option<ProgressFn>,
 ) -> Result<Value, Error> {
     let manager = ctx
         .scope
@@ -45,39 +48,49 @@ pub(crate) async fn ask(
                 Value::Object(map) => Value::Object(with_related_task(map, &run.id)),
                 other => other,
             };
-            let (id, rx) = session.register_request();
-            let message = jsonrpc::request(&id, method, &params);
-            run.outbox
-                .lock()
-                .expect("task outbox lock")
-                .push_back((id.clone(), message));
-            let waiting = Waiting::start(run);
-            manager
-                .update(&run.id, TaskUpdate::Status(TaskStatus::InputRequired))
-                .await?;
-            let forget = || {
+            let sink = progress.map(ProgressSink::new);
+            let (id, mut rx) = session.register_request(sink.clone());
+            let params = match &sink {
+                Some(_) => crate::input::progress::with_token(&params, &id),
+                None => params,
+            };
+            // Kept in the store, not here: a `tasks/result` served by any instance
+            // delivers it, and the answer comes back to this handler wherever it is
+            // POSTed (the request id names this instance).
+            let key = question_key(&id);
+            let request = serde_json::json!({ "method": method, "params": params });
+            let asked = TaskUpdate::AskInput {
+                key: key.clone(),
+                request,
+            };
+            if let Err(e) = manager.update(&run.id, asked).await {
                 session.forget_request(&id);
-                run.outbox
-                    .lock()
-                    .expect("task outbox lock")
-                    .retain(|(queued, _)| *queued != id);
-            };
-            let reply = tokio::select! {
-                reply = rx => reply,
-                _ = tokio::time::sleep(timeout) => {
-                    forget();
-                    return Err(Error::tool(format!("The client did not answer `{method}` within {timeout:?}")));
-                }
-                _ = run.cancel.cancelled() => {
-                    forget();
-                    return Err(cancelled());
-                }
-            };
-            if waiting.finish() {
-                manager
-                    .update(&run.id, TaskUpdate::Status(TaskStatus::Working))
-                    .await?;
+                return Err(e);
             }
+            let withdraw = |key: String| async {
+                session.forget_request(&id);
+                if let Err(e) = manager.update(&run.id, TaskUpdate::Withdraw(key)).await {
+                    tracing::debug!(task = %run.id, error = %e, "withdrawing an input request failed");
+                }
+            };
+            let mut deadline = tokio::time::Instant::now() + timeout;
+            let reply = loop {
+                tokio::select! {
+                    reply = &mut rx => break reply,
+                    _ = tokio::time::sleep_until(deadline) => {
+                        withdraw(key).await;
+                        return Err(Error::tool(format!("The client did not answer `{method}` within {timeout:?}")));
+                    }
+                    _ = heard(sink.as_deref()) => {
+                        deadline = tokio::time::Instant::now() + timeout;
+                    }
+                    _ = run.cancel.cancelled() => {
+                        withdraw(key).await;
+                        return Err(cancelled());
+                    }
+                }
+            };
+            manager.update(&run.id, TaskUpdate::Withdraw(key)).await?;
             crate::input::client_answer(method, reply)
         }
         TaskApi::Extension => {
@@ -131,36 +144,16 @@ pub(crate) async fn ask(
     }
 }
 
-/// Counts a session-era task's unanswered requests: the task is `working` again only
-/// when the last one is answered.
-struct Waiting<'a>(&'a TaskRun);
-
-impl<'a> Waiting<'a> {
-    fn start(run: &'a TaskRun) -> Self {
-        run.asking.fetch_add(1, Ordering::AcqRel);
-        Waiting(run)
-    }
-
-    /// True when no other request of the task is still unanswered.
-    fn finish(self) -> bool {
-        let left = self.0.asking.fetch_sub(1, Ordering::AcqRel) - 1;
-        std::mem::forget(self);
-        left == 0
-    }
+/// The key of a session-era question in the task's `input_requests`: its request id
+/// as JSON, so [`question`] gives the id back exactly (number or string).
+fn question_key(id: &RequestId) -> String {
+    serde_json::to_string(id).expect("request ids serialize")
 }
 
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.asking.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Session era: the queued requests of a task, for a `tasks/result` stream to deliver.
-pub(crate) fn drain_outbox(run: &TaskRun) -> Vec<Vec<u8>> {
-    run.outbox
-        .lock()
-        .expect("task outbox lock")
-        .drain(..)
-        .map(|(_, m)| m)
-        .collect()
+/// Session era: a stored question as the JSON-RPC request the client answers.
+pub(crate) fn question(key: &str, request: &Value) -> Option<Vec<u8>> {
+    let id: RequestId = serde_json::from_str(key).ok()?;
+    let method = request.get("method")?.as_str()?;
+    let params = request.get("params").unwrap_or(&Value::Null);
+    Some(jsonrpc::request(&id, method, params))
 }

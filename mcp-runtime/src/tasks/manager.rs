@@ -4,9 +4,9 @@
 //! queued session-era requests) is kept per running task in a [`TaskRun`]; everything a
 //! client can observe is in the store.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use super::{wire, TaskConfig};
 use crate::dispatch::Outbound;
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
-use crate::protocol::{encode, jsonrpc, CallToolResult, Era, ErrorObject, RequestId};
+use crate::protocol::{encode, jsonrpc, CallToolResult, Era, ErrorObject};
 use crate::tool::ToolOutcome;
 
 /// How often expired tasks are swept while any exist.
@@ -43,12 +43,8 @@ pub(crate) struct TaskRun {
     pub(crate) id: String,
     pub(crate) api: TaskApi,
     pub(crate) cancel: CancellationToken,
-    /// Woken on every change a waiter may care about (status, queued messages, answers).
+    /// Woken on every change a waiter may care about (status, questions, answers).
     pub(crate) changed: Notify,
-    /// Session era: server-to-client requests waiting for a `tasks/result` stream.
-    pub(crate) outbox: Mutex<VecDeque<(RequestId, Vec<u8>)>>,
-    /// Session era: requests sent and not answered yet.
-    pub(crate) asking: AtomicUsize,
     /// Session era: where `notifications/tasks/status` go (the session's stream).
     status_to: Option<Outbound>,
     /// Set when the server's shutdown, not the client, stops the task.
@@ -138,8 +134,6 @@ impl TaskManager {
             api,
             cancel,
             changed: Notify::new(),
-            outbox: Mutex::default(),
-            asking: AtomicUsize::new(0),
             status_to,
             shutting_down: AtomicBool::new(false),
             next_key: AtomicU32::new(0),
@@ -205,6 +199,7 @@ impl TaskManager {
             TaskUpdate::Status(_)
                 | TaskUpdate::AskInput { .. }
                 | TaskUpdate::Respond(_)
+                | TaskUpdate::Withdraw(_)
                 | TaskUpdate::Finish { .. }
         );
         let after = self.store().update(id, update).await?;

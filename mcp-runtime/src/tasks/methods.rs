@@ -9,9 +9,9 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::input::drain_outbox;
+use super::input::question;
 use super::manager::TaskManager;
-use super::record::{TaskRecord, TaskStatus, TaskUpdate};
+use super::record::{TaskApi, TaskRecord, TaskStatus, TaskUpdate};
 use super::{owner_of, wire, EXTENSION_ID};
 use crate::error::{Error, ErrorKind};
 use crate::extension::{Extension, ExtensionMethod, Output};
@@ -162,11 +162,13 @@ async fn core_list(ctx: Context, p: ListParams) -> Result<Output, Error> {
 }
 
 /// Blocks until the task ends, delivering on this request's stream the requests the
-/// task makes meanwhile (elicitation, sampling), then answers what the call itself would
-/// have: its result (with the `related-task` `_meta`) or its JSON-RPC error.
+/// task makes meanwhile (elicitation, sampling; each once per stream, on any instance:
+/// they are in the store), then answers what the call itself would have: its result
+/// (with the `related-task` `_meta`) or its JSON-RPC error.
 async fn core_result(ctx: Context, p: ById) -> Result<Output, Error> {
     let manager = manager(&ctx)?;
     let owner = owner_of(&ctx);
+    let mut delivered = std::collections::HashSet::new();
     loop {
         let run = manager.run(&p.task_id);
         let mut changed = run.as_ref().map(|r| Box::pin(r.changed.notified()));
@@ -177,8 +179,15 @@ async fn core_result(ctx: Context, p: ById) -> Result<Output, Error> {
             .get(&owner, &p.task_id)
             .await?
             .ok_or_else(not_found)?;
-        if let Some(run) = &run {
-            for message in drain_outbox(run) {
+        if record.api == TaskApi::Core {
+            for (key, request) in &record.input_requests {
+                if delivered.contains(key) {
+                    continue;
+                }
+                delivered.insert(key.clone());
+                let Some(message) = question(key, request) else {
+                    continue;
+                };
                 if !ctx.scope.out.send(message).await {
                     return Err(Error::new(ErrorKind::Cancelled, "the client went away"));
                 }

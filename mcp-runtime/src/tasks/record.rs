@@ -172,6 +172,10 @@ pub enum TaskUpdate {
     Respond(Map<String, Value>),
     /// The handler took the answer for this key.
     TakeResponse(String),
+    /// Session era: the input request `key` is no longer outstanding (its answer went
+    /// straight to the waiting handler, or the handler gave up on it). With none
+    /// outstanding any more, an `input_required` task is `working` again.
+    Withdraw(String),
     /// Ends the task (terminal status) with its outcome; clears inputs and the lease.
     Finish {
         /// `completed`, `failed` or `cancelled`.
@@ -231,6 +235,16 @@ impl TaskUpdate {
             }
             TaskUpdate::TakeResponse(key) => {
                 record.input_responses.remove(&key);
+            }
+            TaskUpdate::Withdraw(key) => {
+                if record.input_requests.remove(&key).is_some() {
+                    if record.input_requests.is_empty()
+                        && record.status == TaskStatus::InputRequired
+                    {
+                        record.status = TaskStatus::Working;
+                    }
+                    record.updated_at_ms = now_ms;
+                }
             }
             TaskUpdate::Finish {
                 status,

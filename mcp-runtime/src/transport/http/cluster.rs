@@ -55,6 +55,15 @@ fn apply(inner: &Inner, message: &ClusterMessage) {
                 }
             }
         }
+        ClusterMessage::ClientProgress { session, progress } => {
+            if let Some(state) = inner
+                .sessions
+                .get(session)
+                .and_then(|s| s.conn.session().cloned())
+            {
+                state.client_progress(progress);
+            }
+        }
         ClusterMessage::Cancelled {
             session,
             request_id,

@@ -243,6 +243,21 @@ pub(super) async fn post(
         }
         Message::Notification(n) => {
             session.touch();
+            if let Some(progress) = crate::input::progress::params(&n) {
+                // The client's progress on a server-to-client request: used here if it
+                // waits here, else where it waits.
+                let here = session
+                    .conn
+                    .session()
+                    .is_some_and(|s| s.client_progress(&progress));
+                if let (false, Some(shared)) = (here, &inner.sessions.shared) {
+                    shared.cluster.publish(ClusterMessage::ClientProgress {
+                        session: session.id.to_string(),
+                        progress,
+                    });
+                }
+                return reply::status(StatusCode::ACCEPTED);
+            }
             dispatcher.handle_notification(&n, Some(&session.conn));
             if let Some(shared) = &inner.sessions.shared {
                 if let Some(request_id) = cancelled_request(&n) {
