@@ -80,6 +80,13 @@ async fn later(n: i64) -> i64 {
     n * 2
 }
 
+/// Only as a task: adds one after a moment.
+#[tool(task = "required")]
+async fn task_only(n: i64) -> i64 {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    n + 1
+}
+
 /// A result with its own `_meta` and structured content.
 #[tool]
 async fn traced() -> CallToolResult {
@@ -199,6 +206,7 @@ async fn calls_lists_prompts_resources_and_completions_are_forwarded() {
                 "up_interview",
                 "up_sleepy",
                 "up_later",
+                "up_task_only",
                 "up_traced"
             ],
             "{era}"
@@ -581,6 +589,33 @@ async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
         json!({"content": [{"type": "text", "text": "42"}],
                "_meta": {"io.modelcontextprotocol/related-task": {"taskId": id}}})
     );
+    assert_eq!(support("up_task_only"), json!({"taskSupport": "required"}));
+    let created = session
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 1}, "task": {}}),
+        )
+        .await
+        .unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    let result = session
+        .request("tasks/result", json!({ "taskId": id }))
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        json!({"content": [{"type": "text", "text": "2"}],
+               "_meta": {"io.modelcontextprotocol/related-task": {"taskId": id}}})
+    );
+    // As the remote does, the proxy refuses it as a plain call.
+    let plain = session
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 1}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(plain.rpc().map(|e| e.code), Some(-32601), "{plain:?}");
     // A tool without task support refuses `params.task`, as the remote would.
     let refused = session
         .request(
@@ -621,6 +656,31 @@ async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
     assert_eq!(
         done["result"],
         json!({"content": [{"type": "text", "text": "10"}]})
+    );
+    // A tool the remote runs only as a task: started there as one and followed.
+    let created = modern
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 41}}),
+        )
+        .await
+        .unwrap();
+    let id = created["taskId"].as_str().unwrap().to_owned();
+    let mut done = Value::Null;
+    for _ in 0..500 {
+        done = modern
+            .request("tasks/get", json!({ "taskId": id }))
+            .await
+            .unwrap();
+        if done["status"] != "working" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"],
+        json!({"content": [{"type": "text", "text": "42"}]})
     );
     // Without the extension the same tool is a plain forwarded call.
     let plain = TestClient::sessionless(proxy.clone())

@@ -827,6 +827,7 @@ impl Client {
         let name = params
             .get("name")
             .or_else(|| params.get("uri"))
+            .or_else(|| params.get("taskId"))
             .and_then(Value::as_str);
         let arguments = params
             .get("arguments")
@@ -948,7 +949,16 @@ impl Client {
             return headers;
         };
         headers.push((HeaderName::from_static("mcp-method"), m));
-        let named = matches!(method, "tools/call" | "prompts/get" | "resources/read");
+        // The tasks extension's methods mirror `taskId` (its declared name parameter).
+        let named = matches!(
+            method,
+            "tools/call"
+                | "prompts/get"
+                | "resources/read"
+                | "tasks/get"
+                | "tasks/update"
+                | "tasks/cancel"
+        );
         if let Some(name) = req.name.filter(|_| named) {
             if let Some(v) = value(&header_params::encode_value(name)) {
                 headers.push((HeaderName::from_static("mcp-name"), v));

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use super::forward::{forward, member, Call, Failure, Forwarded, ResultType};
+use super::forward::{forward, forward_as_task, member, Call, Failure, Forwarded, ResultType};
 use super::{Remote, Target};
 use crate::client::{Client, ClientError, ServerNotification, Transport};
 use crate::error::{Error, Result};
@@ -43,6 +43,8 @@ pub(crate) struct RemoteTool {
     upstream: Weak<Upstream>,
     /// Its name on the remote.
     name: Arc<str>,
+    /// The remote runs it only as a task.
+    task_only: bool,
 }
 
 impl RemoteTool {
@@ -51,7 +53,7 @@ impl RemoteTool {
         let Some(up) = self.upstream.upgrade() else {
             return Err(Error::internal("the proxy is shutting down"));
         };
-        up.call_tool(&self.name, ctx, args).await
+        up.call_tool(&self.name, ctx, args, self.task_only).await
     }
 }
 
@@ -469,9 +471,12 @@ impl Upstream {
             let remote_name: Arc<str> = remote_tool.name.as_str().into();
             let mut tool = remote_tool;
             tool.name = names.name(&tool.name);
+            let task_only = tool.execution.as_ref().and_then(|e| e.task_support)
+                == Some(crate::tasks::TaskSupport::Required);
             let handler = Handler::Forward(Arc::new(RemoteTool {
                 upstream: self.me.clone(),
                 name: remote_name,
+                task_only,
             }));
             match ToolEntry::verbatim(tool, handler) {
                 Ok(mut entry) => {
@@ -492,6 +497,7 @@ impl Upstream {
         remote_name: &str,
         ctx: &Context,
         args: Option<&RawValue>,
+        task_only: bool,
     ) -> Result<Forwarded> {
         // `"name":"add","arguments":{..}`: the arguments as the caller sent them.
         let mut members =
@@ -507,8 +513,14 @@ impl Upstream {
             members,
             name: Some(remote_name),
             arguments: args,
+            as_task: false,
         };
-        match forward(self, ctx, forwarded).await {
+        let answer = if task_only {
+            forward_as_task(self, ctx, forwarded).await
+        } else {
+            forward(self, ctx, forwarded).await
+        };
+        match answer {
             // Asked and answered in the same era: the remote's bytes are the answer (a
             // 2026 result keeps its own `resultType`).
             Ok(answer) if answer.era == ctx.era() && answer.raw.get().starts_with('{') => {
@@ -570,6 +582,7 @@ impl Upstream {
                             members,
                             name: Some(&name),
                             arguments: None,
+                            as_task: false,
                         };
                         let raw = forward(&up, &call.ctx, forwarded)
                             .await
@@ -614,6 +627,7 @@ impl Upstream {
                     members: members.join(","),
                     name: None,
                     arguments: None,
+                    as_task: false,
                 };
                 let raw = forward(&up, &ctx, forwarded)
                     .await
@@ -653,6 +667,7 @@ impl Upstream {
                     members: member("uri", &uri),
                     name: Some(&uri),
                     arguments: None,
+                    as_task: false,
                 };
                 let raw = forward(&up, &req.ctx, forwarded)
                     .await
