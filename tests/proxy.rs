@@ -549,6 +549,23 @@ async fn results_are_answered_as_the_remote_sent_them() {
     }
 }
 
+/// Polls the 2026 task `created` until it is no longer working; it must have completed.
+async fn finished(client: &TestClient, created: &Value) -> Value {
+    let id = created["taskId"].as_str().expect("a task handle");
+    for _ in 0..500 {
+        let task = client
+            .request("tasks/get", json!({ "taskId": id }))
+            .await
+            .unwrap();
+        if task["status"] != "working" {
+            assert_eq!(task["status"], "completed", "{task}");
+            return task;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("task {id} never finished");
+}
+
 #[tokio::test]
 async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
     let seen = Seen::default();
@@ -640,19 +657,7 @@ async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
         .unwrap();
     assert_eq!(created["resultType"], "task", "{created}");
     assert_eq!(created["status"], "working", "{created}");
-    let id = created["taskId"].as_str().unwrap().to_owned();
-    let mut done = Value::Null;
-    for _ in 0..500 {
-        done = modern
-            .request("tasks/get", json!({ "taskId": id }))
-            .await
-            .unwrap();
-        if done["status"] != "working" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(done["status"], "completed", "{done}");
+    let done = finished(&modern, &created).await;
     assert_eq!(
         done["result"],
         json!({"content": [{"type": "text", "text": "10"}]})
@@ -665,19 +670,7 @@ async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
         )
         .await
         .unwrap();
-    let id = created["taskId"].as_str().unwrap().to_owned();
-    let mut done = Value::Null;
-    for _ in 0..500 {
-        done = modern
-            .request("tasks/get", json!({ "taskId": id }))
-            .await
-            .unwrap();
-        if done["status"] != "working" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(done["status"], "completed", "{done}");
+    let done = finished(&modern, &created).await;
     assert_eq!(
         done["result"],
         json!({"content": [{"type": "text", "text": "42"}]})
