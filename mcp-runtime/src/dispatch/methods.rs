@@ -261,6 +261,7 @@ async fn call_tool(
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
         principal: None,
+        as_task: false,
     };
     let target = mrtr::Target {
         method: "tools/call",
@@ -292,7 +293,7 @@ async fn call_remote(
         name: &p.name,
         arguments: p.arguments,
     };
-    let run = CatchUnwind(Box::pin(remote.call(ctx, p.arguments)));
+    let run = CatchUnwind(Box::pin(remote.call(ctx, p.arguments, false)));
     let outcome = match mrtr::drive(ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(Ok(outcome)) => outcome,

@@ -265,6 +265,9 @@ fn with_tasks_extension(caps: &Value, on: bool) -> Value {
     caps
 }
 
+/// The `_meta` key tying a result to its task.
+const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
+
 /// Longest wait between two `tasks/get` polls of a remote task.
 const MAX_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -304,7 +307,21 @@ pub(crate) async fn forward_as_task(
     };
     let follow = async {
         if era == Era::Session {
-            return forward(upstream, ctx, task_call("tasks/result", "")).await;
+            let mut done = forward(upstream, ctx, task_call("tasks/result", "")).await?;
+            // The remote's task is not the caller's: its `related-task` is dropped.
+            if done.raw.get().contains(RELATED_TASK) {
+                let mut result: Value = serde_json::from_str(done.raw.get())
+                    .map_err(|e| Failure::Local(Error::from(e)))?;
+                if let Some(Value::Object(meta)) = result.get_mut("_meta") {
+                    meta.remove(RELATED_TASK);
+                    if meta.is_empty() {
+                        result.as_object_mut().map(|r| r.remove("_meta"));
+                    }
+                }
+                done.raw = serde_json::value::to_raw_value(&result)
+                    .map_err(|e| Failure::Local(Error::from(e)))?;
+            }
+            return Ok(done);
         }
         let mut wait = task
             .and_then(|t| t.get("pollIntervalMs"))

@@ -43,17 +43,30 @@ pub(crate) struct RemoteTool {
     upstream: Weak<Upstream>,
     /// Its name on the remote.
     name: Arc<str>,
-    /// The remote runs it only as a task.
-    task_only: bool,
+    /// How the remote runs it.
+    support: crate::tasks::TaskSupport,
 }
 
 impl RemoteTool {
-    /// Calls it for the caller `ctx` with its arguments as sent.
-    pub(crate) async fn call(&self, ctx: &Context, args: Option<&RawValue>) -> Result<Forwarded> {
+    /// Calls it for the caller `ctx` with its arguments as sent. A call the proxy runs
+    /// as a task (`in_task`) runs as one on the remote too when the remote supports it,
+    /// so its outcome is the remote task's (a failure fails it, input pauses it).
+    pub(crate) async fn call(
+        &self,
+        ctx: &Context,
+        args: Option<&RawValue>,
+        in_task: bool,
+    ) -> Result<Forwarded> {
         let Some(up) = self.upstream.upgrade() else {
             return Err(Error::internal("the proxy is shutting down"));
         };
-        up.call_tool(&self.name, ctx, args, self.task_only).await
+        use crate::tasks::TaskSupport;
+        let as_task = match self.support {
+            TaskSupport::Required => true,
+            TaskSupport::Optional => in_task,
+            TaskSupport::Forbidden => false,
+        };
+        up.call_tool(&self.name, ctx, args, as_task).await
     }
 }
 
@@ -471,12 +484,15 @@ impl Upstream {
             let remote_name: Arc<str> = remote_tool.name.as_str().into();
             let mut tool = remote_tool;
             tool.name = names.name(&tool.name);
-            let task_only = tool.execution.as_ref().and_then(|e| e.task_support)
-                == Some(crate::tasks::TaskSupport::Required);
+            let support = tool
+                .execution
+                .as_ref()
+                .and_then(|e| e.task_support)
+                .unwrap_or_default();
             let handler = Handler::Forward(Arc::new(RemoteTool {
                 upstream: self.me.clone(),
                 name: remote_name,
-                task_only,
+                support,
             }));
             match ToolEntry::verbatim(tool, handler) {
                 Ok(mut entry) => {
@@ -497,7 +513,7 @@ impl Upstream {
         remote_name: &str,
         ctx: &Context,
         args: Option<&RawValue>,
-        task_only: bool,
+        as_task: bool,
     ) -> Result<Forwarded> {
         // `"name":"add","arguments":{..}`: the arguments as the caller sent them.
         let mut members =
@@ -515,7 +531,7 @@ impl Upstream {
             arguments: args,
             as_task: false,
         };
-        let answer = if task_only {
+        let answer = if as_task {
             forward_as_task(self, ctx, forwarded).await
         } else {
             forward(self, ctx, forwarded).await

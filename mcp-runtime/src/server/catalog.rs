@@ -48,7 +48,7 @@ impl Handler {
             Handler::Forward(tool) => {
                 let tool = tool.clone();
                 Box::pin(async move {
-                    tool.call(&call.ctx, call.args.as_deref())
+                    tool.call(&call.ctx, call.args.as_deref(), call.as_task)
                         .await?
                         .into_result()
                 })
