@@ -1,6 +1,6 @@
 //! mcpserve bench server: the shared bench tools, served the way the README shows.
 //!
-//! `srv-mcpserve stdio`, or `srv-mcpserve http ADDR` / `http-sse ADDR` (feature `mcpserve-http`).
+//! `srv-mcpserve stdio` (`stdio-layer-fn`, `stdio-layer-timeout`: behind one middleware layer), or `srv-mcpserve http ADDR` / `http-sse ADDR` (feature `mcpserve-http`).
 //! The proxy overhead rows run the same tools behind the mcpserve proxy:
 //! `srv-mcpserve proxy-stdio` (a proxy on stdio in front of `srv-mcpserve stdio`, its child)
 //! and `srv-mcpserve proxy-http ADDR` (a proxy on ADDR in front of `srv-mcpserve http`,
@@ -59,6 +59,23 @@ async fn main() -> mcpserve::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("stdio") | None => Server::from_registry().serve_stdio().await,
+        // The middleware row: every tool behind one layer that does nothing but pass the
+        // call on (`from_fn`), or behind a `Timeout`.
+        Some("stdio-layer-fn") => {
+            use mcpserve::middleware::{from_fn, Next};
+            use mcpserve::ToolCall;
+            Server::builder()
+                .layer(from_fn(|call: ToolCall, next: Next| next.run(call)))
+                .serve_stdio()
+                .await
+        }
+        Some("stdio-layer-timeout") => {
+            use mcpserve::middleware::Timeout;
+            Server::builder()
+                .layer(Timeout::new(std::time::Duration::from_secs(30)))
+                .serve_stdio()
+                .await
+        }
         #[cfg(feature = "mcpserve-http")]
         Some(mode @ ("http" | "http-sse")) => {
             use mcpserve::http::{HttpConfig, ResponseMode};
@@ -103,7 +120,7 @@ async fn main() -> mcpserve::Result<()> {
                 .await
         }
         Some(other) => {
-            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | http ADDR | http-sse ADDR | proxy-stdio | proxy-http ADDR with feature mcpserve-http)");
+            eprintln!("srv-mcpserve: unsupported mode `{other}` (stdio | stdio-layer-fn | stdio-layer-timeout | http ADDR | http-sse ADDR | proxy-stdio | proxy-http ADDR with feature mcpserve-http)");
             std::process::exit(2)
         }
     }

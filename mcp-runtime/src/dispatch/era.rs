@@ -144,8 +144,12 @@ pub(super) fn sessionless_scope(
     let mut meta = meta.ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
     let requested = meta
         .protocol_version
-        .clone()
+        .as_ref()
         .ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
+    let version = requested
+        .as_str()
+        .and_then(ProtocolVersion::parse)
+        .filter(|v| v.era() == Era::Sessionless);
     let caps = meta
         .client_capabilities
         .take()
@@ -156,11 +160,14 @@ pub(super) fn sessionless_scope(
             meta::CLIENT_CAPABILITIES
         )));
     }
-    let version = requested
-        .as_str()
-        .and_then(ProtocolVersion::parse)
-        .filter(|v| v.era() == Era::Sessionless)
-        .ok_or_else(|| unsupported_version(&requested))?;
+    let version = match version {
+        Some(version) => version,
+        None => {
+            return Err(unsupported_version(
+                meta.protocol_version.as_ref().unwrap_or(&Value::Null),
+            ))
+        }
+    };
     let log_level = match meta.parsed_log_level() {
         None => None,
         Some(Ok(level)) => Some(level),
@@ -207,6 +214,7 @@ struct InitializeParams {
     client_info: Implementation,
 }
 
+#[inline]
 pub(super) fn session_scope(
     req: &Request,
     meta: Option<RequestMeta>,

@@ -105,10 +105,10 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// Handles one request. `None` means no response must be sent (it was cancelled).
-    pub async fn handle_request(&self, req: Request, env: RequestEnv) -> Option<Reply> {
+    pub async fn handle_request(&self, mut req: Request, env: RequestEnv) -> Option<Reply> {
         let id = req.id.clone();
         let conn = env.conn.clone();
-        let scope = match self.prepare(&req, env) {
+        let scope = match self.prepare(&mut req, env) {
             Ok(scope) => Arc::new(scope),
             Err((era, e)) => return Some(error_reply(&id, era, &e)),
         };
@@ -227,8 +227,10 @@ impl Dispatcher {
         }
     }
 
-    fn prepare(&self, req: &Request, env: RequestEnv) -> Result<RequestScope, (Era, Error)> {
-        let meta = RequestMeta::from_request(req)
+    fn prepare(&self, req: &mut Request, env: RequestEnv) -> Result<RequestScope, (Era, Error)> {
+        // Parsed already when the transport routed the request by it (HTTP).
+        let meta = req
+            .take_meta()
             .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
         let session = env.conn.as_ref().and_then(|c| c.session().cloned());
         let era = env.era.unwrap_or_else(|| {

@@ -8,6 +8,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::meta::RequestMeta;
 use super::params::ParamsIndex;
 
 use super::encode;
@@ -131,6 +132,10 @@ pub struct Request {
     pub params: Option<Box<RawValue>>,
     /// Where `params`' members are, found on first use (see `protocol::params`).
     index: OnceLock<ParamsIndex>,
+    /// `params._meta`, parsed once on first use: the HTTP transport reads it to route
+    /// the request, the dispatcher then takes it instead of parsing it again. Boxed: a
+    /// `Request` lives in every request's future, which must stay small.
+    meta: OnceLock<Box<Result<Option<RequestMeta>, String>>>,
 }
 
 impl Request {
@@ -141,6 +146,7 @@ impl Request {
             method: method.into(),
             params,
             index: OnceLock::new(),
+            meta: OnceLock::new(),
         }
     }
 
@@ -157,6 +163,20 @@ impl Request {
     /// The index, if something already built it.
     pub(crate) fn built_index(&self) -> Option<&ParamsIndex> {
         self.index.get()
+    }
+
+    /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.
+    pub(crate) fn meta(&self) -> &Result<Option<RequestMeta>, String> {
+        self.meta
+            .get_or_init(|| Box::new(RequestMeta::from_request(self)))
+    }
+
+    /// `params._meta`, moved out of the request (parsed now if nothing read it yet).
+    pub(crate) fn take_meta(&mut self) -> Result<Option<RequestMeta>, String> {
+        match self.meta.take() {
+            Some(meta) => *meta,
+            None => RequestMeta::from_request(self),
+        }
     }
 }
 
@@ -472,6 +492,35 @@ mod tests {
             Ok(Message::Response(r)) => assert_eq!(r.outcome.unwrap().get(), "null"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn meta_is_parsed_once_and_taken_by_whoever_comes_last() {
+        let line = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","progressToken":7}}}"#;
+        let Ok(Message::Request(mut req)) = parse(line) else {
+            panic!("a request")
+        };
+        let version = |m: &RequestMeta| m.protocol_version.clone();
+        let first = req.meta().as_ref().unwrap().as_ref().map(version);
+        assert_eq!(first, Some(Some(serde_json::json!("2026-07-28"))));
+        // What the transport read is what the dispatcher gets, even if params changed
+        // since (they do not in the runtime: this shows the parse is not repeated).
+        req.params = None;
+        let taken = req.take_meta().unwrap().unwrap();
+        assert_eq!(
+            taken.protocol_version,
+            Some(serde_json::json!("2026-07-28"))
+        );
+        assert!(taken.progress_token.is_some());
+        // Taken once: a second take parses the (now absent) params again.
+        assert!(req.take_meta().unwrap().is_none());
+        // A `_meta` that does not parse is an error for the dispatcher to report.
+        let line = br#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientInfo":5}}}"#;
+        let Ok(Message::Request(mut req)) = parse(line) else {
+            panic!("a request")
+        };
+        assert!(req.meta().is_err());
+        assert!(req.take_meta().unwrap_err().starts_with("invalid _meta"));
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl RequestMeta {
     pub fn parsed_log_level(&self) -> Option<Result<LoggingLevel, ()>> {
         self.log_level
             .as_ref()
-            .map(|v| serde_json::from_value(v.clone()).map_err(|_| ()))
+            .map(|v| LoggingLevel::deserialize(v).map_err(|_| ()))
     }
 }
 

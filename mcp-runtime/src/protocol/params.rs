@@ -4,7 +4,6 @@
 //! of `params` again, which for a large argument meant one more scan of it per reader.
 
 use std::fmt;
-use std::ops::Range;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer;
@@ -12,11 +11,37 @@ use serde_json::value::RawValue;
 
 /// Offsets of the members the runtime reads. Empty when `params` is absent or not an
 /// object: readers then parse `params` themselves to report the error they always did.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct ParamsIndex {
-    name: Option<Range<usize>>,
-    uri: Option<Range<usize>>,
-    meta: Option<Range<usize>>,
+    name: At,
+    uri: At,
+    meta: At,
+}
+
+impl Default for ParamsIndex {
+    fn default() -> Self {
+        ParamsIndex {
+            name: At::ABSENT,
+            uri: At::ABSENT,
+            meta: At::ABSENT,
+        }
+    }
+}
+
+/// A member's offsets in `params`, or [`At::ABSENT`]. Not an `Option<Range<usize>>`: that
+/// takes 24 bytes, this 16, and the index is part of every request (and so of every
+/// request's future, whose size decides how much is copied when it moves).
+#[derive(Debug, Clone, Copy)]
+struct At {
+    start: usize,
+    end: usize,
+}
+
+impl At {
+    const ABSENT: At = At {
+        start: usize::MAX,
+        end: 0,
+    };
 }
 
 impl ParamsIndex {
@@ -47,8 +72,8 @@ impl ParamsIndex {
     }
 }
 
-fn slice<'a>(params: &'a RawValue, span: &Option<Range<usize>>) -> Option<&'a str> {
-    span.clone().map(|s| &params.get()[s])
+fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
+    (at.start != usize::MAX).then(|| &params.get()[at.start..at.end])
 }
 
 struct IndexVisitor {
@@ -64,7 +89,8 @@ impl<'de> Visitor<'de> for IndexVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamsIndex, A::Error> {
         let mut index = ParamsIndex::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        // `Key` borrows the key; a `Cow<str>` would allocate for every member.
+        while let Some(super::meta::Key(key)) = map.next_key()? {
             let slot = match &*key {
                 "name" => &mut index.name,
                 "uri" => &mut index.uri,
@@ -74,8 +100,7 @@ impl<'de> Visitor<'de> for IndexVisitor {
                     continue;
                 }
             };
-            let value = map.next_value_seed(Span { base: self.base })?;
-            *slot = Some(value);
+            *slot = map.next_value_seed(Span { base: self.base })?;
         }
         Ok(index)
     }
@@ -87,12 +112,15 @@ struct Span {
 }
 
 impl<'de> DeserializeSeed<'de> for Span {
-    type Value = Range<usize>;
+    type Value = At;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range<usize>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<At, D::Error> {
         let value: &'de RawValue = serde::Deserialize::deserialize(d)?;
         let start = value.get().as_ptr() as usize - self.base;
-        Ok(start..start + value.get().len())
+        Ok(At {
+            start,
+            end: start + value.get().len(),
+        })
     }
 }
 

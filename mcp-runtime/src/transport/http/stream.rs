@@ -12,7 +12,8 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -102,7 +103,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         _ if initialize => {
             // The session exists once `initialize` succeeded: its id goes out only
             // then, never for a failed one.
-            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
+            let reply = reply_rx.take().expect("reply receiver").await;
             let created = reply.as_ref().is_some_and(|r| r.error_code.is_none());
             if !created {
                 headers.clear();
@@ -118,16 +119,14 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                 forward(first, rx, unsolicited);
                 return json_response(&inner, x.era, reply, &headers);
             }
-            let (tx, rx_done) = oneshot::channel();
-            let _ = tx.send(reply);
-            reply_rx = Some(rx_done);
+            reply_rx = Some(ReplyRx::Ready(Some(reply)));
             true
         }
         ResponseMode::Sse => true,
         ResponseMode::Lazy if x.force_sse => true,
         ResponseMode::Json => {
             forward(Vec::new(), rx, unsolicited);
-            let reply = reply_of(reply_rx.take().expect("reply receiver")).await;
+            let reply = reply_rx.take().expect("reply receiver").await;
             if let Some(g) = guard {
                 g.disarm();
             }
@@ -136,13 +135,11 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
         ResponseMode::Lazy => {
             let event = tokio::select! {
                 biased;
-                r = reply_rx.as_mut().expect("reply receiver") => Lazy::Reply(r.ok().flatten()),
+                r = reply_rx.as_mut().expect("reply receiver") => Lazy::Reply(r),
                 m = rx.recv() => match m {
                     Some(m) => Lazy::Message(m),
                     // The request ended and dropped its sender; its reply is on the way.
-                    None => Lazy::Reply(
-                        reply_of(reply_rx.take().expect("reply receiver")).await,
-                    ),
+                    None => Lazy::Reply(reply_rx.take().expect("reply receiver").await),
                 },
                 _ = close.cancelled() => Lazy::Closed,
             };
@@ -158,9 +155,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                         return json_response(&inner, x.era, reply, &headers);
                     }
                     // Notifications came first: stream them, then the reply.
-                    let (tx, rx_done) = oneshot::channel();
-                    let _ = tx.send(reply);
-                    reply_rx = Some(rx_done);
+                    reply_rx = Some(ReplyRx::Ready(Some(reply)));
                 }
                 Lazy::Message(m) => first.push(m),
                 Lazy::Closed => {}
@@ -204,9 +199,22 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     reply::sse(body, &headers)
 }
 
-/// The reply of a request; `None` when it was cancelled (or its task ended without one).
-async fn reply_of(rx: oneshot::Receiver<Option<Reply>>) -> Option<Reply> {
-    rx.await.ok().flatten()
+/// The reply of a request: already there (it finished on its first poll), or on its way
+/// from the request's task. `None` when it was cancelled (or its task ended without one).
+pub(super) enum ReplyRx {
+    Ready(Option<Option<Reply>>),
+    Waiting(oneshot::Receiver<Option<Reply>>),
+}
+
+impl Future for ReplyRx {
+    type Output = Option<Reply>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Reply>> {
+        match self.get_mut() {
+            ReplyRx::Ready(reply) => Poll::Ready(reply.take().flatten()),
+            ReplyRx::Waiting(rx) => Pin::new(rx).poll(cx).map(|r| r.ok().flatten()),
+        }
+    }
 }
 
 /// A JSON response carries only the response: the request's other messages go to the
@@ -238,8 +246,7 @@ fn spawn_request(
     ticket: Ticket,
     busy: Option<BusyGuard>,
     auth: Option<AuthContext>,
-) -> oneshot::Receiver<Option<Reply>> {
-    let (reply_tx, reply_rx) = oneshot::channel();
+) -> ReplyRx {
     let dispatcher = inner.server.dispatcher();
     // Open-ended requests end when the client closes them, not on a timer, and end
     // first in a graceful shutdown.
@@ -303,14 +310,28 @@ fn spawn_request(
         if let (Some(f), Some(r)) = (on_reply, &reply) {
             f(r);
         }
-        let _ = reply_tx.send(reply);
         drop((ticket, busy));
+        reply
     };
-    // Its own task, even when it could finish on a first poll right here: answering
-    // inline from the connection task measured the same throughput but a 3-4x worse p99
-    // at 64 connections (bench `load-http`), unlike stdio where inline wins outright.
-    tokio::spawn(task);
-    reply_rx
+    // Most requests finish on their first poll: answer those right here, without a task,
+    // a channel and a wake-up of the connection task. A request that has to wait gets its
+    // own task (polled again there with a real waker), so a slow handler never holds up
+    // the connection's other work and a 2026 request is still cancelled when its
+    // response is dropped (the exchange's guard fires its token).
+    let mut task = Box::pin(task);
+    match task
+        .as_mut()
+        .poll(&mut TaskContext::from_waker(std::task::Waker::noop()))
+    {
+        Poll::Ready(reply) => ReplyRx::Ready(Some(reply)),
+        Poll::Pending => {
+            let (reply_tx, reply_rx) = oneshot::channel();
+            tokio::spawn(async move {
+                let _ = reply_tx.send(task.await);
+            });
+            ReplyRx::Waiting(reply_rx)
+        }
+    }
 }
 
 /// Resolves when a shutdown ends the request: at its start for open-ended requests, at
@@ -368,7 +389,7 @@ enum Lazy {
 async fn pump_plain(
     first: Vec<OutMessage>,
     mut rx: mpsc::Receiver<OutMessage>,
-    mut reply_rx: oneshot::Receiver<Option<Reply>>,
+    mut reply_rx: ReplyRx,
     tx: mpsc::Sender<Bytes>,
 ) {
     for m in first {
@@ -379,14 +400,14 @@ async fn pump_plain(
     let reply = loop {
         tokio::select! {
             biased;
-            r = &mut reply_rx => break r.ok().flatten(),
+            r = &mut reply_rx => break r,
             m = rx.recv() => match m {
                 Some(m) => {
                     if tx.send(sse::event(None, &m)).await.is_err() {
                         return;
                     }
                 }
-                None => break reply_rx.await.ok().flatten(),
+                None => break reply_rx.await,
             },
         }
     };
@@ -491,7 +512,7 @@ impl StreamWriter {
         priming: bool,
         first: Vec<OutMessage>,
         mut rx: mpsc::Receiver<OutMessage>,
-        mut reply_rx: oneshot::Receiver<Option<Reply>>,
+        mut reply_rx: ReplyRx,
         close: CancellationToken,
         mut detached: Detached,
     ) {
@@ -521,13 +542,13 @@ impl StreamWriter {
                     }
                     self.detach().await;
                 }
-                r = &mut reply_rx => break r.ok().flatten(),
+                r = &mut reply_rx => break r,
                 m = rx.recv() => match m {
                     Some(m) => {
                         asked.note(&m, &self);
                         self.emit(m).await;
                     }
-                    None => break reply_rx.await.ok().flatten(),
+                    None => break reply_rx.await,
                 },
             }
         };

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::protocol::jsonrpc::Message;
-use crate::protocol::meta::{self, Key};
+use crate::protocol::meta::{self, Key, RequestMeta};
 use crate::protocol::params::ParamsIndex;
 use crate::protocol::scan::{may_hold_keys, META};
 
@@ -66,10 +66,29 @@ impl<'de> Deserialize<'de> for Fields<'de> {
 }
 
 impl MetaHead {
+    fn of(meta: &RequestMeta) -> MetaHead {
+        MetaHead {
+            modern: meta.is_modern(),
+            version: meta
+                .protocol_version
+                .as_ref()
+                .map(|v| v.as_str().map(str::to_owned)),
+            capabilities: meta.client_capabilities.is_some(),
+            progress_token: meta.progress_token.is_some(),
+        }
+    }
+
     /// Reads the head of a message's `params`; anything malformed reads as absent (the
     /// dispatcher reports it). A request's params are indexed on the way, so the
     /// dispatcher reads its `_meta` without another pass over them.
     pub(in crate::transport::http) fn read(msg: &Message) -> MetaHead {
+        // A request's `_meta` is parsed once, here, and the dispatcher takes it from the
+        // request. One that does not parse reads as below (the dispatcher reports it).
+        if let Message::Request(req) = msg {
+            if let Ok(meta) = req.meta() {
+                return meta.as_ref().map(MetaHead::of).unwrap_or_default();
+            }
+        }
         let (params, req) = match msg {
             Message::Request(r) => (r.params.as_deref(), Some(r)),
             Message::Notification(n) => (n.params.as_deref(), None),
