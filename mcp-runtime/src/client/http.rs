@@ -192,7 +192,8 @@ impl HttpLink {
                 .lock()
                 .expect("inflight lock")
                 .insert(id, None);
-            return Ok(rx.driven_by(Box::pin(work)));
+            // Its HTTP client's own events are not the caller's request's logs.
+            return Ok(rx.driven_by(Box::pin(crate::logging::quiet(work))));
         }
         let task = tokio::spawn(work);
         self.inflight
