@@ -409,10 +409,11 @@ pub mod __private {
     pub use mcp_runtime::crate_info;
     pub use mcp_runtime::extract::Requirements;
     pub use mcp_runtime::input::elicit::derive as elicit;
+    pub use mcp_runtime::middleware::{apply_layer, CallService};
     pub use mcp_runtime::prompt::{into_prompt_result, PromptCall, PromptOutcome};
     pub use mcp_runtime::protocol::{Completion, Resource};
     pub use mcp_runtime::registry::{
-        AnnotationsDef, ArgSpec, CrateInfo, IconDef, Location, PromptDescriptor,
+        AnnotationsDef, ArgSpec, CrateInfo, IconDef, LayerFn, Location, PromptDescriptor,
         ResourceAnnotationsDef, ResourceDescriptor, ToolDescriptor,
     };
     pub use mcp_runtime::resource::probe as read_probe;

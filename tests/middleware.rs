@@ -171,6 +171,53 @@ async fn ungrouped_echo(text: String) -> String {
     text
 }
 
+/// Never answers in time: its own layer (from the attribute) ends it.
+#[mcpserve::tool(layer = Timeout::new(Duration::from_millis(50)))]
+async fn slow_layered() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "late"
+}
+
+/// Answers without calling the tool when asked to, from the attribute's `from_fn` layer.
+#[mcpserve::tool(layer = from_fn(|call: ToolCall, next: Next| async move {
+    if call.raw_arguments().is_some_and(|a| a.get().contains("short")) {
+        return Ok(CallToolResult::success(vec![mcpserve::Content::text("short-circuited")]));
+    }
+    next.run(call).await
+}))]
+async fn gated_echo(text: String) -> String {
+    text
+}
+
+#[tokio::test]
+async fn a_tools_own_layer_from_the_attribute_runs_inside_the_servers_layers() {
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let server = Server::builder().layer(mark(&log, "server"));
+    let client = TestClient::session(server).await.unwrap();
+    let result = client.call_tool("slow_layered", json!({})).await.unwrap();
+    assert!(result.is_error, "{result:?}");
+    assert_eq!(text(&result), "Tool `slow_layered` timed out after 50ms");
+    // The server's layer wraps the tool's own.
+    assert_eq!(*log.lock().unwrap(), ["server>slow_layered", "<server"]);
+
+    let short = client
+        .call_tool("gated_echo", json!({"text": "short"}))
+        .await
+        .unwrap();
+    assert_eq!(text(&short), "short-circuited");
+    let long = client
+        .call_tool("gated_echo", json!({"text": "long"}))
+        .await
+        .unwrap();
+    assert_eq!(text(&long), "long");
+    // Other tools do not get it.
+    let plain = client
+        .call_tool("ungrouped_echo", json!({"text": "short"}))
+        .await
+        .unwrap();
+    assert_eq!(text(&plain), "short");
+}
+
 /// An extractor whose backing service is gone: an internal error before the handler runs.
 struct Broken;
 

@@ -491,3 +491,80 @@ async fn mounted_tools_keep_their_output_shape_and_run_as_tasks() {
         json!([{ "type": "text", "text": "slow done" }])
     );
 }
+
+/// A mounted server with a skill and an extension of its own (whose method reads the
+/// mounted server's state).
+fn with_extensions(db: &'static str) -> Server {
+    use mcpserve::extension::{Extension, ExtensionMethod, NoParams};
+    use mcpserve::skills::{Skill, Skills};
+    Server::builder()
+        .without_registry()
+        .state(Db(db))
+        .skills(
+            Skills::new().skill(
+                Skill::new("refunds", "How to refund an invoice.").instructions("Refund it."),
+            ),
+        )
+        .extension(
+            Extension::new("com.example/ledger").method(
+                ExtensionMethod::new("ledger/owner", |ctx: Context, _: NoParams| {
+                    let owner = ctx.state::<Db>().map_or("?", |d| d.0);
+                    async move { Ok::<_, Error>(json!({ "owner": owner })) }
+                })
+                .client_opt_in(false),
+            ),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_mounted_servers_extensions_are_served_by_the_mounting_server() {
+    let server = app()
+        .mount("billing", with_extensions("billing-db"))
+        .build()
+        .unwrap();
+    let session = TestClient::session(server.clone()).await.unwrap();
+    // Declared in both eras.
+    let discover = TestClient::sessionless(server.clone())
+        .request("server/discover", json!({}))
+        .await
+        .unwrap();
+    let extensions = &discover["capabilities"]["extensions"];
+    assert_eq!(extensions["com.example/ledger"], json!({}), "{discover}");
+    assert!(
+        extensions["io.modelcontextprotocol/skills"].is_object(),
+        "{discover}"
+    );
+    // The method runs as the mounted server's: its state.
+    for client in [session, TestClient::sessionless(server.clone())] {
+        let owner = client.request("ledger/owner", json!({})).await.unwrap();
+        assert_eq!(owner["owner"], "billing-db", "{owner}");
+        // The skill's files are resources of the mounting server (URIs kept).
+        let read = client
+            .request("resources/read", json!({"uri": "skill://refunds/SKILL.md"}))
+            .await
+            .unwrap();
+        let text = read["contents"][0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("Refund it."), "{read}");
+    }
+}
+
+#[test]
+fn an_extension_method_defined_twice_is_a_build_error_naming_both() {
+    use mcpserve::extension::{Extension, ExtensionMethod, NoParams};
+    let own = Extension::new("com.example/mine").method(ExtensionMethod::new(
+        "ledger/owner",
+        |_: Context, _: NoParams| async { Ok::<_, Error>(json!({})) },
+    ));
+    let err = app()
+        .extension(own)
+        .mount("billing", with_extensions("x"))
+        .build()
+        .err()
+        .expect("a collision");
+    assert_eq!(
+        err.to_string(),
+        "method `ledger/owner` is defined by extension `com.example/mine` and by extension `com.example/ledger` of the server mounted as `billing`"
+    );
+}

@@ -73,6 +73,33 @@ async fn sleepy(ctx: Context, seen: State<Seen>) -> &'static str {
     }
 }
 
+/// Doubles `n` after a moment; may run as a task.
+#[tool(task = "optional")]
+async fn later(n: i64) -> i64 {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    n * 2
+}
+
+/// Only as a task: adds one after a moment.
+#[tool(task = "required")]
+async fn task_only(n: i64) -> i64 {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    n + 1
+}
+
+/// A result with its own `_meta` and structured content.
+#[tool]
+async fn traced() -> CallToolResult {
+    let mut meta = serde_json::Map::new();
+    meta.insert("trace".into(), json!({"id": "abc", "hops": [1, 2]}));
+    CallToolResult {
+        content: vec![Content::text("traced \"ok\"")],
+        structured_content: Some(json!({"z": 1, "a": [true, null]})),
+        meta: Some(meta),
+        ..Default::default()
+    }
+}
+
 /// A greeting.
 #[resource("greet://{name}", mime_type = "text/plain")]
 async fn greet(name: String) -> String {
@@ -173,7 +200,15 @@ async fn calls_lists_prompts_resources_and_completions_are_forwarded() {
             .collect();
         assert_eq!(
             tools,
-            ["up_add", "up_busy", "up_interview", "up_sleepy"],
+            [
+                "up_add",
+                "up_busy",
+                "up_interview",
+                "up_sleepy",
+                "up_later",
+                "up_task_only",
+                "up_traced"
+            ],
             "{era}"
         );
         let sum = client
@@ -479,4 +514,177 @@ async fn a_stdio_child_is_proxied() {
         .await
         .unwrap();
     assert_eq!(listed["resources"][0]["uri"], "info://about");
+}
+
+#[tokio::test]
+async fn results_are_answered_as_the_remote_sent_them() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "").await;
+    let direct = Server::from_registry().state(seen.clone()).build().unwrap();
+    for era in ["session", "2026"] {
+        let (via, to) = match era {
+            "session" => (
+                TestClient::session(proxy.clone()).await.unwrap(),
+                TestClient::session(direct.clone()).await.unwrap(),
+            ),
+            _ => (
+                TestClient::sessionless(proxy.clone()),
+                TestClient::sessionless(direct.clone()),
+            ),
+        };
+        let params = json!({"name": "traced", "arguments": {}});
+        let proxied = via.request("tools/call", &params).await.unwrap();
+        let expected = to.request("tools/call", &params).await.unwrap();
+        assert_eq!(proxied, expected, "{era}");
+        let mut exact = json!({
+            "content": [{"type": "text", "text": "traced \"ok\""}],
+            "structuredContent": {"z": 1, "a": [true, null]},
+            "_meta": {"trace": {"id": "abc", "hops": [1, 2]}}
+        });
+        if era == "2026" {
+            exact["resultType"] = json!("complete");
+        }
+        assert_eq!(proxied, exact, "{era}");
+    }
+}
+
+/// Polls the 2026 task `created` until it is no longer working; it must have completed.
+async fn finished(client: &TestClient, created: &Value) -> Value {
+    let id = created["taskId"].as_str().expect("a task handle");
+    for _ in 0..500 {
+        let task = client
+            .request("tasks/get", json!({ "taskId": id }))
+            .await
+            .unwrap();
+        if task["status"] != "working" {
+            assert_eq!(task["status"], "completed", "{task}");
+            return task;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("task {id} never finished");
+}
+
+#[tokio::test]
+async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = proxy_of(Remote::http(&url), "up").await;
+
+    // Session era: the remote's task support is listed and declared, `params.task` makes
+    // a task of the proxy's, `tasks/result` answers the remote's result.
+    let session = TestClient::session(proxy.clone()).await.unwrap();
+    let tools = session.request("tools/list", json!({})).await.unwrap();
+    let support = |name: &str| {
+        tools["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t.get("execution").cloned().unwrap_or(Value::Null))
+            .unwrap()
+    };
+    assert_eq!(support("up_later"), json!({"taskSupport": "optional"}));
+    assert_eq!(support("up_add"), Value::Null);
+    let created = session
+        .request(
+            "tools/call",
+            json!({"name": "up_later", "arguments": {"n": 21}, "task": {"ttl": 60000}}),
+        )
+        .await
+        .unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(created["task"]["status"], "working");
+    assert_eq!(created["task"]["ttl"], 60000);
+    let result = session
+        .request("tasks/result", json!({ "taskId": id }))
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        json!({"content": [{"type": "text", "text": "42"}],
+               "_meta": {"io.modelcontextprotocol/related-task": {"taskId": id}}})
+    );
+    assert_eq!(support("up_task_only"), json!({"taskSupport": "required"}));
+    let created = session
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 1}, "task": {}}),
+        )
+        .await
+        .unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    let result = session
+        .request("tasks/result", json!({ "taskId": id }))
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        json!({"content": [{"type": "text", "text": "2"}],
+               "_meta": {"io.modelcontextprotocol/related-task": {"taskId": id}}})
+    );
+    // As the remote does, the proxy refuses it as a plain call.
+    let plain = session
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 1}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(plain.rpc().map(|e| e.code), Some(-32601), "{plain:?}");
+    // A tool without task support refuses `params.task`, as the remote would.
+    let refused = session
+        .request(
+            "tools/call",
+            json!({"name": "up_add", "arguments": {"a": 1, "b": 2}, "task": {}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.rpc().map(|e| e.code), Some(-32601), "{refused:?}");
+
+    // 2026-07-28 with the tasks extension: a task handle, then the result inline.
+    let modern = TestClient::sessionless_with(
+        proxy.clone(),
+        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}),
+    );
+    let created = modern
+        .request(
+            "tools/call",
+            json!({"name": "up_later", "arguments": {"n": 5}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created["resultType"], "task", "{created}");
+    assert_eq!(created["status"], "working", "{created}");
+    let done = finished(&modern, &created).await;
+    assert_eq!(
+        done["result"],
+        json!({"content": [{"type": "text", "text": "10"}]})
+    );
+    // A tool the remote runs only as a task: started there as one and followed.
+    let created = modern
+        .request(
+            "tools/call",
+            json!({"name": "up_task_only", "arguments": {"n": 41}}),
+        )
+        .await
+        .unwrap();
+    let done = finished(&modern, &created).await;
+    assert_eq!(
+        done["result"],
+        json!({"content": [{"type": "text", "text": "42"}]})
+    );
+    // Without the extension the same tool is a plain forwarded call.
+    let plain = TestClient::sessionless(proxy.clone())
+        .request(
+            "tools/call",
+            json!({"name": "up_later", "arguments": {"n": 1}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        plain,
+        json!({"content": [{"type": "text", "text": "2"}], "resultType": "complete"})
+    );
 }

@@ -23,6 +23,8 @@ pub(crate) struct ToolFn<'a> {
     pub(crate) input_schema: Option<Spanned>,
     /// `task = "..."`.
     pub(crate) task: Option<TaskSupport>,
+    /// `layer = expr`.
+    pub(crate) layer: Option<syn::Expr>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) ret: Type,
     pub(crate) is_async: bool,

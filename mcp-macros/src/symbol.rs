@@ -10,6 +10,7 @@ pub(crate) const GROUP: &str = "group";
 pub(crate) const CRATE: &str = "crate";
 pub(crate) const INPUT_SCHEMA: &str = "input_schema";
 pub(crate) const TASK: &str = "task";
+pub(crate) const LAYER: &str = "layer";
 pub(crate) const SCOPES: &str = "scopes";
 pub(crate) const APP: &str = "app";
 pub(crate) const VISIBILITY: &str = "visibility";

@@ -33,6 +33,15 @@ use crate::protocol::types::{LoggingLevel, LoggingMessageParams};
 
 tokio::task_local! {
     static CURRENT: Context;
+    /// Set around the runtime's own work done inside a request (a proxied request's
+    /// HTTP exchange): its libraries' events are not the handler's.
+    static QUIET: ();
+}
+
+/// Runs `fut` inside a request without its `tracing` events reaching the client.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn quiet<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    QUIET.scope((), fut)
 }
 
 /// Runs `fut` as the handler of `ctx`'s request, so its `tracing` events can reach the
@@ -69,7 +78,10 @@ impl<S: Subscriber> Layer<S> for McpLogLayer {
     fn on_event(&self, event: &Event<'_>, _: LayerContext<'_, S>) {
         let meta = event.metadata();
         // The framework's own diagnostics may carry request details; they stay local.
-        if meta.target().starts_with("mcp_runtime") || meta.target().starts_with("mcpserve") {
+        if meta.target().starts_with("mcp_runtime")
+            || meta.target().starts_with("mcpserve")
+            || QUIET.try_with(|_| ()).is_ok()
+        {
             return;
         }
         let _ = CURRENT.try_with(|ctx| {

@@ -138,6 +138,8 @@ pub struct ToolDescriptor {
     pub output_schema: OutputSchemaFn,
     /// Whether the tool runs as a task (`#[tool(task = "...")]`).
     pub task_support: crate::tasks::TaskSupport,
+    /// `#[tool(layer = ..)]`: wraps the handler (inside the server's own layers).
+    pub layer: Option<LayerFn>,
     /// Entry point.
     pub call: CallFn,
     /// What its extractors need from the server.
@@ -149,6 +151,9 @@ pub struct ToolDescriptor {
 }
 
 inventory::collect!(ToolDescriptor);
+
+/// Wraps a tool's call service in the layer of `#[tool(layer = ..)]`.
+pub type LayerFn = fn(crate::middleware::CallService) -> crate::middleware::CallService;
 
 /// Every tool linked into the binary, in no particular order.
 pub fn tools() -> impl Iterator<Item = &'static ToolDescriptor> {

@@ -252,6 +252,19 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
         Some(TaskSupport::Optional) => quote!(__mcp::TaskSupport::Optional),
         Some(TaskSupport::Required) => quote!(__mcp::TaskSupport::Required),
     };
+    // Evaluated when a server is built (each build gets the layer's own state); a
+    // value that is not a layer for the call service fails to compile here.
+    let layer = match &model.layer {
+        None => quote!(::core::option::Option::None),
+        Some(expr) => quote_spanned! {expr.span()=>
+            ::core::option::Option::Some({
+                fn __mcp_layer(inner: __mcp::CallService) -> __mcp::CallService {
+                    __mcp::apply_layer(&(#expr), inner)
+                }
+                __mcp_layer as __mcp::LayerFn
+            })
+        },
+    };
     quote! {
         __mcp::ToolDescriptor {
             name: #name,
@@ -271,6 +284,7 @@ fn descriptor(model: &ToolFn<'_>) -> TokenStream {
             input_schema: __mcp_input_schema,
             output_schema: __mcp_output_schema,
             task_support: #task_support,
+            layer: #layer,
             call: __mcp_call,
             requires: __mcp_requires,
             #location

@@ -220,6 +220,8 @@ pub(crate) struct ToolArgs {
     pub(crate) app: Option<Spanned>,
     /// `visibility = ["model", "app"]`: who may call the tool (MCP Apps).
     pub(crate) visibility: Option<Vec<String>>,
+    /// `layer = expr`: a middleware layer around this tool alone.
+    pub(crate) layer: Option<syn::Expr>,
 }
 
 /// Whether a tool runs as a task.
@@ -279,11 +281,22 @@ impl ToolArgs {
         } else if p.is_ident(VISIBILITY) {
             let v = crate::apps::visibility(&meta)?;
             set_once(&meta, &mut self.visibility, VISIBILITY, v)
+        } else if p.is_ident(LAYER) {
+            let v: syn::Expr = meta.value()?.parse()?;
+            set_once(&meta, &mut self.layer, LAYER, v)
         } else {
             Err(unknown_option(
                 &meta,
                 "`tool` option",
-                &[ANNOTATIONS, GROUP, INPUT_SCHEMA, TASK, APP, VISIBILITY],
+                &[
+                    ANNOTATIONS,
+                    GROUP,
+                    INPUT_SCHEMA,
+                    TASK,
+                    APP,
+                    VISIBILITY,
+                    LAYER,
+                ],
             ))
         }
     }

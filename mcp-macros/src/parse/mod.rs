@@ -58,6 +58,7 @@ pub(crate) fn tool<'a>(args: ToolArgs, func: &'a ItemFn, errors: &Errors) -> Too
         group: args.group,
         input_schema: args.input_schema,
         task: args.task,
+        layer: args.layer,
         krate: info.krate,
         scopes: info.scopes,
         params,

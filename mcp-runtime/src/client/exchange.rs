@@ -155,6 +155,7 @@ const QUEUE_LIMIT: usize = 256;
 pub(crate) fn events() -> (EventSender, EventReceiver) {
     let shared = Arc::new(Events {
         queue: Mutex::new(Queue {
+            first: None,
             items: VecDeque::new(),
             closed: false,
         }),
@@ -164,7 +165,10 @@ pub(crate) fn events() -> (EventSender, EventReceiver) {
         EventSender {
             shared: shared.clone(),
         },
-        EventReceiver { shared },
+        EventReceiver {
+            shared,
+            driver: None,
+        },
     )
 }
 
@@ -174,6 +178,9 @@ struct Events {
 }
 
 struct Queue {
+    /// The oldest event when `items` is empty: most requests' only one (their result)
+    /// needs no queue allocation.
+    first: Option<Incoming>,
     items: VecDeque<Incoming>,
     /// The sender is gone, or the receiver is.
     closed: bool,
@@ -199,7 +206,11 @@ impl EventSender {
                 );
                 return true;
             }
-            q.items.push_back(event);
+            if q.first.is_none() && q.items.is_empty() {
+                q.first = Some(event);
+            } else {
+                q.items.push_back(event);
+            }
         }
         self.shared.ready.notify_one();
         true
@@ -216,23 +227,43 @@ impl Drop for EventSender {
 /// The receiving end, inside an [`Exchange`].
 pub(crate) struct EventReceiver {
     shared: Arc<Events>,
+    /// The request's own work, when it runs inside the exchange rather than on a task
+    /// of its own (it progresses while the exchange is waited on; dropping it cancels).
+    /// (A `Mutex` only to make the exchange `Sync`: it is reached through `&mut`.)
+    driver: Option<Mutex<crate::tool::BoxFuture<'static, ()>>>,
 }
 
 impl EventReceiver {
+    /// Runs `driver` (the request's work) whenever the exchange is waited on.
+    pub(crate) fn driven_by(mut self, driver: crate::tool::BoxFuture<'static, ()>) -> Self {
+        self.driver = Some(Mutex::new(driver));
+        self
+    }
+
     /// The next event; `None` once the sender is gone and nothing is left.
     async fn next(&mut self) -> Option<Incoming> {
         loop {
             let notified = self.shared.ready.notified();
             {
                 let mut q = self.shared.queue.lock().expect("events lock");
-                if let Some(event) = q.items.pop_front() {
+                if let Some(event) = q.first.take().or_else(|| q.items.pop_front()) {
                     return Some(event);
                 }
                 if q.closed {
                     return None;
                 }
             }
-            notified.await;
+            match &mut self.driver {
+                Some(driver) => {
+                    let driver = driver.get_mut().expect("driver lock");
+                    tokio::select! {
+                        biased;
+                        () = driver => self.driver = None,
+                        () = notified => {}
+                    }
+                }
+                None => notified.await,
+            }
         }
     }
 }
@@ -241,6 +272,7 @@ impl Drop for EventReceiver {
     fn drop(&mut self) {
         let mut q = self.shared.queue.lock().expect("events lock");
         q.closed = true;
+        q.first = None;
         q.items.clear();
     }
 }

@@ -39,7 +39,8 @@ pub(crate) struct HttpLink {
     router: Arc<Router>,
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
-    inflight: Mutex<HashMap<RequestId, tokio::task::AbortHandle>>,
+    /// Requests in flight: their task, or `None` for one driven by its exchange.
+    inflight: Mutex<HashMap<RequestId, Option<tokio::task::AbortHandle>>>,
     me: Weak<HttpLink>,
 }
 
@@ -161,23 +162,20 @@ impl HttpLink {
         }
     }
 
-    pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
+    pub(crate) async fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
         if let Some(reason) = self.closed_reason() {
             return Err(ClientError::Closed(reason));
         }
         let mut req = self.request(Method::POST, out.era, Some(out.body));
-        for (k, v) in &out.headers {
-            if let (Ok(k), Ok(v)) = (
-                HeaderName::try_from(k.as_str()),
-                HeaderValue::try_from(v.as_str()),
-            ) {
-                req.headers_mut().insert(k, v);
-            }
+        let headers = req.headers_mut();
+        for (k, v) in std::mem::take(&mut out.headers) {
+            headers.insert(k, v);
         }
         let (tx, rx) = super::exchange::events();
         let link = self.me.upgrade().expect("a live link starts requests");
         let id = out.id.clone();
-        let task = tokio::spawn({
+        let inline = out.inline;
+        let work = {
             let id = id.clone();
             let link = link.clone();
             async move {
@@ -187,11 +185,21 @@ impl HttpLink {
                 }
                 link.inflight.lock().expect("inflight lock").remove(&id);
             }
-        });
+        };
+        if inline {
+            // Driven by whoever waits on the exchange: no task, no wake-up hop.
+            self.inflight
+                .lock()
+                .expect("inflight lock")
+                .insert(id, None);
+            // Its HTTP client's own events are not the caller's request's logs.
+            return Ok(rx.driven_by(Box::pin(crate::logging::quiet(work))));
+        }
+        let task = tokio::spawn(work);
         self.inflight
             .lock()
             .expect("inflight lock")
-            .insert(id, task.abort_handle());
+            .insert(id, Some(task.abort_handle()));
         Ok(rx)
     }
 
@@ -377,7 +385,9 @@ impl HttpLink {
     pub(crate) fn cancel(&self, id: &RequestId, era: Era) {
         let task = self.inflight.lock().expect("inflight lock").remove(id);
         let Some(task) = task else { return };
-        task.abort();
+        if let Some(task) = task {
+            task.abort();
+        }
         if era == Era::Session && !self.closed.is_cancelled() {
             let Some(link) = self.me.upgrade() else {
                 return;
@@ -488,8 +498,11 @@ impl HttpLink {
             let _ = tokio::time::timeout(Duration::from_secs(2), self.client.request(req)).await;
         }
         self.fail("the client closed the connection".into());
-        for (_, task) in self.inflight.lock().expect("inflight lock").drain() {
-            task.abort();
+        // (Requests driven by their exchanges see the link closed.)
+        for task in self.inflight.lock().expect("inflight lock").drain() {
+            if let (_, Some(task)) = task {
+                task.abort();
+            }
         }
     }
 }

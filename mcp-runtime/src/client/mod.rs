@@ -399,7 +399,10 @@ pub(crate) struct Outgoing {
     pub(crate) body: Vec<u8>,
     pub(crate) era: Era,
     /// 2026-07-28 HTTP headers (`Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`).
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
+    /// HTTP: run the request inside its exchange instead of on a task of its own (the
+    /// exchange is waited on right away).
+    pub(crate) inline: bool,
 }
 
 impl Link {
@@ -477,11 +480,76 @@ pub(crate) struct Request<'a> {
     pub(crate) name: Option<&'a str>,
     /// `params.arguments`, for the 2026 HTTP `Mcp-Param-*` headers.
     pub(crate) arguments: Option<&'a RawValue>,
+    /// 2026 era: the capabilities to declare (instead of the options' or the client's).
+    pub(crate) capabilities: Option<&'a Value>,
+    /// 2026 era: the log level to ask for.
+    pub(crate) log_level: Option<crate::LoggingLevel>,
 }
 
-/// JSON text of a value.
-fn json<T: Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+/// Writes `_meta` members after the params' own, opening the object on the first one.
+struct MetaWriter<'a, 'm> {
+    out: &'a mut String,
+    own: Option<&'m Map<String, Value>>,
+    open: bool,
+    after_members: bool,
+}
+
+impl MetaWriter<'_, '_> {
+    fn open(&mut self) {
+        if self.open {
+            self.out.push(',');
+        } else {
+            if self.after_members {
+                self.out.push(',');
+            }
+            self.out.push_str(r#""_meta":{"#);
+            self.open = true;
+        }
+    }
+
+    /// `"key":value`, unless the caller's own `_meta` sets `key` (a constant: nothing
+    /// to escape).
+    fn field(&mut self, key: &'static str, value: impl FnOnce(&mut String)) {
+        if self.own.is_some_and(|m| m.contains_key(key)) {
+            return;
+        }
+        self.open();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push('"');
+        self.out.push(':');
+        value(self.out);
+    }
+}
+
+/// Appends a value's JSON text.
+pub(crate) fn push_json<T: Serialize + ?Sized>(out: &mut String, v: &T) {
+    match serde_json::to_string(v) {
+        Ok(s) => out.push_str(&s),
+        Err(_) => out.push_str("null"),
+    }
+}
+
+/// Appends a string as JSON; the common case (nothing to escape) is a plain copy.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        push_json(out, s);
+    }
+}
+
+/// Appends a request id as JSON.
+fn push_id(out: &mut String, id: &RequestId) {
+    match id {
+        RequestId::Number(n) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{n}");
+        }
+        RequestId::String(s) => push_json_str(out, s),
+    }
 }
 
 /// Options of one request sent with [`Client::start`].
@@ -497,6 +565,8 @@ pub struct RequestOptions {
     pub capabilities: Option<Value>,
     /// 2026 era: the log level to ask for (`_meta` `logLevel`).
     pub log_level: Option<crate::LoggingLevel>,
+    /// The caller waits on the exchange at once (see [`Outgoing::inline`]).
+    pub(crate) inline: bool,
 }
 
 impl RequestOptions {
@@ -526,6 +596,12 @@ impl RequestOptions {
     /// Asks for log messages at `level` and above (2026 era).
     pub fn log_level(mut self, level: crate::LoggingLevel) -> Self {
         self.log_level = Some(level);
+        self
+    }
+
+    /// The request runs inside its exchange, which the caller polls until the end.
+    pub(crate) fn inline(mut self) -> Self {
+        self.inline = true;
         self
     }
 }
@@ -744,13 +820,14 @@ impl Client {
             if !members.is_empty() {
                 members.push(',');
             }
-            members.push_str(&json(k));
+            push_json_str(&mut members, k);
             members.push(':');
-            members.push_str(&v.to_string());
+            push_json(&mut members, v);
         }
         let name = params
             .get("name")
             .or_else(|| params.get("uri"))
+            .or_else(|| params.get("taskId"))
             .and_then(Value::as_str);
         let arguments = params
             .get("arguments")
@@ -761,6 +838,8 @@ impl Client {
             meta: (!meta.is_empty()).then_some(&meta),
             name,
             arguments: arguments.as_deref(),
+            capabilities: None,
+            log_level: None,
         };
         self.send_request(request, options).await
     }
@@ -785,16 +864,22 @@ impl Client {
             .link
             .start(Outgoing {
                 id: id.clone(),
-                method: req.method.to_owned(),
+                // Only HTTP needs it (the `initialize` answer, error messages).
+                method: match self.shared.link {
+                    Link::Http(_) => req.method.to_owned(),
+                    Link::Stream(_) => String::new(),
+                },
                 body,
                 era,
                 headers,
+                inline: options.inline,
             })
             .await?;
         Ok(Exchange::new(id, era, rx, self.clone()))
     }
 
     /// The request's JSON-RPC text, with the era's `_meta` (the caller's own keys win).
+    /// Written straight into one buffer: no intermediate strings per field.
     fn encode(
         &self,
         id: &RequestId,
@@ -802,56 +887,48 @@ impl Client {
         era: Era,
         options: &RequestOptions,
     ) -> Vec<u8> {
-        let mut out = String::with_capacity(128 + req.members.len());
+        let modern = if era == Era::Sessionless {
+            256 + self.shared.info_json.len()
+        } else {
+            0
+        };
+        let mut out = String::with_capacity(96 + req.members.len() + modern);
         out.push_str(r#"{"jsonrpc":"2.0","id":"#);
-        out.push_str(&json(id));
+        push_id(&mut out, id);
         out.push_str(r#","method":"#);
-        out.push_str(&json(req.method));
+        push_json_str(&mut out, req.method);
         out.push_str(r#","params":{"#);
         out.push_str(req.members);
-        let mut meta = String::new();
-        let mut field = |key: &str, value: &str| {
-            if req.meta.is_some_and(|m| m.contains_key(key)) {
-                return;
-            }
-            if !meta.is_empty() {
-                meta.push(',');
-            }
-            meta.push_str(&json(key));
-            meta.push(':');
-            meta.push_str(value);
+        let mut meta = MetaWriter {
+            out: &mut out,
+            own: req.meta,
+            open: false,
+            after_members: !req.members.is_empty(),
         };
         if options.progress {
-            field("progressToken", &json(id));
+            meta.field("progressToken", |o| push_id(o, id));
         }
         if era == Era::Sessionless {
-            field(meta::PROTOCOL_VERSION, r#""2026-07-28""#);
-            let caps = options
+            meta.field(meta::PROTOCOL_VERSION, |o| o.push_str(r#""2026-07-28""#));
+            let caps = req
                 .capabilities
-                .as_ref()
+                .or(options.capabilities.as_ref())
                 .unwrap_or(&self.shared.capabilities);
-            field(meta::CLIENT_CAPABILITIES, &caps.to_string());
-            field(meta::CLIENT_INFO, &self.shared.info_json);
-            if let Some(level) = options.log_level {
-                field(meta::LOG_LEVEL, &json(&level));
+            meta.field(meta::CLIENT_CAPABILITIES, |o| push_json(o, caps));
+            meta.field(meta::CLIENT_INFO, |o| o.push_str(&self.shared.info_json));
+            if let Some(level) = req.log_level.or(options.log_level) {
+                meta.field(meta::LOG_LEVEL, |o| push_json(o, &level));
             }
         }
         if let Some(own) = req.meta {
             for (k, v) in own {
-                if !meta.is_empty() {
-                    meta.push(',');
-                }
-                meta.push_str(&json(k));
-                meta.push(':');
-                meta.push_str(&v.to_string());
+                meta.open();
+                push_json_str(meta.out, k);
+                meta.out.push(':');
+                push_json(meta.out, v);
             }
         }
-        if !meta.is_empty() {
-            if !req.members.is_empty() {
-                out.push(',');
-            }
-            out.push_str(r#""_meta":{"#);
-            out.push_str(&meta);
+        if meta.open {
             out.push('}');
         }
         out.push_str("}}");
@@ -859,18 +936,33 @@ impl Client {
     }
 
     /// The SEP-2243 headers of a 2026-07-28 HTTP request.
-    fn modern_headers(&self, req: &Request<'_>) -> Vec<(String, String)> {
+    fn modern_headers(&self, req: &Request<'_>) -> Vec<(::http::HeaderName, ::http::HeaderValue)> {
+        use ::http::{HeaderName, HeaderValue};
         let method = req.method;
-        let mut headers = vec![
-            (
-                "mcp-protocol-version".to_owned(),
-                ProtocolVersion::V2026_07_28.as_str().to_owned(),
-            ),
-            ("mcp-method".to_owned(), method.to_owned()),
-        ];
-        let named = matches!(method, "tools/call" | "prompts/get" | "resources/read");
+        let mut headers = Vec::with_capacity(4);
+        headers.push((
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderValue::from_static(ProtocolVersion::V2026_07_28.as_str()),
+        ));
+        let value = |v: &str| HeaderValue::from_str(v).ok();
+        let Some(m) = value(method) else {
+            return headers;
+        };
+        headers.push((HeaderName::from_static("mcp-method"), m));
+        // The tasks extension's methods mirror `taskId` (its declared name parameter).
+        let named = matches!(
+            method,
+            "tools/call"
+                | "prompts/get"
+                | "resources/read"
+                | "tasks/get"
+                | "tasks/update"
+                | "tasks/cancel"
+        );
         if let Some(name) = req.name.filter(|_| named) {
-            headers.push(("mcp-name".to_owned(), header_params::encode_value(name)));
+            if let Some(v) = value(&header_params::encode_value(name)) {
+                headers.push((HeaderName::from_static("mcp-name"), v));
+            }
             if method == "tools/call" {
                 let specs = self
                     .shared
@@ -885,8 +977,11 @@ impl Client {
                         .and_then(|a| serde_json::from_str(a.get()).ok())
                         .unwrap_or(Value::Null);
                     for spec in specs.iter() {
-                        if let Some(value) = spec.header_value(&args) {
-                            headers.push((format!("mcp-param-{}", spec.name), value));
+                        let header = HeaderName::try_from(format!("mcp-param-{}", spec.name));
+                        if let (Ok(k), Some(v)) =
+                            (header, spec.header_value(&args).as_deref().and_then(value))
+                        {
+                            headers.push((k, v));
                         }
                     }
                 }
@@ -915,7 +1010,7 @@ impl Client {
     ) -> Result<Box<RawValue>, ClientError> {
         let timeout = self.shared.timeout;
         let work = async {
-            let mut exchange = self.start(method, params, options).await?;
+            let mut exchange = self.start(method, params, options.inline()).await?;
             exchange.finish_with_handlers().await
         };
         match timeout {

@@ -2,12 +2,13 @@
 //! any reader/writer pair. Same framing as the server side (`transport::lines`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
@@ -17,6 +18,9 @@ use crate::transport::lines::{next_line, Line};
 
 /// Largest message accepted from a server.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Bytes queued for the server before senders wait for the writer (a server that stops
+/// reading cannot grow the client's memory without bound).
+const MAX_BACKLOG_BYTES: usize = 4 * 1024 * 1024;
 
 /// A child process to run.
 #[derive(Debug, Clone)]
@@ -41,9 +45,52 @@ pub(crate) struct BoxedIo {
     pub(crate) writer: Box<dyn AsyncWrite + Unpin + Send>,
 }
 
+/// Requests waiting for their answer, by id (the client's own sequential numbers: a
+/// multiplicative hash is enough, SipHash's flood resistance is not needed).
+type Pending = HashMap<RequestId, EventSender, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// Lines waiting for the writer. Senders append and wake the writer only when it has
+/// nothing to do; the writer takes everything queued and writes it at once, so a burst
+/// of requests is one write to the pipe and one wake-up, and no message changes threads.
+struct Outbox {
+    queue: Mutex<Queued>,
+    /// Something was queued while the writer was idle.
+    ready: Notify,
+    /// The writer took the queue (senders over the backlog limit wait for this).
+    drained: Notify,
+}
+
+struct Queued {
+    bytes: Vec<u8>,
+    closed: bool,
+}
+
 pub(crate) struct StreamLink {
-    out: mpsc::Sender<Vec<u8>>,
-    pending: Mutex<HashMap<RequestId, Arc<EventSender>>>,
+    out: Arc<Outbox>,
+    pending: Mutex<Pending>,
     router: Arc<Router>,
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
@@ -73,16 +120,23 @@ impl StreamLink {
         router: Arc<Router>,
         child: Option<tokio::process::Child>,
     ) -> Arc<Self> {
-        let (out, rx) = mpsc::channel(1024);
+        let out = Arc::new(Outbox {
+            queue: Mutex::new(Queued {
+                bytes: Vec::new(),
+                closed: false,
+            }),
+            ready: Notify::new(),
+            drained: Notify::new(),
+        });
         let link = Arc::new(StreamLink {
-            out,
+            out: out.clone(),
             pending: Mutex::default(),
             router,
             closed: CancellationToken::new(),
             reason: Mutex::default(),
             child: tokio::sync::Mutex::new(child),
         });
-        tokio::spawn(write_loop(io.writer, rx, link.closed.clone()));
+        tokio::spawn(write_loop(io.writer, out, link.closed.clone()));
         tokio::spawn(read_loop(
             io.reader,
             Arc::downgrade(&link),
@@ -103,7 +157,7 @@ impl StreamLink {
         self.pending
             .lock()
             .expect("pending lock")
-            .insert(out.id.clone(), Arc::new(tx));
+            .insert(out.id.clone(), tx);
         if let Err(e) = self.send(out.body).await {
             self.pending.lock().expect("pending lock").remove(&out.id);
             return Err(e);
@@ -112,13 +166,46 @@ impl StreamLink {
     }
 
     pub(crate) async fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
-        if self.out.send(line).await.is_err() {
-            return Err(ClientError::Closed(
-                self.closed_reason()
-                    .unwrap_or_else(|| "the connection closed".into()),
-            ));
+        loop {
+            // Registered before looking, so a drain in between is not missed.
+            let drained = self.out.drained.notified();
+            {
+                let mut q = self.out.queue.lock().expect("outbox lock");
+                if q.closed {
+                    break;
+                }
+                if q.bytes.len() < MAX_BACKLOG_BYTES {
+                    let wake = q.bytes.is_empty();
+                    q.bytes.extend_from_slice(&line);
+                    q.bytes.push(b'\n');
+                    drop(q);
+                    if wake {
+                        self.out.ready.notify_one();
+                    }
+                    return Ok(());
+                }
+            }
+            drained.await;
         }
-        Ok(())
+        Err(ClientError::Closed(
+            self.closed_reason()
+                .unwrap_or_else(|| "the connection closed".into()),
+        ))
+    }
+
+    /// Queues a line without waiting (dropped when the backlog is full).
+    fn try_send(&self, line: &[u8]) {
+        let mut q = self.out.queue.lock().expect("outbox lock");
+        if q.closed || q.bytes.len() >= MAX_BACKLOG_BYTES {
+            return;
+        }
+        let wake = q.bytes.is_empty();
+        q.bytes.extend_from_slice(line);
+        q.bytes.push(b'\n');
+        drop(q);
+        if wake {
+            self.out.ready.notify_one();
+        }
     }
 
     /// Stops waiting for `id` and tells the server (`notifications/cancelled`).
@@ -136,7 +223,7 @@ impl StreamLink {
             "notifications/cancelled",
             &serde_json::json!({ "requestId": id, "reason": "the client gave up on the request" }),
         );
-        let _ = self.out.try_send(notice);
+        self.try_send(&notice);
     }
 
     pub(crate) fn closed_token(&self) -> CancellationToken {
@@ -190,21 +277,25 @@ impl StreamLink {
                     .and_then(|p| serde_json::from_str(p.get()).ok())
                     .unwrap_or(Value::Null);
                 let method = n.method.into_string();
-                let target = match method.as_str() {
-                    "notifications/progress" => params
-                        .get("progressToken")
-                        .and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok())
-                        .and_then(|token| self.pending_sender(&token)),
-                    // stdio carries no correlation for logs: the one request in flight, if
-                    // there is exactly one.
-                    "notifications/message" => self.only_pending(),
-                    _ => None,
+                let event = Incoming::Notification { method, params };
+                let unclaimed = match &event {
+                    Incoming::Notification { method, params } => match method.as_str() {
+                        "notifications/progress" => match params
+                            .get("progressToken")
+                            .and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok())
+                        {
+                            Some(token) => self.send_to(&token, event),
+                            None => Some(event),
+                        },
+                        // stdio carries no correlation for logs: the one request in
+                        // flight, if there is exactly one.
+                        "notifications/message" => self.send_to_only(event),
+                        _ => Some(event),
+                    },
+                    _ => Some(event),
                 };
-                match target {
-                    Some(tx) => {
-                        tx.send(Incoming::Notification { method, params });
-                    }
-                    None => self.router.notify(method, params),
+                if let Some(Incoming::Notification { method, params }) = unclaimed {
+                    self.router.notify(method, params);
                 }
             }
             Message::Request(req) => {
@@ -215,12 +306,15 @@ impl StreamLink {
                     .unwrap_or(Value::Null);
                 let id = serde_json::to_value(&req.id).unwrap_or(Value::Null);
                 let method = req.method.into_string();
-                if method != "ping" {
-                    if let Some(tx) = self.only_pending() {
-                        tx.send(Incoming::Request { id, method, params });
-                        return;
+                let (id, method, params) = if method != "ping" {
+                    match self.send_to_only(Incoming::Request { id, method, params }) {
+                        None => return,
+                        Some(Incoming::Request { id, method, params }) => (id, method, params),
+                        Some(_) => return,
                     }
-                }
+                } else {
+                    (id, method, params)
+                };
                 let link = self.clone();
                 tokio::spawn(async move {
                     let answer = link.router.answer(method, params).await;
@@ -240,45 +334,72 @@ impl StreamLink {
         }
     }
 
-    fn pending_sender(&self, id: &RequestId) -> Option<Arc<EventSender>> {
-        self.pending.lock().expect("pending lock").get(id).cloned()
+    /// Hands `event` to the request `id`; gives it back when there is no such request.
+    fn send_to(&self, id: &RequestId, event: Incoming) -> Option<Incoming> {
+        match self.pending.lock().expect("pending lock").get(id) {
+            Some(tx) => {
+                tx.send(event);
+                None
+            }
+            None => Some(event),
+        }
     }
 
-    fn only_pending(&self) -> Option<Arc<EventSender>> {
+    /// Hands `event` to the one request in flight, if there is exactly one.
+    fn send_to_only(&self, event: Incoming) -> Option<Incoming> {
         let pending = self.pending.lock().expect("pending lock");
-        (pending.len() == 1)
-            .then(|| pending.values().next().cloned())
-            .flatten()
+        match pending.values().next() {
+            Some(tx) if pending.len() == 1 => {
+                tx.send(event);
+                None
+            }
+            _ => Some(event),
+        }
+    }
+}
+
+impl Drop for StreamLink {
+    fn drop(&mut self) {
+        // Ends the writer (closing the server's input) once nobody can send any more.
+        self.closed.cancel();
     }
 }
 
 async fn write_loop(
-    writer: Box<dyn AsyncWrite + Unpin + Send>,
-    mut rx: mpsc::Receiver<Vec<u8>>,
+    mut writer: Box<dyn AsyncWrite + Unpin + Send>,
+    out: Arc<Outbox>,
     closed: CancellationToken,
 ) {
-    let mut w = BufWriter::new(writer);
+    let mut batch = Vec::new();
     let result: std::io::Result<()> = async {
         loop {
-            let msg = tokio::select! {
-                msg = rx.recv() => msg,
-                _ = closed.cancelled() => None,
-            };
-            let Some(msg) = msg else { break };
-            w.write_all(&msg).await?;
-            w.write_all(b"\n").await?;
-            while let Ok(msg) = rx.try_recv() {
-                w.write_all(&msg).await?;
-                w.write_all(b"\n").await?;
+            let ready = out.ready.notified();
+            {
+                let mut q = out.queue.lock().expect("outbox lock");
+                std::mem::swap(&mut q.bytes, &mut batch);
             }
-            w.flush().await?;
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = ready => continue,
+                    _ = closed.cancelled() => break,
+                }
+            }
+            out.drained.notify_waiters();
+            writer.write_all(&batch).await?;
+            writer.flush().await?;
+            batch.clear();
         }
-        w.shutdown().await
+        writer.shutdown().await
     }
     .await;
     if let Err(e) = result {
         tracing::debug!(error = %e, "client output closed");
     }
+    let mut q = out.queue.lock().expect("outbox lock");
+    q.closed = true;
+    q.bytes = Vec::new();
+    drop(q);
+    out.drained.notify_waiters();
 }
 
 async fn read_loop(

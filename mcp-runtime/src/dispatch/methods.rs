@@ -251,18 +251,24 @@ async fn call_tool(
     if let Err(message) = entry.validate(p.arguments) {
         return finish(Ok(CallToolResult::error(message)), era);
     }
+    // A proxied tool without layers answers the remote's bytes. Boxed, as above.
+    #[cfg(feature = "proxy")]
+    if let crate::server::Handler::Forward(remote) = &entry.handler {
+        return Box::pin(call_remote(remote, &ctx, &entry.name, params, &p)).await;
+    }
     let call = ToolCall {
         ctx: ctx.clone(),
         tool: entry.name.clone(),
         args: p.arguments.map(RawValue::to_owned),
         principal: None,
+        as_task: false,
     };
     let target = mrtr::Target {
         method: "tools/call",
         name: &p.name,
         arguments: p.arguments,
     };
-    let run = CatchUnwind(Box::pin(entry.call(call)));
+    let run = CatchUnwind(entry.call(call));
     let outcome = match mrtr::drive(&ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         // Results are shaped as the output schema says ({"result": ..} for non-objects).
@@ -270,6 +276,41 @@ async fn call_tool(
     };
     drop(catalog);
     finish(outcome, era)
+}
+
+/// Calls a proxied tool: the remote's result goes out as it came when the eras agree.
+#[cfg(feature = "proxy")]
+async fn call_remote(
+    remote: &crate::proxy::RemoteTool,
+    ctx: &Context,
+    tool: &std::sync::Arc<str>,
+    params: Option<&RawValue>,
+    p: &CallParams<'_>,
+) -> Result<MethodResult, Error> {
+    use crate::proxy::Forwarded;
+    let target = mrtr::Target {
+        method: "tools/call",
+        name: &p.name,
+        arguments: p.arguments,
+    };
+    let run = CatchUnwind(Box::pin(remote.call(ctx, p.arguments, false)));
+    let outcome = match mrtr::drive(ctx, params, target, run).await? {
+        Driven::InputRequired(result) => return Ok(result),
+        Driven::Done(Ok(outcome)) => outcome,
+        Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx.era()),
+    };
+    match outcome {
+        Ok(Forwarded::Raw { body, typed }) => {
+            let bytes = Box::<str>::from(body).into_string().into_bytes();
+            Ok(if typed {
+                MethodResult::Raw(bytes)
+            } else {
+                MethodResult::Complete(bytes)
+            })
+        }
+        Ok(Forwarded::Result(result)) => finish(Ok(result), ctx.era()),
+        Err(e) => finish(Err(e), ctx.era()),
+    }
 }
 
 /// A panic in a plain call is a tool error the model sees.

@@ -81,6 +81,48 @@ impl ExtensionSet {
         Ok(set)
     }
 
+    /// Serves a mounted server's extensions from this one: their declarations, and their
+    /// methods run as the mounted server's (its state, its context), under their own
+    /// names (extension identifiers and methods are protocol names, not namespaced).
+    /// An extension this server declares itself stays its own; the tasks extension is
+    /// always this server's (it runs the mounted tools' tasks). A method both define
+    /// through different extensions is a build error naming both.
+    pub(crate) fn adopt(
+        &mut self,
+        child: &ExtensionSet,
+        home: &Arc<crate::server::ServerShared>,
+        mount: &str,
+    ) -> Result<(), Error> {
+        let own: Vec<String> = self.advertised.iter().map(|(id, ..)| id.clone()).collect();
+        let skip = |id: &str| own.iter().any(|o| o == id) || id == crate::tasks::EXTENSION_ID;
+        for (id, settings, eras) in &child.advertised {
+            if !skip(id) {
+                self.advertised.push((id.clone(), settings.clone(), *eras));
+            }
+        }
+        for (name, entries) in &child.methods {
+            for e in entries.iter().filter(|e| !skip(&e.extension)) {
+                let same = self.methods.entry(name.clone()).or_default();
+                if let Some(prev) = same.iter().find(|p| p.eras.overlaps(e.eras)) {
+                    return Err(Error::startup(format!(
+                        "method `{name}` is defined by extension `{}` and by extension `{}` of the server mounted as `{mount}`",
+                        prev.extension, e.extension
+                    )));
+                }
+                let (inner, home) = (e.invoke.clone(), home.clone());
+                same.push(MethodEntry {
+                    extension: e.extension.clone(),
+                    eras: e.eras,
+                    requires_client: e.requires_client,
+                    name_param: e.name_param.clone(),
+                    cache: e.cache,
+                    invoke: Arc::new(move |ctx, params| inner(ctx.at_home(&home), params)),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The method `name` as served in `era`.
     pub(crate) fn method(&self, name: &str, era: Era) -> Option<&MethodEntry> {
         self.methods

@@ -2,16 +2,15 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::service::{around, Around};
 use super::CallService;
 use crate::dispatch::CacheScope;
-use crate::error::Error;
 use crate::protocol::types::{CallToolResult, Tool};
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
@@ -127,15 +126,8 @@ impl Layer<CallService> for Cache {
         if !self.applies(inner.tool()) {
             return inner;
         }
-        let cache = self.clone();
-        inner.map(|inner| CacheService { inner, cache })
+        around(inner, self.clone())
     }
-}
-
-#[derive(Clone)]
-struct CacheService {
-    inner: CallService,
-    cache: Cache,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -184,34 +176,26 @@ impl Store {
     }
 }
 
-impl Service<ToolCall> for CacheService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
-        let caller = match self.cache.scope {
+impl Around for Cache {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
+        let caller = match self.scope {
             CacheScope::Public => None,
             CacheScope::Private => match call.client_key() {
                 Some(k) => Some(k.into_owned()),
                 // No way to tell anonymous sessionless callers apart: never shared.
-                None => return self.inner.call(call),
+                None => return inner.call(call),
             },
         };
         let key = Key {
-            tool: self.inner.name().clone(),
+            tool: inner.name().clone(),
             caller,
             args: canonical_args(call.raw_arguments().map(|r| r.get())),
         };
-        if let Some(hit) = self.cache.store.lock().expect("cache lock").get(&key) {
+        if let Some(hit) = self.store.lock().expect("cache lock").get(&key) {
             return Box::pin(std::future::ready(Ok(hit)));
         }
-        let fut = self.inner.call(call);
-        let cache = self.cache.clone();
+        let fut = inner.call(call);
+        let cache = self.clone();
         Box::pin(async move {
             let outcome = fut.await;
             if let Ok(result) = &outcome {

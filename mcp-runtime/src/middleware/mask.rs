@@ -2,11 +2,11 @@
 //! to `tracing` under a reference both sides can quote.
 
 use std::borrow::Cow;
-use std::task::{Context as TaskContext, Poll};
 
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::service::{around, Around};
 use super::CallService;
 use crate::dispatch::CatchUnwind;
 use crate::error::{Error, ErrorKind};
@@ -69,30 +69,15 @@ impl Layer<CallService> for MaskErrors {
     type Service = CallService;
 
     fn layer(&self, inner: CallService) -> CallService {
+        around(inner, self.clone())
+    }
+}
+
+impl Around for MaskErrors {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
+        let tool = inner.name().clone();
         let mask = self.clone();
-        inner.map(|inner| MaskService { inner, mask })
-    }
-}
-
-#[derive(Clone)]
-struct MaskService {
-    inner: CallService,
-    mask: MaskErrors,
-}
-
-impl Service<ToolCall> for MaskService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
-        let tool = self.inner.name().clone();
-        let mask = self.mask.clone();
-        let fut = CatchUnwind(Box::pin(self.inner.call(call)));
+        let fut = CatchUnwind(inner.call(call));
         Box::pin(async move {
             let masked = |what: &dyn std::fmt::Display| {
                 let reference = reference();

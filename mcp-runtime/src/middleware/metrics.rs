@@ -1,14 +1,12 @@
 //! [`Metrics`]: counters and latency histograms through the `metrics` facade.
 
-use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::service::{around, Around};
 use super::CallService;
-use crate::error::Error;
-use crate::protocol::types::CallToolResult;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// Records every call with the [`metrics`](https://docs.rs/metrics) facade (install any
@@ -34,27 +32,14 @@ impl Layer<CallService> for Metrics {
     type Service = CallService;
 
     fn layer(&self, inner: CallService) -> CallService {
-        inner.map(|inner| MetricsService { inner })
+        around(inner, *self)
     }
 }
 
-#[derive(Clone)]
-struct MetricsService {
-    inner: CallService,
-}
-
-impl Service<ToolCall> for MetricsService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
-        let tool = self.inner.name().to_string();
-        let fut = self.inner.call(call);
+impl Around for Metrics {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
+        let tool = inner.name().to_string();
+        let fut = inner.call(call);
         Box::pin(async move {
             let in_flight =
                 InFlight(metrics::gauge!("mcp_tool_calls_in_flight", "tool" => tool.clone()));

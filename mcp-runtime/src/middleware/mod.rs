@@ -71,6 +71,8 @@ pub use metrics::Metrics;
 #[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub use rate_limit::RateLimit;
 pub use service::{BoxError, CallService};
+#[doc(hidden)]
+pub use stack::apply_layer;
 pub(crate) use stack::Layers;
 pub use stack::Select;
 pub use timeout::Timeout;

@@ -3,7 +3,6 @@
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -12,8 +11,8 @@ use serde_json::json;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::service::{around, Around};
 use super::{human, CallService};
-use crate::error::Error;
 use crate::protocol::types::CallToolResult;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
@@ -158,36 +157,21 @@ impl Layer<CallService> for RateLimit {
     type Service = CallService;
 
     fn layer(&self, inner: CallService) -> CallService {
-        let limit = self.clone();
-        inner.map(|inner| RateLimitService { inner, limit })
+        around(inner, self.clone())
     }
 }
 
-#[derive(Clone)]
-struct RateLimitService {
-    inner: CallService,
-    limit: RateLimit,
-}
-
-impl Service<ToolCall> for RateLimitService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
-        let limit = &self.limit;
-        let key = limit.bounded(limit.key(&call, self.inner.name()));
+impl Around for RateLimit {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
+        let limit = self;
+        let key = limit.bounded(limit.key(&call, inner.name()));
         match limit.limiter.check_key(&key) {
-            Ok(()) => self.inner.call(call),
+            Ok(()) => inner.call(call),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 let mut result = CallToolResult::error(format!(
                     "Rate limit exceeded for `{}`: at most {} calls per {}; retry in {}",
-                    self.inner.name(),
+                    inner.name(),
                     limit.n,
                     human(limit.period),
                     human(wait.max(Duration::from_millis(1)))

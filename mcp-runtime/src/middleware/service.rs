@@ -188,3 +188,36 @@ fn into_error(e: BoxError, tool: &str) -> Error {
         Err(e) => Error::tool(format!("Tool `{tool}` failed: {e}")),
     }
 }
+
+/// What a built-in layer does around one call: the only part that differs between them.
+/// [`around`] gives each the same tower service shape.
+pub(crate) trait Around: Clone + Send + Sync + 'static {
+    /// Handles `call`, calling `inner` (the wrapped service: `inner.name()` is the
+    /// tool's) or answering by itself.
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome>;
+}
+
+/// Wraps `inner` in `layer`'s [`Around`].
+pub(crate) fn around<A: Around>(inner: CallService, layer: A) -> CallService {
+    inner.map(|inner| Wrapped { inner, layer })
+}
+
+#[derive(Clone)]
+struct Wrapped<A> {
+    inner: CallService,
+    layer: A,
+}
+
+impl<A: Around> Service<ToolCall> for Wrapped<A> {
+    type Response = CallToolResult;
+    type Error = Error;
+    type Future = BoxFuture<'static, ToolOutcome>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
+        Service::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, call: ToolCall) -> Self::Future {
+        self.layer.call(call, &mut self.inner)
+    }
+}

@@ -122,6 +122,30 @@ type Apply = Arc<dyn Fn(CallService) -> CallService + Send + Sync>;
 #[derive(Clone, Default)]
 pub(crate) struct Layers(Vec<(Select, Apply)>);
 
+/// `inner` wrapped in `layer`, as a call service (shared by the builder's layers and
+/// `#[tool(layer = ..)]`).
+#[doc(hidden)]
+pub fn apply_layer<L>(layer: &L, inner: CallService) -> CallService
+where
+    L: Layer<CallService>,
+    L::Service: Service<ToolCall, Response = CallToolResult> + Clone + Send + Sync + 'static,
+    <L::Service as Service<ToolCall>>::Error: Into<BoxError>,
+    <L::Service as Service<ToolCall>>::Future: Send + 'static,
+{
+    let like = inner.clone();
+    let service = layer.layer(inner);
+    // Layers made for the call service (the built-ins) return one already.
+    match (Box::new(service) as Box<dyn Any>).downcast::<CallService>() {
+        Ok(done) => *done,
+        Err(other) => {
+            let service = *other
+                .downcast::<L::Service>()
+                .expect("the layer's own service type");
+            CallService::boxed(&like, service)
+        }
+    }
+}
+
 impl Layers {
     /// Adds `layer` for the tools `select` picks; it wraps every layer added before it.
     pub(crate) fn push<L>(&mut self, select: Select, layer: L)
@@ -131,20 +155,7 @@ impl Layers {
         <L::Service as Service<ToolCall>>::Error: Into<BoxError>,
         <L::Service as Service<ToolCall>>::Future: Send + 'static,
     {
-        let apply: Apply = Arc::new(move |inner: CallService| {
-            let like = inner.clone();
-            let service = layer.layer(inner);
-            // Layers made for the call service (the built-ins) return one already.
-            match (Box::new(service) as Box<dyn Any>).downcast::<CallService>() {
-                Ok(done) => *done,
-                Err(other) => {
-                    let service = *other
-                        .downcast::<L::Service>()
-                        .expect("the layer's own service type");
-                    CallService::boxed(&like, service)
-                }
-            }
-        });
+        let apply: Apply = Arc::new(move |inner: CallService| apply_layer(&layer, inner));
         self.0.push((select, apply));
     }
 

@@ -1,13 +1,12 @@
 //! [`Timeout`]: a tool error when a call takes too long.
 
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::service::{around, Around};
 use super::{human, CallService};
-use crate::error::Error;
 use crate::protocol::types::CallToolResult;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
@@ -34,30 +33,15 @@ impl Layer<CallService> for Timeout {
     type Service = CallService;
 
     fn layer(&self, inner: CallService) -> CallService {
-        let after = self.after;
-        inner.map(|inner| TimeoutService { inner, after })
+        around(inner, *self)
     }
 }
 
-#[derive(Clone)]
-struct TimeoutService {
-    inner: CallService,
-    after: Duration,
-}
-
-impl Service<ToolCall> for TimeoutService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
-        let name = self.inner.name().clone();
+impl Around for Timeout {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
+        let name = inner.name().clone();
         let after = self.after;
-        let fut = self.inner.call(call);
+        let fut = inner.call(call);
         Box::pin(async move {
             match tokio::time::timeout(after, fut).await {
                 Ok(outcome) => outcome,

@@ -1,15 +1,13 @@
 //! [`Trace`]: one `tracing` span per tool call.
 
-use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
 use tower_layer::Layer;
 use tower_service::Service;
 use tracing::Instrument;
 
+use super::service::{around, Around};
 use super::CallService;
-use crate::error::Error;
-use crate::protocol::types::CallToolResult;
 use crate::tool::{BoxFuture, ToolCall, ToolOutcome};
 
 /// Runs every call in a `tracing` span named `mcp.tool.call`, with OpenTelemetry-style
@@ -36,34 +34,21 @@ impl Layer<CallService> for Trace {
     type Service = CallService;
 
     fn layer(&self, inner: CallService) -> CallService {
-        inner.map(|inner| TraceService { inner })
+        around(inner, *self)
     }
 }
 
-#[derive(Clone)]
-struct TraceService {
-    inner: CallService,
-}
-
-impl Service<ToolCall> for TraceService {
-    type Response = CallToolResult;
-    type Error = Error;
-    type Future = BoxFuture<'static, ToolOutcome>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, call: ToolCall) -> Self::Future {
+impl Around for Trace {
+    fn call(&self, call: ToolCall, inner: &mut CallService) -> BoxFuture<'static, ToolOutcome> {
         let span = tracing::info_span!(
             "mcp.tool.call",
             rpc.system = "mcp",
             rpc.method = "tools/call",
-            mcp.tool.name = %self.inner.name(),
+            mcp.tool.name = %inner.name(),
             mcp.request.id = %call.context().request_id(),
             mcp.protocol.version = %call.context().protocol_version(),
         );
-        let fut = self.inner.call(call);
+        let fut = inner.call(call);
         Box::pin(
             async move {
                 let start = Instant::now();

@@ -14,7 +14,7 @@ use super::Upstream;
 use crate::client::{Incoming, RequestOptions};
 use crate::error::{Error, ErrorKind};
 use crate::extract::Context;
-use crate::protocol::types::LoggingLevel;
+use crate::protocol::types::{CallToolResult, LoggingLevel};
 use crate::protocol::{code, Era, ErrorObject};
 
 /// Input rounds of one forwarded request before giving up.
@@ -83,6 +83,8 @@ pub(crate) struct Call<'a> {
     pub(crate) members: String,
     pub(crate) name: Option<&'a str>,
     pub(crate) arguments: Option<&'a RawValue>,
+    /// Ask the remote to run it as a task (see [`forward_as_task`]).
+    pub(crate) as_task: bool,
 }
 
 /// `"key":value` as JSON text.
@@ -93,6 +95,36 @@ pub(crate) fn member(key: &str, value: &(impl serde::Serialize + ?Sized)) -> Str
     s
 }
 
+/// A remote's answer to a forwarded request: its result object as it came, and the era
+/// it was sent in.
+pub(crate) struct Answer {
+    pub(crate) raw: Box<RawValue>,
+    pub(crate) era: Era,
+    /// Its `resultType` (read in the 2026 era only).
+    pub(crate) result_type: ResultType,
+}
+
+/// A proxied tool's result: the remote's bytes when the caller can take them as they
+/// are, else a typed result.
+pub(crate) enum Forwarded {
+    /// The remote's result object, answered unchanged (the response's id is the
+    /// caller's, as for any result). `typed`: it carries its own `resultType`.
+    Raw { body: Box<RawValue>, typed: bool },
+    /// A result the proxy made or translated.
+    Result(CallToolResult),
+}
+
+impl Forwarded {
+    /// The typed result (what layers and tasks see).
+    pub(crate) fn into_result(self) -> Result<CallToolResult, Error> {
+        match self {
+            Forwarded::Result(r) => Ok(r),
+            Forwarded::Raw { body, .. } => serde_json::from_str(body.get())
+                .map_err(|e| Error::tool(format!("the remote sent an invalid result: {e}"))),
+        }
+    }
+}
+
 /// Sends `call` to the remote for the caller `ctx` and returns the raw result. The
 /// remote's input rounds (2026) and requests (session era) are answered by asking the
 /// caller.
@@ -100,13 +132,9 @@ pub(crate) async fn forward(
     upstream: &Upstream,
     ctx: &Context,
     call: Call<'_>,
-) -> Result<Box<RawValue>, Failure> {
+) -> Result<Answer, Failure> {
     let client = upstream.client().await.map_err(Failure::Unavailable)?;
-    let era = if client.speaks(ctx.era()) {
-        ctx.era()
-    } else {
-        client.era()
-    };
+    let era = era_for(&client, ctx);
     // The caller's own `_meta` keys travel too (the era's are the proxy's to set).
     let passthrough = Some(ctx.meta()).filter(|m| !m.is_empty());
     let mut retry = String::new();
@@ -118,53 +146,57 @@ pub(crate) async fn forward(
         } else {
             std::borrow::Cow::Owned(format!("{},{retry}", call.members))
         };
-        let mut options = RequestOptions::new()
+        // `pump` waits on the exchange until its end: no task of its own needed.
+        let options = RequestOptions::new()
             .era(era)
-            .progress(ctx.progress_token().is_some());
-        if era == Era::Sessionless {
-            options = options.capabilities(ctx.client_capabilities().clone());
-            if let Some(level) = ctx.log_level() {
-                options = options.log_level(level);
-            }
-        }
+            .progress(ctx.progress_token().is_some())
+            .inline();
+        let modern = era == Era::Sessionless;
+        let caps = ctx.client_capabilities();
+        // A call the proxy runs as its own task goes out as a plain call: the remote must
+        // not turn it into a task of its own because the caller declared the extension;
+        // a call the remote only takes as a task declares it whatever the caller did.
+        let declared =
+            crate::extension::client_settings(caps, crate::tasks::EXTENSION_ID).is_some();
+        let adjusted;
+        let caps = if modern && call.method == "tools/call" && declared != call.as_task {
+            adjusted = with_tasks_extension(caps, call.as_task);
+            &adjusted
+        } else {
+            caps
+        };
         let request = crate::client::Request {
             method: call.method,
             members: &members,
             meta: passthrough,
             name: call.name,
             arguments: call.arguments,
+            // The caller's own, by reference (2026).
+            capabilities: modern.then_some(caps),
+            log_level: ctx.log_level().filter(|_| modern),
         };
         let mut exchange = client
             .send_request(request, options)
             .await
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
         let raw = pump(&mut exchange, ctx).await?;
-        if era != Era::Sessionless || !is_input_required(&raw) {
-            return Ok(raw);
+        let result_type = if era == Era::Sessionless {
+            result_type(&raw)
+        } else {
+            ResultType::Absent
+        };
+        if result_type != ResultType::InputRequired {
+            return Ok(Answer {
+                raw,
+                era,
+                result_type,
+            });
         }
         // The remote needs input: ask the caller (all at once, so a 2026 caller gets
         // every request in one round), then retry with the answers.
         let body: Value =
             serde_json::from_str(raw.get()).map_err(|e| Failure::Local(Error::from(e)))?;
-        let requests = match body.get("inputRequests") {
-            Some(Value::Object(r)) => r.clone(),
-            _ => Map::new(),
-        };
-        let asks = requests.into_iter().map(|(key, request)| {
-            let method = request
-                .get("method")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let params = request.get("params").cloned().unwrap_or(Value::Null);
-            let ask = ctx.client_request(&method, params).key(key.clone());
-            Box::pin(async move { (key, ask.await) })
-                as Pin<Box<dyn Future<Output = (String, Result<Value, Error>)> + Send>>
-        });
-        let mut answered = Map::new();
-        for (key, answer) in join_all(asks.collect()).await {
-            answered.insert(key, answer.map_err(Failure::Local)?);
-        }
+        let answered = answer_inputs(ctx, body.get("inputRequests")).await?;
         retry = member("inputResponses", &answered);
         if let Some(state) = body.get("requestState") {
             retry.push(',');
@@ -176,14 +208,210 @@ pub(crate) async fn forward(
     ))))
 }
 
-fn is_input_required(raw: &RawValue) -> bool {
+/// A 2026 result's `resultType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResultType {
+    Absent,
+    Complete,
+    InputRequired,
+    Other,
+}
+
+/// A 2026 result's `resultType`.
+fn result_type(raw: &RawValue) -> ResultType {
     #[derive(serde::Deserialize)]
     struct Kind<'a> {
         #[serde(rename = "resultType", borrow, default)]
-        result_type: Option<&'a str>,
+        result_type: Option<std::borrow::Cow<'a, str>>,
     }
-    serde_json::from_str::<Kind<'_>>(raw.get())
-        .is_ok_and(|k| k.result_type == Some("input_required"))
+    match serde_json::from_str::<Kind<'_>>(raw.get()) {
+        Ok(k) => match k.result_type.as_deref() {
+            None => ResultType::Absent,
+            Some("complete") => ResultType::Complete,
+            Some("input_required") => ResultType::InputRequired,
+            Some(_) => ResultType::Other,
+        },
+        Err(_) => ResultType::Other,
+    }
+}
+
+/// The era a request of `ctx` goes out in: the caller's when the remote speaks it.
+fn era_for(client: &crate::client::Client, ctx: &Context) -> Era {
+    if client.speaks(ctx.era()) {
+        ctx.era()
+    } else {
+        client.era()
+    }
+}
+
+/// `caps` with the tasks extension declared (`on`) or not.
+fn with_tasks_extension(caps: &Value, on: bool) -> Value {
+    let mut caps = caps.clone();
+    if !caps.is_object() {
+        caps = Value::Object(Map::new());
+    }
+    let ext = caps
+        .as_object_mut()
+        .expect("an object")
+        .entry("extensions")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(ext) = ext {
+        if on {
+            ext.insert(crate::tasks::EXTENSION_ID.into(), Value::Object(Map::new()));
+        } else {
+            ext.remove(crate::tasks::EXTENSION_ID);
+        }
+    }
+    caps
+}
+
+/// The `_meta` key tying a result to its task.
+const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
+
+/// Longest wait between two `tasks/get` polls of a remote task.
+const MAX_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs a `tools/call` the remote takes only as a task: starts it as one, then follows
+/// it to its end (session era: `tasks/result`, which also carries the remote's requests
+/// for the caller; 2026: `tasks/get` polls, input rounds answered with `tasks/update`).
+/// The caller cancelling cancels the remote task.
+pub(crate) async fn forward_as_task(
+    upstream: &Upstream,
+    ctx: &Context,
+    mut call: Call<'_>,
+) -> Result<Answer, Failure> {
+    let client = upstream.client().await.map_err(Failure::Unavailable)?;
+    let era = era_for(&client, ctx);
+    call.as_task = true;
+    if era == Era::Session {
+        call.members.push_str(r#","task":{}"#);
+    }
+    let created = forward(upstream, ctx, call).await?;
+    let handle: Value =
+        serde_json::from_str(created.raw.get()).map_err(|e| Failure::Local(Error::from(e)))?;
+    let task = match era {
+        Era::Session => handle.get("task"),
+        Era::Sessionless => Some(&handle).filter(|h| h["resultType"] == "task"),
+    };
+    // Answered at once (2026: it finished before it had to wait).
+    let Some(id) = task.and_then(|t| t.get("taskId")).and_then(Value::as_str) else {
+        return Ok(created);
+    };
+    let id = id.to_owned();
+    let task_call = |method: &'static str, extra: &str| Call {
+        method,
+        members: format!("{}{extra}", member("taskId", &id)),
+        name: Some(&id),
+        arguments: None,
+        as_task: false,
+    };
+    let follow = async {
+        if era == Era::Session {
+            let mut done = forward(upstream, ctx, task_call("tasks/result", "")).await?;
+            // The remote's task is not the caller's: its `related-task` is dropped.
+            if done.raw.get().contains(RELATED_TASK) {
+                let mut result: Value = serde_json::from_str(done.raw.get())
+                    .map_err(|e| Failure::Local(Error::from(e)))?;
+                if let Some(Value::Object(meta)) = result.get_mut("_meta") {
+                    meta.remove(RELATED_TASK);
+                    if meta.is_empty() {
+                        result.as_object_mut().map(|r| r.remove("_meta"));
+                    }
+                }
+                done.raw = serde_json::value::to_raw_value(&result)
+                    .map_err(|e| Failure::Local(Error::from(e)))?;
+            }
+            return Ok(done);
+        }
+        let mut wait = task
+            .and_then(|t| t.get("pollIntervalMs"))
+            .and_then(Value::as_u64)
+            .map_or(MAX_POLL, std::time::Duration::from_millis)
+            .min(MAX_POLL);
+        loop {
+            let got = forward(upstream, ctx, task_call("tasks/get", "")).await?;
+            let state: Value =
+                serde_json::from_str(got.raw.get()).map_err(|e| Failure::Local(Error::from(e)))?;
+            match state["status"].as_str() {
+                Some("completed") => {
+                    let raw = serde_json::value::to_raw_value(&state["result"])
+                        .map_err(|e| Failure::Local(Error::from(e)))?;
+                    return Ok(Answer {
+                        raw,
+                        era,
+                        result_type: ResultType::Absent,
+                    });
+                }
+                Some("failed") => {
+                    let error = serde_json::from_value::<ErrorObject>(state["error"].clone())
+                        .unwrap_or_else(|_| ErrorObject {
+                            code: code::INTERNAL_ERROR,
+                            message: "the remote task failed".into(),
+                            data: None,
+                        });
+                    return Err(Failure::Rpc(error));
+                }
+                Some("cancelled") => {
+                    return Err(Failure::Local(Error::new(
+                        ErrorKind::Cancelled,
+                        "the remote cancelled the task",
+                    )))
+                }
+                Some("input_required") => {
+                    let answered = answer_inputs(ctx, state.get("inputRequests")).await?;
+                    let extra = format!(",{}", member("inputResponses", &answered));
+                    forward(upstream, ctx, task_call("tasks/update", &extra)).await?;
+                }
+                _ => {}
+            }
+            if let Some(ms) = state.get("pollIntervalMs").and_then(Value::as_u64) {
+                wait = std::time::Duration::from_millis(ms).min(MAX_POLL);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    };
+    tokio::select! {
+        biased;
+        answer = follow => answer,
+        _ = ctx.cancelled() => {
+            // Tell the remote; nobody waits for its acknowledgement.
+            if let Ok(client) = upstream.client().await {
+                let params = serde_json::json!({ "taskId": id });
+                let options = RequestOptions::new().era(era);
+                tokio::spawn(async move {
+                    let _ = client.raw_request("tasks/cancel", params, options).await;
+                });
+            }
+            Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled")))
+        }
+    }
+}
+
+/// Answers a remote's input requests by asking the caller, all at once.
+async fn answer_inputs(
+    ctx: &Context,
+    requests: Option<&Value>,
+) -> Result<Map<String, Value>, Failure> {
+    let requests = match requests {
+        Some(Value::Object(r)) => r.clone(),
+        _ => Map::new(),
+    };
+    let asks = requests.into_iter().map(|(key, request)| {
+        let method = request
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let params = request.get("params").cloned().unwrap_or(Value::Null);
+        let ask = ctx.client_request(&method, params).key(key.clone());
+        Box::pin(async move { (key, ask.await) })
+            as Pin<Box<dyn Future<Output = (String, Result<Value, Error>)> + Send>>
+    });
+    let mut answered = Map::new();
+    for (key, answer) in join_all(asks.collect()).await {
+        answered.insert(key, answer.map_err(Failure::Local)?);
+    }
+    Ok(answered)
 }
 
 /// Relays what the remote sends about one request until its result: progress and log
@@ -195,6 +423,8 @@ async fn pump(
 ) -> Result<Box<RawValue>, Failure> {
     loop {
         let event = tokio::select! {
+            // The exchange first: a finished call does not look at the cancellation.
+            biased;
             event = exchange.next() => event,
             _ = ctx.cancelled() => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
         };

@@ -30,6 +30,16 @@
 //!   rounds of the remote are answered the same way. Cancelling a call cancels it
 //!   remotely. A remote that closes a response stream early has the caller's closed too
 //!   (SSE polling), so the caller resumes as it would with the remote.
+//! * **Results as sent.** A tool's result goes to the caller as the remote's bytes
+//!   (only the JSON-RPC envelope is the proxy's) when the caller and the forwarded
+//!   request speak the same era and no layer wraps the tool; otherwise it is translated.
+//! * **Tasks.** Remote tools keep their `execution.taskSupport`. A task-augmented call
+//!   (session-era `params.task`, or a 2026 caller that declares the tasks extension)
+//!   runs as a task of the proxy's around the forwarded call, so `tasks/get`,
+//!   `tasks/result`, `tasks/cancel` and `tasks/update` are the proxy's own (progress,
+//!   input and cancellation flow through it as for any call). A tool the remote runs
+//!   only as a task is started there as one and followed to its end (`tasks/result`, or
+//!   `tasks/get` polls with `tasks/update` for input); cancelling cancels it remotely.
 //! * **Failures.** JSON-RPC errors of the remote keep their code (era differences
 //!   translated: a missing resource is `-32002` or `-32602` as the caller's era wants).
 //!   When the remote is unreachable or exits, calls fail with a tool error naming the
@@ -47,7 +57,8 @@ mod upstream;
 
 use std::time::Duration;
 
-pub(crate) use upstream::Upstream;
+pub(crate) use forward::Forwarded;
+pub(crate) use upstream::{RemoteTool, Upstream};
 
 use crate::client::EraChoice;
 use crate::server::{Mount, Server, ServerBuilder};

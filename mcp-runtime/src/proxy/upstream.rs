@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use super::forward::{forward, member, Call, Failure};
+use super::forward::{forward, forward_as_task, member, Call, Failure, Forwarded, ResultType};
 use super::{Remote, Target};
 use crate::client::{Client, ClientError, ServerNotification, Transport};
 use crate::error::{Error, Result};
+use crate::extract::Context;
 use crate::notify::Change;
 use crate::protocol::types::{CallToolResult, ServerCapabilities, Tool};
 use crate::protocol::{Completion, Era, GetPromptResult, ReadResourceResult, Resource};
@@ -20,7 +22,6 @@ use crate::server::{
     Handler, MountKind, MountedResources, Namespace, PromptEntry, Reader, ResourceEntry,
     ServerShared, TemplateEntry, ToolEntry,
 };
-use crate::tool::ToolCall;
 use crate::uri_template::UriTemplate;
 
 /// Where the connection stands.
@@ -35,6 +36,38 @@ enum Status {
         attempt: u32,
         retry_at: Instant,
     },
+}
+
+/// A remote's tool, as this server serves it.
+pub(crate) struct RemoteTool {
+    upstream: Weak<Upstream>,
+    /// Its name on the remote.
+    name: Arc<str>,
+    /// How the remote runs it.
+    support: crate::tasks::TaskSupport,
+}
+
+impl RemoteTool {
+    /// Calls it for the caller `ctx` with its arguments as sent. A call the proxy runs
+    /// as a task (`in_task`) runs as one on the remote too when the remote supports it,
+    /// so its outcome is the remote task's (a failure fails it, input pauses it).
+    pub(crate) async fn call(
+        &self,
+        ctx: &Context,
+        args: Option<&RawValue>,
+        in_task: bool,
+    ) -> Result<Forwarded> {
+        let Some(up) = self.upstream.upgrade() else {
+            return Err(Error::internal("the proxy is shutting down"));
+        };
+        use crate::tasks::TaskSupport;
+        let as_task = match self.support {
+            TaskSupport::Required => true,
+            TaskSupport::Optional => in_task,
+            TaskSupport::Forbidden => false,
+        };
+        up.call_tool(&self.name, ctx, args, as_task).await
+    }
 }
 
 pub(crate) struct Upstream {
@@ -451,16 +484,15 @@ impl Upstream {
             let remote_name: Arc<str> = remote_tool.name.as_str().into();
             let mut tool = remote_tool;
             tool.name = names.name(&tool.name);
-            let me = self.me.clone();
-            let handler = Handler::Dynamic(Arc::new(move |call: ToolCall| {
-                let me = me.clone();
-                let remote_name = remote_name.clone();
-                Box::pin(async move {
-                    let Some(up) = me.upgrade() else {
-                        return Err(Error::internal("the proxy is shutting down"));
-                    };
-                    up.call_tool(&remote_name, call).await
-                })
+            let support = tool
+                .execution
+                .as_ref()
+                .and_then(|e| e.task_support)
+                .unwrap_or_default();
+            let handler = Handler::Forward(Arc::new(RemoteTool {
+                upstream: self.me.clone(),
+                name: remote_name,
+                support,
             }));
             match ToolEntry::verbatim(tool, handler) {
                 Ok(mut entry) => {
@@ -476,9 +508,19 @@ impl Upstream {
         out
     }
 
-    async fn call_tool(&self, remote_name: &str, call: ToolCall) -> crate::tool::ToolOutcome {
-        let mut members = member("name", remote_name);
-        if let Some(args) = call.raw_arguments() {
+    async fn call_tool(
+        &self,
+        remote_name: &str,
+        ctx: &Context,
+        args: Option<&RawValue>,
+        as_task: bool,
+    ) -> Result<Forwarded> {
+        // `"name":"add","arguments":{..}`: the arguments as the caller sent them.
+        let mut members =
+            String::with_capacity(24 + remote_name.len() + args.map_or(0, |a| a.get().len()));
+        members.push_str("\"name\":");
+        crate::client::push_json_str(&mut members, remote_name);
+        if let Some(args) = args {
             members.push_str(",\"arguments\":");
             members.push_str(args.get());
         }
@@ -486,19 +528,48 @@ impl Upstream {
             method: "tools/call",
             members,
             name: Some(remote_name),
-            arguments: call.raw_arguments(),
+            arguments: args,
+            as_task: false,
         };
-        match forward(self, call.context(), forwarded).await {
-            Ok(raw) => serde_json::from_str::<CallToolResult>(raw.get()).map_err(|e| {
+        let answer = if as_task {
+            forward_as_task(self, ctx, forwarded).await
+        } else {
+            forward(self, ctx, forwarded).await
+        };
+        match answer {
+            // Asked and answered in the same era: the remote's bytes are the answer (a
+            // 2026 result keeps its own `resultType`).
+            Ok(answer) if answer.era == ctx.era() && answer.raw.get().starts_with('{') => {
+                let typed = match answer.result_type {
+                    ResultType::Absent => false,
+                    ResultType::Complete => true,
+                    _ => return self.typed(&answer.raw),
+                };
+                Ok(Forwarded::Raw {
+                    body: answer.raw,
+                    typed,
+                })
+            }
+            Ok(answer) => self.typed(&answer.raw),
+            // Unreachable remotes are the model's business: it may retry later.
+            Err(Failure::Unavailable(why)) => Ok(Forwarded::Result(CallToolResult::error(
+                self.unavailable(&why),
+            ))),
+            Err(other) => Err(other.into_error(self, "tools/call", None)),
+        }
+    }
+
+    /// A result translated between eras (or of an unknown `resultType`): parsed, then
+    /// encoded as the caller's era wants.
+    fn typed(&self, raw: &RawValue) -> Result<Forwarded> {
+        serde_json::from_str::<CallToolResult>(raw.get())
+            .map(Forwarded::Result)
+            .map_err(|e| {
                 Error::tool(format!(
                     "Upstream `{}` sent an invalid result: {e}",
                     self.label
                 ))
-            }),
-            // Unreachable remotes are the model's business: it may retry later.
-            Err(Failure::Unavailable(why)) => Ok(CallToolResult::error(self.unavailable(&why))),
-            Err(other) => Err(other.into_error(self, "tools/call", None)),
-        }
+            })
     }
 
     fn prompt_entry(&self, names: &Namespace, prompt: crate::protocol::Prompt) -> Arc<PromptEntry> {
@@ -527,10 +598,12 @@ impl Upstream {
                             members,
                             name: Some(&name),
                             arguments: None,
+                            as_task: false,
                         };
                         let raw = forward(&up, &call.ctx, forwarded)
                             .await
-                            .map_err(|f| f.into_error(&up, "prompts/get", None))?;
+                            .map_err(|f| f.into_error(&up, "prompts/get", None))?
+                            .raw;
                         serde_json::from_str::<GetPromptResult>(raw.get()).map_err(|e| {
                             Error::internal(format!(
                                 "Upstream `{}` sent an invalid prompt: {e}",
@@ -570,10 +643,12 @@ impl Upstream {
                     members: members.join(","),
                     name: None,
                     arguments: None,
+                    as_task: false,
                 };
                 let raw = forward(&up, &ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "completion/complete", None))?;
+                    .map_err(|f| f.into_error(&up, "completion/complete", None))?
+                    .raw;
                 #[derive(serde::Deserialize)]
                 struct Result {
                     completion: Completion,
@@ -608,10 +683,12 @@ impl Upstream {
                     members: member("uri", &uri),
                     name: Some(&uri),
                     arguments: None,
+                    as_task: false,
                 };
                 let raw = forward(&up, &req.ctx, forwarded)
                     .await
-                    .map_err(|f| f.into_error(&up, "resources/read", Some(&uri)))?;
+                    .map_err(|f| f.into_error(&up, "resources/read", Some(&uri)))?
+                    .raw;
                 let result: ReadResourceResult = serde_json::from_str(raw.get()).map_err(|e| {
                     Error::internal(format!(
                         "Upstream `{}` sent invalid contents: {e}",

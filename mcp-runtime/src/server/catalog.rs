@@ -31,6 +31,10 @@ pub(crate) enum Handler {
     Dynamic(DynToolFn),
     /// Wrapped in middleware layers.
     Service(Box<crate::middleware::CallService>),
+    /// A proxied remote's tool: a call answers the remote's result as it came (see
+    /// [`Forwarded`](crate::proxy::Forwarded)).
+    #[cfg(feature = "proxy")]
+    Forward(Arc<crate::proxy::RemoteTool>),
 }
 
 impl Handler {
@@ -39,6 +43,16 @@ impl Handler {
             Handler::Static(f) => f(call),
             Handler::Dynamic(f) => f(call),
             Handler::Service(s) => CallService::clone(s).oneshot(call),
+            // Layers and tasks see a typed result.
+            #[cfg(feature = "proxy")]
+            Handler::Forward(tool) => {
+                let tool = tool.clone();
+                Box::pin(async move {
+                    tool.call(&call.ctx, call.args.as_deref(), call.as_task)
+                        .await?
+                        .into_result()
+                })
+            }
         }
     }
 }
@@ -136,16 +150,21 @@ impl ToolEntry {
     /// definition is served exactly as listed there (no portability rewrite, results not
     /// reshaped) and the remote validates its own arguments.
     #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
-    pub(crate) fn verbatim(mut tool: Tool, handler: Handler) -> Result<Self, Error> {
+    pub(crate) fn verbatim(tool: Tool, handler: Handler) -> Result<Self, Error> {
         let header_params = match tool.input_schema.as_object() {
             Some(schema) => header_params::collect(&tool.name, schema)?.into(),
             None => Box::default(),
         };
-        // Calls are forwarded as plain calls: the proxy does not run the remote's tasks.
-        tool.execution = None;
+        // The remote's task support is the proxy's: a task-augmented call runs as a task
+        // of the proxy's around the forwarded call (see `proxy`).
+        let task_support = tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default();
         Ok(ToolEntry {
             wraps_result: false,
-            task_support: TaskSupport::default(),
+            task_support,
             header_params,
             scopes: Scopes::default(),
             // The remote lists its tools for what this proxy's client declared.

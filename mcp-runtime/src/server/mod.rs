@@ -205,7 +205,11 @@ impl ServerShared {
             prompts: offers.prompts.then_some(list_changed),
             completions: offers.completions.then(Default::default),
             // 2025-11-25 core tasks; 2026-07-28 declares the extension instead.
-            tasks: (self.tasks.is_some() && era == crate::protocol::Era::Session).then(|| {
+            // (A proxy declares them once a remote serves a task tool.)
+            tasks: (self.tasks.is_some()
+                && era == crate::protocol::Era::Session
+                && (!self.has_remotes || self.tools.load().has_task_tools()))
+            .then(|| {
                 serde_json::json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
             }),
             extensions: self.extensions.capabilities(era),
@@ -691,9 +695,14 @@ impl ServerBuilder {
             warn_nothing_registered();
         }
         let catalog = ToolCatalog::new(entries, self.config.page_size)?;
+        // A proxy learns its remotes' task tools only once connected: it is ready for them.
+        let remote_tasks = self
+            .mounts
+            .iter()
+            .any(|m| !matches!(m.source, mount::Source::Local(_)));
         let tasks = match self.tasks {
             Some(config) => Some(config),
-            None => catalog.has_task_tools().then(Default::default),
+            None => (catalog.has_task_tools() || remote_tasks).then(Default::default),
         };
         #[cfg(feature = "http")]
         let tasks = tasks.map(|mut config: crate::tasks::TaskConfig| {
@@ -711,7 +720,11 @@ impl ServerBuilder {
         {
             extensions.push(crate::apps::extension());
         }
-        let extensions = crate::extension::ExtensionSet::build(extensions)?;
+        let mut extensions = crate::extension::ExtensionSet::build(extensions)?;
+        for (index, child) in &locals {
+            let mount = self.mounts[*index].namespace_str();
+            extensions.adopt(&child.extensions, child, mount)?;
+        }
         tracing::debug!(tools = catalog.len(), "server built");
         let (info, identity) = crate::identity::resolve(
             self.identity,
@@ -970,6 +983,15 @@ fn entry_from_descriptor(d: &'static ToolDescriptor) -> Result<ToolEntry> {
     entry.group = d.group.map(Into::into);
     entry.scopes =
         crate::auth::Scopes::declared(d.scopes, &format!("tool `{}` (at {})", d.name, d.location))?;
+    // `#[tool(layer = ..)]` wraps the handler first: the server's layers go around it.
+    if let Some(layer) = d.layer {
+        let bare = crate::middleware::CallService::bare(
+            entry.tool.clone(),
+            entry.group.clone(),
+            entry.handler.clone(),
+        );
+        entry.handler = layer(bare).into_handler();
+    }
     Ok(entry)
 }
 

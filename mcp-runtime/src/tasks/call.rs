@@ -110,6 +110,7 @@ pub(crate) async fn call_as_task(
         tool: entry.name.clone(),
         args: arguments.map(RawValue::to_owned),
         principal: None,
+        as_task: true,
     };
     let handler = {
         let entry = entry.clone();

@@ -33,6 +33,8 @@ pub struct ToolCall {
     pub(crate) tool: std::sync::Arc<str>,
     pub(crate) args: Option<Box<RawValue>>,
     pub(crate) principal: Option<std::sync::Arc<str>>,
+    /// The call runs as a task (a proxied tool then runs as a task on its remote too).
+    pub(crate) as_task: bool,
 }
 
 impl ToolCall {
@@ -48,6 +50,7 @@ impl ToolCall {
             tool: tool.into(),
             args: arguments,
             principal: None,
+            as_task: false,
         }
     }
 
