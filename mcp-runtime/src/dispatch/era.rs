@@ -36,7 +36,8 @@ impl Common<'_> {
         RequestScope {
             id: req.id.clone(),
             version,
-            meta,
+            progress_token: meta.progress_token,
+            meta: meta.rest,
             client_capabilities: client.capabilities,
             client_info: client.info,
             log_level: client.log_level,

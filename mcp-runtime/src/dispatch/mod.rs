@@ -105,7 +105,14 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// Handles one request. `None` means no response must be sent (it was cancelled).
-    pub async fn handle_request(&self, mut req: Request, env: RequestEnv) -> Option<Reply> {
+    pub async fn handle_request(&self, req: Request, env: RequestEnv) -> Option<Reply> {
+        self.clone().serve(req, env).await
+    }
+
+    /// [`handle_request`](Self::handle_request) owning its dispatcher, for transports that
+    /// box or spawn the request: a wrapping `async move` block would hold the arguments
+    /// twice and be copied whole (≈0.9 KB) into its box, then copy the inner future again.
+    pub(crate) async fn serve(self, mut req: Request, env: RequestEnv) -> Option<Reply> {
         let id = req.id.clone();
         let conn = env.conn.clone();
         let scope = match self.prepare(&mut req, env) {
@@ -118,7 +125,7 @@ impl Dispatcher {
         let ctx = Context { scope, home: None };
         let mut work = Box::pin(crate::logging::in_request(
             ctx.clone(),
-            methods::route(self, &req, ctx.clone()),
+            methods::route(&self, &req, ctx.clone()),
         ));
         // Most requests finish on their first poll, before a `notifications/cancelled` for
         // them could be read: only a request that has to wait is registered with the
@@ -128,24 +135,11 @@ impl Dispatcher {
             // A handler that returns because it was cancelled still gets no answer.
             Poll::Ready(r) if cancellable => Some(r).filter(|_| !ctx.scope.is_cancelled()),
             Poll::Ready(r) => Some(r),
+            // Boxed: the wait's state (a cancellation waiter, a grace timer) would otherwise
+            // be part of every request's future, which the transports move when they box it.
             Poll::Pending if cancellable => {
-                let cancel = ctx.scope.cancel_token();
-                if let Some(conn) = &conn {
-                    conn.track(id.clone(), cancel.clone());
-                }
-                let outcome = tokio::select! {
-                    biased;
-                    r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
-                    _ = cancel.cancelled() => {
-                        // Give the handler a moment to wind down, but never answer.
-                        let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
-                        None
-                    }
-                };
-                if let Some(conn) = &conn {
-                    conn.untrack(&id);
-                }
-                outcome
+                let cancel = ctx.scope.cancel_token().clone();
+                Box::pin(self.wait_cancellable(work, cancel, &id, conn.as_deref())).await
             }
             Poll::Pending => Some(work.await),
         };
@@ -168,6 +162,33 @@ impl Dispatcher {
             Err(e) if e.kind() == ErrorKind::Cancelled => None,
             Err(e) => Some(error_reply(&id, era, &e)),
         }
+    }
+
+    /// Waits for a request that did not finish on its first poll, answering nothing if
+    /// it is cancelled meanwhile (after letting it wind down for the grace period).
+    async fn wait_cancellable<F: Future + Unpin>(
+        &self,
+        mut work: F,
+        cancel: CancellationToken,
+        id: &RequestId,
+        conn: Option<&Connection>,
+    ) -> Option<F::Output> {
+        if let Some(conn) = conn {
+            conn.track(id.clone(), cancel.clone());
+        }
+        let outcome = tokio::select! {
+            biased;
+            r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
+            _ = cancel.cancelled() => {
+                // Give the handler a moment to wind down, but never answer.
+                let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
+                None
+            }
+        };
+        if let Some(conn) = conn {
+            conn.untrack(id);
+        }
+        outcome
     }
 
     /// Handles a notification from the client.

@@ -129,11 +129,21 @@ impl RequestMeta {
             return Self::from_params(Some(params));
         }
         let index = match req.built_index() {
+            // Parsed in place before and taken since: parse it again (as from offsets).
+            Some(index) if index.meta_parsed_in_place() => return Self::from_params(Some(params)),
             Some(index) => index,
             None if !super::scan::may_hold_keys(text.as_bytes(), &*super::scan::META) => {
                 return Ok(None)
             }
-            None => req.index(),
+            // One pass indexes `params` and parses `_meta` (before: `_meta` was read as a
+            // raw value, then parsed from its offsets).
+            None => match super::params::ParamsIndex::build_with_meta(params) {
+                Some((index, meta)) => {
+                    req.set_index(index);
+                    return Ok(meta);
+                }
+                None => req.index(),
+            },
         };
         match index.meta(params) {
             None => Ok(None),

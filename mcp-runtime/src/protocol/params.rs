@@ -9,6 +9,8 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer;
 use serde_json::value::RawValue;
 
+use super::meta::RequestMeta;
+
 /// Offsets of the members the runtime reads. Empty when `params` is absent or not an
 /// object: readers then parse `params` themselves to report the error they always did.
 #[derive(Debug, Clone)]
@@ -42,6 +44,11 @@ impl At {
         start: usize::MAX,
         end: 0,
     };
+    /// Present, but parsed in place by [`ParamsIndex::build_with_meta`] (no offsets).
+    const PARSED: At = At {
+        start: usize::MAX,
+        end: 1,
+    };
 }
 
 impl ParamsIndex {
@@ -52,8 +59,30 @@ impl ParamsIndex {
         (&mut de)
             .deserialize_map(IndexVisitor {
                 base: text.as_ptr() as usize,
+                parse_meta: false,
             })
+            .map(|(index, _)| index)
             .unwrap_or_default()
+    }
+
+    /// Indexes `params` and parses `_meta` in the same pass (`None` inside when it is
+    /// absent or `null`). `None` when anything does not parse, `_meta` included: the
+    /// caller then builds the plain index and parses `_meta` from its offsets, which
+    /// words the error as always.
+    pub(crate) fn build_with_meta(params: &RawValue) -> Option<(ParamsIndex, Option<RequestMeta>)> {
+        let text = params.get();
+        let mut de = serde_json::Deserializer::from_str(text);
+        (&mut de)
+            .deserialize_map(IndexVisitor {
+                base: text.as_ptr() as usize,
+                parse_meta: true,
+            })
+            .ok()
+    }
+
+    /// True when `_meta` was parsed while indexing: it has no offsets to read.
+    pub(crate) fn meta_parsed_in_place(&self) -> bool {
+        self.meta.start == usize::MAX && self.meta.end == At::PARSED.end
     }
 
     /// Raw `name`.
@@ -78,22 +107,31 @@ fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
 
 struct IndexVisitor {
     base: usize,
+    /// Parse `_meta` as [`RequestMeta`] instead of recording its offsets.
+    parse_meta: bool,
 }
 
 impl<'de> Visitor<'de> for IndexVisitor {
-    type Value = ParamsIndex;
+    type Value = (ParamsIndex, Option<RequestMeta>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a params object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamsIndex, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut index = ParamsIndex::default();
+        let mut meta = None;
         // `Key` borrows the key; a `Cow<str>` would allocate for every member.
         while let Some(super::meta::Key(key)) = map.next_key()? {
             let slot = match &*key {
                 "name" => &mut index.name,
                 "uri" => &mut index.uri,
+                "_meta" if self.parse_meta => {
+                    // The last `_meta` counts, as with offsets.
+                    meta = map.next_value::<Option<RequestMeta>>()?;
+                    index.meta = At::PARSED;
+                    continue;
+                }
                 "_meta" => &mut index.meta,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -102,7 +140,7 @@ impl<'de> Visitor<'de> for IndexVisitor {
             };
             *slot = map.next_value_seed(Span { base: self.base })?;
         }
-        Ok(index)
+        Ok((index, meta))
     }
 }
 
@@ -141,6 +179,34 @@ mod tests {
         assert_eq!(index.name(&p), Some(r#""add""#));
         assert_eq!(index.meta(&p), Some(r#"{"progressToken":3}"#));
         assert_eq!(index.uri(&p), None);
+    }
+
+    #[test]
+    fn meta_parsed_in_the_indexing_pass_matches_the_offsets_way() {
+        let p = params(
+            r#"{"_meta":{"progressToken":1},"name":"add","arguments":{"_meta":2},"_meta":{"progressToken":3,"x":[1]}}"#,
+        );
+        let (index, meta) = ParamsIndex::build_with_meta(&p).unwrap();
+        let plain = ParamsIndex::build(&p);
+        let from_offsets: Option<RequestMeta> =
+            serde_json::from_str(plain.meta(&p).unwrap()).unwrap();
+        assert_eq!(
+            format!("{meta:?}"),
+            format!("{from_offsets:?}"),
+            "the last `_meta` counts"
+        );
+        assert_eq!(index.name(&p), Some(r#""add""#));
+        assert!(index.meta_parsed_in_place() && index.meta(&p).is_none());
+        // Absent and `null` both read as no `_meta`.
+        for text in [r#"{"name":"a"}"#, r#"{"_meta":null}"#] {
+            let (index, meta) = ParamsIndex::build_with_meta(&params(text)).unwrap();
+            assert!(meta.is_none());
+            assert_eq!(index.meta_parsed_in_place(), text.contains("_meta"));
+        }
+        // A `_meta` that does not parse fails the whole pass (the caller falls back).
+        let bad = params(r#"{"name":"a","_meta":{"io.modelcontextprotocol/clientInfo":5}}"#);
+        assert!(ParamsIndex::build_with_meta(&bad).is_none());
+        assert!(ParamsIndex::build(&bad).meta(&bad).is_some());
     }
 
     #[test]

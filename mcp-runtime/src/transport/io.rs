@@ -94,8 +94,7 @@ where
                     cancel: None,
                     auth: None,
                 };
-                let dispatcher = dispatcher.clone();
-                let mut work = Box::pin(async move { dispatcher.handle_request(req, env).await });
+                let mut work = Box::pin(dispatcher.clone().serve(req, env));
                 // Most requests (lists, pings, quick async tools) finish on their first poll:
                 // answer those right here instead of paying for a task, a permit and a
                 // cross-thread wake-up each. A request that has to wait is spawned and

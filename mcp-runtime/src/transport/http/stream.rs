@@ -262,7 +262,7 @@ fn spawn_request(
             cancel: Some(cancel.clone()),
             auth,
         };
-        let mut work = std::pin::pin!(dispatcher.handle_request(req, env));
+        let mut work = std::pin::pin!(dispatcher.serve(req, env));
         // No timer for a request that finishes on its first poll (most do).
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
         let reply = match first {
