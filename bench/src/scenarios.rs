@@ -379,22 +379,33 @@ fn cold_start(plan: &Plan, report: &mut Report) -> Res<()> {
     Ok(())
 }
 
+/// One round of `add` calls over HTTP against a freshly started `s`, with its peak RSS.
+fn http_add(
+    plan: &Plan,
+    rt: &tokio::runtime::Runtime,
+    s: &ServerCmd,
+    era: Era,
+    conns: usize,
+) -> Res<Sample> {
+    let server = HttpServer::start(s).map_err(|e| e.to_string())?;
+    let mut sample = rt.block_on(http::load(
+        &server.addr,
+        Call::Add,
+        era,
+        conns,
+        plan.http,
+        plan.max,
+    ))?;
+    sample.peak_rss_kib = status_kib(server.pid(), "VmHWM");
+    Ok(sample)
+}
+
 fn http_stateless(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<()> {
     let servers = http_servers(plan, Era::Stateless);
     for &conns in &plan.http_conns {
         progress(&format!("  http stateless, {conns} connections"));
         let res = rounds(plan, &servers, |s| {
-            let server = HttpServer::start(s).map_err(|e| e.to_string())?;
-            let mut sample = rt.block_on(http::load(
-                &server.addr,
-                Call::Add,
-                Era::Stateless,
-                conns,
-                plan.http,
-                plan.max,
-            ))?;
-            sample.peak_rss_kib = status_kib(server.pid(), "VmHWM");
-            Ok(sample)
+            http_add(plan, rt, s, Era::Stateless, conns)
         })?;
         let mut row = Row::new(
             format!("HTTP 2026-07-28 stateless POST, add, {conns} connections"),
@@ -412,17 +423,7 @@ fn http_session(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) 
     for conns in [1, 16] {
         progress(&format!("  http session, {conns} connections"));
         let res = rounds(plan, &servers, |s| {
-            let server = HttpServer::start(s).map_err(|e| e.to_string())?;
-            let mut sample = rt.block_on(http::load(
-                &server.addr,
-                Call::Add,
-                Era::Session,
-                conns,
-                plan.http,
-                plan.max,
-            ))?;
-            sample.peak_rss_kib = status_kib(server.pid(), "VmHWM");
-            Ok(sample)
+            http_add(plan, rt, s, Era::Session, conns)
         })?;
         let mut row = Row::new(
             format!(
@@ -534,17 +535,7 @@ fn proxy(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<
     for conns in [1, 16] {
         progress(&format!("  proxy: http stateless, {conns} connections"));
         let res = rounds(plan, &http, |s| {
-            let server = HttpServer::start(s).map_err(|e| e.to_string())?;
-            let mut sample = rt.block_on(http::load(
-                &server.addr,
-                Call::Add,
-                Era::Stateless,
-                conns,
-                plan.http,
-                plan.max,
-            ))?;
-            sample.peak_rss_kib = status_kib(server.pid(), "VmHWM");
-            Ok(sample)
+            http_add(plan, rt, s, Era::Stateless, conns)
         })?;
         let mut row = Row::new(
             format!("proxy: HTTP 2026-07-28 stateless POST, add, {conns} connections, direct vs proxied"),
