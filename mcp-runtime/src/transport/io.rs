@@ -5,11 +5,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::lines::{next_line, Line};
+use super::lines::{next_line, InputBuffer, Line};
 use crate::dispatch::{rejection_reply, Connection, OutMessage, Outbound, RequestEnv};
 use crate::error::Result;
 use crate::protocol::jsonrpc::{self, Message};
@@ -47,7 +47,7 @@ where
     let dispatcher = server.dispatcher();
     let conn = Connection::new(out.clone());
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut reader = InputBuffer::with_capacity(64 * 1024, reader);
     let mut bytes = Vec::new();
     // One registration for the whole loop, not one per line.
     let closed = closed.cancelled();
