@@ -609,14 +609,11 @@ pub(super) async fn delete(
         Ok(s) => s,
         Err(res) => return res,
     };
-    if let Some(shared) = &inner.sessions.shared {
-        // The record goes before the 200: every instance checks it on each request, so
-        // none serves the session once the client has been told it ended.
-        if let Err(e) = shared.backend.remove(&session.id).await {
-            return store_unavailable(None, &e);
-        }
+    // The shared record goes before the 200: every instance checks it on each request,
+    // so none serves the session once the client has been told it ended.
+    if let Err(e) = inner.sessions.end(&session.id).await {
+        return store_unavailable(None, &e);
     }
-    inner.sessions.remove(&session.id, Reach::Everywhere);
     tracing::debug!(session = %session.id, "session deleted");
     reply::status(StatusCode::OK)
 }

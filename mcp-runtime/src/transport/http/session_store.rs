@@ -218,6 +218,14 @@ pub(super) enum Reach {
     Here,
 }
 
+/// Whether closing a shared session still has to remove its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Remove,
+    /// Already removed, awaited by the caller ([`SessionStore::end`]).
+    Gone,
+}
+
 /// Every live session of one service.
 pub(super) struct SessionStore {
     shards: [Shard; SHARDS],
@@ -410,10 +418,8 @@ impl SessionStore {
     /// Ends a session: cancels its requests, closes its streams, frees its events (with
     /// shared stores, `reach` says whether it ends everywhere or only here).
     pub(super) fn remove(&self, id: &str, reach: Reach) -> bool {
-        let removed = self.shard(id).write().expect("sessions lock").remove(id);
-        match removed {
+        match self.take(id) {
             Some(session) => {
-                self.taken.fetch_sub(1, Ordering::AcqRel);
                 self.close(&session, reach);
                 true
             }
@@ -421,10 +427,33 @@ impl SessionStore {
         }
     }
 
+    /// Ends the session `id` everywhere and returns once its shared record is gone, so
+    /// no instance serves it after the caller answers (DELETE). On a store error
+    /// nothing has changed.
+    pub(super) async fn end(&self, id: &str) -> crate::Result<()> {
+        if let Some(shared) = &self.shared {
+            shared.backend.remove(id).await?;
+        }
+        if let Some(session) = self.take(id) {
+            self.close_with(&session, Reach::Everywhere, Record::Gone);
+        }
+        Ok(())
+    }
+
+    fn take(&self, id: &str) -> Option<Arc<HttpSession>> {
+        let session = self.shard(id).write().expect("sessions lock").remove(id)?;
+        self.taken.fetch_sub(1, Ordering::AcqRel);
+        Some(session)
+    }
+
     /// Closes `session` here; with `Reach::Everywhere`, also ends it for good (its
     /// events, and with shared stores its record and every other instance's copy).
     /// A local-only close of an unshared session is the same as ending it.
     pub(super) fn close(&self, session: &Arc<HttpSession>, reach: Reach) {
+        self.close_with(session, reach, Record::Remove);
+    }
+
+    fn close_with(&self, session: &Arc<HttpSession>, reach: Reach, record: Record) {
         session.ended.store(true, Ordering::Release);
         session.closed.cancel();
         session.conn.cancel_all();
@@ -436,11 +465,13 @@ impl SessionStore {
                 shared.cluster.publish(ClusterMessage::SessionClosed {
                     session: session.id.to_string(),
                 });
-                let (events, backend, id) =
-                    (self.events.clone(), shared.backend.clone(), session.id.clone());
+                let backend = (record == Record::Remove).then(|| shared.backend.clone());
+                let (events, id) = (self.events.clone(), session.id.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = backend.remove(&id).await {
-                        tracing::warn!(error = %e, "could not end a shared session; it expires when idle");
+                    if let Some(backend) = backend {
+                        if let Err(e) = backend.remove(&id).await {
+                            tracing::warn!(error = %e, "could not end a shared session; it expires when idle");
+                        }
                     }
                     events.remove_session(&id).await;
                 });
