@@ -19,7 +19,10 @@ impl Server {
     /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
     /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
-    /// private reopened descriptors) rather than Tokio's blocking pool.
+    /// private reopened descriptors) rather than Tokio's blocking pool. The serving runs
+    /// as a task of the current runtime (on its worker threads under `#[tokio::main]`),
+    /// so a request is read by the thread that sees it arrive; dropping the returned
+    /// future stops it.
     ///
     /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
     ///
