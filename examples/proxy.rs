@@ -9,6 +9,10 @@
 //! `--port 0` picks a free port. Once the socket accepts connections the URL is printed
 //! on stdout as `listening on http://127.0.0.1:PORT/mcp`; requests wait for the first
 //! connection to the remote.
+//!
+//! Ctrl-C or `SIGTERM` shuts it down gracefully, the stdio child included (it gets end of
+//! file on its input, then `SIGKILL` if it is still there two seconds later). On Linux the
+//! child also dies with a proxy that is killed outright (`PR_SET_PDEATHSIG`).
 
 use mcpserve::proxy::Remote;
 use mcpserve::{HttpConfig, Server};
@@ -53,10 +57,39 @@ async fn main() -> mcpserve::Result<()> {
         .proxy("", remote)
         .build()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let shutdown = interrupted();
     println!("listening on http://{}/mcp", listener.local_addr()?);
     server
-        .serve_http_on(listener, HttpConfig::default(), std::future::pending())
+        .serve_http_on(listener, HttpConfig::default(), shutdown)
         .await
+}
+
+/// Resolves on Ctrl-C (`SIGINT`) or, on Unix, `SIGTERM`. The handlers are installed now,
+/// before the URL is printed, so a signal sent as soon as the proxy is up is not fatal.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn usage(problem: &str) -> ! {

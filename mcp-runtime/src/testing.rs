@@ -200,7 +200,18 @@ impl TestClient {
 
     /// The next notification if one is already queued, without waiting.
     pub fn try_next_notification(&self) -> Option<Value> {
-        self.notifications.try_lock().ok()?.try_recv().ok()
+        let mut rx = self.notifications.try_lock().ok()?;
+        // Polled once, not `try_recv`: that parks the thread while a send is in progress,
+        // on the parker a `block_on` (a `#[tokio::test]`) sleeps on, and can swallow its
+        // wake-up (see `dispatch::take_queued`).
+        let next = std::pin::pin!(tokio::task::unconstrained(rx.recv()));
+        match std::future::Future::poll(
+            next,
+            &mut std::task::Context::from_waker(std::task::Waker::noop()),
+        ) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => None,
+        }
     }
 
     /// The next notification, waiting at most `wait`.

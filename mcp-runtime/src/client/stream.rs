@@ -99,14 +99,17 @@ pub(crate) struct StreamLink {
 
 impl StreamLink {
     pub(crate) fn spawn(cmd: Command, router: Arc<Router>) -> Result<Arc<Self>, ClientError> {
-        let mut child = tokio::process::Command::new(&cmd.program)
+        let mut command = tokio::process::Command::new(&cmd.program);
+        command
             .args(&cmd.args)
             .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
+            // Dropping the link (or the runtime) kills the child; `close` first gives it
+            // end of file and a grace period.
+            .kill_on_drop(true);
+        let mut child = spawn_child(command)
             .map_err(|e| ClientError::Transport(format!("cannot start `{}`: {e}", cmd.program)))?;
         let io = BoxedIo {
             reader: Box::new(child.stdout.take().expect("piped stdout")),
@@ -356,6 +359,70 @@ impl StreamLink {
             _ => Some(event),
         }
     }
+}
+
+/// Starts a server's child process. On Linux the child also dies with this process,
+/// however it ends (`SIGKILL` included): it is started with `PR_SET_PDEATHSIG` set to
+/// `SIGKILL`. That signal fires when the *thread* that forked the child exits, not the
+/// process, so children are forked on one thread kept for the process's lifetime rather
+/// than on whichever runtime thread asks (a blocking-pool thread retires when idle).
+#[cfg(target_os = "linux")]
+fn spawn_child(mut command: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    use std::sync::mpsc as std_mpsc;
+    use std::sync::OnceLock;
+
+    type Reply = std_mpsc::SyncSender<std::io::Result<tokio::process::Child>>;
+    type Job = (tokio::process::Command, tokio::runtime::Handle, Reply);
+    static FORKER: OnceLock<Mutex<std_mpsc::Sender<Job>>> = OnceLock::new();
+
+    let parent = std::process::id();
+    // SAFETY: between fork and exec the closure calls only async-signal-safe functions
+    // (prctl, getppid) and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the signal was armed: it will never come.
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::other("the parent process exited"));
+            }
+            Ok(())
+        });
+    }
+    let forker = FORKER.get_or_init(|| {
+        let (tx, rx) = std_mpsc::channel::<Job>();
+        let started = std::thread::Builder::new()
+            .name("mcp-child-forker".into())
+            .spawn(move || {
+                for (mut command, runtime, reply) in rx {
+                    // The child is reaped by the caller's runtime.
+                    let _entered = runtime.enter();
+                    let _ = reply.send(command.spawn());
+                }
+            });
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "no thread to start child processes on");
+        }
+        Mutex::new(tx)
+    });
+    let (reply, answer) = std_mpsc::sync_channel(1);
+    let job = (command, tokio::runtime::Handle::current(), reply);
+    if let Err(std_mpsc::SendError((mut command, _, _))) =
+        forker.lock().expect("forker lock").send(job)
+    {
+        // No forker thread: start it here (the signal then follows this thread).
+        return command.spawn();
+    }
+    // A fork and an exec: as long as `spawn` itself would block this thread.
+    answer
+        .recv()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the child process forker stopped")))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn spawn_child(mut command: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    command.spawn()
 }
 
 impl Drop for StreamLink {

@@ -19,6 +19,7 @@ use std::task::Poll;
 
 use tokio_util::sync::CancellationToken;
 
+pub(crate) use outbound::take_queued;
 pub use outbound::{OutMessage, Outbound};
 pub use session::{ClientReply, Connection, Session, SessionChange, SessionRecord};
 

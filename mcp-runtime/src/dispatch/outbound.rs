@@ -1,5 +1,7 @@
 //! Where server-to-client messages go: a bounded channel drained by the transport.
 
+use std::task::Poll;
+
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -62,5 +64,44 @@ impl Outbound {
     /// True when the receiving side has gone away.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+    }
+}
+
+/// Moves every message already queued in `rx` to `into`, without waiting; returns how
+/// many.
+///
+/// Not a `try_recv` loop: on a message whose sender is still pushing it, tokio's
+/// `try_recv` parks the calling thread until the push ends, on the thread-local parker
+/// that `block_on` sleeps on too, and so can swallow a wake-up meant for the future that
+/// `block_on` drives (the stdio server stopped reading its input that way). Polled
+/// instead, a message still being pushed is just not taken yet (the task's waker is left
+/// registered, so at worst it is woken once more than needed), and outside the task's
+/// cooperative budget, so a queue is never reported empty because the budget ran out.
+pub(crate) async fn take_queued<T>(rx: &mut mpsc::Receiver<T>, into: &mut Vec<T>) -> usize {
+    let take = std::future::poll_fn(|cx| {
+        Poll::Ready(match rx.poll_recv_many(cx, into, usize::MAX) {
+            Poll::Ready(n) => n,
+            Poll::Pending => 0,
+        })
+    });
+    tokio::task::unconstrained(take).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn take_queued_takes_what_is_queued_and_does_not_wait() {
+        let (tx, mut rx) = mpsc::channel(8);
+        let mut got = Vec::new();
+        assert_eq!(take_queued(&mut rx, &mut got).await, 0);
+        for i in 0..3 {
+            tx.send(i).await.unwrap();
+        }
+        assert_eq!(take_queued(&mut rx, &mut got).await, 3);
+        assert_eq!(got, [0, 1, 2]);
+        drop(tx);
+        assert_eq!(take_queued(&mut rx, &mut got).await, 0);
     }
 }

@@ -83,6 +83,11 @@ pub(crate) struct Upstream {
     subscriptions: Mutex<HashMap<String, usize>>,
     parent: OnceLock<Weak<ServerShared>>,
     me: Weak<Upstream>,
+    /// Fired by [`shutdown`](Self::shutdown): the supervisor closes the connection and
+    /// stops reconnecting.
+    stop: tokio_util::sync::CancellationToken,
+    /// True once the supervisor has stopped (the connection is closed).
+    stopped: watch::Sender<bool>,
 }
 
 impl Upstream {
@@ -103,6 +108,8 @@ impl Upstream {
             subscriptions: Mutex::default(),
             parent: OnceLock::new(),
             me: me.clone(),
+            stop: tokio_util::sync::CancellationToken::new(),
+            stopped: watch::Sender::new(false),
         })
     }
 
@@ -241,7 +248,36 @@ impl Upstream {
     }
 
     /// Keeps a connection up: connect, list, wait for it to close, back off, again.
+    /// Closes the connection (a stdio child gets end of file on its input, then is
+    /// killed if it has not exited after a grace period) and stops reconnecting; returns
+    /// once that is done.
+    pub(crate) async fn shutdown(&self) {
+        self.stop.cancel();
+        let mut stopped = self.stopped.subscribe();
+        let _ = stopped.wait_for(|s| *s).await;
+    }
+
     async fn supervise(self: Arc<Self>) {
+        struct Stopped<'a>(&'a watch::Sender<bool>);
+        impl Drop for Stopped<'_> {
+            fn drop(&mut self) {
+                self.0.send_replace(true);
+            }
+        }
+        let _stopped = Stopped(&self.stopped);
+        let stop = self.stop.clone();
+        tokio::select! {
+            // A connection half made is dropped: its child is killed (`kill_on_drop`).
+            () = self.clone().keep_connected() => {}
+            () = stop.cancelled() => {}
+        }
+        let client = self.client.lock().expect("client lock").take();
+        if let Some(client) = client {
+            client.close().await;
+        }
+    }
+
+    async fn keep_connected(self: Arc<Self>) {
         let mut attempt: u32 = 0;
         let mut backoff = Duration::from_millis(250);
         loop {
@@ -823,6 +859,26 @@ impl Upstream {
 }
 
 impl ServerShared {
+    /// Closes the connections to remote mounts, this server's and its mounted servers',
+    /// all at once: a stdio child gets end of file on its input and is killed if it has
+    /// not exited after a grace period. Serving calls it when it ends.
+    pub(crate) async fn close_remote_mounts(&self) {
+        let mut closing = tokio::task::JoinSet::new();
+        self.each_remote(&mut |up| {
+            closing.spawn(async move { up.shutdown().await });
+        });
+        while closing.join_next().await.is_some() {}
+    }
+
+    fn each_remote(&self, f: &mut dyn FnMut(Arc<Upstream>)) {
+        for slot in &self.mounts {
+            match &slot.kind {
+                MountKind::Remote(up) => f(up.clone()),
+                MountKind::Local(inner) => inner.each_remote(f),
+            }
+        }
+    }
+
     /// Waits for every remote mount's first connection attempt.
     pub(crate) async fn remotes_ready(&self) {
         for slot in &self.mounts {

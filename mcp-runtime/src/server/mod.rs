@@ -177,6 +177,13 @@ pub(crate) struct Offers {
 pub(crate) type RootsChanged = Arc<dyn Fn(Peer) + Send + Sync>;
 
 impl ServerShared {
+    /// Ends the connections to proxied remote servers (their stdio children exit) once
+    /// serving has ended.
+    pub(crate) async fn close_remotes(&self) {
+        #[cfg(feature = "proxy")]
+        self.close_remote_mounts().await;
+    }
+
     /// Capabilities derived from what is registered, as `era` declares them.
     pub(crate) fn capabilities(&self, era: crate::protocol::Era) -> ServerCapabilities {
         let list_changed = ListChanged {

@@ -19,6 +19,9 @@ use crate::server::Server;
 /// Requests up to this size are tried inline on the reading task first (see below).
 const INLINE_MAX_BYTES: usize = 16 * 1024;
 
+/// Queued messages the writer takes at once (they share one flush).
+const WRITE_BATCH: usize = 256;
+
 /// Serves `server` over a reader/writer pair until the reader reaches end of file, then
 /// lets in-flight requests finish (cancelling them after the grace period) and flushes.
 pub async fn serve_io<R, W>(server: Server, reader: R, writer: W) -> Result<()>
@@ -153,12 +156,17 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     closed: CancellationToken,
 ) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(64 * 1024, writer);
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
     let result = async {
-        while let Some(msg) = rx.recv().await {
-            w.write_all(&msg).await?;
-            w.write_all(b"\n").await?;
-            // Batch whatever is already queued into the same flush.
-            while let Ok(msg) = rx.try_recv() {
+        // Whatever is already queued goes out in the same flush. `recv_many`, not a
+        // `try_recv` loop: tokio's `try_recv`, finding a message whose sender is still
+        // pushing it, parks the calling thread on its thread-local parker until the push
+        // ends. That is the parker `block_on` sleeps on, and this future runs in
+        // `block_on` on the main thread (`serve_stdio` under `#[tokio::main]`): the park
+        // swallowed a wake-up meant for the reading half (input had arrived) and the
+        // server stopped reading its input for good.
+        while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
+            for msg in batch.drain(..) {
                 w.write_all(&msg).await?;
                 w.write_all(b"\n").await?;
             }

@@ -27,7 +27,9 @@ impl Server {
     /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
     ///
     /// When stdin closes, running tasks get [`TaskConfig::shutdown_grace`] to finish
-    /// before they are failed ("the server shut down").
+    /// before they are failed ("the server shut down"), and the connections to proxied
+    /// remotes are closed (a stdio child gets end of file, and is killed if it has not
+    /// exited two seconds later).
     ///
     /// [`TaskConfig::shutdown_grace`]: crate::tasks::TaskConfig::shutdown_grace
     pub async fn serve_stdio(self) -> Result<()> {
@@ -55,8 +57,10 @@ impl Server {
         }
         let (stdin, stdout) = stdio::stdio();
         let handle = self.handle();
+        let shared = self.shared.clone();
         let served = serve_io(self, stdin, stdout).await;
         handle.shutdown_tasks(None).await;
+        shared.close_remotes().await;
         served
     }
 

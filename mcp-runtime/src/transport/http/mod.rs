@@ -65,7 +65,9 @@ impl Server {
 
     /// Like [`serve_http`](Self::serve_http) with `config`, shutting down gracefully once
     /// `signal` resolves: no new connections or requests, running requests finish (up to
-    /// [`HttpConfig::shutdown_grace`]), then sessions close.
+    /// [`HttpConfig::shutdown_grace`]), then sessions close, then the connections to
+    /// proxied remotes (a stdio child gets end of file, and is killed if it has not exited
+    /// two seconds later).
     pub async fn serve_http_with_shutdown(
         self,
         addr: impl ToSocketAddrs,
@@ -89,7 +91,10 @@ impl Server {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<()> {
         crate::logging::init_if_unset();
-        serve::serve(self, listener, config, signal).await
+        let shared = self.shared.clone();
+        let served = serve::serve(self, listener, config, signal).await;
+        shared.close_remotes().await;
+        served
     }
 }
 

@@ -31,7 +31,7 @@ use super::service::Inner;
 use super::session_store::{BusyGuard, HttpSession, LiveStream};
 use super::sse;
 use crate::auth::AuthContext;
-use crate::dispatch::{Connection, OutMessage, Outbound, Reply, RequestEnv, Session};
+use crate::dispatch::{take_queued, Connection, OutMessage, Outbound, Reply, RequestEnv, Session};
 use crate::protocol::jsonrpc::{self, code, Request};
 use crate::protocol::{Era, ErrorObject, RequestId};
 
@@ -108,9 +108,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             if !created {
                 headers.clear();
             }
-            while let Ok(m) = rx.try_recv() {
-                first.push(m);
-            }
+            take_queued(&mut rx, &mut first).await;
             let mode = inner.config.response_mode;
             if !created
                 || mode == ResponseMode::Json
@@ -145,9 +143,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             };
             match event {
                 Lazy::Reply(reply) => {
-                    while let Ok(m) = rx.try_recv() {
-                        first.push(m);
-                    }
+                    take_queued(&mut rx, &mut first).await;
                     if first.is_empty() {
                         if let Some(g) = guard {
                             g.disarm();
@@ -411,7 +407,9 @@ async fn pump_plain(
             },
         }
     };
-    while let Ok(m) = rx.try_recv() {
+    let mut rest = Vec::new();
+    take_queued(&mut rx, &mut rest).await;
+    for m in rest {
         if tx.send(sse::event(None, &m)).await.is_err() {
             return;
         }
@@ -536,7 +534,9 @@ impl StreamWriter {
                 _ = close.cancelled(), if !closed => {
                     closed = true;
                     // What the handler sent before asking to close still goes out live.
-                    while let Ok(m) = rx.try_recv() {
+                    let mut sent = Vec::new();
+                    take_queued(&mut rx, &mut sent).await;
+                    for m in sent {
                         asked.note(&m, &self);
                         self.emit(m).await;
                     }
@@ -552,7 +552,9 @@ impl StreamWriter {
                 },
             }
         };
-        while let Ok(m) = rx.try_recv() {
+        let mut rest = Vec::new();
+        take_queued(&mut rx, &mut rest).await;
+        for m in rest {
             self.emit(m).await;
         }
         if let Some(r) = reply {
