@@ -161,10 +161,11 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         // Whatever is already queued goes out in the same flush. `recv_many`, not a
         // `try_recv` loop: tokio's `try_recv`, finding a message whose sender is still
         // pushing it, parks the calling thread on its thread-local parker until the push
-        // ends. That is the parker `block_on` sleeps on, and this future runs in
-        // `block_on` on the main thread (`serve_stdio` under `#[tokio::main]`): the park
-        // swallowed a wake-up meant for the reading half (input had arrived) and the
-        // server stopped reading its input for good.
+        // ends. That is the parker `block_on` sleeps on, and this future may run in
+        // `block_on` (`serve_io` awaited in `#[tokio::main]`; `serve_stdio` did so until
+        // it moved to a task of its own): the park swallowed a wake-up meant for the
+        // reading half (input had arrived) and the server stopped reading its input for
+        // good.
         while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
             for msg in batch.drain(..) {
                 w.write_all(&msg).await?;
