@@ -41,6 +41,12 @@ const LIST: &str = r#"{"tools":[{"name":"add","inputSchema":{"type":"object"}},{
 /// Answers one message into `out` (a full JSON-RPC response, no newline). Returns `false`
 /// when nothing must be sent (a notification).
 pub fn answer(line: &[u8], out: &mut Vec<u8>) -> bool {
+    answer_listing(line, out, LIST.as_bytes())
+}
+
+/// Like [`answer`], with `list` (a serialized `tools/list` result) as the canned list:
+/// the 1,000-tool row answers with a real server's own page, byte for byte.
+pub fn answer_listing(line: &[u8], out: &mut Vec<u8>, list: &[u8]) -> bool {
     let Ok(req) = serde_json::from_slice::<Req>(line) else {
         out.extend_from_slice(
             br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#,
@@ -53,7 +59,7 @@ pub fn answer(line: &[u8], out: &mut Vec<u8>) -> bool {
     out.extend_from_slice(br#","result":"#);
     match req.method {
         "initialize" => out.extend_from_slice(INIT.as_bytes()),
-        "tools/list" => out.extend_from_slice(LIST.as_bytes()),
+        "tools/list" => out.extend_from_slice(list),
         "tools/call" => call(req.params, out),
         _ => out.extend_from_slice(b"{}"),
     }

@@ -275,11 +275,38 @@ fn stdio_sequential(plan: &Plan, report: &mut Report) -> Res<()> {
     result
 }
 
+/// `server`'s `tools/list` result, as the text of its JSON value.
+fn list_result(server: &ServerCmd) -> Res<Vec<u8>> {
+    #[derive(serde::Deserialize)]
+    struct Reply<'a> {
+        #[serde(borrow)]
+        result: &'a serde_json::value::RawValue,
+    }
+    let mut c = StdioConn::spawn(server)?;
+    c.initialize()?;
+    c.send(&Template::new(Call::List, false).bytes(1))?;
+    let reply = c.recv()?.to_vec();
+    c.close();
+    let reply: Reply<'_> =
+        serde_json::from_slice(&reply).map_err(|e| format!("tools/list reply: {e}"))?;
+    Ok(reply.result.get().as_bytes().to_vec())
+}
+
 fn list_1k(plan: &Plan, report: &mut Report) -> Res<()> {
+    let mcpserve = ServerCmd::new(LABELS[0], "srv-mcpserve-1k", &[]);
+    // The limit answers with mcpserve's own 1,000-tool page, byte for byte: the same
+    // bytes through the same pipe, with nothing but one borrowed parse of the request.
+    let page = list_result(&mcpserve)?;
+    let page_file =
+        std::env::temp_dir().join(format!("mcpserve-bench-list-{}.json", std::process::id()));
+    std::fs::write(&page_file, page).map_err(|e| format!("write {}: {e}", page_file.display()))?;
+    let page_path: &'static str =
+        Box::leak(page_file.to_string_lossy().into_owned().into_boxed_str());
     let servers = vec![
-        ServerCmd::new(LABELS[0], "srv-mcpserve-1k", &[]),
+        mcpserve,
         ServerCmd::new(LABELS[1], "srv-rmcp-1k", &["stdio"]),
         ServerCmd::new(LABELS[2], "srv-rmcp-1k", &["stdio-pipes"]),
+        ServerCmd::new(LABELS[3], "srv-limit", &["stdio-list", page_path]),
     ];
     let old = pin_to(latency_cpu());
     let n = (plan.sequential / 10).max(20);
@@ -325,8 +352,9 @@ fn list_1k(plan: &Plan, report: &mut Report) -> Res<()> {
         )),
         Err(e) => report.failures.push(format!("srv-mcpserve-1k inproc: {e}")),
     }
+    let _ = std::fs::remove_file(&page_file);
     report.push(Row::new(
-        "tools/list with 1,000 tools, sequential (pinned to 1 CPU); extra = p50 − ping p50 µs"
+        "tools/list with 1,000 tools, sequential (pinned to 1 CPU); extra = p50 − ping p50 µs; limit = mcpserve's page written back canned"
             .to_string(),
         "tools_list_1k",
         result?,

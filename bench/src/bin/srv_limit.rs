@@ -7,12 +7,17 @@ use std::io::{BufRead, Write};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
-use mcpserve_bench::limit::answer;
+use mcpserve_bench::limit::{answer, answer_listing};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("stdio") | None => stdio(),
+        Some("stdio") | None => stdio(None),
+        // The 1,000-tool list row: FILE holds the `tools/list` result to answer with.
+        Some("stdio-list") => {
+            let path = args.get(1).expect("usage: srv-limit stdio-list FILE");
+            stdio(Some(&std::fs::read(path)?))
+        }
         Some("http") => {
             let addr = args.get(1).expect("usage: srv-limit http ADDR").clone();
             tokio::runtime::Builder::new_multi_thread()
@@ -27,7 +32,8 @@ fn main() -> std::io::Result<()> {
     }
 }
 
-fn stdio() -> std::io::Result<()> {
+/// `list`: the canned `tools/list` result, if not the 3-tool one of `answer`.
+fn stdio(list: Option<&[u8]>) -> std::io::Result<()> {
     let stdin = std::io::stdin();
     let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
     let mut output = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
@@ -39,7 +45,11 @@ fn stdio() -> std::io::Result<()> {
             break;
         }
         reply.clear();
-        if answer(&line, &mut reply) {
+        let answered = match list {
+            None => answer(&line, &mut reply),
+            Some(list) => answer_listing(&line, &mut reply, list),
+        };
+        if answered {
             reply.push(b'\n');
             output.write_all(&reply)?;
         }

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use crate::transport::lines::{next_line, Line};
+use crate::transport::lines::{next_line, InputBuffer, Line};
 
 #[derive(Debug, PartialEq)]
 enum Framed {
@@ -34,7 +34,7 @@ fn framed(input: &[u8], limit: usize, chunk: usize) -> Vec<Framed> {
         .build()
         .unwrap();
     rt.block_on(async {
-        let mut reader = tokio::io::BufReader::with_capacity(chunk, input);
+        let mut reader = InputBuffer::with_capacity(chunk, input);
         let mut buf = Vec::new();
         let mut out = Vec::new();
         loop {

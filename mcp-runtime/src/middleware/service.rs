@@ -1,8 +1,9 @@
 //! The call service: what every middleware layer wraps. One boxed, cloneable service per
 //! layered tool, built once when the server is built.
 
+use std::any::Any;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use tower_service::Service;
 
@@ -105,11 +106,21 @@ impl CallService {
     }
 
     /// Waits until the service is ready, then calls it (tower's `oneshot`).
+    ///
+    /// Readiness is asked once right here, where most stacks are ready (no limit
+    /// reached): the call's own future is then returned as is, without a box of its
+    /// own around the wait. A stack that is not ready is asked again, with the caller's
+    /// waker, from that box (tower services take a new waker on every `poll_ready`).
     pub(crate) fn oneshot(mut self, call: ToolCall) -> BoxFuture<'static, ToolOutcome> {
-        Box::pin(async move {
-            std::future::poll_fn(|cx| Service::poll_ready(&mut self, cx)).await?;
-            Service::call(&mut self, call).await
-        })
+        let mut cx = TaskContext::from_waker(Waker::noop());
+        match Service::poll_ready(&mut self, &mut cx) {
+            Poll::Ready(Ok(())) => Service::call(&mut self, call),
+            Poll::Ready(Err(e)) => Box::pin(std::future::ready(Err(e))),
+            Poll::Pending => Box::pin(async move {
+                std::future::poll_fn(|cx| Service::poll_ready(&mut self, cx)).await?;
+                Service::call(&mut self, call).await
+            }),
+        }
     }
 }
 
@@ -172,6 +183,19 @@ where
 
     fn call(&mut self, call: ToolCall, tool: Arc<str>) -> BoxFuture<'static, ToolOutcome> {
         let fut = Service::call(self, call);
+        // A service that already answers in the framework's types (`from_fn`, the
+        // built-in layers: their errors are `Error`s, which `into_error` keeps as they
+        // are) is returned without a second box around it.
+        let mut fut = Some(fut);
+        let own = (&mut fut as &mut dyn Any)
+            .downcast_mut::<Option<BoxFuture<'static, ToolOutcome>>>()
+            .and_then(Option::take);
+        if let Some(own) = own {
+            return own;
+        }
+        let Some(fut) = fut else {
+            unreachable!("taken only when it is returned")
+        };
         Box::pin(async move { fut.await.map_err(|e| into_error(e.into(), &tool)) })
     }
 

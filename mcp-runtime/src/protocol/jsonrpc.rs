@@ -234,10 +234,12 @@ impl Rejected {
 struct Envelope<'a> {
     #[serde(borrow, default)]
     jsonrpc: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    id: Option<&'a RawValue>,
+    // `id` and `method` are read in this pass, as whatever JSON value they are (kept
+    // as raw values, each was scanned here and parsed again from its text).
+    #[serde(default, deserialize_with = "present_id")]
+    id: Option<IdField>,
     #[serde(borrow, default)]
-    method: Option<&'a RawValue>,
+    method: Option<MethodField<'a>>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
     // `"result": null` is a result (a client may answer a ping with it), not an absence.
@@ -250,6 +252,110 @@ struct Envelope<'a> {
 /// Distinguishes `"id": null` (present) from an absent `id`.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(d).map(Some)
+}
+
+/// Distinguishes `"id": null` (present, and not a valid id) from an absent `id`.
+fn present_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<IdField>, D::Error> {
+    IdField::deserialize(d).map(Some)
+}
+
+/// The envelope's `id`: a valid id, or any other JSON value (rejected by `parse` with
+/// its own error, as a JSON syntax error is not).
+enum IdField {
+    Valid(RequestId),
+    Invalid,
+}
+
+/// The envelope's `method`: a string, or any other JSON value.
+enum MethodField<'a> {
+    Name(std::borrow::Cow<'a, str>),
+    NotAString,
+}
+
+/// Visits any JSON value: `accept` makes the field of the scalars it takes, every
+/// other value (containers consumed) is `other`.
+macro_rules! any_value_visitor {
+    ($visitor:ident<$de:lifetime> -> $value:ty, other: $other:expr, $($accept:item)*) => {
+        struct $visitor;
+        impl<$de> Visitor<$de> for $visitor {
+            type Value = $value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            $($accept)*
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_i128<E: de::Error>(self, _: i128) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_u128<E: de::Error>(self, _: u128) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<$value, E> {
+                Ok($other)
+            }
+            fn visit_seq<A: de::SeqAccess<$de>>(self, mut seq: A) -> Result<$value, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok($other)
+            }
+            fn visit_map<A: de::MapAccess<$de>>(self, mut map: A) -> Result<$value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok($other)
+            }
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for IdField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        any_value_visitor!(
+            V<'de> -> IdField,
+            other: IdField::Invalid,
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdField, E> {
+                Ok(IdField::Valid(RequestId::Number(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdField, E> {
+                Ok(i64::try_from(v).map_or(IdField::Invalid, |v| IdField::Valid(RequestId::Number(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IdField, E> {
+                Ok(IdField::Valid(RequestId::String(v.into())))
+            }
+        );
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MethodField<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        any_value_visitor!(
+            V<'de> -> MethodField<'de>,
+            other: MethodField::NotAString,
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<MethodField<'de>, E> {
+                Ok(MethodField::NotAString)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<MethodField<'de>, E> {
+                Ok(MethodField::NotAString)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<MethodField<'de>, E> {
+                Ok(MethodField::Name(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MethodField<'de>, E> {
+                Ok(MethodField::Name(v.to_owned().into()))
+            }
+        );
+        // `MethodField` is covariant: the `'de` borrow lives at least as long as `'a`.
+        d.deserialize_any(V).map(|m: MethodField<'de>| m)
+    }
 }
 
 /// Parses one JSON-RPC message. Batches, wrong versions and malformed envelopes are
@@ -287,16 +393,14 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
     };
     let id = match env.id {
         None => None,
-        Some(raw) => match serde_json::from_str::<RequestId>(raw.get()) {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return Err(Rejected::new(
-                    None,
-                    code::INVALID_REQUEST,
-                    "Invalid Request: id must be a string or an integer",
-                ))
-            }
-        },
+        Some(IdField::Valid(id)) => Some(id),
+        Some(IdField::Invalid) => {
+            return Err(Rejected::new(
+                None,
+                code::INVALID_REQUEST,
+                "Invalid Request: id must be a string or an integer",
+            ))
+        }
     };
     if env.jsonrpc.map(RawValue::get) != Some("\"2.0\"") {
         return Err(Rejected::new(
@@ -306,7 +410,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
         ));
     }
     if let Some(method) = env.method {
-        let Ok(method) = serde_json::from_str::<String>(method.get()) else {
+        let MethodField::Name(method) = method else {
             return Err(Rejected::new(
                 id,
                 code::INVALID_REQUEST,
@@ -324,7 +428,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
             }
         }
         let params = env.params.map(RawValue::to_owned);
-        let method = method.into_boxed_str();
+        let method = Box::<str>::from(method);
         return Ok(match id {
             Some(id) => Message::Request(Request::new(id, method, params)),
             None => Message::Notification(Notification { method, params }),
@@ -464,6 +568,67 @@ fn splice_into(out: &mut Vec<u8>, object: &[u8], fields: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn id_and_method_of_every_json_kind_are_classified_in_the_envelopes_pass() {
+        use super::{parse, Message, RequestId};
+        let kinds = [
+            "null",
+            "true",
+            "0",
+            "-1",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "1.5",
+            "1e3",
+            r#""7""#,
+            r#""\u00e9\n""#,
+            "[]",
+            "[1,[2,{}]]",
+            "{}",
+            r#"{"a":{"b":[1]}}"#,
+        ];
+        for kind in kinds {
+            let value: serde_json::Value = serde_json::from_str(kind).unwrap();
+            let id_ok = value.is_string() || value.is_i64();
+            let line = format!(r#"{{"jsonrpc":"2.0","id":{kind},"method":"ping"}}"#);
+            match parse(line.as_bytes()) {
+                Ok(Message::Request(req)) => {
+                    assert!(id_ok, "{kind} taken as an id");
+                    let want = match value.clone() {
+                        serde_json::Value::String(s) => RequestId::String(s.into()),
+                        v => RequestId::Number(v.as_i64().unwrap()),
+                    };
+                    assert_eq!(req.id, want);
+                }
+                Err(r) => {
+                    assert!(!id_ok, "{kind} refused as an id");
+                    assert_eq!(r.id, None);
+                    assert_eq!(
+                        r.error.message,
+                        "Invalid Request: id must be a string or an integer"
+                    );
+                }
+                Ok(other) => panic!("{kind}: {other:?}"),
+            }
+            let line = format!(r#"{{"jsonrpc":"2.0","id":1,"method":{kind}}}"#);
+            match (parse(line.as_bytes()), value) {
+                // `"method": null` reads as no method at all.
+                (Err(r), serde_json::Value::Null) => {
+                    assert_eq!(r.error.message, "Invalid Request: missing method")
+                }
+                (Ok(Message::Request(req)), serde_json::Value::String(s)) => {
+                    assert_eq!(&*req.method, s)
+                }
+                (Err(r), v) if !v.is_string() => {
+                    assert_eq!(r.id, Some(RequestId::Number(1)));
+                    assert_eq!(r.error.message, "Invalid Request: method must be a string");
+                }
+                (other, v) => panic!("method {v}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn finds_the_id_of_outgoing_requests_only() {

@@ -5,11 +5,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::lines::{next_line, Line};
+use super::lines::{next_line, InputBuffer, Line};
 use crate::dispatch::{rejection_reply, Connection, OutMessage, Outbound, RequestEnv};
 use crate::error::Result;
 use crate::protocol::jsonrpc::{self, Message};
@@ -50,7 +50,7 @@ where
     let dispatcher = server.dispatcher();
     let conn = Connection::new(out.clone());
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut reader = InputBuffer::with_capacity(64 * 1024, reader);
     let mut bytes = Vec::new();
     // One registration for the whole loop, not one per line.
     let closed = closed.cancelled();
@@ -161,10 +161,11 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         // Whatever is already queued goes out in the same flush. `recv_many`, not a
         // `try_recv` loop: tokio's `try_recv`, finding a message whose sender is still
         // pushing it, parks the calling thread on its thread-local parker until the push
-        // ends. That is the parker `block_on` sleeps on, and this future runs in
-        // `block_on` on the main thread (`serve_stdio` under `#[tokio::main]`): the park
-        // swallowed a wake-up meant for the reading half (input had arrived) and the
-        // server stopped reading its input for good.
+        // ends. That is the parker `block_on` sleeps on, and this future may run in
+        // `block_on` (`serve_io` awaited in `#[tokio::main]`; `serve_stdio` did so until
+        // it moved to a task of its own): the park swallowed a wake-up meant for the
+        // reading half (input had arrived) and the server stopped reading its input for
+        // good.
         while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
             for msg in batch.drain(..) {
                 w.write_all(&msg).await?;

@@ -19,7 +19,10 @@ impl Server {
     /// When no `tracing` subscriber is installed, [`logging::init`](crate::logging::init)
     /// installs one, so events in handlers reach clients that asked for logs.
     /// When both streams are pipes they are driven by the IO reactor (non-blocking, on
-    /// private reopened descriptors) rather than Tokio's blocking pool.
+    /// private reopened descriptors) rather than Tokio's blocking pool. The serving runs
+    /// as a task of the current runtime (on its worker threads under `#[tokio::main]`),
+    /// so a request is read by the thread that sees it arrive; dropping the returned
+    /// future stops it.
     ///
     /// Started by hand in a terminal, it says on stderr what it is and how to talk to it.
     ///
@@ -30,6 +33,24 @@ impl Server {
     ///
     /// [`TaskConfig::shutdown_grace`]: crate::tasks::TaskConfig::shutdown_grace
     pub async fn serve_stdio(self) -> Result<()> {
+        // Served on a task of its own, not in the caller's future: under `#[tokio::main]`
+        // that future is `block_on` on the main thread, which does not drive the IO
+        // reactor, so every stdin readiness event was seen by a worker in `epoll_wait`
+        // that then had to wake the main thread (a futex wake-up and a context switch per
+        // sequential request). As a task, the worker that sees the event polls it.
+        // Dropping the returned future still stops the serving, as before.
+        let serving =
+            tokio_util::task::AbortOnDropHandle::new(tokio::spawn(self.serve_stdio_here()));
+        match serving.await {
+            Ok(served) => served,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(e) => Err(std::io::Error::other(e).into()),
+            },
+        }
+    }
+
+    async fn serve_stdio_here(self) -> Result<()> {
         crate::logging::init_if_unset();
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             eprintln!("{}", stdio::terminal_notice(&self.info().name));
