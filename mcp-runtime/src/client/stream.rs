@@ -438,6 +438,7 @@ async fn write_loop(
     closed: CancellationToken,
 ) {
     let mut batch = Vec::new();
+    let mut stop = std::pin::pin!(closed.cancelled());
     let result: std::io::Result<()> = async {
         loop {
             let ready = out.ready.notified();
@@ -448,7 +449,7 @@ async fn write_loop(
             if batch.is_empty() {
                 tokio::select! {
                     _ = ready => continue,
-                    _ = closed.cancelled() => break,
+                    () = &mut stop => break,
                 }
             }
             out.drained.notify_waiters();
@@ -476,10 +477,14 @@ async fn read_loop(
 ) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut bytes = Vec::new();
+    // One waiter for the whole loop, looked at only when no line is ready: a waiter made
+    // and dropped per line is two locks of the token's tree per response.
+    let mut stop = std::pin::pin!(closed.cancelled());
     let reason = loop {
         let line = tokio::select! {
+            biased;
             line = next_line(&mut reader, &mut bytes, MAX_MESSAGE_BYTES) => line,
-            _ = closed.cancelled() => break None,
+            () = &mut stop => break None,
         };
         match line {
             Ok(Line::Message) => {}

@@ -421,12 +421,14 @@ async fn pump(
     exchange: &mut crate::client::Exchange,
     ctx: &Context,
 ) -> Result<Box<RawValue>, Failure> {
+    // One waiter for every event of the request (not one made and dropped per event).
+    let mut cancelled = std::pin::pin!(ctx.scope.cancel_token().cancelled());
     loop {
         let event = tokio::select! {
             // The exchange first: a finished call does not look at the cancellation.
             biased;
             event = exchange.next() => event,
-            _ = ctx.cancelled() => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
+            () = &mut cancelled => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
         };
         match event {
             Incoming::Result(Ok(raw)) => return Ok(raw),

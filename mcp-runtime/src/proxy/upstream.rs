@@ -147,6 +147,13 @@ impl Upstream {
     /// The live connection; while one is being made, waits for it (at most the connect
     /// timeout). The error says why there is none.
     pub(crate) async fn client(&self) -> std::result::Result<Client, String> {
+        // Connected: no subscription nor deadline needed (every call asks).
+        if matches!(*self.status.borrow(), Status::Ready) {
+            let client = self.client.lock().expect("client lock").clone();
+            if let Some(c) = client.filter(|c| c.closed_reason().is_none()) {
+                return Ok(c);
+            }
+        }
         let mut rx = self.status.subscribe();
         let deadline = tokio::time::Instant::now() + self.remote.connect_timeout;
         let mut connecting = 1;
