@@ -57,39 +57,13 @@ async fn main() -> mcpserve::Result<()> {
         .proxy("", remote)
         .build()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let shutdown = interrupted();
+    // Installed before the URL is printed: a signal sent as soon as the proxy is up
+    // shuts it down gracefully.
+    let shutdown = mcpserve::http::shutdown_signal();
     println!("listening on http://{}/mcp", listener.local_addr()?);
     server
         .serve_http_on(listener, HttpConfig::default(), shutdown)
         .await
-}
-
-/// Resolves on Ctrl-C (`SIGINT`) or, on Unix, `SIGTERM`. The handlers are installed now,
-/// before the URL is printed, so a signal sent as soon as the proxy is up is not fatal.
-fn interrupted() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let int = signal(SignalKind::interrupt());
-        let term = signal(SignalKind::terminate());
-        async move {
-            match (int, term) {
-                (Ok(mut int), Ok(mut term)) => {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    async {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn usage(problem: &str) -> ! {

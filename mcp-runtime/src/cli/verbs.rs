@@ -31,30 +31,12 @@ pub(super) async fn serve(server: Server, http: Option<String>) -> Result<()> {
 
 #[cfg(feature = "http")]
 async fn serve_http(server: Server, addr: &str) -> Result<()> {
+    let shutdown = crate::transport::http::shutdown_signal();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::startup(format!("cannot listen on {addr}: {e}")))?;
     println!("listening on http://{}/mcp", listener.local_addr()?);
     let _ = std::io::stdout().flush();
-    let shutdown = async {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    };
     server
         .serve_http_on(
             listener,

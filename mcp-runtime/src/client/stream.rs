@@ -383,9 +383,10 @@ fn spawn_child(mut command: tokio::process::Command) -> std::io::Result<tokio::p
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            // The parent died before the signal was armed: it will never come.
+            // The parent died before the signal was armed: it will never come. (A raw OS
+            // error: a message would allocate, which is not safe between fork and exec.)
             if libc::getppid() as u32 != parent {
-                return Err(std::io::Error::other("the parent process exited"));
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
             }
             Ok(())
         });

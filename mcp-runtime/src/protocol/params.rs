@@ -54,13 +54,7 @@ impl At {
 impl ParamsIndex {
     /// Indexes `params`; anything that does not parse as an object indexes as empty.
     pub(crate) fn build(params: &RawValue) -> ParamsIndex {
-        let text = params.get();
-        let mut de = serde_json::Deserializer::from_str(text);
-        (&mut de)
-            .deserialize_map(IndexVisitor {
-                base: text.as_ptr() as usize,
-                parse_meta: false,
-            })
+        Self::index(params, false)
             .map(|(index, _)| index)
             .unwrap_or_default()
     }
@@ -70,14 +64,19 @@ impl ParamsIndex {
     /// caller then builds the plain index and parses `_meta` from its offsets, which
     /// words the error as always.
     pub(crate) fn build_with_meta(params: &RawValue) -> Option<(ParamsIndex, Option<RequestMeta>)> {
+        Self::index(params, true).ok()
+    }
+
+    fn index(
+        params: &RawValue,
+        parse_meta: bool,
+    ) -> serde_json::Result<(ParamsIndex, Option<RequestMeta>)> {
         let text = params.get();
         let mut de = serde_json::Deserializer::from_str(text);
-        (&mut de)
-            .deserialize_map(IndexVisitor {
-                base: text.as_ptr() as usize,
-                parse_meta: true,
-            })
-            .ok()
+        (&mut de).deserialize_map(IndexVisitor {
+            base: text.as_ptr() as usize,
+            parse_meta,
+        })
     }
 
     /// True when `_meta` was parsed while indexing: it has no offsets to read.

@@ -254,7 +254,6 @@ impl Upstream {
             .await
     }
 
-    /// Keeps a connection up: connect, list, wait for it to close, back off, again.
     /// Closes the connection (a stdio child gets end of file on its input, then is
     /// killed if it has not exited after a grace period) and stops reconnecting; returns
     /// once that is done.
@@ -264,6 +263,7 @@ impl Upstream {
         let _ = stopped.wait_for(|s| *s).await;
     }
 
+    /// Keeps the connection up until [`shutdown`](Self::shutdown), then closes it.
     async fn supervise(self: Arc<Self>) {
         struct Stopped<'a>(&'a watch::Sender<bool>);
         impl Drop for Stopped<'_> {
@@ -284,6 +284,7 @@ impl Upstream {
         }
     }
 
+    /// Keeps a connection up: connect, list, wait for it to close, back off, again.
     async fn keep_connected(self: Arc<Self>) {
         let mut attempt: u32 = 0;
         let mut backoff = Duration::from_millis(250);

@@ -38,6 +38,7 @@ pub use body::ResponseBody;
 pub use card::ServerCardService;
 pub use config::{HostPolicy, HttpConfig, ResponseMode, SessionCapPolicy};
 pub use event_store::{EventStore, InMemoryEventStore, Replay, StoreFuture, StreamId};
+pub use serve::shutdown_signal;
 pub use service::McpHttpService;
 
 use std::future::Future;

@@ -144,3 +144,51 @@ pub(super) async fn serve(
     tokio::join!(service.shutdown(), connections);
     Ok(())
 }
+
+/// A shutdown signal for [`Server::serve_http_on`](crate::Server::serve_http_on) and
+/// [`serve_http_with_shutdown`](crate::Server::serve_http_with_shutdown): resolves on
+/// Ctrl-C (`SIGINT`) or, on Unix, `SIGTERM`. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives while the
+/// server is still starting shuts it down gracefully instead of killing the process.
+///
+/// ```no_run
+/// use mcp_runtime::transport::http::{shutdown_signal, HttpConfig};
+/// use mcp_runtime::Server;
+///
+/// # async fn demo() -> mcp_runtime::Result<()> {
+/// let shutdown = shutdown_signal();
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// println!("listening on http://{}/mcp", listener.local_addr()?);
+/// Server::from_registry()
+///     .build()?
+///     .serve_http_on(listener, HttpConfig::default(), shutdown)
+///     .await
+/// # }
+/// ```
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let signals = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match signals {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
