@@ -1,6 +1,7 @@
 //! Streamable HTTP, as a client: one POST per message; JSON or SSE answers; the
 //! session era's `Mcp-Session-Id`, standalone GET stream, `Last-Event-ID` resumption
-//! and DELETE; the 2026 era's per-request headers. hyper's pooled HTTP/1.1 client.
+//! and DELETE; the 2026 era's per-request headers. HTTP/1.1 connections of our own
+//! ([`pool`](super::pool)), driven by the requests that use them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -9,13 +10,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming as Body;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::pool::{Pool, ResponseBody as Body};
 use super::sse;
 use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
 use crate::protocol::jsonrpc::{self, Message};
@@ -31,8 +29,10 @@ pub(crate) struct Target {
 }
 
 pub(crate) struct HttpLink {
-    client: HyperClient<HttpConnector, Full<Bytes>>,
+    pool: Pool,
     uri: Uri,
+    /// The request target (`/mcp`): requests go out in origin form.
+    path: Uri,
     extra: HeaderMap,
     session: Mutex<Option<HeaderValue>>,
     version: Mutex<Option<HeaderValue>>,
@@ -73,15 +73,15 @@ impl HttpLink {
             })?;
             extra.append(name, value);
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(10)));
-        let client = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
+        let pool = Pool::new(&uri)
+            .map_err(|e| ClientError::Transport(format!("invalid URL {:?}: {e}", target.url)))?;
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| Uri::from_static("/"), |p| Uri::from(p.clone()));
         Ok(Arc::new_cyclic(|me| HttpLink {
-            client,
+            pool,
             uri,
+            path,
             extra,
             session: Mutex::default(),
             version: Mutex::default(),
@@ -120,7 +120,7 @@ impl HttpLink {
     }
 
     fn request(&self, method: Method, era: Era, body: Option<Vec<u8>>) -> Request<Full<Bytes>> {
-        let mut req = Request::builder().method(method).uri(self.uri.clone());
+        let mut req = Request::builder().method(method).uri(self.path.clone());
         let headers = req.headers_mut().expect("valid request");
         headers.extend(self.extra.clone());
         if body.is_some() {
@@ -147,14 +147,8 @@ impl HttpLink {
 
     async fn send(&self, req: Request<Full<Bytes>>) -> Result<Response<Body>, ClientError> {
         tokio::select! {
-            res = self.client.request(req) => res.map_err(|e| {
-                let mut msg = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    msg = format!("{msg}: {s}");
-                    source = s.source();
-                }
-                ClientError::Transport(format!("{} ({msg})", self.uri))
+            res = self.pool.send(req) => res.map_err(|e| {
+                ClientError::Transport(format!("{} ({e})", self.uri))
             }),
             _ = self.closed.cancelled() => Err(ClientError::Closed(
                 self.closed_reason().unwrap_or_else(|| "the client closed".into()),
@@ -230,6 +224,7 @@ impl HttpLink {
             let mut body = res.into_body();
             for attempt in 0..=MAX_RESUMES {
                 if self.read_stream(&mut body, &mut parser, id, tx).await? {
+                    body.release();
                     return Ok(());
                 }
                 // The stream ended before the result: resume it (session era).
@@ -374,6 +369,7 @@ impl HttpLink {
         let res = self.send(req).await?;
         let status = res.status();
         if status.is_success() {
+            res.into_body().release();
             return Ok(());
         }
         let bytes = read_body(res.into_body()).await.unwrap_or_default();
@@ -495,9 +491,10 @@ impl HttpLink {
         let had_session = self.session.lock().expect("session lock").is_some();
         if had_session && !self.closed.is_cancelled() {
             let req = self.request(Method::DELETE, Era::Session, None);
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.client.request(req)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.pool.send(req)).await;
         }
         self.fail("the client closed the connection".into());
+        self.pool.clear();
         // (Requests driven by their exchanges see the link closed.)
         for task in self.inflight.lock().expect("inflight lock").drain() {
             if let (_, Some(task)) = task {

@@ -38,6 +38,7 @@
 
 mod exchange;
 mod http;
+mod pool;
 mod sse;
 mod stream;
 

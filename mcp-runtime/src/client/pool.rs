@@ -1,0 +1,285 @@
+//! HTTP/1.1 connections to one server, kept for reuse (hyper's `client::conn`).
+//!
+//! A connection is driven by whoever uses it, not by a task of its own: the request's
+//! future polls it until the response head, the response's body until the body's end,
+//! which then puts it back among the idle ones. A request and its answer therefore never
+//! change threads, and a body dropped early (a cancelled request) closes its connection.
+//! Idle connections are not polled; one the server closed meanwhile is noticed when it
+//! is taken out (polling it reads the end of file), and a request it could not send is
+//! sent again on a new connection (hyper hands back a request it never wrote).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, Uri};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// Idle connections kept (more are closed when their response ends).
+const MAX_IDLE: usize = 32;
+/// An idle connection older than this is closed rather than reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long opening a TCP connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Connection = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+
+/// The connections to one `host:port`.
+pub(crate) struct Pool {
+    host: String,
+    port: u16,
+    /// The `Host` header of every request.
+    authority: HeaderValue,
+    idle: Arc<Idle>,
+}
+
+#[derive(Default)]
+struct Idle {
+    conns: Mutex<Vec<(Conn, Instant)>>,
+}
+
+impl Idle {
+    fn put(&self, conn: Conn) {
+        let mut conns = self.conns.lock().expect("pool lock");
+        if conns.len() < MAX_IDLE {
+            conns.push((conn, Instant::now()));
+        }
+    }
+}
+
+/// One connection: its request handle and its state machine (polled by its user).
+struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    conn: Connection,
+    /// The connection future finished (it is not polled again).
+    ended: bool,
+}
+
+impl Conn {
+    /// Lets the connection read and write; `Ready` once it has ended (closed or broken).
+    fn drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.ended {
+            return Poll::Ready(());
+        }
+        Pin::new(&mut self.conn).poll(cx).map(|ended| {
+            self.ended = true;
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "HTTP connection to the server ended");
+            }
+        })
+    }
+}
+
+/// Why a request got no response.
+pub(crate) enum SendError {
+    Connect(String),
+    Http(hyper::Error),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Connect(e) => f.write_str(e),
+            SendError::Http(e) => {
+                write!(f, "{e}")?;
+                let mut source = std::error::Error::source(e);
+                while let Some(s) = source {
+                    write!(f, ": {s}")?;
+                    source = s.source();
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Pool {
+    /// The pool of `uri`'s `host:port` (an `http://` URI).
+    pub(crate) fn new(uri: &Uri) -> Result<Self, String> {
+        let host = uri.host().ok_or("the URL has no host")?;
+        // `[::1]` is connected to as `::1`.
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let port = uri.port_u16().unwrap_or(80);
+        let authority = uri.authority().ok_or("the URL has no host")?;
+        let authority = HeaderValue::try_from(authority.as_str()).map_err(|e| e.to_string())?;
+        Ok(Pool {
+            host,
+            port,
+            authority,
+            idle: Arc::default(),
+        })
+    }
+
+    /// Sends `req` (its URI in origin form) on an idle connection, else on a new one.
+    pub(crate) async fn send(
+        &self,
+        mut req: Request<Full<Bytes>>,
+    ) -> Result<Response<ResponseBody>, SendError> {
+        req.headers_mut()
+            .insert(http::header::HOST, self.authority.clone());
+        while let Some(conn) = self.checkout().await {
+            match self.exchange(conn, req).await {
+                Ok(res) => return Ok(res),
+                // Never written: the server closed the idle connection; try the next.
+                Err((e, None)) => return Err(SendError::Http(e)),
+                Err((_, Some(back))) => req = back,
+            }
+        }
+        let conn = self.connect().await?;
+        self.exchange(conn, req)
+            .await
+            .map_err(|(e, _)| SendError::Http(e))
+    }
+
+    /// Drops every idle connection.
+    pub(crate) fn clear(&self) {
+        self.idle.conns.lock().expect("pool lock").clear();
+    }
+
+    /// An idle connection that is still open and ready for a request.
+    async fn checkout(&self) -> Option<Conn> {
+        std::future::poll_fn(|cx| {
+            Poll::Ready(loop {
+                let idle = self.idle.conns.lock().expect("pool lock").pop();
+                let Some((mut conn, since)) = idle else {
+                    break None;
+                };
+                if since.elapsed() > IDLE_TIMEOUT || conn.drive(cx).is_ready() {
+                    continue;
+                }
+                if let Poll::Ready(Ok(())) = conn.sender.poll_ready(cx) {
+                    break Some(conn);
+                }
+            })
+        })
+        .await
+    }
+
+    async fn connect(&self) -> Result<Conn, SendError> {
+        let stream = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            TcpStream::connect((self.host.as_str(), self.port)),
+        )
+        .await
+        .map_err(|_| SendError::Connect(format!("connecting timed out after {CONNECT_TIMEOUT:?}")))?
+        .map_err(|e| SendError::Connect(format!("tcp connect error: {e}")))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = http1::Builder::new()
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(SendError::Http)?;
+        Ok(Conn {
+            sender,
+            conn,
+            ended: false,
+        })
+    }
+
+    /// Sends `req` on `conn`, driving it until the response head. A request the
+    /// connection never wrote comes back with the error.
+    async fn exchange(
+        &self,
+        mut conn: Conn,
+        req: Request<Full<Bytes>>,
+    ) -> Result<Response<ResponseBody>, (hyper::Error, Option<Request<Full<Bytes>>>)> {
+        let mut sent = std::pin::pin!(conn.sender.try_send_request(req));
+        let head = std::future::poll_fn(|cx| {
+            // The connection first: it writes the request and reads the answer.
+            let ended = conn.drive(cx).is_ready();
+            match sent.as_mut().poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Some(r)),
+                Poll::Pending if ended => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        let (head, conn) = match head {
+            Some(head) => (head, Some(conn).filter(|c| !c.ended)),
+            // Ended without answering: dropping it fails the request.
+            None => {
+                drop(conn);
+                (sent.await, None)
+            }
+        };
+        match head {
+            Ok(res) => Ok(res.map(|body| ResponseBody {
+                body,
+                conn,
+                idle: self.idle.clone(),
+            })),
+            Err(mut e) => {
+                let back = e.take_message();
+                Err((e.into_error(), back))
+            }
+        }
+    }
+}
+
+/// A response's body; it drives its connection, which goes back to the pool at the
+/// body's end (dropped before it, the connection is closed).
+pub(crate) struct ResponseBody {
+    body: Incoming,
+    conn: Option<Conn>,
+    idle: Arc<Idle>,
+}
+
+impl ResponseBody {
+    /// Returns the connection to the pool when the body has already ended (a response
+    /// read up to its last event, an empty `202`); else it is closed with the body.
+    pub(crate) fn release(mut self) {
+        if self.body.is_end_stream() {
+            if let Some(conn) = self.conn.take() {
+                self.idle.put(conn);
+            }
+        }
+    }
+
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(None) = polled {
+            if let Some(conn) = self.conn.take() {
+                self.idle.put(conn);
+            }
+        }
+        polled
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = this.poll_body(cx) {
+            return Poll::Ready(frame);
+        }
+        let Some(conn) = this.conn.as_mut() else {
+            return Poll::Pending;
+        };
+        if conn.drive(cx).is_ready() {
+            // Ended: the body sees its end (or the break) once the connection is gone.
+            this.conn = None;
+        }
+        this.poll_body(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
