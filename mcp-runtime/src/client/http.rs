@@ -20,6 +20,13 @@ use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{Era, ErrorObject, RequestId};
 
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Requests in flight by id (the client's own numbers: no SipHash needed).
+type Inflight = HashMap<
+    RequestId,
+    Option<tokio::task::AbortHandle>,
+    std::hash::BuildHasherDefault<super::stream::IdHasher>,
+>;
 /// How often one request's response stream is resumed before giving up.
 const MAX_RESUMES: usize = 16;
 
@@ -40,7 +47,7 @@ pub(crate) struct HttpLink {
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
     /// Requests in flight: their task, or `None` for one driven by its exchange.
-    inflight: Mutex<HashMap<RequestId, Option<tokio::task::AbortHandle>>>,
+    inflight: Mutex<Inflight>,
     me: Weak<HttpLink>,
 }
 
@@ -120,10 +127,15 @@ impl HttpLink {
     }
 
     fn request(&self, method: Method, era: Era, body: Option<Vec<u8>>) -> Request<Full<Bytes>> {
-        let mut req = Request::builder().method(method).uri(self.path.clone());
-        let headers = req.headers_mut().expect("valid request");
-        headers.extend(self.extra.clone());
-        if body.is_some() {
+        let has_body = body.is_some();
+        let mut req = Request::new(Full::new(Bytes::from(body.unwrap_or_default())));
+        *req.method_mut() = method;
+        *req.uri_mut() = self.path.clone();
+        // Room for every header a request gets (the 2026 ones and `Host` included): no
+        // growth on the way.
+        let mut headers = HeaderMap::with_capacity(12 + self.extra.len());
+        headers.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if has_body {
             headers.insert(
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -141,8 +153,8 @@ impl HttpLink {
                 headers.insert("mcp-protocol-version", v);
             }
         }
-        req.body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .expect("valid request")
+        *req.headers_mut() = headers;
+        req
     }
 
     async fn send(&self, req: Request<Full<Bytes>>) -> Result<Response<Body>, ClientError> {

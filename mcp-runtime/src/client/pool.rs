@@ -43,11 +43,11 @@ pub(crate) struct Pool {
 
 #[derive(Default)]
 struct Idle {
-    conns: Mutex<Vec<(Conn, Instant)>>,
+    conns: Mutex<Vec<(Box<Conn>, Instant)>>,
 }
 
 impl Idle {
-    fn put(&self, conn: Conn) {
+    fn put(&self, conn: Box<Conn>) {
         let mut conns = self.conns.lock().expect("pool lock");
         if conns.len() < MAX_IDLE {
             conns.push((conn, Instant::now()));
@@ -56,6 +56,7 @@ impl Idle {
 }
 
 /// One connection: its request handle and its state machine (polled by its user).
+/// Boxed where it is held: it is large, and moves between pool, request and body.
 struct Conn {
     sender: SendRequest<Full<Bytes>>,
     conn: Connection,
@@ -145,7 +146,7 @@ impl Pool {
     }
 
     /// An idle connection that is still open and ready for a request.
-    async fn checkout(&self) -> Option<Conn> {
+    async fn checkout(&self) -> Option<Box<Conn>> {
         std::future::poll_fn(|cx| {
             Poll::Ready(loop {
                 let idle = self.idle.conns.lock().expect("pool lock").pop();
@@ -163,7 +164,7 @@ impl Pool {
         .await
     }
 
-    async fn connect(&self) -> Result<Conn, SendError> {
+    async fn connect(&self) -> Result<Box<Conn>, SendError> {
         let stream = tokio::time::timeout(
             CONNECT_TIMEOUT,
             TcpStream::connect((self.host.as_str(), self.port)),
@@ -176,18 +177,18 @@ impl Pool {
             .handshake(TokioIo::new(stream))
             .await
             .map_err(SendError::Http)?;
-        Ok(Conn {
+        Ok(Box::new(Conn {
             sender,
             conn,
             ended: false,
-        })
+        }))
     }
 
     /// Sends `req` on `conn`, driving it until the response head. A request the
     /// connection never wrote comes back with the error.
     async fn exchange(
         &self,
-        mut conn: Conn,
+        mut conn: Box<Conn>,
         req: Request<Full<Bytes>>,
     ) -> Result<Response<ResponseBody>, (hyper::Error, Option<Request<Full<Bytes>>>)> {
         let mut sent = std::pin::pin!(conn.sender.try_send_request(req));
@@ -227,7 +228,7 @@ impl Pool {
 /// body's end (dropped before it, the connection is closed).
 pub(crate) struct ResponseBody {
     body: Incoming,
-    conn: Option<Conn>,
+    conn: Option<Box<Conn>>,
     idle: Arc<Idle>,
 }
 
