@@ -114,6 +114,11 @@ impl HttpLink {
         self.closed.clone()
     }
 
+    /// True once the link is closed (cheaper than its reason: no lock, no copy).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.reason.lock().expect("reason lock").clone()
     }
@@ -169,8 +174,11 @@ impl HttpLink {
     }
 
     pub(crate) async fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
-        if let Some(reason) = self.closed_reason() {
-            return Err(ClientError::Closed(reason));
+        if self.is_closed() {
+            return Err(ClientError::Closed(
+                self.closed_reason()
+                    .unwrap_or_else(|| "the client closed".into()),
+            ));
         }
         let mut req = self.request(Method::POST, out.era, Some(out.body));
         let headers = req.headers_mut();

@@ -455,6 +455,13 @@ impl Link {
         }
     }
 
+    fn is_closed(&self) -> bool {
+        match self {
+            Link::Stream(l) => l.is_closed(),
+            Link::Http(l) => l.is_closed(),
+        }
+    }
+
     fn closed_token(&self) -> tokio_util::sync::CancellationToken {
         match self {
             Link::Stream(l) => l.closed_token(),
@@ -699,6 +706,12 @@ impl Client {
     /// Why the connection closed, once it has.
     pub fn closed_reason(&self) -> Option<String> {
         self.shared.link.closed_reason()
+    }
+
+    /// True once the connection is closed (what [`closed_reason`](Self::closed_reason)
+    /// tells, without copying the reason).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.link.is_closed()
     }
 
     /// Resolves when the connection closes (the server exited or ended the session, or
