@@ -455,6 +455,7 @@ impl Link {
         }
     }
 
+    #[cfg(feature = "proxy")]
     fn is_closed(&self) -> bool {
         match self {
             Link::Stream(l) => l.is_closed(),
@@ -710,6 +711,7 @@ impl Client {
 
     /// True once the connection is closed (what [`closed_reason`](Self::closed_reason)
     /// tells, without copying the reason).
+    #[cfg(feature = "proxy")]
     pub(crate) fn is_closed(&self) -> bool {
         self.shared.link.is_closed()
     }
