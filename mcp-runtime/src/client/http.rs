@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -531,12 +531,42 @@ fn is_sse(res: &Response<Body>) -> bool {
         .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
-async fn read_body(body: Body) -> Result<Bytes, ClientError> {
-    Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .map_err(|e| ClientError::Transport(format!("reading the response failed: {e}")))
+/// The whole body, up to [`MAX_BODY_BYTES`]. A body in one frame (the usual JSON answer)
+/// is taken as it is, without copying.
+async fn read_body(mut body: Body) -> Result<Bytes, ClientError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        ClientError::Transport(format!("reading the response failed: {e}"))
+    };
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|e| failed(&e))?.into_data() else {
+            continue;
+        };
+        let held = if more.is_empty() {
+            first.as_ref().map_or(0, Bytes::len)
+        } else {
+            more.len()
+        };
+        let len = held + data.len();
+        if len > MAX_BODY_BYTES {
+            return Err(failed(&"length limit exceeded"));
+        }
+        match &first {
+            None => first = Some(data),
+            Some(f) => {
+                if more.is_empty() {
+                    more.extend_from_slice(f);
+                }
+                more.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(if more.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        more.into()
+    })
 }
 
 fn http_error(status: StatusCode, body: &[u8]) -> ClientError {
