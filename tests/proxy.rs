@@ -782,7 +782,11 @@ async fn idle_connections_are_reused_and_ones_the_remote_closed_are_replaced() {
     for _ in 0..20 {
         assert_eq!(text(&add().await.unwrap()), "4");
     }
-    assert_eq!(relay.accepted(), opened, "sequential calls share one connection");
+    assert_eq!(
+        relay.accepted(),
+        opened,
+        "sequential calls share one connection"
+    );
 
     // The remote closes its idle connections: the next call does not fail.
     for _ in 0..5 {

@@ -21,14 +21,15 @@ use crate::protocol::{Era, ErrorObject, RequestId};
 
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// How often one request's response stream is resumed before giving up.
+const MAX_RESUMES: usize = 16;
+
 /// Requests in flight by id (the client's own numbers: no SipHash needed).
 type Inflight = HashMap<
     RequestId,
     Option<tokio::task::AbortHandle>,
     std::hash::BuildHasherDefault<super::stream::IdHasher>,
 >;
-/// How often one request's response stream is resumed before giving up.
-const MAX_RESUMES: usize = 16;
 
 pub(crate) struct Target {
     pub(crate) url: String,

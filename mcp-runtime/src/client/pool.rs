@@ -107,7 +107,10 @@ impl Pool {
     pub(crate) fn new(uri: &Uri) -> Result<Self, String> {
         let host = uri.host().ok_or("the URL has no host")?;
         // `[::1]` is connected to as `::1`.
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let port = uri.port_u16().unwrap_or(80);
         let authority = uri.authority().ok_or("the URL has no host")?;
         let authority = HeaderValue::try_from(authority.as_str()).map_err(|e| e.to_string())?;
@@ -243,7 +246,10 @@ impl ResponseBody {
         }
     }
 
-    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    fn poll_body(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let polled = Pin::new(&mut self.body).poll_frame(cx);
         if let Poll::Ready(None) = polled {
             if let Some(conn) = self.conn.take() {
