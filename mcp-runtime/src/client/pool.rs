@@ -80,6 +80,7 @@ impl Conn {
 }
 
 /// Why a request got no response.
+#[derive(Debug)]
 pub(crate) enum SendError {
     Connect(String),
     Http(hyper::Error),
@@ -288,5 +289,134 @@ impl Body for ResponseBody {
 
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A raw HTTP/1.1 server: `/full` answers `hello`; `/half` announces 10 bytes and
+    /// sends 5, then waits; `/bye` answers, then closes the connection (no
+    /// `Connection: close`). Counts connections, and connections that ended.
+    async fn server() -> (Uri, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri: Uri = format!("http://{}/full", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        let (opened, closed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let counts = (opened.clone(), closed.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                counts.0.fetch_add(1, Ordering::SeqCst);
+                let closed = counts.1.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n");
+                        let Some(end) = head_end else {
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        while buf.len() < end + 4 + len {
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buf.drain(..end + 4 + len);
+                        let answer: &[u8] = if head.starts_with("post /half") {
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello"
+                        } else {
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"
+                        };
+                        if sock.write_all(answer).await.is_err() || head.starts_with("post /bye") {
+                            break;
+                        }
+                    }
+                    closed.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        (uri, opened, closed)
+    }
+
+    fn post(path: &'static str) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(Bytes::from_static(b"{}")));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = Uri::from_static(path);
+        req
+    }
+
+    async fn body(res: Response<ResponseBody>) -> Bytes {
+        use http_body_util::BodyExt;
+        res.into_body().collect().await.unwrap().to_bytes()
+    }
+
+    #[tokio::test]
+    async fn connections_are_reused_and_a_body_dropped_early_closes_its_connection() {
+        let (uri, opened, closed) = server().await;
+        let pool = Pool::new(&uri).unwrap();
+        for _ in 0..5 {
+            let res = pool.send(post("/full")).await.unwrap();
+            assert_eq!(body(res).await, "hello");
+        }
+        assert_eq!(opened.load(Ordering::SeqCst), 1, "one connection, reused");
+
+        // A response dropped before its end (a cancelled request): its connection is
+        // closed, not pooled, and the next request opens a new one.
+        let half = pool.send(post("/half")).await.unwrap();
+        drop(half);
+        for _ in 0..50 {
+            if closed.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(closed.load(Ordering::SeqCst), 1, "the server saw the close");
+        let res = pool.send(post("/full")).await.unwrap();
+        assert_eq!(body(res).await, "hello");
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closed_while_idle_is_replaced() {
+        let (uri, opened, _closed) = server().await;
+        let pool = Pool::new(&uri).unwrap();
+        let res = pool.send(post("/full")).await.unwrap();
+        assert_eq!(body(res).await, "hello");
+        let res = pool.send(post("/bye")).await.unwrap();
+        assert_eq!(body(res).await, "hello");
+        // The server closed that connection after answering, as when its keep-alive
+        // timer fires: the next request does not fail, it goes out on a new one.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let res = pool.send(post("/full")).await.unwrap();
+        assert_eq!(body(res).await, "hello");
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_a_connect_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let uri: Uri = format!("http://{}/mcp", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        drop(listener);
+        let pool = Pool::new(&uri).unwrap();
+        let Err(e) = pool.send(post("/mcp")).await else {
+            panic!("connected to nothing");
+        };
+        assert!(e.to_string().starts_with("tcp connect error"), "{e}");
     }
 }
