@@ -50,7 +50,7 @@ pub(super) async fn route(
         d.server.remotes_ready().await;
     }
     match (ctx.era(), &*req.method) {
-        (_, "tools/call") => call_tool(d, params, ctx).await,
+        (_, "tools/call") => call_tool(d, req, ctx).await,
         (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
         (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
@@ -207,12 +207,33 @@ struct CallParams<'a> {
     task: Option<&'a RawValue>,
 }
 
-async fn call_tool(
-    d: &Dispatcher,
-    params: Option<&RawValue>,
-    ctx: Context,
-) -> Result<MethodResult, Error> {
-    let p: CallParams<'_> = parse(params)?;
+impl<'a> CallParams<'a> {
+    /// Reads a call's params: from the params index when it certainly holds them (one
+    /// walk over text serde_json already checked, instead of a second serde pass over
+    /// all of it), else by a full parse, which words every error as it always did.
+    fn read(req: &'a Request) -> Result<CallParams<'a>, Error> {
+        let params = req.params.as_deref();
+        if let Some(p) = params {
+            if let Some(m) = req.index().call(p) {
+                // Raw members of valid JSON: each is read as a `RawValue` again only to
+                // hold it as one (no other check can fail on it).
+                let raw = |v: Option<&'a str>| v.map(serde_json::from_str::<&RawValue>).transpose();
+                if let (Ok(arguments), Ok(task)) = (raw(m.arguments), raw(m.task)) {
+                    return Ok(CallParams {
+                        name: Cow::Borrowed(m.name),
+                        arguments,
+                        task,
+                    });
+                }
+            }
+        }
+        parse(params)
+    }
+}
+
+async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<MethodResult, Error> {
+    let params = req.params.as_deref();
+    let p = CallParams::read(req)?;
     // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
     // Values the tool's schema rejects stay tool errors (below), for the model to fix.
     if p.arguments
