@@ -12,8 +12,9 @@ use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
-use crate::protocol::jsonrpc::Request;
+use crate::protocol::jsonrpc::{self, Request};
 use crate::protocol::meta;
+use crate::protocol::params::{self, ParamsIndex};
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
 use crate::tool::{ToolCall, ToolOutcome};
@@ -208,16 +209,27 @@ struct CallParams<'a> {
 }
 
 impl<'a> CallParams<'a> {
-    /// Reads a call's params: from the params index when it certainly holds them (one
-    /// walk over text serde_json already checked, instead of a second serde pass over
-    /// all of it), else by a full parse, which words every error as it always did.
+    /// Reads a call's params: from the params index when it certainly holds them (a
+    /// walk over text serde_json already checked, instead of a second serde pass over all
+    /// of it), else by a full parse, which words every error as it always did.
     fn read(req: &'a Request) -> Result<CallParams<'a>, Error> {
         let params = req.params.as_deref();
         if let Some(p) = params {
-            if let Some(m) = req.index().call(p) {
-                // Raw members of valid JSON: each is read as a `RawValue` again only to
-                // hold it as one (no other check can fail on it).
-                let raw = |v: Option<&'a str>| v.map(serde_json::from_str::<&RawValue>).transpose();
+            let own;
+            let index = match req.built_index() {
+                Some(index) => index,
+                None => {
+                    own = ParamsIndex::build(p);
+                    &own
+                }
+            };
+            if let Some(m) = index.call(p) {
+                let raw = |v: Option<&'a str>| match v {
+                    None => Ok(None),
+                    Some(v) => params::raw_member(v)
+                        .map_or_else(|| serde_json::from_str(v), Ok)
+                        .map(Some),
+                };
                 if let (Ok(arguments), Ok(task)) = (raw(m.arguments), raw(m.task)) {
                     return Ok(CallParams {
                         name: Cow::Borrowed(m.name),
@@ -247,7 +259,6 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
         .get(&p.name)
         .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
-    let era = ctx.era();
     if let Some(tasks) = &d.server.tasks {
         if let tasks::Plan::Task { ttl_ms } =
             tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
@@ -266,11 +277,11 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
                 tasks::TaskCall::Answer(result) => return Ok(result),
                 tasks::TaskCall::Immediate(outcome) => outcome,
             };
-            return finish(tool_outcome(&entry.name, outcome), era);
+            return finish(tool_outcome(&entry.name, outcome), &ctx);
         }
     }
     if let Err(message) = entry.validate(p.arguments) {
-        return finish(Ok(CallToolResult::error(message)), era);
+        return finish(Ok(CallToolResult::error(message)), &ctx);
     }
     // A proxied tool without layers answers the remote's bytes. Boxed, as above.
     #[cfg(feature = "proxy")]
@@ -296,7 +307,7 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
         Driven::Done(outcome) => tool_outcome(&entry.name, outcome).map(|r| entry.shape(r)),
     };
     drop(catalog);
-    finish(outcome, era)
+    finish(outcome, &ctx)
 }
 
 /// Calls a proxied tool: the remote's result goes out as it came when the eras agree.
@@ -318,7 +329,7 @@ async fn call_remote(
     let outcome = match mrtr::drive(ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(Ok(outcome)) => outcome,
-        Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx.era()),
+        Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx),
     };
     match outcome {
         Ok(Forwarded::Raw { body, typed }) => {
@@ -329,8 +340,8 @@ async fn call_remote(
                 MethodResult::Complete(bytes)
             })
         }
-        Ok(Forwarded::Result(result)) => finish(Ok(result), ctx.era()),
-        Err(e) => finish(Err(e), ctx.era()),
+        Ok(Forwarded::Result(result)) => finish(Ok(result), ctx),
+        Err(e) => finish(Err(e), ctx),
     }
 }
 
@@ -344,16 +355,24 @@ fn tool_outcome(tool: &str, outcome: Result<ToolOutcome, String>) -> ToolOutcome
     })
 }
 
-fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {
-    match outcome {
-        Ok(result) => Ok(MethodResult::Complete(to_vec(&result)?)),
+fn finish(outcome: Result<CallToolResult, Error>, ctx: &Context) -> Result<MethodResult, Error> {
+    let era = ctx.era();
+    let result = match outcome {
+        Ok(result) => result,
         // A tool error from anywhere in the call (e.g. an extractor) is for the model.
-        Err(e) if e.kind() == ErrorKind::Tool => Ok(MethodResult::Complete(to_vec(
-            &CallToolResult::error(e.message()),
-        )?)),
-        Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => Ok(
-            MethodResult::Complete(to_vec(&CallToolResult::error(e.message()))?),
-        ),
-        Err(e) => Err(e),
-    }
+        Err(e) if e.kind() == ErrorKind::Tool => CallToolResult::error(e.message()),
+        Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => {
+            CallToolResult::error(e.message())
+        }
+        Err(e) => return Err(e),
+    };
+    // Encoded straight into the response: no result buffer to allocate and copy.
+    let fields: &[u8] = match era {
+        Era::Session => b"",
+        Era::Sessionless => super::era::COMPLETE,
+    };
+    let response = jsonrpc::result_response_writing(&ctx.scope.id, fields, |out| {
+        encode::to_writer(out, &result)
+    })?;
+    Ok(MethodResult::Response(response))
 }

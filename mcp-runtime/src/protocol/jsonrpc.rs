@@ -479,6 +479,32 @@ pub fn result_response_with(id: &RequestId, fields: &[u8], result: &[u8]) -> Vec
     out
 }
 
+/// Like [`result_response_with`], with the result written by `write` straight into the
+/// response (one buffer and no copy of the result, where the others take it serialized).
+pub(crate) fn result_response_writing<E>(
+    id: &RequestId,
+    fields: &[u8],
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<Vec<u8>, E> {
+    // `to_vec`'s starting capacity (128) plus the envelope, so a small result grows as
+    // it did in a buffer of its own.
+    let mut out = Vec::with_capacity(176);
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    write_id(&mut out, Some(id));
+    out.extend_from_slice(b",\"result\":");
+    let at = out.len();
+    write(&mut out)?;
+    if !fields.is_empty() {
+        debug_assert_eq!(out.get(at), Some(&b'{'));
+        let rest = &out[at + 1..];
+        let empty = rest.iter().copied().find(|b| !b.is_ascii_whitespace()) == Some(b'}');
+        let comma: &[u8] = if empty { b"" } else { b"," };
+        out.splice(at + 1..at + 1, fields.iter().chain(comma).copied());
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
 /// Writes a JSON-RPC error response (`id: null` when the id is unknown).
 pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
     let mut out = Vec::with_capacity(96 + error.message.len());
@@ -780,6 +806,25 @@ mod tests {
             b"{\"a\":1,\"b\":2}"
         );
         assert_eq!(splice_fields(b"{\"b\":2}", b""), b"{\"b\":2}");
+    }
+
+    #[test]
+    fn a_result_written_in_place_is_the_copied_one() {
+        let ids = [RequestId::Number(-7), RequestId::String("x\"y".into())];
+        for id in &ids {
+            for body in [&b"{}"[..], b"{ }", b"{\"a\":1}", b"[1]"] {
+                for fields in [&b""[..], b"\"resultType\":\"complete\""] {
+                    if !fields.is_empty() && body[0] != b'{' {
+                        continue;
+                    }
+                    let written = result_response_writing(id, fields, |out| {
+                        out.extend_from_slice(body);
+                        Ok::<_, ()>(())
+                    });
+                    assert_eq!(written.unwrap(), result_response_with(id, fields, body));
+                }
+            }
+        }
     }
 
     #[test]

@@ -179,6 +179,19 @@ impl ParamsIndex {
     }
 }
 
+/// `text` as a borrowed [`RawValue`] without serde_json reading it again, for a member
+/// the index found in a `RawValue` (valid JSON, so each member is exactly one JSON value).
+/// Built the way serde_json builds a `&RawValue` from a non-JSON deserializer: a map
+/// whose one key is serde_json's raw-value token and whose value is the text. Safe code
+/// throughout; should a serde_json release change the token, this returns `None` and the
+/// caller reads the member with serde_json (`raw_members_need_no_second_pass` notices).
+pub(crate) fn raw_member(text: &str) -> Option<&RawValue> {
+    use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
+    const TOKEN: &str = "$serde_json::private::RawValue";
+    let entry = std::iter::once((TOKEN, BorrowedStrDeserializer::<Error>::new(text)));
+    serde::Deserialize::deserialize(MapDeserializer::<_, Error>::new(entry)).ok()
+}
+
 fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
     if !at.is_present() {
         return None;
@@ -207,7 +220,15 @@ mod walk {
         let mut escaped = false;
         i += 1;
         loop {
-            i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+            let rest = b.get(i..)?;
+            // Most strings here are keys and names: a plain loop over their first bytes
+            // costs less than `memchr`'s setup, which only pays on long ones.
+            let head = rest.len().min(16);
+            let at = match rest[..head].iter().position(|&c| c == b'"' || c == b'\\') {
+                Some(at) => at,
+                None => head + memchr::memchr2(b'"', b'\\', &rest[head..])?,
+            };
+            i += at;
             if b[i] == b'"' {
                 return Some((i + 1, escaped));
             }
@@ -393,6 +414,21 @@ mod tests {
         let bad = params(r#"{"name":"a","_meta":{"io.modelcontextprotocol/clientInfo":5}}"#);
         assert!(ParamsIndex::build_with_meta(&bad).is_none());
         assert!(ParamsIndex::build(&bad).meta(&bad).is_some());
+    }
+
+    #[test]
+    fn raw_members_need_no_second_pass() {
+        let p = params(r#"{"name":"add","arguments":{"a":[1,"]"],"b":{}},"task":null}"#);
+        let index = ParamsIndex::build(&p);
+        let call = index.call(&p).unwrap();
+        assert_eq!(call.name, "add");
+        assert_eq!(call.task, None);
+        let arguments = call.arguments.unwrap();
+        assert_eq!(arguments, r#"{"a":[1,"]"],"b":{}}"#);
+        // The token serde_json uses for raw values still is what `raw_member` sends.
+        let raw = raw_member(arguments).expect("a borrowed RawValue");
+        assert_eq!(raw.get(), arguments);
+        assert!(std::ptr::eq(raw.get(), arguments), "borrowed, not copied");
     }
 
     #[test]
