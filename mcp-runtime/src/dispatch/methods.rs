@@ -14,7 +14,7 @@ use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
 use crate::protocol::jsonrpc::{self, Request};
 use crate::protocol::meta;
-use crate::protocol::params::{self, ParamsIndex};
+use crate::protocol::params;
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
 use crate::tool::{ToolCall, ToolOutcome};
@@ -215,15 +215,8 @@ impl<'a> CallParams<'a> {
     fn read(req: &'a Request) -> Result<CallParams<'a>, Error> {
         let params = req.params.as_deref();
         if let Some(p) = params {
-            let own;
-            let index = match req.built_index() {
-                Some(index) => index,
-                None => {
-                    own = ParamsIndex::build(p);
-                    &own
-                }
-            };
-            if let Some(m) = index.call(p) {
+            // Built already when the dispatcher looked for `_meta`.
+            if let Some(m) = req.index().call(p) {
                 let raw = |v: Option<&'a str>| match v {
                     None => Ok(None),
                     Some(v) => params::raw_member(v)

@@ -5,13 +5,10 @@
 //! one more scan of it per reader.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::Deserializer;
 use serde_json::value::RawValue;
 
-use super::meta::{Key, RequestMeta};
+use super::meta::Key;
 
 /// Offsets of the members the runtime reads. Empty when `params` is absent or not an
 /// object: readers then parse `params` themselves to report the error they always did.
@@ -59,11 +56,6 @@ impl At {
         start: u32::MAX,
         end: 0,
     };
-    /// Present, but parsed in place by [`ParamsIndex::build_with_meta`] (no offsets).
-    const PARSED: At = At {
-        start: u32::MAX,
-        end: 1,
-    };
 
     fn new(start: usize, end: usize) -> Option<At> {
         Some(At {
@@ -97,25 +89,6 @@ impl ParamsIndex {
     /// strings by their quotes.
     pub(crate) fn build(params: &RawValue) -> ParamsIndex {
         walk::index(params.get()).unwrap_or_default()
-    }
-
-    /// Indexes `params` and parses `_meta` in the same pass (`None` inside when it is
-    /// absent or `null`). `None` when anything does not parse, `_meta` included: the
-    /// caller then builds the plain index and parses `_meta` from its offsets, which
-    /// words the error as always.
-    pub(crate) fn build_with_meta(params: &RawValue) -> Option<(ParamsIndex, Option<RequestMeta>)> {
-        let text = params.get();
-        let mut de = serde_json::Deserializer::from_str(text);
-        (&mut de)
-            .deserialize_map(IndexVisitor {
-                base: text.as_ptr() as usize,
-            })
-            .ok()
-    }
-
-    /// True when `_meta` was parsed while indexing: it has no offsets to read.
-    pub(crate) fn meta_parsed_in_place(&self) -> bool {
-        self.meta.start == u32::MAX && self.meta.end == At::PARSED.end
     }
 
     /// Raw `name`.
@@ -317,58 +290,6 @@ mod walk {
     }
 }
 
-struct IndexVisitor {
-    base: usize,
-}
-
-impl<'de> Visitor<'de> for IndexVisitor {
-    type Value = (ParamsIndex, Option<RequestMeta>);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a params object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut index = ParamsIndex::default();
-        let mut meta = None;
-        // `Key` borrows the key; a `Cow<str>` would allocate for every member.
-        while let Some(Key(key)) = map.next_key()? {
-            match &*key {
-                "_meta" => {
-                    // The last `_meta` counts, as with offsets.
-                    meta = map.next_value::<Option<RequestMeta>>()?;
-                    index.meta = At::PARSED;
-                }
-                "name" | "uri" | "arguments" | "task" => {
-                    let at = map.next_value_seed(Span { base: self.base })?;
-                    index.record(&key, at);
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        index.indexed = true;
-        Ok((index, meta))
-    }
-}
-
-/// Reads one member as a borrowed `RawValue` and keeps only its offsets.
-struct Span {
-    base: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Span {
-    type Value = At;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<At, D::Error> {
-        let value: &'de RawValue = serde::Deserialize::deserialize(d)?;
-        let start = value.get().as_ptr() as usize - self.base;
-        At::new(start, start + value.get().len())
-            .ok_or_else(|| serde::de::Error::custom("params too large to index"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,31 +310,16 @@ mod tests {
     }
 
     #[test]
-    fn meta_parsed_in_the_indexing_pass_matches_the_offsets_way() {
+    fn the_last_of_a_member_given_twice_counts() {
         let p = params(
             r#"{"_meta":{"progressToken":1},"name":"add","arguments":{"_meta":2},"_meta":{"progressToken":3,"x":[1]}}"#,
         );
-        let (index, meta) = ParamsIndex::build_with_meta(&p).unwrap();
-        let plain = ParamsIndex::build(&p);
-        let from_offsets: Option<RequestMeta> =
-            serde_json::from_str(plain.meta(&p).unwrap()).unwrap();
-        assert_eq!(
-            format!("{meta:?}"),
-            format!("{from_offsets:?}"),
-            "the last `_meta` counts"
-        );
+        let index = ParamsIndex::build(&p);
+        assert_eq!(index.meta(&p), Some(r#"{"progressToken":3,"x":[1]}"#));
         assert_eq!(index.name(&p), Some(r#""add""#));
-        assert!(index.meta_parsed_in_place() && index.meta(&p).is_none());
-        // Absent and `null` both read as no `_meta`.
-        for text in [r#"{"name":"a"}"#, r#"{"_meta":null}"#] {
-            let (index, meta) = ParamsIndex::build_with_meta(&params(text)).unwrap();
-            assert!(meta.is_none());
-            assert_eq!(index.meta_parsed_in_place(), text.contains("_meta"));
-        }
-        // A `_meta` that does not parse fails the whole pass (the caller falls back).
-        let bad = params(r#"{"name":"a","_meta":{"io.modelcontextprotocol/clientInfo":5}}"#);
-        assert!(ParamsIndex::build_with_meta(&bad).is_none());
-        assert!(ParamsIndex::build(&bad).meta(&bad).is_some());
+        // A call's own members given twice are left to the full parse, which refuses them.
+        let p = params(r#"{"name":"add","name":"add"}"#);
+        assert!(ParamsIndex::build(&p).call(&p).is_none());
     }
 
     #[test]
