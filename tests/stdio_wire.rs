@@ -320,6 +320,105 @@ fn malformed_messages_get_spec_errors_and_the_server_keeps_serving() {
     );
 }
 
+/// `tools/call` params are read from the params index when they certainly parse; every
+/// other shape goes through the full parse, and its error reads exactly as it always did
+/// (columns of the params text included).
+#[test]
+fn call_params_of_every_shape_are_read_or_refused_as_before() {
+    let mut s = quickstart();
+    initialize(&mut s, "2025-11-25");
+    let call = |s: &mut Spawned, id: u64, params: &str| {
+        s.peer.exchange(&format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{params}}}"#
+        ))
+    };
+    let invalid =
+        |id: u64, detail: &str| error(json!(id), -32602, &format!("Invalid params: {detail}"));
+    // Read from the index: plain, spaced, escapes elsewhere, `task` and `_meta` present.
+    for (id, params) in [
+        (2, r#"{"name":"add","arguments":{"a":2,"b":3}}"#),
+        (
+            3,
+            r#" { "name" : "add" , "arguments" : { "a" : 2 , "b" : 3 } } "#,
+        ),
+        (
+            4,
+            r#"{"name":"add","arguments":{"a":2,"b":3},"note":"a \"b\" \u00e9"}"#,
+        ),
+        (
+            5,
+            r#"{"name":"add","arguments":{"a":2,"b":3},"task":null,"_meta":{"progressToken":"t"}}"#,
+        ),
+        (
+            6,
+            r#"{"x":[[[[]]],{"name":"y"}],"name":"add","arguments":{"a":2,"b":3}}"#,
+        ),
+        // The full parse decodes an escaped name.
+        (7, r#"{"name":"\u0061dd","arguments":{"a":2,"b":3}}"#),
+    ] {
+        assert_eq!(
+            call(&mut s, id, params),
+            text_result(json!(id), "5"),
+            "{params}"
+        );
+    }
+    for (id, params, detail) in [
+        (
+            10,
+            r#"{"name":"add","name":"add","arguments":{}}"#,
+            "duplicate field `name` at line 1 column 20",
+        ),
+        (
+            11,
+            r#"{"name":"add","arguments":{},"arguments":{}}"#,
+            "duplicate field `arguments` at line 1 column 40",
+        ),
+        (
+            12,
+            r#"{"name":"add","task":{},"task":null}"#,
+            "duplicate field `task` at line 1 column 30",
+        ),
+        (
+            13,
+            r#"{"name":null}"#,
+            "invalid type: null, expected a string at line 1 column 12",
+        ),
+        (
+            14,
+            r#"{"name":5}"#,
+            "invalid type: integer `5`, expected a string at line 1 column 9",
+        ),
+        (
+            15,
+            r#"{"arguments":{}}"#,
+            "missing field `name` at line 1 column 16",
+        ),
+        (
+            17,
+            r#"{"\ud800":1,"name":"add"}"#,
+            "unexpected end of hex escape at line 1 column 9",
+        ),
+    ] {
+        assert_eq!(call(&mut s, id, params), invalid(id, detail), "{params}");
+    }
+    // Params that are not an object fail at `_meta` first, as they always did.
+    assert_eq!(
+        call(&mut s, 16, r#"["add"]"#),
+        error(
+            json!(16),
+            -32602,
+            "invalid _meta: invalid type: string \"add\", expected a `_meta` object at line 1 column 6"
+        )
+    );
+    // `arguments: null` is no arguments; a non-object is refused before the tool runs.
+    let missing = call(&mut s, 20, r#"{"name":"add","arguments":null}"#);
+    assert_eq!(missing["result"]["isError"], json!(true), "{missing}");
+    assert_eq!(
+        call(&mut s, 21, r#"{"name":"add","arguments":[2,3]}"#),
+        invalid(21, "tools/call `arguments` must be an object")
+    );
+}
+
 #[test]
 fn request_before_initialize_is_rejected() {
     let mut s = quickstart();

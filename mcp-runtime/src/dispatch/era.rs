@@ -301,15 +301,16 @@ pub(super) fn session_scope(
 pub(super) fn response(
     id: &RequestId,
     era: Era,
-    result: &MethodResult,
+    result: MethodResult,
     config: &ServerConfig,
 ) -> Vec<u8> {
     match (era, result) {
-        (_, MethodResult::Raw(body)) => jsonrpc::result_response(id, body),
-        (Era::Session, MethodResult::Complete(body)) => jsonrpc::result_response(id, body),
-        (Era::Session, MethodResult::Cacheable(body, _)) => jsonrpc::result_response(id, body),
+        (_, MethodResult::Response(response)) => response,
+        (_, MethodResult::Raw(body)) => jsonrpc::result_response(id, &body),
+        (Era::Session, MethodResult::Complete(body)) => jsonrpc::result_response(id, &body),
+        (Era::Session, MethodResult::Cacheable(body, _)) => jsonrpc::result_response(id, &body),
         (Era::Sessionless, MethodResult::Complete(body)) => {
-            jsonrpc::result_response_with(id, br#""resultType":"complete""#, body)
+            jsonrpc::result_response_with(id, COMPLETE, &body)
         }
         (Era::Sessionless, MethodResult::Cacheable(body, scope)) => {
             let (ttl, scope) = match scope {
@@ -317,10 +318,13 @@ pub(super) fn response(
                 CacheScope::Private => (config.cache_ttl_private_ms, "private"),
             };
             let fields = format!(r#""resultType":"complete","ttlMs":{ttl},"cacheScope":"{scope}""#);
-            jsonrpc::result_response_with(id, fields.as_bytes(), body)
+            jsonrpc::result_response_with(id, fields.as_bytes(), &body)
         }
     }
 }
+
+/// The field every 2026-07-28 result that is not a task or an input request carries.
+pub(super) const COMPLETE: &[u8] = br#""resultType":"complete""#;
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,9 @@ use crate::extract::rejection::ArgumentsNotObject;
 use crate::extract::Context;
 use crate::input::mrtr::{self, Driven};
 use crate::protocol::encode;
-use crate::protocol::jsonrpc::Request;
+use crate::protocol::jsonrpc::{self, Request};
 use crate::protocol::meta;
+use crate::protocol::params;
 use crate::protocol::types::{CallToolResult, DiscoverResult, InitializeResult, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
 use crate::tool::{ToolCall, ToolOutcome};
@@ -50,7 +51,7 @@ pub(super) async fn route(
         d.server.remotes_ready().await;
     }
     match (ctx.era(), &*req.method) {
-        (_, "tools/call") => call_tool(d, params, ctx).await,
+        (_, "tools/call") => call_tool(d, req, ctx).await,
         (_, "tools/list") => list_tools(d, params, &ctx),
         (_, "resources/list") => content::list_resources(d, params, &ctx).await,
         (_, "resources/templates/list") => content::list_templates(d, params, &ctx),
@@ -207,12 +208,37 @@ struct CallParams<'a> {
     task: Option<&'a RawValue>,
 }
 
-async fn call_tool(
-    d: &Dispatcher,
-    params: Option<&RawValue>,
-    ctx: Context,
-) -> Result<MethodResult, Error> {
-    let p: CallParams<'_> = parse(params)?;
+impl<'a> CallParams<'a> {
+    /// Reads a call's params: from the params index when it certainly holds them (a
+    /// walk over text serde_json already checked, instead of a second serde pass over all
+    /// of it), else by a full parse, which words every error as it always did.
+    fn read(req: &'a Request) -> Result<CallParams<'a>, Error> {
+        let params = req.params.as_deref();
+        if let Some(p) = params {
+            // Built already when the dispatcher looked for `_meta`.
+            if let Some(m) = req.index().call(p) {
+                let raw = |v: Option<&'a str>| match v {
+                    None => Ok(None),
+                    Some(v) => params::raw_member(v)
+                        .map_or_else(|| serde_json::from_str(v), Ok)
+                        .map(Some),
+                };
+                if let (Ok(arguments), Ok(task)) = (raw(m.arguments), raw(m.task)) {
+                    return Ok(CallParams {
+                        name: Cow::Borrowed(m.name),
+                        arguments,
+                        task,
+                    });
+                }
+            }
+        }
+        parse(params)
+    }
+}
+
+async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<MethodResult, Error> {
+    let params = req.params.as_deref();
+    let p = CallParams::read(req)?;
     // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
     // Values the tool's schema rejects stay tool errors (below), for the model to fix.
     if p.arguments
@@ -226,7 +252,6 @@ async fn call_tool(
         .get(&p.name)
         .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(&ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
-    let era = ctx.era();
     if let Some(tasks) = &d.server.tasks {
         if let tasks::Plan::Task { ttl_ms } =
             tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
@@ -245,11 +270,11 @@ async fn call_tool(
                 tasks::TaskCall::Answer(result) => return Ok(result),
                 tasks::TaskCall::Immediate(outcome) => outcome,
             };
-            return finish(tool_outcome(&entry.name, outcome), era);
+            return finish(tool_outcome(&entry.name, outcome), &ctx);
         }
     }
     if let Err(message) = entry.validate(p.arguments) {
-        return finish(Ok(CallToolResult::error(message)), era);
+        return finish(Ok(CallToolResult::error(message)), &ctx);
     }
     // A proxied tool without layers answers the remote's bytes. Boxed, as above.
     #[cfg(feature = "proxy")]
@@ -275,7 +300,7 @@ async fn call_tool(
         Driven::Done(outcome) => tool_outcome(&entry.name, outcome).map(|r| entry.shape(r)),
     };
     drop(catalog);
-    finish(outcome, era)
+    finish(outcome, &ctx)
 }
 
 /// Calls a proxied tool: the remote's result goes out as it came when the eras agree.
@@ -297,7 +322,7 @@ async fn call_remote(
     let outcome = match mrtr::drive(ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(Ok(outcome)) => outcome,
-        Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx.era()),
+        Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx),
     };
     match outcome {
         Ok(Forwarded::Raw { body, typed }) => {
@@ -308,8 +333,8 @@ async fn call_remote(
                 MethodResult::Complete(bytes)
             })
         }
-        Ok(Forwarded::Result(result)) => finish(Ok(result), ctx.era()),
-        Err(e) => finish(Err(e), ctx.era()),
+        Ok(Forwarded::Result(result)) => finish(Ok(result), ctx),
+        Err(e) => finish(Err(e), ctx),
     }
 }
 
@@ -323,16 +348,24 @@ fn tool_outcome(tool: &str, outcome: Result<ToolOutcome, String>) -> ToolOutcome
     })
 }
 
-fn finish(outcome: Result<CallToolResult, Error>, era: Era) -> Result<MethodResult, Error> {
-    match outcome {
-        Ok(result) => Ok(MethodResult::Complete(to_vec(&result)?)),
+fn finish(outcome: Result<CallToolResult, Error>, ctx: &Context) -> Result<MethodResult, Error> {
+    let era = ctx.era();
+    let result = match outcome {
+        Ok(result) => result,
         // A tool error from anywhere in the call (e.g. an extractor) is for the model.
-        Err(e) if e.kind() == ErrorKind::Tool => Ok(MethodResult::Complete(to_vec(
-            &CallToolResult::error(e.message()),
-        )?)),
-        Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => Ok(
-            MethodResult::Complete(to_vec(&CallToolResult::error(e.message()))?),
-        ),
-        Err(e) => Err(e),
-    }
+        Err(e) if e.kind() == ErrorKind::Tool => CallToolResult::error(e.message()),
+        Err(e) if e.kind() == ErrorKind::MissingCapability && era == Era::Session => {
+            CallToolResult::error(e.message())
+        }
+        Err(e) => return Err(e),
+    };
+    // Encoded straight into the response: no result buffer to allocate and copy.
+    let fields: &[u8] = match era {
+        Era::Session => b"",
+        Era::Sessionless => super::era::COMPLETE,
+    };
+    let response = jsonrpc::result_response_writing(&ctx.scope.id, fields, |out| {
+        encode::to_writer(out, &result)
+    })?;
+    Ok(MethodResult::Response(response))
 }

@@ -70,6 +70,9 @@ pub(crate) enum MethodResult {
     Cacheable(Body, CacheScope),
     /// A result that already carries its own `resultType`.
     Raw(Vec<u8>),
+    /// The whole JSON-RPC response, the era's result fields included: a result written
+    /// straight into the response (see `methods::finish`).
+    Response(Vec<u8>),
 }
 
 /// A serialized result: made for this request, or a pre-serialized list page shared
@@ -156,7 +159,7 @@ impl Dispatcher {
         }
         match outcome? {
             Ok(result) => Some(Reply {
-                bytes: era::response(&id, era, &result, &self.server.config),
+                bytes: era::response(&id, era, result, &self.server.config),
                 error_code: None,
                 era,
             }),

@@ -144,3 +144,108 @@ proptest! {
         }
     }
 }
+
+/// What a full serde parse of a call's params yields (the dispatcher's `CallParams`).
+#[derive(serde::Deserialize)]
+struct FullCall<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    task: Option<&'a RawValue>,
+}
+
+/// Params text with members given twice, keys spelled with escapes and whitespace
+/// anywhere JSON allows it: the shapes `gen::object` (a map) cannot produce.
+fn params_text() -> impl Strategy<Value = String> {
+    let ws = prop::sample::select(vec!["", "", " ", "\n\t ", "\r"]);
+    let member = (
+        prop_oneof![
+            3 => prop::sample::select(vec!["name", "arguments", "task", "uri", "_meta"]).prop_map(str::to_owned),
+            1 => gen::key(),
+        ],
+        any::<bool>(),
+        prop_oneof![
+            2 => gen::json(),
+            1 => prop::sample::select(vec!["add", "a\"b", "\u{e9}\\"]).prop_map(|s| json!(s)),
+        ],
+        ws.clone(),
+        ws.clone(),
+        any::<bool>(),
+    );
+    (prop::collection::vec(member, 0..6), ws).prop_map(|(members, end)| {
+        let mut text = String::from("{");
+        for (i, (key, escape, value, a, b, pretty)) in members.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let mut key = serde_json::to_string(key).unwrap();
+            if *escape && key.len() > 2 && key.as_bytes()[1].is_ascii_lowercase() {
+                // `"name"` spelled `"\u006eame"`.
+                key = format!("\"\\u{:04x}{}", key.as_bytes()[1], &key[2..]);
+            }
+            text.push_str(a);
+            text.push_str(&key);
+            text.push_str(b);
+            text.push(':');
+            text.push_str(a);
+            text.push_str(&gen::spaced(value, *pretty));
+            text.push_str(b);
+        }
+        text.push_str(end);
+        text.push('}');
+        text
+    })
+}
+
+proptest! {
+    /// The index (a walk over text serde_json checked) finds what a serde pass finds:
+    /// the last `name`, `uri`, `_meta`; and a call's members only when the full parse of
+    /// `CallParams` succeeds, with the same values.
+    #[test]
+    fn params_walk_agrees_with_serde(text in params_text()) {
+        let raw = RawValue::from_string(text.clone()).unwrap();
+        let index = ParamsIndex::build(&raw);
+        let members: Vec<(String, &RawValue)> = {
+            #[derive(Default)]
+            struct All<'a>(Vec<(String, &'a RawValue)>);
+            impl<'de> serde::Deserialize<'de> for All<'de> {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl<'de> serde::de::Visitor<'de> for V {
+                        type Value = All<'de>;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str("an object")
+                        }
+                        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<All<'de>, A::Error> {
+                            let mut all = Vec::new();
+                            while let Some(k) = m.next_key::<String>()? {
+                                all.push((k, m.next_value::<&RawValue>()?));
+                            }
+                            Ok(All(all))
+                        }
+                    }
+                    d.deserialize_map(V)
+                }
+            }
+            serde_json::from_str::<All<'_>>(raw.get()).unwrap().0
+        };
+        let last = |key: &str| members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.get());
+        prop_assert_eq!(index.name(&raw), last("name"));
+        prop_assert_eq!(index.uri(&raw), last("uri"));
+        prop_assert_eq!(index.meta(&raw), last("_meta"));
+        let full = serde_json::from_str::<FullCall<'_>>(raw.get());
+        match (index.call(&raw), &full) {
+            (Some(call), Ok(full)) => {
+                prop_assert_eq!(call.name, &*full.name);
+                prop_assert_eq!(call.arguments, full.arguments.map(RawValue::get));
+                prop_assert_eq!(call.task, full.task.map(RawValue::get));
+            }
+            (Some(_), Err(e)) => prop_assert!(false, "indexed a call serde refuses: {e}"),
+            // Only an escaped name is left to the full parse when it succeeds.
+            (None, Ok(full)) => prop_assert!(index.name(&raw).is_some_and(|n| n.contains('\\')), "{}", full.name),
+            (None, Err(_)) => {}
+        }
+    }
+}

@@ -160,16 +160,6 @@ impl Request {
         })
     }
 
-    /// Keeps an index built elsewhere (with `_meta` parsed on the way); the first one wins.
-    pub(crate) fn set_index(&self, index: ParamsIndex) {
-        let _ = self.index.set(index);
-    }
-
-    /// The index, if something already built it.
-    pub(crate) fn built_index(&self) -> Option<&ParamsIndex> {
-        self.index.get()
-    }
-
     /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.
     pub(crate) fn meta(&self) -> &Result<Option<RequestMeta>, String> {
         self.meta
@@ -466,28 +456,102 @@ pub fn result_response(id: &RequestId, result: &[u8]) -> Vec<u8> {
 /// Like [`result_response`], with `fields` (serialized `"k":v` pairs, no braces) added at
 /// the start of the result object, which must be an object unless `fields` is empty.
 pub fn result_response_with(id: &RequestId, fields: &[u8], result: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(result.len() + fields.len() + 48);
-    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
-    write_id(&mut out, Some(id));
-    out.extend_from_slice(b",\"result\":");
-    if fields.is_empty() {
-        out.extend_from_slice(result);
-    } else {
-        splice_into(&mut out, result, fields);
-    }
-    out.push(b'}');
-    out
+    with_scratch(|head| {
+        head.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        write_id(head, Some(id));
+        head.extend_from_slice(b",\"result\":");
+        // Sized exactly (see `with_scratch`).
+        let comma = !fields.is_empty() && !is_empty_object(result.get(1..).unwrap_or_default());
+        let len = head.len() + fields.len() + usize::from(comma) + result.len() + 1;
+        let mut out = Vec::with_capacity(len);
+        out.extend_from_slice(head);
+        if fields.is_empty() {
+            out.extend_from_slice(result);
+        } else {
+            splice_into(&mut out, result, fields);
+        }
+        out.push(b'}');
+        debug_assert_eq!(out.len(), len);
+        out
+    })
+}
+
+/// Like [`result_response_with`], with the result written by `write` straight into the
+/// response (no result buffer of its own to allocate and copy).
+pub(crate) fn result_response_writing<E>(
+    id: &RequestId,
+    fields: &[u8],
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<Vec<u8>, E> {
+    with_scratch(|out| {
+        out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        write_id(out, Some(id));
+        out.extend_from_slice(b",\"result\":");
+        let at = out.len();
+        write(out)?;
+        if !fields.is_empty() {
+            debug_assert_eq!(out.get(at), Some(&b'{'));
+            let comma: &[u8] = if is_empty_object(&out[at + 1..]) {
+                b""
+            } else {
+                b","
+            };
+            out.splice(at + 1..at + 1, fields.iter().chain(comma).copied());
+        }
+        out.push(b'}');
+        Ok(exact_copy(out))
+    })
 }
 
 /// Writes a JSON-RPC error response (`id: null` when the id is unknown).
 pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96 + error.message.len());
-    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
-    write_id(&mut out, id);
-    out.extend_from_slice(b",\"error\":");
-    encode::to_writer(&mut out, error).expect("error objects serialize");
-    out.push(b'}');
-    out
+    with_scratch(|out| {
+        out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        write_id(out, id);
+        out.extend_from_slice(b",\"error\":");
+        encode::to_writer(out, error).expect("error objects serialize");
+        out.push(b'}');
+        exact_copy(out)
+    })
+}
+
+/// Past this size a response is handed over in the buffer it was written in (a copy
+/// would cost more than the allocation it saves), and the scratch buffer is not kept.
+const EXACT_MAX: usize = 16 * 1024;
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's (cleared) scratch buffer. Responses leave it as exactly
+/// sized copies: a `Vec` whose length is its capacity becomes the transports' `Bytes`
+/// without the shared header `Bytes` allocates otherwise (one allocation, and an atomic
+/// count when the writer drops it, per response).
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    SCRATCH.with(|cell| {
+        // Taken, not borrowed: a nested use (none today) finds an empty buffer.
+        let mut buf = cell.take();
+        buf.clear();
+        let out = f(&mut buf);
+        if buf.capacity() <= 2 * EXACT_MAX {
+            cell.set(buf);
+        }
+        out
+    })
+}
+
+/// The response in `buf`, exactly sized; a large one is moved out instead.
+fn exact_copy(buf: &mut Vec<u8>) -> Vec<u8> {
+    if buf.len() > EXACT_MAX {
+        std::mem::take(buf)
+    } else {
+        buf.as_slice().to_vec()
+    }
+}
+
+/// True when `rest` (an object's text after its `{`) closes right away.
+fn is_empty_object(rest: &[u8]) -> bool {
+    rest.iter().copied().find(|b| !b.is_ascii_whitespace()) == Some(b'}')
 }
 
 /// Writes a notification with already-serialized params.
@@ -559,8 +623,7 @@ fn splice_into(out: &mut Vec<u8>, object: &[u8], fields: &[u8]) {
     out.push(b'{');
     out.extend_from_slice(fields);
     let rest = &object[1..];
-    let empty = rest.iter().copied().find(|b| !b.is_ascii_whitespace()) == Some(b'}');
-    if !empty && !fields.is_empty() {
+    if !is_empty_object(rest) && !fields.is_empty() {
         out.push(b',');
     }
     out.extend_from_slice(rest);
@@ -780,6 +843,30 @@ mod tests {
             b"{\"a\":1,\"b\":2}"
         );
         assert_eq!(splice_fields(b"{\"b\":2}", b""), b"{\"b\":2}");
+    }
+
+    #[test]
+    fn a_result_written_in_place_is_the_copied_one() {
+        let ids = [RequestId::Number(-7), RequestId::String("x\"y".into())];
+        for id in &ids {
+            for body in [&b"{}"[..], b"{ }", b"{\"a\":1}", b"[1]"] {
+                for fields in [&b""[..], b"\"resultType\":\"complete\""] {
+                    if !fields.is_empty() && body[0] != b'{' {
+                        continue;
+                    }
+                    let written = result_response_writing(id, fields, |out| {
+                        out.extend_from_slice(body);
+                        Ok::<_, ()>(())
+                    });
+                    let written = written.unwrap();
+                    let copied = result_response_with(id, fields, body);
+                    assert_eq!(written, copied);
+                    // Exactly sized: `Bytes` takes them without a header of its own.
+                    assert_eq!(written.len(), written.capacity());
+                    assert_eq!(copied.len(), copied.capacity());
+                }
+            }
+        }
     }
 
     #[test]

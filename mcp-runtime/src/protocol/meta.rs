@@ -115,37 +115,21 @@ impl RequestMeta {
             || self.log_level.is_some()
     }
 
-    /// Reads `params._meta` of a request, parsing only `_meta` itself when the request's
-    /// params are (or already were) indexed; the same result as [`from_params`].
+    /// Reads `params._meta` of a request, parsing only `_meta` itself, found through the
+    /// request's params index (built here if nothing built it yet: a walk over the
+    /// params text, which the call path then reads `name` and `arguments` from too); the
+    /// same result as [`from_params`].
     ///
     /// [`from_params`]: RequestMeta::from_params
     pub(crate) fn from_request(req: &super::jsonrpc::Request) -> Result<Option<Self>, String> {
         let Some(params) = req.params.as_deref() else {
             return Ok(None);
         };
-        let text = params.get();
-        if !text.starts_with('{') {
+        if !params.get().starts_with('{') {
             // Not an object: the full parse words the error.
             return Self::from_params(Some(params));
         }
-        let index = match req.built_index() {
-            // Parsed in place before and taken since: parse it again (as from offsets).
-            Some(index) if index.meta_parsed_in_place() => return Self::from_params(Some(params)),
-            Some(index) => index,
-            None if !super::scan::may_hold_keys(text.as_bytes(), &*super::scan::META) => {
-                return Ok(None)
-            }
-            // One pass indexes `params` and parses `_meta` (before: `_meta` was read as a
-            // raw value, then parsed from its offsets).
-            None => match super::params::ParamsIndex::build_with_meta(params) {
-                Some((index, meta)) => {
-                    req.set_index(index);
-                    return Ok(meta);
-                }
-                None => req.index(),
-            },
-        };
-        match index.meta(params) {
+        match req.index().meta(params) {
             None => Ok(None),
             Some(meta) => serde_json::from_str::<Option<RequestMeta>>(meta)
                 .map_err(|e| format!("invalid _meta: {e}")),

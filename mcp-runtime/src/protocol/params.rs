@@ -1,15 +1,14 @@
 //! Where the top-level members of a request's `params` sit in its raw text, found in one
-//! pass. The HTTP transport (era routing, header checks) and the dispatcher (`_meta`)
-//! each need a member or two: they read them from here instead of each parsing the whole
-//! of `params` again, which for a large argument meant one more scan of it per reader.
+//! pass. The HTTP transport (era routing, header checks) and the dispatcher (`_meta`, a
+//! call's `name` and `arguments`) each need a member or two: they read them from here
+//! instead of each parsing the whole of `params` again, which for a large argument meant
+//! one more scan of it per reader.
 
-use std::fmt;
+use std::borrow::Cow;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::Deserializer;
 use serde_json::value::RawValue;
 
-use super::meta::RequestMeta;
+use super::meta::Key;
 
 /// Offsets of the members the runtime reads. Empty when `params` is absent or not an
 /// object: readers then parse `params` themselves to report the error they always did.
@@ -18,6 +17,14 @@ pub(crate) struct ParamsIndex {
     name: At,
     uri: At,
     meta: At,
+    arguments: At,
+    task: At,
+    /// `params` was an object and every member was read (an empty index may also mean
+    /// "not indexed": see [`ParamsIndex::call`]).
+    indexed: bool,
+    /// `name`, `arguments` or `task` appears more than once: a call's params then do
+    /// not parse (serde's "duplicate field"), and only the full parse words that.
+    call_duplicate: bool,
 }
 
 impl Default for ParamsIndex {
@@ -26,62 +33,62 @@ impl Default for ParamsIndex {
             name: At::ABSENT,
             uri: At::ABSENT,
             meta: At::ABSENT,
+            arguments: At::ABSENT,
+            task: At::ABSENT,
+            indexed: false,
+            call_duplicate: false,
         }
     }
 }
 
-/// A member's offsets in `params`, or [`At::ABSENT`]. Not an `Option<Range<usize>>`: that
-/// takes 24 bytes, this 16, and the index is part of every request (and so of every
-/// request's future, whose size decides how much is copied when it moves).
+/// A member's offsets in `params`, or [`At::ABSENT`]. `u32`, not `usize` or an
+/// `Option<Range<usize>>`: the index is part of every request (and so of every request's
+/// future, whose size decides how much is copied when it moves). `params` of 4 GiB or
+/// more (far past any transport's message limit) index as empty.
 #[derive(Debug, Clone, Copy)]
 struct At {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl At {
     const ABSENT: At = At {
-        start: usize::MAX,
+        start: u32::MAX,
         end: 0,
     };
-    /// Present, but parsed in place by [`ParamsIndex::build_with_meta`] (no offsets).
-    const PARSED: At = At {
-        start: usize::MAX,
-        end: 1,
-    };
-}
 
-impl ParamsIndex {
-    /// Indexes `params`; anything that does not parse as an object indexes as empty.
-    pub(crate) fn build(params: &RawValue) -> ParamsIndex {
-        Self::index(params, false)
-            .map(|(index, _)| index)
-            .unwrap_or_default()
-    }
-
-    /// Indexes `params` and parses `_meta` in the same pass (`None` inside when it is
-    /// absent or `null`). `None` when anything does not parse, `_meta` included: the
-    /// caller then builds the plain index and parses `_meta` from its offsets, which
-    /// words the error as always.
-    pub(crate) fn build_with_meta(params: &RawValue) -> Option<(ParamsIndex, Option<RequestMeta>)> {
-        Self::index(params, true).ok()
-    }
-
-    fn index(
-        params: &RawValue,
-        parse_meta: bool,
-    ) -> serde_json::Result<(ParamsIndex, Option<RequestMeta>)> {
-        let text = params.get();
-        let mut de = serde_json::Deserializer::from_str(text);
-        (&mut de).deserialize_map(IndexVisitor {
-            base: text.as_ptr() as usize,
-            parse_meta,
+    fn new(start: usize, end: usize) -> Option<At> {
+        Some(At {
+            start: u32::try_from(start).ok().filter(|s| *s != u32::MAX)?,
+            end: u32::try_from(end).ok()?,
         })
     }
 
-    /// True when `_meta` was parsed while indexing: it has no offsets to read.
-    pub(crate) fn meta_parsed_in_place(&self) -> bool {
-        self.meta.start == usize::MAX && self.meta.end == At::PARSED.end
+    fn is_present(&self) -> bool {
+        self.start != u32::MAX
+    }
+}
+
+/// The members of a `tools/call` request's params, read from the index.
+pub(crate) struct CallMembers<'a> {
+    /// `name`, when it is a string without escapes (the common case).
+    pub(crate) name: &'a str,
+    /// `arguments` as sent (`None` when absent or `null`).
+    pub(crate) arguments: Option<&'a str>,
+    /// `task` as sent (`None` when absent or `null`).
+    pub(crate) task: Option<&'a str>,
+}
+
+impl ParamsIndex {
+    /// Indexes `params`; anything that is not an object indexes as empty, and so does an
+    /// object with a key the full parse refuses (a lone surrogate escape): readers then
+    /// parse `params` themselves, as they always did.
+    ///
+    /// `params` is a [`RawValue`], valid JSON already: this walks its top level without
+    /// checking it again (no serde pass), skipping nested values by their brackets and
+    /// strings by their quotes.
+    pub(crate) fn build(params: &RawValue) -> ParamsIndex {
+        walk::index(params.get()).unwrap_or_default()
     }
 
     /// Raw `name`.
@@ -98,66 +105,188 @@ impl ParamsIndex {
     pub(crate) fn meta<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
         slice(params, &self.meta)
     }
+
+    /// The members a `tools/call` reads, when its params certainly parse into them: an
+    /// indexed object with `name` a plain string (no escapes) and no member of the call
+    /// given twice. `None` otherwise: the caller parses `params` in full, which words
+    /// every error as it always did.
+    pub(crate) fn call<'a>(&self, params: &'a RawValue) -> Option<CallMembers<'a>> {
+        if !self.indexed || self.call_duplicate {
+            return None;
+        }
+        let name = slice(params, &self.name)?;
+        let name = name.strip_prefix('"')?.strip_suffix('"')?;
+        if name.contains('\\') {
+            return None;
+        }
+        // `Option<&RawValue>` reads `null` as absent.
+        let present = |at: &At| slice(params, at).filter(|v| *v != "null");
+        Some(CallMembers {
+            name,
+            arguments: present(&self.arguments),
+            task: present(&self.task),
+        })
+    }
+
+    /// Records `value` (at `at`) under `key`: the last `_meta`, `uri` and `name` count,
+    /// as with a full parse into a map.
+    fn record(&mut self, key: &str, at: At) {
+        let slot = match key {
+            "name" => {
+                self.call_duplicate |= self.name.is_present();
+                &mut self.name
+            }
+            "arguments" => {
+                self.call_duplicate |= self.arguments.is_present();
+                &mut self.arguments
+            }
+            "task" => {
+                self.call_duplicate |= self.task.is_present();
+                &mut self.task
+            }
+            "uri" => &mut self.uri,
+            "_meta" => &mut self.meta,
+            _ => return,
+        };
+        *slot = at;
+    }
+}
+
+/// `text` as a borrowed [`RawValue`] without serde_json reading it again, for a member
+/// the index found in a `RawValue` (valid JSON, so each member is exactly one JSON value).
+/// Built the way serde_json builds a `&RawValue` from a non-JSON deserializer: a map
+/// whose one key is serde_json's raw-value token and whose value is the text. Safe code
+/// throughout; should a serde_json release change the token, this returns `None` and the
+/// caller reads the member with serde_json (`raw_members_need_no_second_pass` notices).
+pub(crate) fn raw_member(text: &str) -> Option<&RawValue> {
+    use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
+    const TOKEN: &str = "$serde_json::private::RawValue";
+    let entry = std::iter::once((TOKEN, BorrowedStrDeserializer::<Error>::new(text)));
+    serde::Deserialize::deserialize(MapDeserializer::<_, Error>::new(entry)).ok()
 }
 
 fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
-    (at.start != usize::MAX).then(|| &params.get()[at.start..at.end])
+    if !at.is_present() {
+        return None;
+    }
+    params.get().get(at.start as usize..at.end as usize)
 }
 
-struct IndexVisitor {
-    base: usize,
-    /// Parse `_meta` as [`RequestMeta`] instead of recording its offsets.
-    parse_meta: bool,
-}
+/// The top-level walk over valid JSON text.
+mod walk {
+    use super::{At, Cow, Key, ParamsIndex};
 
-impl<'de> Visitor<'de> for IndexVisitor {
-    type Value = (ParamsIndex, Option<RequestMeta>);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a params object")
+    const fn is_ws(b: u8) -> bool {
+        matches!(b, b' ' | b'\n' | b'\t' | b'\r')
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut index = ParamsIndex::default();
-        let mut meta = None;
-        // `Key` borrows the key; a `Cow<str>` would allocate for every member.
-        while let Some(super::meta::Key(key)) = map.next_key()? {
-            let slot = match &*key {
-                "name" => &mut index.name,
-                "uri" => &mut index.uri,
-                "_meta" if self.parse_meta => {
-                    // The last `_meta` counts, as with offsets.
-                    meta = map.next_value::<Option<RequestMeta>>()?;
-                    index.meta = At::PARSED;
-                    continue;
-                }
-                "_meta" => &mut index.meta,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-            };
-            *slot = map.next_value_seed(Span { base: self.base })?;
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
         }
-        Ok((index, meta))
+        i
     }
-}
 
-/// Reads one member as a borrowed `RawValue` and keeps only its offsets.
-struct Span {
-    base: usize,
-}
+    /// `b[i]` is an opening quote: the index after the closing one, and whether the
+    /// string holds escapes.
+    fn string_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+        let mut escaped = false;
+        i += 1;
+        loop {
+            let rest = b.get(i..)?;
+            // Most strings here are keys and names: a plain loop over their first bytes
+            // costs less than `memchr`'s setup, which only pays on long ones.
+            let head = rest.len().min(16);
+            let at = match rest[..head].iter().position(|&c| c == b'"' || c == b'\\') {
+                Some(at) => at,
+                None => head + memchr::memchr2(b'"', b'\\', &rest[head..])?,
+            };
+            i += at;
+            if b[i] == b'"' {
+                return Some((i + 1, escaped));
+            }
+            escaped = true;
+            i += 2;
+        }
+    }
 
-impl<'de> DeserializeSeed<'de> for Span {
-    type Value = At;
+    /// The index after the value starting at `b[i]`.
+    fn value_end(b: &[u8], i: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string_end(b, i).map(|(end, _)| end),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                loop {
+                    match *b.get(j)? {
+                        b'"' => {
+                            j = string_end(b, j)?.0;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            _ => {
+                // A number or a literal: up to the next delimiter.
+                let rest = &b[i..];
+                let len = rest
+                    .iter()
+                    .position(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c))
+                    .unwrap_or(rest.len());
+                Some(i + len)
+            }
+        }
+    }
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<At, D::Error> {
-        let value: &'de RawValue = serde::Deserialize::deserialize(d)?;
-        let start = value.get().as_ptr() as usize - self.base;
-        Ok(At {
-            start,
-            end: start + value.get().len(),
-        })
+    /// Indexes the object `text` (valid JSON); `None` for anything else, and for an
+    /// object with a key that does not decode.
+    pub(super) fn index(text: &str) -> Option<ParamsIndex> {
+        let b = text.as_bytes();
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i += 1;
+        let mut index = ParamsIndex::default();
+        loop {
+            i = skip_ws(b, i);
+            match *b.get(i)? {
+                b'}' => break,
+                b',' => {
+                    i = skip_ws(b, i + 1);
+                }
+                _ => {}
+            }
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let (key_end, escaped) = string_end(b, i)?;
+            let key = if escaped {
+                // Decoded as a full parse decodes it; a lone surrogate fails there too.
+                serde_json::from_str::<Key<'_>>(&text[i..key_end]).ok()?.0
+            } else {
+                Cow::Borrowed(&text[i + 1..key_end - 1])
+            };
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, i + 1);
+            let end = value_end(b, start)?;
+            index.record(&key, At::new(start, end)?);
+            i = end;
+        }
+        index.indexed = true;
+        Some(index)
     }
 }
 
@@ -181,31 +310,31 @@ mod tests {
     }
 
     #[test]
-    fn meta_parsed_in_the_indexing_pass_matches_the_offsets_way() {
+    fn the_last_of_a_member_given_twice_counts() {
         let p = params(
             r#"{"_meta":{"progressToken":1},"name":"add","arguments":{"_meta":2},"_meta":{"progressToken":3,"x":[1]}}"#,
         );
-        let (index, meta) = ParamsIndex::build_with_meta(&p).unwrap();
-        let plain = ParamsIndex::build(&p);
-        let from_offsets: Option<RequestMeta> =
-            serde_json::from_str(plain.meta(&p).unwrap()).unwrap();
-        assert_eq!(
-            format!("{meta:?}"),
-            format!("{from_offsets:?}"),
-            "the last `_meta` counts"
-        );
+        let index = ParamsIndex::build(&p);
+        assert_eq!(index.meta(&p), Some(r#"{"progressToken":3,"x":[1]}"#));
         assert_eq!(index.name(&p), Some(r#""add""#));
-        assert!(index.meta_parsed_in_place() && index.meta(&p).is_none());
-        // Absent and `null` both read as no `_meta`.
-        for text in [r#"{"name":"a"}"#, r#"{"_meta":null}"#] {
-            let (index, meta) = ParamsIndex::build_with_meta(&params(text)).unwrap();
-            assert!(meta.is_none());
-            assert_eq!(index.meta_parsed_in_place(), text.contains("_meta"));
-        }
-        // A `_meta` that does not parse fails the whole pass (the caller falls back).
-        let bad = params(r#"{"name":"a","_meta":{"io.modelcontextprotocol/clientInfo":5}}"#);
-        assert!(ParamsIndex::build_with_meta(&bad).is_none());
-        assert!(ParamsIndex::build(&bad).meta(&bad).is_some());
+        // A call's own members given twice are left to the full parse, which refuses them.
+        let p = params(r#"{"name":"add","name":"add"}"#);
+        assert!(ParamsIndex::build(&p).call(&p).is_none());
+    }
+
+    #[test]
+    fn raw_members_need_no_second_pass() {
+        let p = params(r#"{"name":"add","arguments":{"a":[1,"]"],"b":{}},"task":null}"#);
+        let index = ParamsIndex::build(&p);
+        let call = index.call(&p).unwrap();
+        assert_eq!(call.name, "add");
+        assert_eq!(call.task, None);
+        let arguments = call.arguments.unwrap();
+        assert_eq!(arguments, r#"{"a":[1,"]"],"b":{}}"#);
+        // The token serde_json uses for raw values still is what `raw_member` sends.
+        let raw = raw_member(arguments).expect("a borrowed RawValue");
+        assert_eq!(raw.get(), arguments);
+        assert!(std::ptr::eq(raw.get(), arguments), "borrowed, not copied");
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 /// Appends the escaped contents of `s`, without quotes.
 pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    // Keys and short values (most strings of a result): a byte loop decides sooner than
+    // the word loop, which pads a short tail through a copy first.
+    if bytes.len() < 16 && !bytes.iter().any(|&b| needs_escape(b)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     while let Some(at) = find_escape(bytes, start) {
         out.extend_from_slice(&bytes[start..at]);
@@ -66,6 +72,12 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
         offset += 8;
     }
     None
+}
+
+/// A control byte, `"` or `\`.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
 }
 
 #[inline]
