@@ -688,3 +688,114 @@ async fn a_task_augmented_call_runs_as_a_task_around_the_forwarded_call() {
         json!({"content": [{"type": "text", "text": "2"}], "resultType": "complete"})
     );
 }
+
+/// A TCP relay to `target` whose connections can all be cut at once (a network drop,
+/// or a remote closing its keep-alive connections).
+struct Relay {
+    url: String,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    conns: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Relay {
+    async fn to(url: &str) -> Relay {
+        let target = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/mcp")
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay = Relay {
+            url: format!("http://{}/mcp", listener.local_addr().unwrap()),
+            accepted: Arc::default(),
+            conns: Arc::default(),
+        };
+        let (accepted, conns) = (relay.accepted.clone(), relay.conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+                conns.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        relay
+    }
+
+    /// Closes every relayed connection (both sockets are dropped).
+    fn cut(&self) {
+        for conn in self.conns.lock().unwrap().drain(..) {
+            conn.abort();
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_call_is_a_clear_tool_error_and_the_next_call_reconnects() {
+    for remote_era in [EraChoice::Session, EraChoice::Sessionless] {
+        let seen = Seen::default();
+        let (url, _h, _t) = remote(&seen, 0).await;
+        let relay = Relay::to(&url).await;
+        let proxy = proxy_of(Remote::http(&relay.url).era(remote_era), "").await;
+        let client = TestClient::session(proxy).await.unwrap();
+        let add = || client.call_tool("add", json!({"a": 1, "b": 2}));
+        assert_eq!(text(&add().await.unwrap()), "3", "{remote_era:?}");
+
+        let slow = client.call_tool("sleepy", json!({}));
+        let cut = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            relay.cut();
+        };
+        let (dropped, ()) = tokio::join!(slow, cut);
+        let dropped = dropped.unwrap();
+        assert!(dropped.is_error, "{remote_era:?}");
+        let message = text(&dropped);
+        assert!(
+            message.starts_with(&format!("Upstream `{}` is unavailable", relay.url)),
+            "{remote_era:?}: {message}"
+        );
+        assert!(message.contains("closed"), "{remote_era:?}: {message}");
+
+        // The next call goes out on a new connection.
+        let before = relay.accepted();
+        assert_eq!(text(&add().await.unwrap()), "3", "{remote_era:?}");
+        assert!(relay.accepted() > before, "{remote_era:?}");
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_are_reused_and_ones_the_remote_closed_are_replaced() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let relay = Relay::to(&url).await;
+    let proxy = proxy_of(Remote::http(&relay.url).era(EraChoice::Sessionless), "").await;
+    let client = TestClient::session(proxy).await.unwrap();
+    let add = || client.call_tool("add", json!({"a": 2, "b": 2}));
+    assert_eq!(text(&add().await.unwrap()), "4");
+    let opened = relay.accepted();
+    for _ in 0..20 {
+        assert_eq!(text(&add().await.unwrap()), "4");
+    }
+    assert_eq!(
+        relay.accepted(),
+        opened,
+        "sequential calls share one connection"
+    );
+
+    // The remote closes its idle connections: the next call does not fail.
+    for _ in 0..5 {
+        relay.cut();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let r = add().await.unwrap();
+        assert!(!r.is_error, "{}", text(&r));
+        assert_eq!(text(&r), "4");
+    }
+    // (A close that crosses a request already written fails that request, as with any
+    // HTTP client: a POST is not sent twice.)
+}

@@ -2,10 +2,10 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use tokio::sync::Notify;
 
 use super::{Client, ClientError};
 use crate::protocol::{Era, ErrorObject, RequestId};
@@ -151,15 +151,16 @@ impl std::fmt::Debug for Exchange {
 const QUEUE_LIMIT: usize = 256;
 
 /// The events of one request, from the connection's reader to its [`Exchange`]. Lighter
-/// than a channel: most requests carry one event, their result.
+/// than a channel: most requests carry one event, their result; the waiting side's waker
+/// is kept under the queue's own lock (no second synchronisation for the wake-up).
 pub(crate) fn events() -> (EventSender, EventReceiver) {
     let shared = Arc::new(Events {
         queue: Mutex::new(Queue {
             first: None,
             items: VecDeque::new(),
             closed: false,
+            waker: None,
         }),
-        ready: Notify::new(),
     });
     (
         EventSender {
@@ -174,7 +175,6 @@ pub(crate) fn events() -> (EventSender, EventReceiver) {
 
 struct Events {
     queue: Mutex<Queue>,
-    ready: Notify,
 }
 
 struct Queue {
@@ -184,6 +184,8 @@ struct Queue {
     items: VecDeque<Incoming>,
     /// The sender is gone, or the receiver is.
     closed: bool,
+    /// The receiver, waiting for an event.
+    waker: Option<Waker>,
 }
 
 /// Hands events to an [`Exchange`]; dropping it ends the exchange.
@@ -194,7 +196,7 @@ pub(crate) struct EventSender {
 impl EventSender {
     /// Queues `event`; false when the exchange is gone.
     pub(crate) fn send(&self, event: Incoming) -> bool {
-        {
+        let waker = {
             let mut q = self.shared.queue.lock().expect("events lock");
             if q.closed {
                 return false;
@@ -211,16 +213,25 @@ impl EventSender {
             } else {
                 q.items.push_back(event);
             }
+            q.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
-        self.shared.ready.notify_one();
         true
     }
 }
 
 impl Drop for EventSender {
     fn drop(&mut self) {
-        self.shared.queue.lock().expect("events lock").closed = true;
-        self.shared.ready.notify_one();
+        let waker = {
+            let mut q = self.shared.queue.lock().expect("events lock");
+            q.closed = true;
+            q.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
@@ -242,29 +253,28 @@ impl EventReceiver {
 
     /// The next event; `None` once the sender is gone and nothing is left.
     async fn next(&mut self) -> Option<Incoming> {
-        loop {
-            let notified = self.shared.ready.notified();
-            {
-                let mut q = self.shared.queue.lock().expect("events lock");
-                if let Some(event) = q.first.take().or_else(|| q.items.pop_front()) {
-                    return Some(event);
-                }
-                if q.closed {
-                    return None;
+        std::future::poll_fn(|cx| {
+            // The request's own work first: what it sends is then taken without a
+            // wake-up of its own.
+            if let Some(driver) = &mut self.driver {
+                let driver = driver.get_mut().expect("driver lock");
+                if driver.as_mut().poll(cx).is_ready() {
+                    self.driver = None;
                 }
             }
-            match &mut self.driver {
-                Some(driver) => {
-                    let driver = driver.get_mut().expect("driver lock");
-                    tokio::select! {
-                        biased;
-                        () = driver => self.driver = None,
-                        () = notified => {}
-                    }
-                }
-                None => notified.await,
+            let mut q = self.shared.queue.lock().expect("events lock");
+            if let Some(event) = q.first.take().or_else(|| q.items.pop_front()) {
+                return Poll::Ready(Some(event));
             }
-        }
+            if q.closed {
+                return Poll::Ready(None);
+            }
+            if !q.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                q.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+        .await
     }
 }
 
@@ -274,5 +284,6 @@ impl Drop for EventReceiver {
         q.closed = true;
         q.first = None;
         q.items.clear();
+        q.waker = None;
     }
 }

@@ -1,6 +1,7 @@
 //! Streamable HTTP, as a client: one POST per message; JSON or SSE answers; the
 //! session era's `Mcp-Session-Id`, standalone GET stream, `Last-Event-ID` resumption
-//! and DELETE; the 2026 era's per-request headers. hyper's pooled HTTP/1.1 client.
+//! and DELETE; the 2026 era's per-request headers. HTTP/1.1 connections of our own
+//! ([`pool`](super::pool)), driven by the requests that use them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -8,22 +9,27 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming as Body;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::pool::{Pool, ResponseBody as Body};
 use super::sse;
 use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{Era, ErrorObject, RequestId};
 
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// How often one request's response stream is resumed before giving up.
 const MAX_RESUMES: usize = 16;
+
+/// Requests in flight by id (the client's own numbers: no SipHash needed).
+type Inflight = HashMap<
+    RequestId,
+    Option<tokio::task::AbortHandle>,
+    std::hash::BuildHasherDefault<super::stream::IdHasher>,
+>;
 
 pub(crate) struct Target {
     pub(crate) url: String,
@@ -31,8 +37,10 @@ pub(crate) struct Target {
 }
 
 pub(crate) struct HttpLink {
-    client: HyperClient<HttpConnector, Full<Bytes>>,
+    pool: Pool,
     uri: Uri,
+    /// The request target (`/mcp`): requests go out in origin form.
+    path: Uri,
     extra: HeaderMap,
     session: Mutex<Option<HeaderValue>>,
     version: Mutex<Option<HeaderValue>>,
@@ -40,7 +48,7 @@ pub(crate) struct HttpLink {
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
     /// Requests in flight: their task, or `None` for one driven by its exchange.
-    inflight: Mutex<HashMap<RequestId, Option<tokio::task::AbortHandle>>>,
+    inflight: Mutex<Inflight>,
     me: Weak<HttpLink>,
 }
 
@@ -73,15 +81,15 @@ impl HttpLink {
             })?;
             extra.append(name, value);
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(10)));
-        let client = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
+        let pool = Pool::new(&uri)
+            .map_err(|e| ClientError::Transport(format!("invalid URL {:?}: {e}", target.url)))?;
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| Uri::from_static("/"), |p| Uri::from(p.clone()));
         Ok(Arc::new_cyclic(|me| HttpLink {
-            client,
+            pool,
             uri,
+            path,
             extra,
             session: Mutex::default(),
             version: Mutex::default(),
@@ -107,6 +115,11 @@ impl HttpLink {
         self.closed.clone()
     }
 
+    /// True once the link is closed (cheaper than its reason: no lock, no copy).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.reason.lock().expect("reason lock").clone()
     }
@@ -120,10 +133,15 @@ impl HttpLink {
     }
 
     fn request(&self, method: Method, era: Era, body: Option<Vec<u8>>) -> Request<Full<Bytes>> {
-        let mut req = Request::builder().method(method).uri(self.uri.clone());
-        let headers = req.headers_mut().expect("valid request");
-        headers.extend(self.extra.clone());
-        if body.is_some() {
+        let has_body = body.is_some();
+        let mut req = Request::new(Full::new(Bytes::from(body.unwrap_or_default())));
+        *req.method_mut() = method;
+        *req.uri_mut() = self.path.clone();
+        // Room for every header a request gets (the 2026 ones and `Host` included): no
+        // growth on the way.
+        let mut headers = HeaderMap::with_capacity(12 + self.extra.len());
+        headers.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if has_body {
             headers.insert(
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -141,20 +159,14 @@ impl HttpLink {
                 headers.insert("mcp-protocol-version", v);
             }
         }
-        req.body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .expect("valid request")
+        *req.headers_mut() = headers;
+        req
     }
 
     async fn send(&self, req: Request<Full<Bytes>>) -> Result<Response<Body>, ClientError> {
         tokio::select! {
-            res = self.client.request(req) => res.map_err(|e| {
-                let mut msg = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    msg = format!("{msg}: {s}");
-                    source = s.source();
-                }
-                ClientError::Transport(format!("{} ({msg})", self.uri))
+            res = self.pool.send(req) => res.map_err(|e| {
+                ClientError::Transport(format!("{} ({e})", self.uri))
             }),
             _ = self.closed.cancelled() => Err(ClientError::Closed(
                 self.closed_reason().unwrap_or_else(|| "the client closed".into()),
@@ -163,8 +175,11 @@ impl HttpLink {
     }
 
     pub(crate) async fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
-        if let Some(reason) = self.closed_reason() {
-            return Err(ClientError::Closed(reason));
+        if self.is_closed() {
+            return Err(ClientError::Closed(
+                self.closed_reason()
+                    .unwrap_or_else(|| "the client closed".into()),
+            ));
         }
         let mut req = self.request(Method::POST, out.era, Some(out.body));
         let headers = req.headers_mut();
@@ -230,6 +245,7 @@ impl HttpLink {
             let mut body = res.into_body();
             for attempt in 0..=MAX_RESUMES {
                 if self.read_stream(&mut body, &mut parser, id, tx).await? {
+                    body.release();
                     return Ok(());
                 }
                 // The stream ended before the result: resume it (session era).
@@ -374,6 +390,7 @@ impl HttpLink {
         let res = self.send(req).await?;
         let status = res.status();
         if status.is_success() {
+            res.into_body().release();
             return Ok(());
         }
         let bytes = read_body(res.into_body()).await.unwrap_or_default();
@@ -495,9 +512,10 @@ impl HttpLink {
         let had_session = self.session.lock().expect("session lock").is_some();
         if had_session && !self.closed.is_cancelled() {
             let req = self.request(Method::DELETE, Era::Session, None);
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.client.request(req)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.pool.send(req)).await;
         }
         self.fail("the client closed the connection".into());
+        self.pool.clear();
         // (Requests driven by their exchanges see the link closed.)
         for task in self.inflight.lock().expect("inflight lock").drain() {
             if let (_, Some(task)) = task {
@@ -514,12 +532,42 @@ fn is_sse(res: &Response<Body>) -> bool {
         .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
-async fn read_body(body: Body) -> Result<Bytes, ClientError> {
-    Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .map_err(|e| ClientError::Transport(format!("reading the response failed: {e}")))
+/// The whole body, up to [`MAX_BODY_BYTES`]. A body in one frame (the usual JSON answer)
+/// is taken as it is, without copying.
+async fn read_body(mut body: Body) -> Result<Bytes, ClientError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        ClientError::Transport(format!("reading the response failed: {e}"))
+    };
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|e| failed(&e))?.into_data() else {
+            continue;
+        };
+        let held = if more.is_empty() {
+            first.as_ref().map_or(0, Bytes::len)
+        } else {
+            more.len()
+        };
+        let len = held + data.len();
+        if len > MAX_BODY_BYTES {
+            return Err(failed(&"length limit exceeded"));
+        }
+        match &first {
+            None => first = Some(data),
+            Some(f) => {
+                if more.is_empty() {
+                    more.extend_from_slice(f);
+                }
+                more.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(if more.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        more.into()
+    })
 }
 
 fn http_error(status: StatusCode, body: &[u8]) -> ClientError {

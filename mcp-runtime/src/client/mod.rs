@@ -38,6 +38,7 @@
 
 mod exchange;
 mod http;
+mod pool;
 mod sse;
 mod stream;
 
@@ -454,6 +455,14 @@ impl Link {
         }
     }
 
+    #[cfg(feature = "proxy")]
+    fn is_closed(&self) -> bool {
+        match self {
+            Link::Stream(l) => l.is_closed(),
+            Link::Http(l) => l.is_closed(),
+        }
+    }
+
     fn closed_token(&self) -> tokio_util::sync::CancellationToken {
         match self {
             Link::Stream(l) => l.closed_token(),
@@ -698,6 +707,13 @@ impl Client {
     /// Why the connection closed, once it has.
     pub fn closed_reason(&self) -> Option<String> {
         self.shared.link.closed_reason()
+    }
+
+    /// True once the connection is closed (what [`closed_reason`](Self::closed_reason)
+    /// tells, without copying the reason).
+    #[cfg(feature = "proxy")]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.link.is_closed()
     }
 
     /// Resolves when the connection closes (the server exited or ended the session, or

@@ -153,8 +153,11 @@ impl StreamLink {
     }
 
     pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
-        if let Some(reason) = self.closed_reason() {
-            return Err(ClientError::Closed(reason));
+        if self.is_closed() {
+            return Err(ClientError::Closed(
+                self.closed_reason()
+                    .unwrap_or_else(|| "the connection closed".into()),
+            ));
         }
         let (tx, rx) = super::exchange::events();
         self.pending
@@ -231,6 +234,11 @@ impl StreamLink {
 
     pub(crate) fn closed_token(&self) -> CancellationToken {
         self.closed.clone()
+    }
+
+    /// True once the connection is closed (cheaper than its reason: no lock, no copy).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
     }
 
     pub(crate) fn closed_reason(&self) -> Option<String> {

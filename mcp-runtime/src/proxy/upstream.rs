@@ -150,7 +150,7 @@ impl Upstream {
         // Connected: no subscription nor deadline needed (every call asks).
         if matches!(*self.status.borrow(), Status::Ready) {
             let client = self.client.lock().expect("client lock").clone();
-            if let Some(c) = client.filter(|c| c.closed_reason().is_none()) {
+            if let Some(c) = client.filter(|c| !c.is_closed()) {
                 return Ok(c);
             }
         }
@@ -162,7 +162,7 @@ impl Upstream {
             match status {
                 Status::Ready => {
                     let client = self.client.lock().expect("client lock").clone();
-                    if let Some(c) = client.filter(|c| c.closed_reason().is_none()) {
+                    if let Some(c) = client.filter(|c| !c.is_closed()) {
                         return Ok(c);
                     }
                 }
