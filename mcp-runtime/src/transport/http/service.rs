@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{HeaderName, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -31,9 +31,11 @@ use crate::protocol::jsonrpc::{self, code, Message};
 use crate::protocol::{Era, RequestId};
 use crate::server::Server;
 
-pub(super) const SESSION_ID: &str = "mcp-session-id";
-pub(super) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
-pub(super) const LAST_EVENT_ID: &str = "last-event-id";
+// Header names as `HeaderName`s: a lookup by `&str` parses and lowercases the name
+// first, on every request.
+pub(super) const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+pub(super) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+pub(super) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
 /// The Streamable HTTP endpoint as a [`tower_service::Service`], serving both protocol
 /// eras. Mount it anywhere: `axum::Router::new().nest_service("/mcp", service)`, or
@@ -132,6 +134,12 @@ impl McpHttpService {
         authz::metadata(&self.inner, req)
     }
 
+    /// The endpoint's state, whose `handle` answers one request (`serve_http` awaits it
+    /// in place of the boxed future of [`Service::call`]).
+    pub(super) fn endpoint(&self) -> Arc<Inner> {
+        self.inner.clone()
+    }
+
     /// Live session-era sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
@@ -207,7 +215,7 @@ pub(super) struct McpHeaders<'a> {
 
 impl<'a> McpHeaders<'a> {
     fn read(parts: &'a Parts) -> Result<Self, &'static str> {
-        let text = |name: &str, what: &'static str| match parts.headers.get(name) {
+        let text = |name: HeaderName, what: &'static str| match parts.headers.get(name) {
             None => Ok(None),
             Some(v) => v.to_str().map(|s| Some(s.trim())).map_err(|_| what),
         };
@@ -220,7 +228,7 @@ impl<'a> McpHeaders<'a> {
 }
 
 impl Inner {
-    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<ResponseBody>
+    pub(super) async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<ResponseBody>
     where
         B: Body + Send + 'static,
         B::Data: Send,
