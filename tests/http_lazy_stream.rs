@@ -76,7 +76,10 @@ async fn json_result(res: reqwest::Response) -> Value {
 async fn sessionless_requests_switch_to_sse_when_the_handler_notifies() {
     let server = TestServer::start().await;
     // Nothing but the response: JSON.
-    assert_eq!(json_result(call_2026(&server.url, 1, json!({})).await).await, "ok");
+    assert_eq!(
+        json_result(call_2026(&server.url, 1, json!({})).await).await,
+        "ok"
+    );
 
     // A notification and the answer on the first poll.
     let res = call_2026(&server.url, 2, json!({"before": "a"})).await;
@@ -115,7 +118,10 @@ async fn sessionless_requests_switch_to_sse_when_the_handler_notifies() {
     );
 
     // And the next plain request is JSON again.
-    assert_eq!(json_result(call_2026(&server.url, 5, json!({})).await).await, "ok");
+    assert_eq!(
+        json_result(call_2026(&server.url, 5, json!({})).await).await,
+        "ok"
+    );
 }
 
 #[tokio::test]
@@ -123,8 +129,10 @@ async fn session_requests_switch_to_sse_when_the_handler_notifies() {
     let server = TestServer::start().await;
     let s = Session::open(&server.url).await;
     let res = s
-        .post(&json!({"jsonrpc": "2.0", "id": 1, "method": "logging/setLevel",
-            "params": {"level": "debug"}}))
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "logging/setLevel",
+            "params": {"level": "debug"}}),
+        )
         .send()
         .await
         .unwrap();

@@ -478,12 +478,14 @@ pub(super) fn unavailable_for(
 }
 
 fn content_type_is_json(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(APPLICATION_JSON))
+    let value = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    value.is_some_and(|v| {
+        let v = v.as_bytes();
+        let end = v.iter().position(|b| *b == b';').unwrap_or(v.len());
+        v[..end]
+            .trim_ascii()
+            .eq_ignore_ascii_case(APPLICATION_JSON.as_bytes())
+    })
 }
 
 /// Whether the `Accept` header allows `mime` (wildcards included, `q=0` excluded).
@@ -491,37 +493,48 @@ pub(super) fn accepts(parts: &Parts, mime: &str) -> bool {
     accepts_all(parts, [mime])
 }
 
-/// Whether the `Accept` header allows every one of `mimes`, read in one pass.
+/// Whether the `Accept` header allows every one of `mimes`, read in one pass over its
+/// bytes.
 pub(super) fn accepts_all<const N: usize>(parts: &Parts, mimes: [&str; N]) -> bool {
     let mut allowed = [false; N];
-    let items = parts
+    let kinds = mimes.map(|m| m.split_once('/').expect("a type/subtype").0.as_bytes());
+    // Values with bytes `to_str` refuses are skipped whole, as before.
+    let values = parts
         .headers
         .get_all(ACCEPT)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','));
-    for item in items {
-        let mut fields = item.split(';');
-        let range = fields.next().unwrap_or_default().trim();
-        let refused = fields.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                == Some(0.0)
-        });
-        if refused {
-            continue;
-        }
-        for (mime, allowed) in mimes.iter().zip(&mut allowed) {
-            let (kind, _) = mime.split_once('/').expect("a type/subtype");
-            *allowed |= range.eq_ignore_ascii_case(mime)
-                || range == "*/*"
-                || range
-                    .strip_suffix("/*")
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind));
+        .filter(|v| v.to_str().is_ok());
+    for value in values {
+        for item in value.as_bytes().split(|b| *b == b',') {
+            let (range, params) = match item.iter().position(|b| *b == b';') {
+                Some(i) => (&item[..i], &item[i + 1..]),
+                None => (item, &[][..]),
+            };
+            let range = range.trim_ascii();
+            if !params.is_empty() && refuses(params) {
+                continue;
+            }
+            for ((mime, kind), allowed) in mimes.iter().zip(&kinds).zip(&mut allowed) {
+                *allowed |= range.eq_ignore_ascii_case(mime.as_bytes())
+                    || range == b"*/*"
+                    || range
+                        .strip_suffix(b"/*")
+                        .is_some_and(|k| k.eq_ignore_ascii_case(kind));
+            }
         }
     }
     allowed.iter().all(|a| *a)
+}
+
+/// Whether a media range's parameters (after its `;`) carry `q=0`.
+fn refuses(params: &[u8]) -> bool {
+    params.split(|b| *b == b';').any(|p| {
+        p.trim_ascii()
+            .strip_prefix(b"q=")
+            .and_then(|q| std::str::from_utf8(q).ok())
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            == Some(0.0)
+    })
 }
 
 #[cfg(test)]
@@ -557,5 +570,46 @@ mod tests {
         }
         assert!(accepts(&parts(&["text/*"]), TEXT_EVENT_STREAM));
         assert!(!accepts(&parts(&["text/*"]), APPLICATION_JSON));
+        // Parameters other than q, q with spaces, several headers, empty items.
+        for ok in [
+            &["application/json;charset=utf-8 ,text/event-stream; level=1"][..],
+            &["application/json; q = 0.5", "text/event-stream;q=1"],
+            &[",application/json,,text/event-stream,"],
+        ] {
+            assert!(accepts_all(&parts(ok), both), "{ok:?}");
+        }
+        for bad in [
+            &["application/json; q=0, */*;q=0"][..],
+            &["application/json, text/event-stream;charset=x;q=0.000"],
+            &["application/jsonx, text/event-stream"],
+        ] {
+            assert!(!accepts_all(&parts(bad), both), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn content_type_names_json_with_or_without_parameters() {
+        let with = |v: &[u8]| {
+            let mut b = http::Request::builder().uri("/mcp");
+            b = b.header(CONTENT_TYPE, http::HeaderValue::from_bytes(v).unwrap());
+            content_type_is_json(&b.body(()).unwrap().into_parts().0)
+        };
+        for ok in [
+            &b"application/json"[..],
+            b"Application/JSON",
+            b" application/json ; charset=utf-8",
+        ] {
+            assert!(with(ok), "{ok:?}");
+        }
+        for bad in [
+            &b"text/json"[..],
+            b"application/json2",
+            b"application/json;charset=\xff",
+            b"",
+        ] {
+            assert!(!with(bad), "{bad:?}");
+        }
+        let none = http::Request::builder().uri("/mcp").body(()).unwrap();
+        assert!(!content_type_is_json(&none.into_parts().0));
     }
 }
