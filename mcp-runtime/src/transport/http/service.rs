@@ -496,15 +496,20 @@ pub(super) fn accepts(parts: &Parts, mime: &str) -> bool {
 /// Whether the `Accept` header allows every one of `mimes`, read in one pass over its
 /// bytes.
 pub(super) fn accepts_all<const N: usize>(parts: &Parts, mimes: [&str; N]) -> bool {
+    let values = parts.headers.get_all(ACCEPT);
+    // What MCP clients send (the spec's own example): one compare, no parsing.
+    const USUAL: &[u8] = b"application/json, text/event-stream";
+    let mut first = values.iter();
+    if let (Some(only), None) = (first.next(), first.next()) {
+        if only.as_bytes() == USUAL {
+            return mimes.iter().all(|m| {
+                m.eq_ignore_ascii_case(APPLICATION_JSON) || m.eq_ignore_ascii_case(TEXT_EVENT_STREAM)
+            });
+        }
+    }
     let mut allowed = [false; N];
-    let kinds = mimes.map(|m| m.split_once('/').expect("a type/subtype").0.as_bytes());
     // Values with bytes `to_str` refuses are skipped whole, as before.
-    let values = parts
-        .headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter(|v| v.to_str().is_ok());
-    for value in values {
+    for value in values.iter().filter(|v| v.to_str().is_ok()) {
         for item in value.as_bytes().split(|b| *b == b',') {
             let (range, params) = match item.iter().position(|b| *b == b';') {
                 Some(i) => (&item[..i], &item[i + 1..]),
@@ -514,12 +519,15 @@ pub(super) fn accepts_all<const N: usize>(parts: &Parts, mimes: [&str; N]) -> bo
             if !params.is_empty() && refuses(params) {
                 continue;
             }
-            for ((mime, kind), allowed) in mimes.iter().zip(&kinds).zip(&mut allowed) {
-                *allowed |= range.eq_ignore_ascii_case(mime.as_bytes())
-                    || range == b"*/*"
-                    || range
-                        .strip_suffix(b"/*")
-                        .is_some_and(|k| k.eq_ignore_ascii_case(kind));
+            let kind = range.strip_suffix(b"/*");
+            for (mime, allowed) in mimes.iter().zip(&mut allowed) {
+                *allowed |= match kind {
+                    Some(b"*") => true,
+                    Some(kind) => mime
+                        .split_once('/')
+                        .is_some_and(|(k, _)| kind.eq_ignore_ascii_case(k.as_bytes())),
+                    None => range.eq_ignore_ascii_case(mime.as_bytes()),
+                };
             }
         }
     }
@@ -570,6 +578,11 @@ mod tests {
         }
         assert!(accepts(&parts(&["text/*"]), TEXT_EVENT_STREAM));
         assert!(!accepts(&parts(&["text/*"]), APPLICATION_JSON));
+        // The usual value (compared whole) allows its two types and nothing else.
+        let usual = ["application/json, text/event-stream"];
+        assert!(accepts(&parts(&usual), APPLICATION_JSON));
+        assert!(!accepts(&parts(&usual), "text/plain"));
+        assert!(!accepts_all(&parts(&[usual[0], usual[0]]), [APPLICATION_JSON, "text/plain"]));
         // Parameters other than q, q with spaces, several headers, empty items.
         for ok in [
             &["application/json;charset=utf-8 ,text/event-stream; level=1"][..],
