@@ -136,3 +136,32 @@ impl Drop for HttpServer {
         let _ = self.child.wait();
     }
 }
+
+/// Starts `BIN http ADDR` (a sibling server binary) on a free 127.0.0.1 port as a child
+/// that dies with the calling process, and returns the address once it accepts
+/// connections. Used by the servers that front another one (the proxy, the relay limit).
+pub fn spawn_http_upstream(bin: &str) -> std::io::Result<String> {
+    use std::os::unix::process::CommandExt;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = Command::new(bin_path(bin));
+    cmd.args(["http", &addr]).stdin(Stdio::null());
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        if Instant::now() > deadline {
+            return Err(std::io::Error::other("the upstream server never listened"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(addr)
+}

@@ -171,7 +171,10 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
     }
     let proxied = row.kind == "proxy";
     if proxied {
-        let _ = writeln!(s, " proxied / direct | proxied − direct |");
+        let _ = writeln!(
+            s,
+            " proxied / direct | proxied − direct | relay / direct | relay − direct |"
+        );
     } else {
         let _ = writeln!(s, " mcpserve / rmcp best | mcpserve / limit |");
     }
@@ -179,7 +182,15 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
     for _ in &present {
         let _ = write!(s, "---:|");
     }
-    let _ = writeln!(s, "---:|---:|");
+    let _ = writeln!(
+        s,
+        "{}",
+        if proxied {
+            "---:|---:|---:|---:|"
+        } else {
+            "---:|---:|"
+        }
+    );
     type Metric = (&'static str, fn(&Sample) -> Option<f64>, fn(f64) -> String);
     let metrics: [Metric; 6] = [
         (
@@ -220,12 +231,16 @@ pub fn row_markdown(row: &Row, heading_only_bold: bool) -> String {
         }
         let ours = row.get("mcpserve").and_then(get);
         if proxied {
-            let through = row.get("mcpserve proxied").and_then(get);
-            let (ratio, diff) = match (through, ours) {
-                (Some(p), Some(d)) if d != 0.0 => (format!("{:.2}×", p / d), fmt(p - d)),
-                _ => ("—".into(), "—".into()),
+            let against_direct = |label: &str| match (row.get(label).and_then(get), ours) {
+                (Some(p), Some(d)) if d != 0.0 => format!(" {:.2}× | {} |", p / d, fmt(p - d)),
+                _ => " — | — |".into(),
             };
-            let _ = writeln!(s, " {ratio} | {diff} |");
+            let _ = writeln!(
+                s,
+                "{}{}",
+                against_direct("mcpserve proxied"),
+                against_direct("relay limit")
+            );
             continue;
         }
         let ratio = |other: &str| match (ours, row.get(other).and_then(get)) {

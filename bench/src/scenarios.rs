@@ -14,13 +14,14 @@ use crate::wire::{self, Call, Template};
 type Res<T> = Result<T, String>;
 
 /// Column order of every table.
-pub const LABELS: [&str; 6] = [
+pub const LABELS: [&str; 7] = [
     "mcpserve",
     "rmcp default",
     "rmcp best",
     "limit",
     "mcpserve (SSE)",
     "mcpserve proxied",
+    "relay limit",
 ];
 
 /// How big the runs are.
@@ -517,7 +518,9 @@ fn idle_sessions(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime)
 }
 
 /// The proxy's overhead: `add` direct vs through `examples/proxy.rs`'s setup (mcpserve
-/// proxy with no namespace, the same server behind it), on the same transport.
+/// proxy with no namespace, the same server behind it), on the same transport, and
+/// through the relay limit (a process that copies bytes both ways, the same server
+/// behind it): the share of direct throughput any proxy process in the path leaves.
 fn proxy(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<()> {
     if !plan.mcpserve_http {
         return Err("needs --features mcpserve-http (the proxy)".into());
@@ -525,6 +528,7 @@ fn proxy(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<
     let stdio = vec![
         ServerCmd::new(LABELS[0], "srv-mcpserve", &["stdio"]),
         ServerCmd::new(LABELS[5], "srv-mcpserve", &["proxy-stdio"]),
+        ServerCmd::new(LABELS[6], "srv-limit", &["relay-stdio"]),
     ];
     let t = Template::new(Call::Add, false);
     progress("  proxy: stdio sequential add");
@@ -559,6 +563,7 @@ fn proxy(plan: &Plan, report: &mut Report, rt: &tokio::runtime::Runtime) -> Res<
     let http = vec![
         ServerCmd::new(LABELS[0], "srv-mcpserve", &["http", "{addr}"]),
         ServerCmd::new(LABELS[5], "srv-mcpserve", &["proxy-http", "{addr}"]),
+        ServerCmd::new(LABELS[6], "srv-limit", &["relay-http", "{addr}"]),
     ];
     for conns in [1, 16] {
         progress(&format!("  proxy: http stateless, {conns} connections"));

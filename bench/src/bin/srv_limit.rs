@@ -1,5 +1,9 @@
 //! The bare limit: `srv-limit stdio` (a blocking read-parse-write loop) or
 //! `srv-limit http ADDR` (a bare hyper HTTP/1.1 service with TCP_NODELAY).
+//!
+//! The proxy's limit: `srv-limit relay-stdio` and `srv-limit relay-http ADDR` front the same
+//! server the proxy fronts (`srv-mcpserve stdio` / `srv-mcpserve http`, a child) and copy
+//! bytes both ways without reading them — what any proxy costs before it does a proxy's work.
 
 use std::convert::Infallible;
 use std::io::{BufRead, Write};
@@ -24,6 +28,18 @@ fn main() -> std::io::Result<()> {
                 .enable_all()
                 .build()?
                 .block_on(http(addr))
+        }
+        Some("relay-stdio") => relay_stdio(),
+        Some("relay-http") => {
+            let addr = args
+                .get(1)
+                .expect("usage: srv-limit relay-http ADDR")
+                .clone();
+            let upstream = mcpserve_bench::proc::spawn_http_upstream("srv-mcpserve")?;
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(relay_http(addr, upstream))
         }
         Some(other) => {
             eprintln!("srv-limit: unknown mode `{other}`");
@@ -114,4 +130,80 @@ fn status(code: StatusCode) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = code;
     r
+}
+
+/// Copies stdin to a `srv-mcpserve stdio` child and its stdout to ours, as bytes arrive.
+fn relay_stdio() -> std::io::Result<()> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(mcpserve_bench::proc::bin_path("srv-mcpserve"))
+        .arg("stdio")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut to_child = child.stdin.take().expect("piped");
+    let mut from_child = child.stdout.take().expect("piped");
+    let upward = std::thread::spawn(move || -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            let n = from_child.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.write_all(&buf[..n])?;
+            out.flush()?;
+        }
+    });
+    let mut input = std::io::stdin().lock();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        to_child.write_all(&buf[..n])?;
+    }
+    drop(to_child);
+    let copied = upward.join().expect("relay thread");
+    child.wait()?;
+    copied
+}
+
+/// Serves ADDR and sends every request, as it came, over one HTTP/1.1 connection per
+/// client connection to the `srv-mcpserve http` child at `upstream`; answers with its
+/// response as it came.
+async fn relay_http(addr: String, upstream: String) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        let upstream = upstream.clone();
+        tokio::spawn(async move {
+            let Ok(up) = tokio::net::TcpStream::connect(&upstream).await else {
+                return;
+            };
+            let _ = up.set_nodelay(true);
+            let Ok((sender, conn)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(up)).await
+            else {
+                return;
+            };
+            tokio::spawn(conn);
+            // HTTP/1.1 serves one request at a time per connection, so the lock is never
+            // contended; it only hands the sender to the request in flight.
+            let sender = std::sync::Arc::new(tokio::sync::Mutex::new(sender));
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let sender = sender.clone();
+                async move {
+                    let mut sender = sender.lock().await;
+                    sender.ready().await?;
+                    sender.send_request(req).await
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                .await;
+        });
+    }
 }

@@ -108,7 +108,7 @@ async fn main() -> mcpserve::Result<()> {
         Some("proxy-http") => {
             use mcpserve::proxy::Remote;
             let addr = args.get(1).expect("usage: srv-mcpserve proxy-http ADDR");
-            let upstream = spawn_http_child()?;
+            let upstream = mcpserve_bench::proc::spawn_http_upstream("srv-mcpserve")?;
             Server::builder()
                 .without_registry()
                 .proxy("", Remote::http(format!("http://{upstream}/mcp")))
@@ -124,33 +124,4 @@ async fn main() -> mcpserve::Result<()> {
             std::process::exit(2)
         }
     }
-}
-
-/// Starts `srv-mcpserve http` on a free port as a child that dies with this process, and
-/// returns its address once it accepts connections.
-#[cfg(feature = "mcpserve-http")]
-fn spawn_http_child() -> std::io::Result<String> {
-    use std::os::unix::process::CommandExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut cmd = std::process::Command::new(std::env::current_exe()?);
-    cmd.args(["http", &addr]).stdin(std::process::Stdio::null());
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    cmd.spawn()?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        if std::time::Instant::now() > deadline {
-            return Err(std::io::Error::other("the upstream server never listened"));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    Ok(addr)
 }
