@@ -141,10 +141,10 @@ fn same_integer(header: &str, body: &Value) -> bool {
 
 /// The one value of `name`, trimmed of optional whitespace; repeated or non-text values
 /// are errors.
-fn single<'a, K: AsHeaderName + AsRef<str> + Copy>(
-    headers: &'a HeaderMap,
+fn single<K: AsHeaderName + AsRef<str> + Copy>(
+    headers: &HeaderMap,
     name: K,
-) -> Result<Option<&'a str>, String> {
+) -> Result<Option<&str>, String> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);
