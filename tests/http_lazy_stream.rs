@@ -66,6 +66,12 @@ async fn call_2026(url: &str, id: i64, args: Value) -> reqwest::Response {
     .unwrap()
 }
 
+/// Opens `name` after the request under test is surely waiting on it.
+async fn release_later(name: &str) {
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    gate(name).notify_one();
+}
+
 async fn json_result(res: reqwest::Response) -> Value {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
@@ -91,10 +97,7 @@ async fn sessionless_requests_switch_to_sse_when_the_handler_notifies() {
     // The first notification only after the handler waited: the response is already
     // waiting for the reply when the channel is made.
     let call = call_2026(&server.url, 3, json!({"gate": "lazy-2026", "after": "b"}));
-    let release = async {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        gate("lazy-2026").notify_one();
-    };
+    let release = release_later("lazy-2026");
     let (res, ()) = tokio::join!(call, release);
     assert_eq!(
         carried(&SseReader::new(res).rest().await),
@@ -107,10 +110,7 @@ async fn sessionless_requests_switch_to_sse_when_the_handler_notifies() {
         4,
         json!({"before": "c", "gate": "lazy-2026-2", "after": "d"}),
     );
-    let release = async {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        gate("lazy-2026-2").notify_one();
-    };
+    let release = release_later("lazy-2026-2");
     let (res, ()) = tokio::join!(call, release);
     assert_eq!(
         carried(&SseReader::new(res).rest().await),
@@ -150,10 +150,7 @@ async fn session_requests_switch_to_sse_when_the_handler_notifies() {
     assert_eq!(carried(&events), [r#"log "a""#, r#"result "ok""#]);
 
     // Only after waiting.
-    let release = async {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        gate("lazy-session").notify_one();
-    };
+    let release = release_later("lazy-session");
     let (res, ()) = tokio::join!(
         call(4, json!({"gate": "lazy-session", "after": "b"})),
         release
