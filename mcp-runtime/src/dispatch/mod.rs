@@ -19,7 +19,7 @@ use std::task::Poll;
 
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use outbound::take_queued;
+pub(crate) use outbound::OutReceiver;
 pub use outbound::{OutMessage, Outbound};
 pub use session::{ClientReply, Connection, Session, SessionChange, SessionRecord};
 

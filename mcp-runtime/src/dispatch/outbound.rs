@@ -1,6 +1,7 @@
 //! Where server-to-client messages go: a bounded channel drained by the transport.
 
-use std::task::Poll;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -13,16 +14,93 @@ pub type OutMessage = bytes::Bytes;
 /// HTTP transport drains one per response stream.
 #[derive(Clone, Debug)]
 pub struct Outbound {
-    tx: mpsc::Sender<OutMessage>,
+    tx: Tx,
     /// Fired by [`close_stream`](Self::close_stream); only resumable transports set it.
     close: Option<CancellationToken>,
+}
+
+#[derive(Clone, Debug)]
+enum Tx {
+    Channel(mpsc::Sender<OutMessage>),
+    /// A channel made on the first send ([`Outbound::lazy`]).
+    Lazy(Arc<Lazy>),
+}
+
+/// The shared state of a lazily made channel: most HTTP requests send nothing but their
+/// response, and a channel (two allocations, one of them cache-line aligned) per request
+/// would be made for nothing.
+#[derive(Debug)]
+struct Lazy {
+    capacity: usize,
+    state: Mutex<LazyState>,
+}
+
+#[derive(Debug, Default)]
+struct LazyState {
+    /// Set by the first send. Held here, so the channel closes when the last
+    /// [`Outbound`] clone (and so this state) is gone, as a plain channel's does.
+    tx: Option<mpsc::Sender<OutMessage>>,
+    /// The receiving half, until the [`OutReceiver`] takes it.
+    rx: Option<mpsc::Receiver<OutMessage>>,
+    /// The receiver went away before the channel was made: sends fail.
+    closed: bool,
+    /// The receiver waiting for the channel to be made.
+    waker: Option<Waker>,
+}
+
+impl Lazy {
+    /// The channel's sender, made now if this is the first send; `None` once the
+    /// receiver is gone.
+    fn sender(&self) -> Option<mpsc::Sender<OutMessage>> {
+        let mut state = self.state.lock().expect("outbound lock");
+        if let Some(tx) = &state.tx {
+            return Some(tx.clone());
+        }
+        if state.closed {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(self.capacity);
+        state.tx = Some(tx.clone());
+        state.rx = Some(rx);
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
+        Some(tx)
+    }
 }
 
 impl Outbound {
     /// A new channel with room for `capacity` queued messages.
     pub fn channel(capacity: usize) -> (Outbound, mpsc::Receiver<OutMessage>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (Outbound { tx, close: None }, rx)
+        (
+            Outbound {
+                tx: Tx::Channel(tx),
+                close: None,
+            },
+            rx,
+        )
+    }
+
+    /// Like [`channel`](Self::channel), but the channel is only made when the first
+    /// message is sent: a request that sends nothing but its response costs one small
+    /// allocation instead of a channel.
+    pub(crate) fn lazy(capacity: usize) -> (Outbound, OutReceiver) {
+        let shared = Arc::new(Lazy {
+            capacity,
+            state: Mutex::default(),
+        });
+        let rx = OutReceiver {
+            shared: Some(shared.clone()),
+            rx: None,
+        };
+        (
+            Outbound {
+                tx: Tx::Lazy(shared),
+                close: None,
+            },
+            rx,
+        )
     }
 
     /// Lets [`close_stream`](Self::close_stream) fire `token`: the transport then ends the
@@ -47,23 +125,124 @@ impl Outbound {
 
     /// Queues a message, waiting while the channel is full; false if the receiver is gone.
     pub async fn send(&self, msg: impl Into<OutMessage>) -> bool {
-        self.tx.send(msg.into()).await.is_ok()
+        match &self.tx {
+            Tx::Channel(tx) => tx.send(msg.into()).await.is_ok(),
+            Tx::Lazy(lazy) => match lazy.sender() {
+                Some(tx) => tx.send(msg.into()).await.is_ok(),
+                None => false,
+            },
+        }
     }
 
     /// Queues a message without waiting; false if the channel is full or closed. For
     /// callers that cannot wait (tracing layers, announcements from sync code).
     pub fn try_send(&self, msg: impl Into<OutMessage>) -> bool {
-        self.tx.try_send(msg.into()).is_ok()
+        match &self.tx {
+            Tx::Channel(tx) => tx.try_send(msg.into()).is_ok(),
+            Tx::Lazy(lazy) => lazy
+                .sender()
+                .is_some_and(|tx| tx.try_send(msg.into()).is_ok()),
+        }
     }
 
     /// True when both senders feed the same receiver.
     pub fn same_channel(&self, other: &Outbound) -> bool {
-        self.tx.same_channel(&other.tx)
+        match (&self.tx, &other.tx) {
+            (Tx::Channel(a), Tx::Channel(b)) => a.same_channel(b),
+            (Tx::Lazy(a), Tx::Lazy(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// True when the receiving side has gone away.
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        match &self.tx {
+            Tx::Channel(tx) => tx.is_closed(),
+            Tx::Lazy(lazy) => {
+                let state = lazy.state.lock().expect("outbound lock");
+                match &state.tx {
+                    Some(tx) => tx.is_closed(),
+                    None => state.closed,
+                }
+            }
+        }
+    }
+}
+
+/// The receiving half of [`Outbound::lazy`]: waits for the channel to be made, then
+/// receives from it. Dropping it before the first send makes every send fail, as
+/// dropping a channel's receiver does.
+#[derive(Debug)]
+pub(crate) struct OutReceiver {
+    /// Until the channel is taken: the senders' shared state. Let go of then, so the
+    /// channel closes with the last sender.
+    shared: Option<Arc<Lazy>>,
+    rx: Option<mpsc::Receiver<OutMessage>>,
+}
+
+impl From<mpsc::Receiver<OutMessage>> for OutReceiver {
+    fn from(rx: mpsc::Receiver<OutMessage>) -> Self {
+        OutReceiver {
+            shared: None,
+            rx: Some(rx),
+        }
+    }
+}
+
+impl OutReceiver {
+    /// The channel, once the first send made it (registering `cx` to be woken then).
+    fn poll_channel(
+        &mut self,
+        cx: Option<&Context<'_>>,
+    ) -> Option<&mut mpsc::Receiver<OutMessage>> {
+        if self.rx.is_none() {
+            let shared = self.shared.as_ref()?;
+            let mut state = shared.state.lock().expect("outbound lock");
+            match state.rx.take() {
+                Some(rx) => {
+                    drop(state);
+                    self.rx = Some(rx);
+                    self.shared = None;
+                }
+                None => {
+                    if let Some(cx) = cx {
+                        state.waker = Some(cx.waker().clone());
+                    }
+                    return None;
+                }
+            }
+        }
+        self.rx.as_mut()
+    }
+
+    /// The next message; `None` once every sender is gone. Before the first send it
+    /// waits (a request that never sends leaves this pending: its reply ends the wait).
+    pub(crate) async fn recv(&mut self) -> Option<OutMessage> {
+        std::future::poll_fn(|cx| match self.poll_channel(Some(cx)) {
+            Some(rx) => rx.poll_recv(cx),
+            None => Poll::Pending,
+        })
+        .await
+    }
+
+    /// [`take_queued`] from the channel, if it was made.
+    pub(crate) async fn take_queued(&mut self, into: &mut Vec<OutMessage>) -> usize {
+        match self.poll_channel(None) {
+            Some(rx) => take_queued(rx, into).await,
+            None => 0,
+        }
+    }
+}
+
+impl Drop for OutReceiver {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            let mut state = shared.state.lock().expect("outbound lock");
+            state.closed = true;
+            // Made but not taken: dropping it fails the senders, as for a plain channel.
+            state.rx = None;
+            state.waker = None;
+        }
     }
 }
 

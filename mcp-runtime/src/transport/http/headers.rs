@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use base64::Engine;
+use http::header::{AsHeaderName, HeaderName};
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,8 +19,8 @@ use crate::protocol::jsonrpc::Request;
 use crate::server::header_params::{HeaderParam, HeaderParamType};
 use crate::server::ToolCatalog;
 
-pub(super) const MCP_METHOD: &str = "mcp-method";
-pub(super) const MCP_NAME: &str = "mcp-name";
+pub(super) const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+pub(super) const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// Checks the mirrored headers of a 2026-07-28 request; the error is the message of the
 /// `-32020` (HeaderMismatch) response.
@@ -30,7 +31,7 @@ pub(super) fn validate(
     extensions: &ExtensionSet,
 ) -> Result<(), String> {
     let method =
-        single(headers, MCP_METHOD)?.ok_or("Header mismatch: the Mcp-Method header is required")?;
+        single(headers, &MCP_METHOD)?.ok_or("Header mismatch: the Mcp-Method header is required")?;
     if method != &*req.method {
         return Err(format!(
             "Header mismatch: Mcp-Method header value {method:?} does not match body method {:?}",
@@ -46,23 +47,23 @@ pub(super) fn validate(
             } else {
                 index.name(p)
             }?;
-            serde_json::from_str(raw).ok()
+            json_str(raw)
         }),
         // An extension method that mirrors one of its params (`taskId` for tasks).
         other => match extensions.name_param(other) {
             Some(param) => req.params.as_deref().and_then(|p| {
                 let members: HashMap<Cow<'_, str>, &RawValue> =
                     serde_json::from_str(p.get()).ok()?;
-                serde_json::from_str(members.get(param)?.get()).ok()
+                json_str(members.get(param)?.get())
             }),
             None => return Ok(()),
         },
     };
     let body_name = body_name.as_deref();
     let header =
-        single(headers, MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
+        single(headers, &MCP_NAME)?.ok_or("Header mismatch: the Mcp-Name header is required")?;
     let header = decode(header).map_err(|e| format!("Header mismatch: Mcp-Name {e}"))?;
-    if Some(header.as_str()) != body_name {
+    if Some(&*header) != body_name {
         return Err(format!(
             "Header mismatch: Mcp-Name header value {header:?} does not match body value {:?}",
             body_name.unwrap_or_default()
@@ -94,7 +95,7 @@ pub(super) fn validate(
 fn check_param(headers: &HeaderMap, param: &HeaderParam, args: &Value) -> Result<(), String> {
     let header_name = format!("Mcp-Param-{}", param.name);
     let body = param.value_in(args);
-    let header = single(headers, &param.header)?;
+    let header = single(headers, param.header.as_str())?;
     let (header, body) = match (header, body) {
         (None, None) => return Ok(()),
         (None, Some(_)) => {
@@ -113,9 +114,9 @@ fn check_param(headers: &HeaderMap, param: &HeaderParam, args: &Value) -> Result
     };
     let header = decode(header).map_err(|e| format!("Header mismatch: {header_name} {e}"))?;
     let same = match param.ty {
-        HeaderParamType::String => body.as_str() == Some(header.as_str()),
+        HeaderParamType::String => body.as_str() == Some(&*header),
         HeaderParamType::Boolean => {
-            body.as_bool().map(|b| if b { "true" } else { "false" }) == Some(header.as_str())
+            body.as_bool().map(|b| if b { "true" } else { "false" }) == Some(&*header)
         }
         HeaderParamType::Integer => same_integer(&header, body),
     };
@@ -140,23 +141,39 @@ fn same_integer(header: &str, body: &Value) -> bool {
 
 /// The one value of `name`, trimmed of optional whitespace; repeated or non-text values
 /// are errors.
-fn single<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, String> {
+fn single<K: AsHeaderName + AsRef<str> + Copy>(
+    headers: &HeaderMap,
+    name: K,
+) -> Result<Option<&str>, String> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);
     };
     if values.next().is_some() {
+        let name = name.as_ref();
         return Err(format!("Header mismatch: {name} is sent more than once"));
     }
     let text = first
         .to_str()
-        .map_err(|_| format!("Header mismatch: {name} contains invalid characters"))?;
+        .map_err(|_| {
+            let name = name.as_ref();
+            format!("Header mismatch: {name} contains invalid characters")
+        })?;
     Ok(Some(text.trim_matches([' ', '\t'])))
+}
+
+/// A JSON string's text: borrowed when it has no escapes (`Cow<str>`'s own
+/// `Deserialize` always allocates); `None` when `raw` is not a string.
+fn json_str(raw: &str) -> Option<Cow<'_, str>> {
+    match serde_json::from_str::<&str>(raw) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
+    }
 }
 
 /// Decodes the `=?base64?…?=` sentinel (strict, padded base64 of UTF-8); anything else
 /// is taken literally.
-fn decode(value: &str) -> Result<String, &'static str> {
+fn decode(value: &str) -> Result<Cow<'_, str>, &'static str> {
     match value
         .strip_prefix("=?base64?")
         .and_then(|v| v.strip_suffix("?="))
@@ -165,8 +182,9 @@ fn decode(value: &str) -> Result<String, &'static str> {
             .decode(encoded)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Cow::Owned)
             .ok_or("is not valid base64-encoded UTF-8"),
-        None => Ok(value.to_owned()),
+        None => Ok(Cow::Borrowed(value)),
     }
 }
 
@@ -176,14 +194,15 @@ mod tests {
 
     #[test]
     fn decodes_the_base64_sentinel_strictly() {
-        assert_eq!(decode("=?base64?SGVsbG8=?="), Ok("Hello".to_owned()));
+        assert_eq!(decode("=?base64?SGVsbG8=?=").as_deref(), Ok("Hello"));
         assert!(decode("=?base64?SGVsbG8?=").is_err());
         assert!(decode("=?base64?SGVs!!!bG8=?=").is_err());
-        assert_eq!(decode("SGVsbG8="), Ok("SGVsbG8=".to_owned()));
-        assert_eq!(
-            decode("=?base64?SGVsbG8="),
-            Ok("=?base64?SGVsbG8=".to_owned())
-        );
+        assert_eq!(decode("SGVsbG8=").as_deref(), Ok("SGVsbG8="));
+        assert_eq!(decode("=?base64?SGVsbG8=").as_deref(), Ok("=?base64?SGVsbG8="));
+        // Not a JSON string: no name; escapes are decoded.
+        assert_eq!(json_str("5"), None);
+        assert_eq!(json_str(r#""a\u0062""#).as_deref(), Some("ab"));
+        assert!(matches!(json_str(r#""add""#), Some(Cow::Borrowed("add"))));
     }
 
     #[test]

@@ -52,10 +52,12 @@ fn host_allowed(authority: &str, policy: &HostPolicy) -> bool {
 
 /// Splits `name[:port]`, keeping IPv6 literals (`[::1]:8080`) in brackets.
 fn split_port(authority: &str) -> (&str, Option<&str>) {
-    let (name, rest) = match authority.find(']') {
-        Some(end) if authority.starts_with('[') => authority.split_at(end + 1),
-        _ => match authority.rfind(':') {
-            Some(i) => (&authority[..i], &authority[i..]),
+    // Byte scans: a host name is a few bytes, shorter than `memchr`'s setup.
+    let bytes = authority.as_bytes();
+    let (name, rest) = match bytes.iter().position(|b| *b == b']') {
+        Some(end) if bytes.first() == Some(&b'[') => authority.split_at(end + 1),
+        _ => match bytes.iter().rposition(|b| *b == b':') {
+            Some(i) => authority.split_at(i),
             None => (authority, ""),
         },
     };
@@ -117,5 +119,17 @@ mod tests {
         assert_eq!(check(&parts("other:8443", None), &p, &[]), Ok(()));
         assert!(check(&parts("other:8444", None), &p, &[]).is_err());
         assert!(check(&parts("localhost", None), &p, &[]).is_err());
+    }
+
+    #[test]
+    fn ports_split_off_names_and_ipv6_literals() {
+        assert_eq!(split_port("a:1"), ("a", Some("1")));
+        assert_eq!(split_port("a"), ("a", None));
+        assert_eq!(split_port("a:"), ("a", Some("")));
+        assert_eq!(split_port("[::1]:8080"), ("[::1]", Some("8080")));
+        assert_eq!(split_port("[::1]"), ("[::1]", None));
+        assert_eq!(split_port("[::1]x"), ("[::1]", None));
+        assert_eq!(split_port("[::1"), ("[:", Some("1")));
+        assert_eq!(split_port("a]:1"), ("a]", Some("1")));
     }
 }

@@ -12,7 +12,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tower_service::Service;
 
 use super::config::{HostPolicy, HttpConfig};
 use super::connections::Connections;
@@ -99,7 +98,6 @@ pub(super) async fn serve(
         let svc = service.clone();
         let cards = cards.clone();
         let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let mut svc = svc.clone();
             let active = state.begin();
             // Off the endpoint: the server card and AI Catalog, else 404 (decided here so
             // the endpoint's own requests pay nothing for it).
@@ -111,10 +109,13 @@ pub(super) async fn serve(
                     .or_else(|| svc.metadata(&req))
                     .unwrap_or_else(|| reply::status(StatusCode::NOT_FOUND))
             });
+            // The endpoint's future itself, not the tower service's boxed one: hyper keeps
+            // each request's future in one box per connection already.
+            let endpoint = svc.endpoint();
             async move {
                 let res = match other {
                     Some(res) => res,
-                    None => svc.call(req).await?,
+                    None => endpoint.handle(req).await,
                 };
                 Ok::<_, Infallible>(res.map(|body| body.on_connection(active)))
             }

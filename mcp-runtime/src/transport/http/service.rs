@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{HeaderName, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -31,9 +31,11 @@ use crate::protocol::jsonrpc::{self, code, Message};
 use crate::protocol::{Era, RequestId};
 use crate::server::Server;
 
-pub(super) const SESSION_ID: &str = "mcp-session-id";
-pub(super) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
-pub(super) const LAST_EVENT_ID: &str = "last-event-id";
+// Header names as `HeaderName`s: a lookup by `&str` parses and lowercases the name
+// first, on every request.
+pub(super) const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+pub(super) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+pub(super) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
 /// The Streamable HTTP endpoint as a [`tower_service::Service`], serving both protocol
 /// eras. Mount it anywhere: `axum::Router::new().nest_service("/mcp", service)`, or
@@ -132,6 +134,12 @@ impl McpHttpService {
         authz::metadata(&self.inner, req)
     }
 
+    /// The endpoint's state, whose `handle` answers one request (`serve_http` awaits it
+    /// in place of the boxed future of [`Service::call`]).
+    pub(super) fn endpoint(&self) -> Arc<Inner> {
+        self.inner.clone()
+    }
+
     /// Live session-era sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
@@ -207,7 +215,7 @@ pub(super) struct McpHeaders<'a> {
 
 impl<'a> McpHeaders<'a> {
     fn read(parts: &'a Parts) -> Result<Self, &'static str> {
-        let text = |name: &str, what: &'static str| match parts.headers.get(name) {
+        let text = |name: HeaderName, what: &'static str| match parts.headers.get(name) {
             None => Ok(None),
             Some(v) => v.to_str().map(|s| Some(s.trim())).map_err(|_| what),
         };
@@ -220,7 +228,7 @@ impl<'a> McpHeaders<'a> {
 }
 
 impl Inner {
-    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<ResponseBody>
+    pub(super) async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<ResponseBody>
     where
         B: Body + Send + 'static,
         B::Data: Send,
@@ -470,12 +478,14 @@ pub(super) fn unavailable_for(
 }
 
 fn content_type_is_json(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(APPLICATION_JSON))
+    let value = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    value.is_some_and(|v| {
+        let v = v.as_bytes();
+        let end = v.iter().position(|b| *b == b';').unwrap_or(v.len());
+        v[..end]
+            .trim_ascii()
+            .eq_ignore_ascii_case(APPLICATION_JSON.as_bytes())
+    })
 }
 
 /// Whether the `Accept` header allows `mime` (wildcards included, `q=0` excluded).
@@ -483,37 +493,56 @@ pub(super) fn accepts(parts: &Parts, mime: &str) -> bool {
     accepts_all(parts, [mime])
 }
 
-/// Whether the `Accept` header allows every one of `mimes`, read in one pass.
+/// Whether the `Accept` header allows every one of `mimes`, read in one pass over its
+/// bytes.
 pub(super) fn accepts_all<const N: usize>(parts: &Parts, mimes: [&str; N]) -> bool {
-    let mut allowed = [false; N];
-    let items = parts
-        .headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','));
-    for item in items {
-        let mut fields = item.split(';');
-        let range = fields.next().unwrap_or_default().trim();
-        let refused = fields.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                == Some(0.0)
-        });
-        if refused {
-            continue;
+    let values = parts.headers.get_all(ACCEPT);
+    // What MCP clients send (the spec's own example): one compare, no parsing.
+    const USUAL: &[u8] = b"application/json, text/event-stream";
+    let mut first = values.iter();
+    if let (Some(only), None) = (first.next(), first.next()) {
+        if only.as_bytes() == USUAL {
+            return mimes.iter().all(|m| {
+                m.eq_ignore_ascii_case(APPLICATION_JSON) || m.eq_ignore_ascii_case(TEXT_EVENT_STREAM)
+            });
         }
-        for (mime, allowed) in mimes.iter().zip(&mut allowed) {
-            let (kind, _) = mime.split_once('/').expect("a type/subtype");
-            *allowed |= range.eq_ignore_ascii_case(mime)
-                || range == "*/*"
-                || range
-                    .strip_suffix("/*")
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind));
+    }
+    let mut allowed = [false; N];
+    // Values with bytes `to_str` refuses are skipped whole, as before.
+    for value in values.iter().filter(|v| v.to_str().is_ok()) {
+        for item in value.as_bytes().split(|b| *b == b',') {
+            let (range, params) = match item.iter().position(|b| *b == b';') {
+                Some(i) => (&item[..i], &item[i + 1..]),
+                None => (item, &[][..]),
+            };
+            let range = range.trim_ascii();
+            if !params.is_empty() && refuses(params) {
+                continue;
+            }
+            let kind = range.strip_suffix(b"/*");
+            for (mime, allowed) in mimes.iter().zip(&mut allowed) {
+                *allowed |= match kind {
+                    Some(b"*") => true,
+                    Some(kind) => mime
+                        .split_once('/')
+                        .is_some_and(|(k, _)| kind.eq_ignore_ascii_case(k.as_bytes())),
+                    None => range.eq_ignore_ascii_case(mime.as_bytes()),
+                };
+            }
         }
     }
     allowed.iter().all(|a| *a)
+}
+
+/// Whether a media range's parameters (after its `;`) carry `q=0`.
+fn refuses(params: &[u8]) -> bool {
+    params.split(|b| *b == b';').any(|p| {
+        p.trim_ascii()
+            .strip_prefix(b"q=")
+            .and_then(|q| std::str::from_utf8(q).ok())
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            == Some(0.0)
+    })
 }
 
 #[cfg(test)]
@@ -549,5 +578,51 @@ mod tests {
         }
         assert!(accepts(&parts(&["text/*"]), TEXT_EVENT_STREAM));
         assert!(!accepts(&parts(&["text/*"]), APPLICATION_JSON));
+        // The usual value (compared whole) allows its two types and nothing else.
+        let usual = ["application/json, text/event-stream"];
+        assert!(accepts(&parts(&usual), APPLICATION_JSON));
+        assert!(!accepts(&parts(&usual), "text/plain"));
+        assert!(!accepts_all(&parts(&[usual[0], usual[0]]), [APPLICATION_JSON, "text/plain"]));
+        // Parameters other than q, q with spaces, several headers, empty items.
+        for ok in [
+            &["application/json;charset=utf-8 ,text/event-stream; level=1"][..],
+            &["application/json; q = 0.5", "text/event-stream;q=1"],
+            &[",application/json,,text/event-stream,"],
+        ] {
+            assert!(accepts_all(&parts(ok), both), "{ok:?}");
+        }
+        for bad in [
+            &["application/json; q=0, */*;q=0"][..],
+            &["application/json, text/event-stream;charset=x;q=0.000"],
+            &["application/jsonx, text/event-stream"],
+        ] {
+            assert!(!accepts_all(&parts(bad), both), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn content_type_names_json_with_or_without_parameters() {
+        let with = |v: &[u8]| {
+            let mut b = http::Request::builder().uri("/mcp");
+            b = b.header(CONTENT_TYPE, http::HeaderValue::from_bytes(v).unwrap());
+            content_type_is_json(&b.body(()).unwrap().into_parts().0)
+        };
+        for ok in [
+            &b"application/json"[..],
+            b"Application/JSON",
+            b" application/json ; charset=utf-8",
+        ] {
+            assert!(with(ok), "{ok:?}");
+        }
+        for bad in [
+            &b"text/json"[..],
+            b"application/json2",
+            b"application/json;charset=\xff",
+            b"",
+        ] {
+            assert!(!with(bad), "{bad:?}");
+        }
+        let none = http::Request::builder().uri("/mcp").body(()).unwrap();
+        assert!(!content_type_is_json(&none.into_parts().0));
     }
 }

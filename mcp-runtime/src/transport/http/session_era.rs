@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue};
+use http::header::HeaderValue;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use tokio::sync::mpsc;
@@ -387,7 +387,7 @@ async fn initialize(
             priming: primes(version),
         }),
         force_sse: false,
-        headers: vec![(HeaderName::from_static(SESSION_ID), sid)],
+        headers: vec![(SESSION_ID, sid)],
         on_reply: Some(on_reply),
         ticket,
         busy: None,

@@ -47,7 +47,7 @@ pub(super) async fn post(
                 // `_meta` is complete: one that is not gets a plain 400).
                 force_sse: meta.progress_token
                     && meta.capabilities
-                    && meta.version.is_some()
+                    && meta.has_version()
                     && &*req.method == "tools/call",
                 req,
                 era: Era::Sessionless,
@@ -84,10 +84,9 @@ fn check_headers(
     meta: &MetaHead,
     req: &Request,
 ) -> Result<(), String> {
-    let (Some(body_version), true) = (&meta.version, meta.capabilities) else {
+    let (Some(body_version), true) = (meta.version(req), meta.capabilities) else {
         return Ok(());
     };
-    let body_version = body_version.as_deref();
     match (mcp.version, body_version) {
         (Some(h), Some(b)) if h == b => {}
         (None, _) => return Err("Header mismatch: the MCP-Protocol-Version header is required".into()),

@@ -31,7 +31,9 @@ use super::service::Inner;
 use super::session_store::{BusyGuard, HttpSession, LiveStream};
 use super::sse;
 use crate::auth::AuthContext;
-use crate::dispatch::{take_queued, Connection, OutMessage, Outbound, Reply, RequestEnv, Session};
+use crate::dispatch::{
+    Connection, OutMessage, OutReceiver, Outbound, Reply, RequestEnv, Session,
+};
 use crate::protocol::jsonrpc::{self, code, Request};
 use crate::protocol::{Era, ErrorObject, RequestId};
 
@@ -79,11 +81,25 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     let request_cancel = cancel.clone();
     let initialize = x.on_reply.is_some();
     let mut headers = x.headers;
-    let (out, mut rx) = Outbound::channel(inner.server.config().outbound_capacity);
-    let close = CancellationToken::new();
-    let out = match &x.resumable {
-        Some(r) if r.priming => out.with_close_signal(close.clone()),
-        _ => out,
+    let mode = inner.config.response_mode;
+    let capacity = inner.server.config().outbound_capacity;
+    // The request's channel is made by its first notification or question: most requests
+    // send nothing but their response. A JSON-only response forwards whatever comes
+    // (`forward`), and `initialize` runs once a session: those get a channel up front.
+    let (out, mut rx) = if initialize || mode == ResponseMode::Json {
+        let (out, rx) = Outbound::channel(capacity);
+        (out, OutReceiver::from(rx))
+    } else {
+        Outbound::lazy(capacity)
+    };
+    // Only a stream that can be resumed can be closed early (SSE polling).
+    let close = match &x.resumable {
+        Some(r) if r.priming => Some(CancellationToken::new()),
+        _ => None,
+    };
+    let out = match &close {
+        Some(close) => out.with_close_signal(close.clone()),
+        None => out,
     };
     // Where a JSON-only response sends what it cannot carry: the session's GET stream.
     let unsolicited = x.conn.as_ref().map(|c| c.out.clone());
@@ -99,7 +115,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
     let mut reply_rx = Some(reply_rx);
 
     let mut first = Vec::new();
-    let sse_now = match inner.config.response_mode {
+    let sse_now = match mode {
         _ if initialize => {
             // The session exists once `initialize` succeeded: its id goes out only
             // then, never for a failed one.
@@ -108,8 +124,7 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
             if !created {
                 headers.clear();
             }
-            take_queued(&mut rx, &mut first).await;
-            let mode = inner.config.response_mode;
+            rx.take_queued(&mut first).await;
             if !created
                 || mode == ResponseMode::Json
                 || (mode == ResponseMode::Lazy && first.is_empty())
@@ -139,11 +154,11 @@ pub(super) async fn respond(inner: Arc<Inner>, x: Exchange) -> Response<Response
                     // The request ended and dropped its sender; its reply is on the way.
                     None => Lazy::Reply(reply_rx.take().expect("reply receiver").await),
                 },
-                _ = close.cancelled() => Lazy::Closed,
+                _ = closed_early(close.as_ref()) => Lazy::Closed,
             };
             match event {
                 Lazy::Reply(reply) => {
-                    take_queued(&mut rx, &mut first).await;
+                    rx.take_queued(&mut first).await;
                     if first.is_empty() {
                         if let Some(g) = guard {
                             g.disarm();
@@ -215,7 +230,7 @@ impl Future for ReplyRx {
 
 /// A JSON response carries only the response: the request's other messages go to the
 /// session's standalone stream (`to`), or nowhere in the 2026 era.
-fn forward(first: Vec<OutMessage>, mut rx: mpsc::Receiver<OutMessage>, to: Option<Outbound>) {
+fn forward(first: Vec<OutMessage>, mut rx: OutReceiver, to: Option<Outbound>) {
     tokio::spawn(async move {
         for m in first {
             if let Some(out) = &to {
@@ -340,6 +355,15 @@ async fn shutdown(inner: &Inner, open_ended: bool) {
     }
 }
 
+/// Resolves when the handler closes its stream early, or never (a stream that cannot be
+/// resumed cannot be closed).
+async fn closed_early(close: Option<&CancellationToken>) {
+    match close {
+        Some(close) => close.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Resolves after `limit`, or never.
 async fn timeout(limit: Option<Duration>) {
     match limit {
@@ -384,7 +408,7 @@ enum Lazy {
 /// A non-resumable stream: messages go straight to the client, which paces the handler.
 async fn pump_plain(
     first: Vec<OutMessage>,
-    mut rx: mpsc::Receiver<OutMessage>,
+    mut rx: OutReceiver,
     mut reply_rx: ReplyRx,
     tx: mpsc::Sender<Bytes>,
 ) {
@@ -408,7 +432,7 @@ async fn pump_plain(
         }
     };
     let mut rest = Vec::new();
-    take_queued(&mut rx, &mut rest).await;
+    rx.take_queued(&mut rest).await;
     for m in rest {
         if tx.send(sse::event(None, &m)).await.is_err() {
             return;
@@ -509,9 +533,9 @@ impl StreamWriter {
         self,
         priming: bool,
         first: Vec<OutMessage>,
-        mut rx: mpsc::Receiver<OutMessage>,
+        mut rx: OutReceiver,
         mut reply_rx: ReplyRx,
-        close: CancellationToken,
+        close: Option<CancellationToken>,
         mut detached: Detached,
     ) {
         let _held = match &detached.claim.take() {
@@ -531,11 +555,11 @@ impl StreamWriter {
             tokio::select! {
                 biased;
                 _ = self.session.closed.cancelled() => break None,
-                _ = close.cancelled(), if !closed => {
+                _ = closed_early(close.as_ref()), if !closed => {
                     closed = true;
                     // What the handler sent before asking to close still goes out live.
                     let mut sent = Vec::new();
-                    take_queued(&mut rx, &mut sent).await;
+                    rx.take_queued(&mut sent).await;
                     for m in sent {
                         asked.note(&m, &self);
                         self.emit(m).await;
@@ -553,7 +577,7 @@ impl StreamWriter {
             }
         };
         let mut rest = Vec::new();
-        take_queued(&mut rx, &mut rest).await;
+        rx.take_queued(&mut rest).await;
         for m in rest {
             self.emit(m).await;
         }

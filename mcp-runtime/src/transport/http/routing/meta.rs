@@ -6,8 +6,9 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
+use serde_json::Value;
 
-use crate::protocol::jsonrpc::Message;
+use crate::protocol::jsonrpc::{Message, Request};
 use crate::protocol::meta::{self, Key, RequestMeta};
 use crate::protocol::params::ParamsIndex;
 use crate::protocol::scan::{may_hold_keys, META};
@@ -17,12 +18,23 @@ use crate::protocol::scan::{may_hold_keys, META};
 pub(in crate::transport::http) struct MetaHead {
     /// It carries 2026-07-28 per-request keys ([`meta::PER_REQUEST`], not `null`).
     pub(in crate::transport::http) modern: bool,
-    /// `io.modelcontextprotocol/protocolVersion`: `Some(None)` when it is not a string.
-    pub(in crate::transport::http) version: Option<Option<String>>,
+    /// `io.modelcontextprotocol/protocolVersion`, if present: read its text with
+    /// [`version`](Self::version).
+    version: Option<Version>,
     /// `io.modelcontextprotocol/clientCapabilities` is present and not `null`.
     pub(in crate::transport::http) capabilities: bool,
     /// A non-null `progressToken`.
     pub(in crate::transport::http) progress_token: bool,
+}
+
+/// Where the body's protocol version is.
+#[derive(Debug)]
+enum Version {
+    /// In the request's parsed `_meta` (not copied out: the request is at hand wherever
+    /// the version is read).
+    InRequest,
+    /// Read from a `_meta` that does not parse as a whole; `None` when not a string.
+    Text(Option<String>),
 }
 
 /// The fields of `_meta` the transport reads, borrowed.
@@ -66,13 +78,30 @@ impl<'de> Deserialize<'de> for Fields<'de> {
 }
 
 impl MetaHead {
+    /// `io.modelcontextprotocol/protocolVersion` of `req`, the request this head was
+    /// read from: `Some(None)` when it is not a string.
+    pub(in crate::transport::http) fn version<'a>(
+        &'a self,
+        req: &'a Request,
+    ) -> Option<Option<&'a str>> {
+        match self.version.as_ref()? {
+            Version::Text(text) => Some(text.as_deref()),
+            Version::InRequest => {
+                let meta = req.meta().as_ref().ok()?.as_ref()?;
+                meta.protocol_version.as_ref().map(Value::as_str)
+            }
+        }
+    }
+
+    /// Whether `_meta` names a protocol version.
+    pub(in crate::transport::http) fn has_version(&self) -> bool {
+        self.version.is_some()
+    }
+
     fn of(meta: &RequestMeta) -> MetaHead {
         MetaHead {
             modern: meta.is_modern(),
-            version: meta
-                .protocol_version
-                .as_ref()
-                .map(|v| v.as_str().map(str::to_owned)),
+            version: meta.protocol_version.as_ref().map(|_| Version::InRequest),
             capabilities: meta.client_capabilities.is_some(),
             progress_token: meta.progress_token.is_some(),
         }
@@ -118,7 +147,7 @@ impl MetaHead {
             modern: fields.modern,
             version: fields
                 .version
-                .map(|v| serde_json::from_str::<String>(v.get()).ok()),
+                .map(|v| Version::Text(serde_json::from_str::<String>(v.get()).ok())),
             capabilities: fields.capabilities,
             progress_token: fields.progress_token,
         }
@@ -134,13 +163,34 @@ mod tests {
         MetaHead::read(&crate::protocol::jsonrpc::parse(line.as_bytes()).unwrap())
     }
 
+    /// The version text as the header ladder reads it, from the request itself.
+    fn version(params: &str) -> Option<Option<String>> {
+        let line = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{params}}}"#);
+        let msg = crate::protocol::jsonrpc::parse(line.as_bytes()).unwrap();
+        let head = MetaHead::read(&msg);
+        let Message::Request(req) = &msg else {
+            panic!("a request");
+        };
+        let text = head.version(req).map(|v| v.map(str::to_owned));
+        assert_eq!(head.has_version(), text.is_some());
+        text
+    }
+
     #[test]
     fn reads_each_field() {
         let h = head(
             r#"{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":7}}"#,
         );
         assert!(h.modern && h.capabilities && h.progress_token);
-        assert_eq!(h.version, Some(Some("2026-07-28".to_owned())));
+        assert_eq!(
+            version(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#),
+            Some(Some("2026-07-28".to_owned()))
+        );
+        assert_eq!(
+            version(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":7}}"#),
+            Some(None)
+        );
+        assert_eq!(version(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":null}}"#), None);
         let h = head(
             r#"{"_meta":{"progressToken":null,"io.modelcontextprotocol/clientCapabilities":null}}"#,
         );
