@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -43,11 +42,8 @@ fn start() -> Running {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the proxy example");
-    let mut first = String::new();
-    BufReader::new(proxy.stdout.take().expect("piped stdout"))
-        .read_line(&mut first)
-        .expect("read the proxy's stdout");
-    assert!(first.starts_with("listening on http://"), "{first:?}");
+    let url = common::listening_url(&mut proxy);
+    assert!(url.starts_with("http://"), "{url:?}");
     let deadline = Instant::now() + WAIT;
     let child = loop {
         if let Some(pid) = children_of(proxy.id()).first() {

@@ -14,6 +14,19 @@ pub mod skip;
 /// Bound on waiting for any single message; a hang fails the test instead of blocking CI.
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// The URL an HTTP example announces on its first stdout line (`listening on URL`);
+/// takes the child's piped stdout.
+pub fn listening_url(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read the listening line");
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned()
+}
+
 /// The path of an example binary built by `cargo test` (next to the test executable:
 /// `target/<profile>/deps/<test>` → `target/<profile>/examples/<name>`).
 pub fn example_bin(name: &str) -> PathBuf {

@@ -133,8 +133,9 @@ impl Pool {
         while let Some(conn) = self.checkout().await {
             match self.exchange(conn, req).await {
                 Ok(res) => return Ok(res),
-                // Never written: the server closed the idle connection; try the next.
+                // Written: sending it again could run it twice.
                 Err((e, None)) => return Err(SendError::Http(e)),
+                // Never written: the server closed the idle connection; try the next.
                 Err((_, Some(back))) => req = back,
             }
         }
