@@ -307,11 +307,10 @@ pub(super) fn response(
     match (era, result) {
         (_, MethodResult::Response(response)) => response,
         (_, MethodResult::Raw(body)) => jsonrpc::result_response(id, &body),
-        (Era::Session, MethodResult::Complete(body)) => jsonrpc::result_response(id, &body),
-        (Era::Session, MethodResult::Cacheable(body, _)) => jsonrpc::result_response(id, &body),
-        (Era::Sessionless, MethodResult::Complete(body)) => {
-            jsonrpc::result_response_with(id, COMPLETE, &body)
+        (era, MethodResult::Complete(body)) => {
+            jsonrpc::result_response_with(id, complete_fields(era), &body)
         }
+        (Era::Session, MethodResult::Cacheable(body, _)) => jsonrpc::result_response(id, &body),
         (Era::Sessionless, MethodResult::Cacheable(body, scope)) => {
             let (ttl, scope) = match scope {
                 CacheScope::Public => (config.cache_ttl_public_ms, "public"),
@@ -323,8 +322,14 @@ pub(super) fn response(
     }
 }
 
-/// The field every 2026-07-28 result that is not a task or an input request carries.
-pub(super) const COMPLETE: &[u8] = br#""resultType":"complete""#;
+/// The fields a complete result carries in `era` (serialized `"k":v` pairs): the 2026-07-28
+/// `resultType`, nothing in the session era.
+pub(super) fn complete_fields(era: Era) -> &'static [u8] {
+    match era {
+        Era::Session => b"",
+        Era::Sessionless => br#""resultType":"complete""#,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -360,10 +360,7 @@ fn finish(outcome: Result<CallToolResult, Error>, ctx: &Context) -> Result<Metho
         Err(e) => return Err(e),
     };
     // Encoded straight into the response: no result buffer to allocate and copy.
-    let fields: &[u8] = match era {
-        Era::Session => b"",
-        Era::Sessionless => super::era::COMPLETE,
-    };
+    let fields = super::era::complete_fields(era);
     let response = jsonrpc::result_response_writing(&ctx.scope.id, fields, |out| {
         encode::to_writer(out, &result)
     })?;
