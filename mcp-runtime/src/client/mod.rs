@@ -39,6 +39,7 @@
 mod exchange;
 mod http;
 mod pool;
+mod result_line;
 mod sse;
 mod stream;
 
