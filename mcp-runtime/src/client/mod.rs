@@ -39,7 +39,6 @@
 mod exchange;
 mod http;
 mod pool;
-mod result_line;
 mod sse;
 mod stream;
 

@@ -510,13 +510,6 @@ async fn read_loop(
             continue;
         }
         let Some(link) = link.upgrade() else { return };
-        // The line a server sends most, a result, read without the general parse.
-        if let Some((id, result)) = super::result_line::result_line(&bytes) {
-            let outcome = Ok(result);
-            link.route(Message::Response(jsonrpc::Response { id, outcome }))
-                .await;
-            continue;
-        }
         match jsonrpc::parse(&bytes) {
             Ok(msg) => link.route(msg).await,
             Err(rejected) => tracing::debug!(
