@@ -435,3 +435,77 @@ async fn an_unreachable_url_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A hand-written session-era server on the other end of a pipe: it answers
+/// `initialize`, then answers each request with `reply(id)` (one line).
+fn scripted(reply: fn(&Value) -> String) -> Transport {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (client_io, server_io) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+        let (r, mut w) = tokio::io::split(server_io);
+        let mut lines = BufReader::new(r).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let msg: Value = serde_json::from_str(&line).unwrap();
+            let Some(id) = msg.get("id") else { continue };
+            let out = if msg["method"] == "initialize" {
+                json!({"jsonrpc": "2.0", "id": id, "result": {
+                    "protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "scripted", "version": "1"}}})
+                .to_string()
+            } else {
+                reply(id)
+            };
+            w.write_all(format!("{out}\n").as_bytes()).await.unwrap();
+        }
+    });
+    let (cr, cw) = tokio::io::split(client_io);
+    Transport::io(cr, cw)
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_json_rpc_fails_its_request_instead_of_leaving_it_waiting() {
+    // Shapes a broken server might answer with, each carrying the request's id.
+    let replies: [(fn(&Value) -> String, &str); 4] = [
+        (
+            |id| json!({"jsonrpc": "1.0", "id": id, "result": {"content": []}}).to_string(),
+            r#"Invalid Request: jsonrpc must be "2.0""#,
+        ),
+        (
+            |id| json!({"jsonrpc": "2.0", "id": id}).to_string(),
+            "Invalid Request: missing method",
+        ),
+        (
+            |id| {
+                json!({"jsonrpc": "2.0", "id": id, "result": {}, "error": {"code": 1}}).to_string()
+            },
+            "Invalid Request: missing method",
+        ),
+        (
+            |id| json!({"jsonrpc": "2.0", "id": id, "error": "broken"}).to_string(),
+            "Invalid Request: malformed error object",
+        ),
+    ];
+    for (reply, why) in replies {
+        let client = Client::builder()
+            .era(EraChoice::Session)
+            .request_timeout(None)
+            .connect(scripted(reply))
+            .await
+            .unwrap();
+        let call = client.call_tool("add", json!({"a": 1, "b": 2}));
+        let err = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .expect("the call still waits for an answer that came")
+            .unwrap_err();
+        let ClientError::Transport(text) = &err else {
+            panic!("{err:?}")
+        };
+        let (head, tail) = text
+            .split_once(" is not ")
+            .unwrap_or_else(|| panic!("{text}"));
+        let id = head.strip_prefix("the server's answer to request ");
+        assert!(id.is_some_and(|id| id.parse::<u64>().is_ok()), "{text}");
+        assert_eq!(tail, format!("a JSON-RPC response: {why}"));
+        client.close().await;
+    }
+}

@@ -269,6 +269,32 @@ impl StreamLink {
         }
     }
 
+    /// Ends the request a message that is not valid JSON-RPC answers, when it is
+    /// response-shaped (an object with no `method`) and names a request in flight:
+    /// ignoring it would leave that request waiting for ever. False when it is not that.
+    fn fail_answered(&self, bytes: &[u8], why: &str) -> bool {
+        // The error path only: a second, general parse costs nothing that matters here.
+        let Ok(Value::Object(msg)) = serde_json::from_slice::<Value>(bytes) else {
+            return false;
+        };
+        if msg.contains_key("method") {
+            return false;
+        }
+        let Some(id) = msg
+            .get("id")
+            .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok())
+        else {
+            return false;
+        };
+        let Some(tx) = self.pending.lock().expect("pending lock").remove(&id) else {
+            return false;
+        };
+        tx.send(Incoming::Failed(ClientError::Transport(format!(
+            "the server's answer to request {id} is not a JSON-RPC response: {why}"
+        ))));
+        true
+    }
+
     /// Hands a message to the exchange it belongs to, or to the client's handlers.
     async fn route(self: &Arc<Self>, msg: Message) {
         match msg {
@@ -512,10 +538,14 @@ async fn read_loop(
         let Some(link) = link.upgrade() else { return };
         match jsonrpc::parse(&bytes) {
             Ok(msg) => link.route(msg).await,
-            Err(rejected) => tracing::debug!(
-                error = %rejected.error.message,
-                "unparseable message from the server"
-            ),
+            Err(rejected) => {
+                if !link.fail_answered(&bytes, &rejected.error.message) {
+                    tracing::debug!(
+                        error = %rejected.error.message,
+                        "unparseable message from the server"
+                    );
+                }
+            }
         }
     };
     let Some(link) = link.upgrade() else { return };
