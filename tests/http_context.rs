@@ -240,17 +240,28 @@ async fn subscriptions_listen_is_an_open_sse_stream() {
 #[tokio::test]
 async fn client_info_over_http_in_both_eras() {
     let server = TestServer::start().await;
-    let text = |body: &Value| body["result"]["content"][0]["text"].as_str().unwrap().to_owned();
+    let text = |body: &Value| {
+        body["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let call = json!({"name": "client_identity", "arguments": {}});
     let res = post_2026(&server.url, 1, "tools/call", call.clone()).await;
     assert_eq!(res.status(), 200);
-    assert_eq!(text(&res.json().await.unwrap()), r#"{"name":"test","version":"1"}"#);
+    assert_eq!(
+        text(&res.json().await.unwrap()),
+        r#"{"name":"test","version":"1"}"#
+    );
 
     let session = Session::open(&server.url).await;
     let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call});
     let res = session.post(&body).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(text(&res.json().await.unwrap()), r#"{"name":"test","version":"1"}"#);
+    assert_eq!(
+        text(&res.json().await.unwrap()),
+        r#"{"name":"test","version":"1"}"#
+    );
 
     let line = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"client_identity","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","version":1}}}}"#;
     let res = client()

@@ -740,17 +740,14 @@ mod tests {
         let Ok(Message::Request(mut req)) = parse(line) else {
             panic!("a request")
         };
-        let version = |m: &RequestMeta| m.protocol_version.clone();
+        let version = |m: &RequestMeta| m.protocol_version().map(str::to_owned);
         let first = req.meta().as_ref().unwrap().as_ref().map(version);
-        assert_eq!(first, Some(Some(serde_json::json!("2026-07-28"))));
+        assert_eq!(first, Some(Some("2026-07-28".to_owned())));
         // What the transport read is what the dispatcher gets, even if params changed
         // since (they do not in the runtime: this shows the parse is not repeated).
         req.params = None;
         let taken = req.take_meta().unwrap().unwrap();
-        assert_eq!(
-            taken.protocol_version,
-            Some(serde_json::json!("2026-07-28"))
-        );
+        assert_eq!(taken.protocol_version(), Some("2026-07-28"));
         assert!(taken.progress_token.is_some());
         // Taken once: a second take parses the (now absent) params again.
         assert!(req.take_meta().unwrap().is_none());

@@ -19,9 +19,17 @@ pub(crate) struct ParamsIndex {
     meta: At,
     arguments: At,
     task: At,
+    /// The members of `_meta` the runtime interprets (of the last `_meta`).
+    meta_keys: MetaKeys,
+    /// `_meta` is an object of interpreted keys only, each given once and spelled
+    /// plainly, not nested deeply: `meta_keys` holds all of it.
+    meta_plain: bool,
     /// `params` was an object and every member was read (an empty index may also mean
     /// "not indexed": see [`ParamsIndex::call`]).
     indexed: bool,
+    /// `inputResponses` or `requestState` is a member: the request may be an input
+    /// round's retry.
+    retry: bool,
     /// `name`, `arguments` or `task` appears more than once: a call's params then do
     /// not parse (serde's "duplicate field"), and only the full parse words that.
     call_duplicate: bool,
@@ -35,7 +43,10 @@ impl Default for ParamsIndex {
             meta: At::ABSENT,
             arguments: At::ABSENT,
             task: At::ABSENT,
+            meta_keys: MetaKeys::default(),
+            meta_plain: false,
             indexed: false,
+            retry: false,
             call_duplicate: false,
         }
     }
@@ -66,6 +77,62 @@ impl At {
 
     fn is_present(&self) -> bool {
         self.start != u32::MAX
+    }
+}
+
+/// Where the keys of `_meta` the runtime interprets sit in it, recorded by the same walk
+/// (`_meta` is walked member by member instead of skipped). Only a plain `_meta` is read
+/// from here ([`ParamsIndex::meta_keys`]): anything else (a key spelled with escapes, a
+/// known key given twice, a key the runtime keeps in `rest`, deep nesting, 64 KiB or
+/// more) is left to the full parse of `_meta`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MetaKeys {
+    pub(crate) progress_token: InMeta,
+    pub(crate) protocol_version: InMeta,
+    pub(crate) client_capabilities: InMeta,
+    pub(crate) client_info: InMeta,
+    pub(crate) log_level: InMeta,
+}
+
+/// A value's offsets from the start of `_meta` (`u16`: the index is part of every
+/// request, see [`At`]); `end == 0` when absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InMeta {
+    start: u16,
+    end: u16,
+}
+
+impl InMeta {
+    /// The value's text in `meta` (`None` when absent).
+    pub(crate) fn get<'a>(&self, meta: &'a str) -> Option<&'a str> {
+        if self.end == 0 {
+            return None;
+        }
+        meta.get(self.start as usize..self.end as usize)
+    }
+}
+
+impl MetaKeys {
+    /// Records `key`'s value at `start..end` of `_meta`; false when `key` makes `_meta`
+    /// not plain.
+    fn record(&mut self, key: &str, start: usize, end: usize) -> bool {
+        use super::meta;
+        let slot = match key {
+            "progressToken" => &mut self.progress_token,
+            meta::PROTOCOL_VERSION => &mut self.protocol_version,
+            meta::CLIENT_CAPABILITIES => &mut self.client_capabilities,
+            meta::CLIENT_INFO => &mut self.client_info,
+            meta::LOG_LEVEL => &mut self.log_level,
+            _ => return false,
+        };
+        let (Ok(start), Ok(end)) = (u16::try_from(start), u16::try_from(end)) else {
+            return false;
+        };
+        if slot.end != 0 {
+            return false;
+        }
+        *slot = InMeta { start, end };
+        true
     }
 }
 
@@ -104,6 +171,18 @@ impl ParamsIndex {
     /// Raw `_meta`.
     pub(crate) fn meta<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
         slice(params, &self.meta)
+    }
+
+    /// `params` may carry an input round's `inputResponses` or `requestState` (false
+    /// only for an indexed object without them: the retry's parse is then skipped).
+    pub(crate) fn may_retry(&self) -> bool {
+        !self.indexed || self.retry
+    }
+
+    /// The interpreted keys of `_meta`, when it is plain (see [`MetaKeys`]); their
+    /// offsets are within [`meta`](Self::meta).
+    pub(crate) fn meta_keys(&self) -> Option<&MetaKeys> {
+        Some(&self.meta_keys).filter(|_| self.meta_plain && self.meta.is_present())
     }
 
     /// The members a `tools/call` reads, when its params certainly parse into them: an
@@ -146,6 +225,10 @@ impl ParamsIndex {
             }
             "uri" => &mut self.uri,
             "_meta" => &mut self.meta,
+            "inputResponses" | "requestState" => {
+                self.retry = true;
+                return;
+            }
             _ => return,
         };
         *slot = at;
@@ -158,6 +241,7 @@ impl ParamsIndex {
 /// whose one key is serde_json's raw-value token and whose value is the text. Safe code
 /// throughout; should a serde_json release change the token, this returns `None` and the
 /// caller reads the member with serde_json (`raw_members_need_no_second_pass` notices).
+#[inline]
 pub(crate) fn raw_member(text: &str) -> Option<&RawValue> {
     use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
     const TOKEN: &str = "$serde_json::private::RawValue";
@@ -174,7 +258,12 @@ fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
 
 /// The top-level walk over valid JSON text.
 mod walk {
-    use super::{At, Cow, Key, ParamsIndex};
+    use super::{At, Cow, Key, MetaKeys, ParamsIndex};
+
+    /// Deeper than this, `_meta` is left to the full parse: serde_json's recursion limit
+    /// counts from the text it parses, and a key's value parsed alone sits one level
+    /// higher than inside `_meta`.
+    const PLAIN_DEPTH: usize = 64;
 
     const fn is_ws(b: u8) -> bool {
         matches!(b, b' ' | b'\n' | b'\t' | b'\r')
@@ -212,10 +301,16 @@ mod walk {
 
     /// The index after the value starting at `b[i]`.
     fn value_end(b: &[u8], i: usize) -> Option<usize> {
+        skip_value::<false>(b, i).map(|(end, _)| end)
+    }
+
+    /// The index after the value starting at `b[i]` and, with `DEPTH`, how deep it
+    /// nests (0 for a scalar; without `DEPTH`, 0 always).
+    fn skip_value<const DEPTH: bool>(b: &[u8], i: usize) -> Option<(usize, usize)> {
         match *b.get(i)? {
-            b'"' => string_end(b, i).map(|(end, _)| end),
+            b'"' => string_end(b, i).map(|(end, _)| (end, 0)),
             b'{' | b'[' => {
-                let mut depth = 0usize;
+                let (mut depth, mut deepest) = (0usize, 0usize);
                 let mut j = i;
                 loop {
                     match *b.get(j)? {
@@ -223,11 +318,16 @@ mod walk {
                             j = string_end(b, j)?.0;
                             continue;
                         }
-                        b'{' | b'[' => depth += 1,
+                        b'{' | b'[' => {
+                            depth += 1;
+                            if DEPTH {
+                                deepest = deepest.max(depth);
+                            }
+                        }
                         b'}' | b']' => {
                             depth -= 1;
                             if depth == 0 {
-                                return Some(j + 1);
+                                return Some((j + 1, deepest));
                             }
                         }
                         _ => {}
@@ -242,8 +342,60 @@ mod walk {
                     .iter()
                     .position(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c))
                     .unwrap_or(rest.len());
-                Some(i + len)
+                Some((i + len, 0))
             }
+        }
+    }
+
+    /// The index after the key starting at `b[i]` (`"`) when it is one the runtime
+    /// interprets, spelled plainly: compared whole instead of scanned byte by byte (they
+    /// are long). A key spelled so ends at its first `"`, so it holds no escapes.
+    fn known_key_end(b: &[u8], i: usize) -> Option<usize> {
+        const NAMESPACE: &[u8] = b"io.modelcontextprotocol/";
+        const NAMES: [&[u8]; 4] = [
+            b"protocolVersion\"",
+            b"clientCapabilities\"",
+            b"clientInfo\"",
+            b"logLevel\"",
+        ];
+        let rest = b.get(i + 1..)?;
+        let name = rest.strip_prefix(NAMESPACE)?;
+        let len = NAMES.iter().find(|n| name.starts_with(n))?.len();
+        Some(i + 1 + NAMESPACE.len() + len)
+    }
+
+    /// Walks the `_meta` object starting at `b[i]` (`{`), recording its interpreted
+    /// keys: the index after it, and the keys (`plain` set when every member was one of
+    /// them, spelled plainly, given once, not nested deeply).
+    fn meta_object(text: &str, base: usize) -> Option<(usize, MetaKeys, bool)> {
+        let b = text.as_bytes();
+        let (mut keys, mut plain) = (MetaKeys::default(), true);
+        let mut i = base + 1;
+        loop {
+            i = skip_ws(b, i);
+            match *b.get(i)? {
+                b'}' => return Some((i + 1, keys, plain)),
+                b',' => i = skip_ws(b, i + 1),
+                _ => {}
+            }
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let (key_end, escaped) = match known_key_end(b, i) {
+                Some(end) => (end, false),
+                None => string_end(b, i)?,
+            };
+            let key = &text[i + 1..key_end - 1];
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, i + 1);
+            let (end, depth) = skip_value::<true>(b, start)?;
+            if escaped || depth > PLAIN_DEPTH || !keys.record(key, start - base, end - base) {
+                plain = false;
+            }
+            i = end;
         }
     }
 
@@ -281,7 +433,19 @@ mod walk {
                 return None;
             }
             let start = skip_ws(b, i + 1);
-            let end = value_end(b, start)?;
+            let end = if &*key == "_meta" {
+                // The last `_meta` counts: its keys replace any earlier ones.
+                if b.get(start) == Some(&b'{') {
+                    let (end, keys, plain) = meta_object(text, start)?;
+                    (index.meta_keys, index.meta_plain) = (keys, plain);
+                    end
+                } else {
+                    index.meta_plain = false;
+                    value_end(b, start)?
+                }
+            } else {
+                value_end(b, start)?
+            };
             index.record(&key, At::new(start, end)?);
             i = end;
         }
