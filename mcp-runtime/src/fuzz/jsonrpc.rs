@@ -351,5 +351,13 @@ proptest! {
             }
             (read, full) => prop_assert_eq!(read.as_ref().err(), full.as_ref().err()),
         }
+        // The same when something indexed the params first (`_meta` then walked alone).
+        let Ok(Message::Request(again)) = jsonrpc::parse(line.as_bytes()) else {
+            panic!("a request: {line}");
+        };
+        again.index();
+        let read = again.meta().as_ref().map(|m| m.as_ref().map(meta_view));
+        let full = full.as_ref().map(|m| m.as_ref().map(meta_view));
+        prop_assert_eq!(read.as_ref(), full.as_ref());
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::meta::RequestMeta;
-use super::params::ParamsIndex;
+use super::params::{MetaKeys, ParamsIndex};
 
 use super::encode;
 
@@ -158,6 +158,22 @@ impl Request {
                 .map(ParamsIndex::build)
                 .unwrap_or_default()
         })
+    }
+
+    /// [`index`](Self::index), and when this call built it, the keys of a plain `_meta`
+    /// its walk recorded (`Some(None)`: `_meta` is absent or not plain; `None`: the index
+    /// was built before).
+    pub(crate) fn index_with_meta_keys(&self) -> (&ParamsIndex, Option<Option<MetaKeys>>) {
+        let mut keys = None;
+        let index = self.index.get_or_init(|| match self.params.as_deref() {
+            Some(params) => {
+                let (index, meta) = ParamsIndex::build_with_meta(params);
+                keys = Some(meta);
+                index
+            }
+            None => ParamsIndex::default(),
+        });
+        (index, keys)
     }
 
     /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.

@@ -352,14 +352,12 @@ impl RequestMeta {
             // Not an object: the full parse words the error.
             return Self::from_params(Some(params));
         }
-        let index = req.index();
+        let (index, keys) = req.index_with_meta_keys();
         let Some(text) = index.meta(params) else {
             return Ok(None);
         };
-        if let Some(meta) = index
-            .meta_keys()
-            .and_then(|keys| Self::from_keys(text, keys))
-        {
+        let keys = keys.unwrap_or_else(|| super::params::meta_keys(text));
+        if let Some(meta) = keys.and_then(|keys| Self::from_keys(text, &keys)) {
             return Ok(Some(meta));
         }
         serde_json::from_str::<Option<RequestMeta>>(text).map_err(|e| format!("invalid _meta: {e}"))
@@ -437,10 +435,17 @@ mod tests {
         let req = request(&format!(
             r#"{{"{PROTOCOL_VERSION}":"2026-07-28","{CLIENT_CAPABILITIES}":{{}},"{CLIENT_INFO}":{info}}}"#
         ));
-        let index = req.index();
+        let (index, keys) = req.index_with_meta_keys();
         let text = index.meta(req.params.as_deref().unwrap()).unwrap();
-        let keys = index.meta_keys().expect("a plain _meta");
-        let meta = RequestMeta::from_keys(text, keys).expect("read from the walk");
+        let keys = keys
+            .flatten()
+            .expect("a plain _meta, its keys found by the walk");
+        assert_eq!(
+            format!("{:?}", super::super::params::meta_keys(text)),
+            format!("{:?}", Some(keys)),
+            "the same keys from `_meta` alone"
+        );
+        let meta = RequestMeta::from_keys(text, &keys).expect("read from the walk");
         let ClientInfo::Raw { text, parsed } = &meta.client_info else {
             panic!("kept raw");
         };
@@ -455,7 +460,9 @@ mod tests {
             format!(r#"{{"{LOG_LEVEL}":"info","{LOG_LEVEL}":"debug"}}"#),
             r#"{"progress\u0054oken":1}"#.to_owned(),
         ] {
-            assert!(request(&meta).index().meta_keys().is_none(), "{meta}");
+            let req = request(&meta);
+            let (_, keys) = req.index_with_meta_keys();
+            assert!(keys.flatten().is_none(), "{meta}");
         }
     }
 }

@@ -19,11 +19,6 @@ pub(crate) struct ParamsIndex {
     meta: At,
     arguments: At,
     task: At,
-    /// The members of `_meta` the runtime interprets (of the last `_meta`).
-    meta_keys: MetaKeys,
-    /// `_meta` is an object of interpreted keys only, each given once and spelled
-    /// plainly, not nested deeply: `meta_keys` holds all of it.
-    meta_plain: bool,
     /// `params` was an object and every member was read (an empty index may also mean
     /// "not indexed": see [`ParamsIndex::call`]).
     indexed: bool,
@@ -43,8 +38,6 @@ impl Default for ParamsIndex {
             meta: At::ABSENT,
             arguments: At::ABSENT,
             task: At::ABSENT,
-            meta_keys: MetaKeys::default(),
-            meta_plain: false,
             indexed: false,
             retry: false,
             call_duplicate: false,
@@ -80,11 +73,13 @@ impl At {
     }
 }
 
-/// Where the keys of `_meta` the runtime interprets sit in it, recorded by the same walk
-/// (`_meta` is walked member by member instead of skipped). Only a plain `_meta` is read
-/// from here ([`ParamsIndex::meta_keys`]): anything else (a key spelled with escapes, a
-/// known key given twice, a key the runtime keeps in `rest`, deep nesting, 64 KiB or
-/// more) is left to the full parse of `_meta`.
+/// Where the keys of `_meta` the runtime interprets sit in it, recorded by the walk that
+/// indexes `params` (`_meta` is walked member by member instead of skipped; see
+/// [`ParamsIndex::build_with_meta`]). Only a plain `_meta` has them: anything else (a key
+/// spelled with escapes, a known key given twice, a key the runtime keeps in `rest`, deep
+/// nesting, 64 KiB or more) is left to the full parse of `_meta`. Not part of the index:
+/// only `_meta`'s one reader wants them, and every byte of the index is copied with each
+/// request as it moves.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct MetaKeys {
     pub(crate) progress_token: InMeta,
@@ -136,6 +131,16 @@ impl MetaKeys {
     }
 }
 
+/// The keys of `meta` (a `_meta` value, valid JSON) when it is plain (see [`MetaKeys`]),
+/// for a request indexed before anyone asked for them.
+pub(crate) fn meta_keys(meta: &str) -> Option<MetaKeys> {
+    if !meta.starts_with('{') {
+        return None;
+    }
+    let (_, keys, plain) = walk::meta_object(meta, 0)?;
+    plain.then_some(keys)
+}
+
 /// The members of a `tools/call` request's params, read from the index.
 pub(crate) struct CallMembers<'a> {
     /// `name`, when it is a string without escapes (the common case).
@@ -155,6 +160,11 @@ impl ParamsIndex {
     /// checking it again (no serde pass), skipping nested values by their brackets and
     /// strings by their quotes.
     pub(crate) fn build(params: &RawValue) -> ParamsIndex {
+        Self::build_with_meta(params).0
+    }
+
+    /// [`build`](Self::build), and the keys of `_meta` when it is plain.
+    pub(crate) fn build_with_meta(params: &RawValue) -> (ParamsIndex, Option<MetaKeys>) {
         walk::index(params.get()).unwrap_or_default()
     }
 
@@ -177,12 +187,6 @@ impl ParamsIndex {
     /// only for an indexed object without them: the retry's parse is then skipped).
     pub(crate) fn may_retry(&self) -> bool {
         !self.indexed || self.retry
-    }
-
-    /// The interpreted keys of `_meta`, when it is plain (see [`MetaKeys`]); their
-    /// offsets are within [`meta`](Self::meta).
-    pub(crate) fn meta_keys(&self) -> Option<&MetaKeys> {
-        Some(&self.meta_keys).filter(|_| self.meta_plain && self.meta.is_present())
     }
 
     /// The members a `tools/call` reads, when its params certainly parse into them: an
@@ -367,7 +371,7 @@ mod walk {
     /// Walks the `_meta` object starting at `b[i]` (`{`), recording its interpreted
     /// keys: the index after it, and the keys (`plain` set when every member was one of
     /// them, spelled plainly, given once, not nested deeply).
-    fn meta_object(text: &str, base: usize) -> Option<(usize, MetaKeys, bool)> {
+    pub(super) fn meta_object(text: &str, base: usize) -> Option<(usize, MetaKeys, bool)> {
         let b = text.as_bytes();
         let (mut keys, mut plain) = (MetaKeys::default(), true);
         let mut i = base + 1;
@@ -401,7 +405,7 @@ mod walk {
 
     /// Indexes the object `text` (valid JSON); `None` for anything else, and for an
     /// object with a key that does not decode.
-    pub(super) fn index(text: &str) -> Option<ParamsIndex> {
+    pub(super) fn index(text: &str) -> Option<(ParamsIndex, Option<MetaKeys>)> {
         let b = text.as_bytes();
         let mut i = skip_ws(b, 0);
         if b.get(i) != Some(&b'{') {
@@ -409,6 +413,7 @@ mod walk {
         }
         i += 1;
         let mut index = ParamsIndex::default();
+        let mut meta_keys = None;
         loop {
             i = skip_ws(b, i);
             match *b.get(i)? {
@@ -437,10 +442,10 @@ mod walk {
                 // The last `_meta` counts: its keys replace any earlier ones.
                 if b.get(start) == Some(&b'{') {
                     let (end, keys, plain) = meta_object(text, start)?;
-                    (index.meta_keys, index.meta_plain) = (keys, plain);
+                    meta_keys = plain.then_some(keys);
                     end
                 } else {
-                    index.meta_plain = false;
+                    meta_keys = None;
                     value_end(b, start)?
                 }
             } else {
@@ -450,7 +455,7 @@ mod walk {
             i = end;
         }
         index.indexed = true;
-        Some(index)
+        Some((index, meta_keys))
     }
 }
 
