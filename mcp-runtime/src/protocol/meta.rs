@@ -40,6 +40,20 @@ pub(crate) const PER_REQUEST: [&str; 4] = [
 /// as the [`ProtocolVersion`] it names, and the client's identity is checked when the
 /// request is read (a malformed one is refused then) but decoded into an
 /// [`Implementation`] only when asked for ([`client_info`](Self::client_info)).
+///
+/// ```
+/// use mcp_runtime::protocol::meta::RequestMeta;
+/// use serde_json::value::RawValue;
+///
+/// let params = RawValue::from_string(
+///     r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+///        "io.modelcontextprotocol/clientInfo":{"name":"inspector","version":"1"}}}"#.into(),
+/// )
+/// .unwrap();
+/// let meta = RequestMeta::from_params(Some(&params)).unwrap().unwrap();
+/// assert_eq!(meta.protocol_version(), Some("2026-07-28"));
+/// assert_eq!(meta.client_info().unwrap().name, "inspector");
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct RequestMeta {
     /// Progress token (both eras).
@@ -303,7 +317,7 @@ impl RequestMeta {
         std::mem::take(&mut self.client_info)
     }
 
-    /// Reads a plain `_meta` ([`MetaKeys::plain`]) from the keys the params walk found,
+    /// Reads a plain `_meta` (see [`MetaKeys`]) from the keys the params walk found,
     /// each value parsed alone; `None` when any of them does not parse (the full parse
     /// then words the error, with its position in `_meta`).
     fn from_keys(meta: &str, keys: &MetaKeys) -> Option<RequestMeta> {

@@ -89,8 +89,8 @@ pub(crate) struct MetaKeys {
     pub(crate) log_level: InMeta,
 }
 
-/// A value's offsets from the start of `_meta` (`u16`: the index is part of every
-/// request, see [`At`]); `end == 0` when absent.
+/// A value's offsets from the start of `_meta` (`u16`: a `_meta` of 64 KiB or more is
+/// not plain); `end == 0` when absent.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct InMeta {
     start: u16,
@@ -368,9 +368,9 @@ mod walk {
         Some(i + 1 + NAMESPACE.len() + len)
     }
 
-    /// Walks the `_meta` object starting at `b[i]` (`{`), recording its interpreted
-    /// keys: the index after it, and the keys (`plain` set when every member was one of
-    /// them, spelled plainly, given once, not nested deeply).
+    /// Walks the `_meta` object starting at `text[base]` (`{`), recording its interpreted
+    /// keys (offsets from `base`): the index after it, the keys, and whether it is plain
+    /// (every member one of them, spelled plainly, given once, not nested deeply).
     pub(super) fn meta_object(text: &str, base: usize) -> Option<(usize, MetaKeys, bool)> {
         let b = text.as_bytes();
         let (mut keys, mut plain) = (MetaKeys::default(), true);
