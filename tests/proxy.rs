@@ -799,3 +799,67 @@ async fn idle_connections_are_reused_and_ones_the_remote_closed_are_replaced() {
     // (A close that crosses a request already written fails that request, as with any
     // HTTP client: a POST is not sent twice.)
 }
+
+/// Pipelined proxied calls over a byte stream (the stdio transport): a proxied call
+/// waits on the transport's reading task rather than a task of its own. With fewer
+/// permits than calls, the reading task must keep answering the waiting calls while it
+/// waits for a permit; the calls still in flight when the input ends are answered.
+#[tokio::test]
+async fn pipelined_stdio_calls_are_all_answered_even_past_the_in_flight_limit() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let bin = common::example_bin("quickstart");
+    let proxy = Server::builder()
+        .without_registry()
+        .configure(|c| c.max_in_flight = 4)
+        .proxy(
+            "",
+            Remote::stdio(bin.to_string_lossy(), Vec::<String>::new()),
+        )
+        .build()
+        .unwrap();
+    proxy.ready().await;
+    let (client, server) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server);
+    let serving = tokio::spawn(proxy.serve_io(server_read, server_write));
+    let (read, mut write) = tokio::io::split(client);
+    let mut input = String::from(
+        r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#,
+    );
+    input.push('\n');
+    input.push_str(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    input.push('\n');
+    const CALLS: i64 = 200;
+    for id in 1..=CALLS {
+        input.push_str(&format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"add","arguments":{{"a":{id},"b":1000}}}}}}"#
+        ));
+        input.push('\n');
+    }
+    write.write_all(input.as_bytes()).await.unwrap();
+    // End of input right away: every call is still in flight.
+    write.shutdown().await.unwrap();
+    let mut lines = tokio::io::BufReader::new(read).lines();
+    let mut answered = std::collections::BTreeMap::new();
+    let read_all = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            answered.insert(v["id"].as_i64().unwrap(), v);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read_all)
+        .await
+        .expect("every answer within 30 s");
+    serving.await.unwrap().unwrap();
+    assert_eq!(answered.len() as i64, CALLS + 1, "one answer per request");
+    for id in 1..=CALLS {
+        assert_eq!(
+            answered[&id],
+            json!({
+                "jsonrpc": "2.0",
+                "id": id,
+                "result": {"content": [{"type": "text", "text": (id + 1000).to_string()}]}
+            }),
+            "call {id}"
+        );
+    }
+}

@@ -313,13 +313,24 @@ async fn call_remote(
     p: &CallParams<'_>,
 ) -> Result<MethodResult, Error> {
     use crate::proxy::Forwarded;
+    // What is left is waiting for the remote and copying its answer (the stdio transport
+    // then keeps the request on its reading task).
+    crate::transport::only_waits();
     let target = mrtr::Target {
         method: "tools/call",
         name: &p.name,
         arguments: p.arguments,
     };
     let run = CatchUnwind(Box::pin(remote.call(ctx, p.arguments, false)));
-    let outcome = match mrtr::drive(ctx, params, target, run).await? {
+    // Only 2026 calls have input rounds to drive (`drive` just awaits the others). Boxed:
+    // their state made every proxied call's future ~3.8 KiB, past the sizes glibc's
+    // thread cache serves, so each call took `malloc`'s slow path.
+    let driven = if ctx.era() == Era::Sessionless {
+        Box::pin(mrtr::drive(ctx, params, target, run)).await?
+    } else {
+        Driven::Done(run.await)
+    };
+    let outcome = match driven {
         Driven::InputRequired(result) => return Ok(result),
         Driven::Done(Ok(outcome)) => outcome,
         Driven::Done(Err(panic)) => return finish(tool_outcome(tool, Err(panic)), ctx),

@@ -170,6 +170,7 @@ impl Dispatcher {
 
     /// Waits for a request that did not finish on its first poll, answering nothing if
     /// it is cancelled meanwhile (after letting it wind down for the grace period).
+    /// `work` must have just been polled, in the same poll as this future's first one.
     async fn wait_cancellable<F: Future + Unpin>(
         &self,
         mut work: F,
@@ -180,10 +181,23 @@ impl Dispatcher {
         if let Some(conn) = conn {
             conn.track(id.clone(), cancel.clone());
         }
-        let outcome = tokio::select! {
-            biased;
-            r = &mut work => Some(r).filter(|_| !cancel.is_cancelled()),
-            _ = cancel.cancelled() => {
+        // `work` was polled a moment ago, in this same poll of `serve`: the first round
+        // only registers the cancellation waiter (polling it again at once was a whole
+        // walk of the handler's future, wakers re-registered, for nothing).
+        let mut just_polled = true;
+        let mut cancelled = std::pin::pin!(cancel.cancelled());
+        let finished = std::future::poll_fn(|cx| {
+            if !std::mem::take(&mut just_polled) {
+                if let Poll::Ready(r) = std::pin::Pin::new(&mut work).poll(cx) {
+                    return Poll::Ready(Some(r));
+                }
+            }
+            cancelled.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        let outcome = match finished {
+            Some(r) => Some(r).filter(|_| !cancel.is_cancelled()),
+            None => {
                 // Give the handler a moment to wind down, but never answer.
                 let _ = tokio::time::timeout(self.server.config.cancel_grace, work).await;
                 None

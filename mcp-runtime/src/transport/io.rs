@@ -1,9 +1,13 @@
 //! Newline-delimited JSON-RPC over any `AsyncRead`/`AsyncWrite` pair: stdio, sockets,
 //! pipes, and the in-memory pair used by `testing`.
 
+use std::cell::Cell;
 use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{mpsc, Semaphore};
@@ -21,6 +25,38 @@ const INLINE_MAX_BYTES: usize = 16 * 1024;
 
 /// Queued messages the writer takes at once (they share one flush).
 const WRITE_BATCH: usize = 256;
+
+thread_local! {
+    /// Set by a request, during a poll, when all it has left to do is wait for another
+    /// party and copy its answer (a proxied call waiting for its remote).
+    static ONLY_WAITS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells the transport polling this request that the rest of it is waiting and a copy
+/// (see [`read_loop`]). Harmless anywhere else: only the stdio loop looks, and it clears
+/// the mark before each first poll.
+#[cfg_attr(not(feature = "proxy"), allow(dead_code))]
+pub(crate) fn only_waits() {
+    ONLY_WAITS.set(true);
+}
+
+/// Runs `fut` while polling the waiting requests (see [`only_waits`]): one of them may
+/// hold what `fut` waits for (a permit), and their answers must not wait for the next
+/// input line.
+async fn driving<W, F>(waiting: &mut FuturesUnordered<W>, fut: F) -> F::Output
+where
+    W: Future<Output = ()>,
+    F: Future,
+{
+    let mut fut = pin!(fut);
+    std::future::poll_fn(|cx| {
+        // Finished ones return `Ready(Some)`; `Pending` or an empty set ends the loop
+        // (a server with no proxied calls never looks).
+        while !waiting.is_empty() && waiting.poll_next_unpin(cx) == Poll::Ready(Some(())) {}
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
 
 /// Serves `server` over a reader/writer pair until the reader reaches end of file, then
 /// lets in-flight requests finish (cancelling them after the grace period) and flushes.
@@ -52,13 +88,17 @@ where
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     let mut reader = InputBuffer::with_capacity(64 * 1024, reader);
     let mut bytes = Vec::new();
+    // Requests that only wait (see `only_waits`), polled by this task itself (the type
+    // is the request's future below: no box of its own).
+    let mut waiting = FuturesUnordered::new();
     // One registration for the whole loop, not one per line.
     let closed = closed.cancelled();
     tokio::pin!(closed);
 
     loop {
+        let next = next_line(&mut reader, &mut bytes, config.max_message_bytes);
         let line = tokio::select! {
-            line = next_line(&mut reader, &mut bytes, config.max_message_bytes) => line,
+            line = driving(&mut waiting, next) => line,
             _ = &mut closed => break,
         };
         match line {
@@ -104,6 +144,7 @@ where
                 // polled again with a real waker (futures must accept a new waker per poll).
                 // Big messages are always spawned: decoding and encoding them on another
                 // worker overlaps with reading the next one.
+                ONLY_WAITS.set(false);
                 let first = if inline_ok {
                     work.as_mut().poll(&mut Context::from_waker(Waker::noop()))
                 } else {
@@ -116,16 +157,28 @@ where
                         }
                     }
                     Poll::Pending => {
-                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                        // Read before anything else runs on this thread.
+                        let only_waits = inline_ok && ONLY_WAITS.get();
+                        let acquire = permits.clone().acquire_owned();
+                        let Ok(permit) = driving(&mut waiting, acquire).await else {
                             break;
                         };
                         let out = out.clone();
-                        tokio::spawn(async move {
+                        let rest = async move {
                             if let Some(reply) = work.await {
                                 out.send(reply.bytes).await;
                             }
                             drop(permit);
-                        });
+                        };
+                        // A request that only waits (a proxied call) stays on this task:
+                        // no task to spawn, and the answers that arrive together (a
+                        // remote's batch) are all sent before the writer runs, so they
+                        // share one write instead of one wake-up and write each.
+                        if only_waits {
+                            waiting.push(rest);
+                        } else {
+                            tokio::spawn(rest);
+                        }
                     }
                 }
             }
@@ -138,13 +191,18 @@ where
     dispatcher.server.hub.drop_subscriptions_on(&out);
     // Let in-flight requests finish; past the grace period, cancel what is left.
     let all = config.max_in_flight as u32;
-    if tokio::time::timeout(config.cancel_grace, permits.acquire_many(all))
-        .await
-        .is_err()
-    {
-        conn.cancel_all();
-        let _ = tokio::time::timeout(config.cancel_grace, permits.acquire_many(all)).await;
-    }
+    let settled = async {
+        if tokio::time::timeout(config.cancel_grace, permits.acquire_many(all))
+            .await
+            .is_err()
+        {
+            conn.cancel_all();
+            let _ = tokio::time::timeout(config.cancel_grace, permits.acquire_many(all)).await;
+        }
+    };
+    driving(&mut waiting, settled).await;
+    // Past both grace periods: what still waits is dropped (cancelled).
+    drop(waiting);
     // Dropping the last senders ends the writer once it has flushed everything.
     drop(conn);
     drop(out);

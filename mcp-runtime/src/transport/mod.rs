@@ -7,6 +7,8 @@ mod io;
 pub(crate) mod lines;
 mod stdio;
 
+#[cfg(feature = "proxy")]
+pub(crate) use io::only_waits;
 pub use io::serve_io;
 
 use crate::error::Result;
