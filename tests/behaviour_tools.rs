@@ -37,6 +37,12 @@ async fn whoami(name: ClientName, ctx: Context) -> String {
     format!("{} ({:?} era)", name.0, ctx.era())
 }
 
+/// The calling client's identity as the runtime read it, as JSON.
+#[tool]
+async fn identity(ctx: Context) -> String {
+    serde_json::to_string(&ctx.client_info()).unwrap()
+}
+
 /// Only for administrators.
 #[tool(group = "admin")]
 async fn purge() -> &'static str {
@@ -473,4 +479,59 @@ async fn sync_tools_run_with_defaults() {
             .unwrap(),
         json!({ "resultType": "complete", "content": [{ "type": "text", "text": "ababab" }] })
     );
+}
+
+/// `Context::client_info` in both eras: from `initialize` for a session, from each 2026
+/// request's `_meta` (read when the handler asks), every field and escape decoded.
+#[tokio::test]
+async fn client_info_is_what_the_client_sent_in_both_eras() {
+    let identity = |result: Value| -> Value {
+        serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap()
+    };
+    let session = TestClient::session(server()).await.unwrap();
+    let result = session
+        .request("tools/call", json!({ "name": "identity" }))
+        .await
+        .unwrap();
+    assert_eq!(
+        identity(result),
+        json!({ "name": "mcpserve-test-client", "version": "1.0.0" })
+    );
+
+    let modern = TestClient::sessionless(server());
+    let sent = json!({
+        "name": "café \"client\"", "version": "2.1", "title": "Café",
+        "websiteUrl": "https://example.com", "unknown": [1, {"x": null}],
+        "icons": [{ "src": "https://example.com/i.png", "sizes": ["48x48"] }]
+    });
+    for (info, expected) in [
+        (sent.clone(), sent.clone()),
+        (Value::Null, Value::Null),
+        (json!(["c", "1"]), json!({ "name": "c", "version": "1" })),
+    ] {
+        let result = modern
+            .request(
+                "tools/call",
+                json!({ "name": "identity", "_meta": { "io.modelcontextprotocol/clientInfo": info } }),
+            )
+            .await
+            .unwrap();
+        let mut expected = expected;
+        if let Some(o) = expected.as_object_mut() {
+            o.remove("unknown");
+        }
+        assert_eq!(identity(result), expected, "{info}");
+    }
+    // Without clientInfo, the tool sees none.
+    let bare = TestClient::connect(server());
+    let result = bare
+        .request(
+            "tools/call",
+            json!({ "name": "identity", "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {} } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(identity(result), Value::Null);
 }

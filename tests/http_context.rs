@@ -5,7 +5,7 @@
 
 mod http_common;
 
-use http_common::{client, post, SseReader, TestServer};
+use http_common::{client, post, post_2026, Session, SseReader, TestServer};
 use mcpserve::prelude::*;
 use mcpserve::{Elicit, Elicitation, SamplingOptions};
 use serde_json::{json, Value};
@@ -28,6 +28,12 @@ async fn ask_then_sample(ctx: Context) -> Result<String, Error> {
         .key("hi")
         .await?;
     Ok(format!("model said {}", reply.text()))
+}
+
+/// The calling client's identity as the runtime read it, as JSON.
+#[tool]
+async fn client_identity(ctx: Context) -> String {
+    serde_json::to_string(&ctx.client_info()).unwrap()
 }
 
 /// Announces that the tool list changed.
@@ -225,5 +231,56 @@ async fn subscriptions_listen_is_an_open_sse_stream() {
         sse.next().await.unwrap().json(),
         json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {
             "_meta": {"io.modelcontextprotocol/subscriptionId": 9}}})
+    );
+}
+
+/// `Context::client_info` over HTTP: from `initialize` in the session era, from the
+/// request's `_meta` in 2026 (read when the handler asks); a malformed clientInfo is
+/// refused up front with serde_json's words, before any handler runs.
+#[tokio::test]
+async fn client_info_over_http_in_both_eras() {
+    let server = TestServer::start().await;
+    let text = |body: &Value| {
+        body["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let call = json!({"name": "client_identity", "arguments": {}});
+    let res = post_2026(&server.url, 1, "tools/call", call.clone()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        text(&res.json().await.unwrap()),
+        r#"{"name":"test","version":"1"}"#
+    );
+
+    let session = Session::open(&server.url).await;
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call});
+    let res = session.post(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        text(&res.json().await.unwrap()),
+        r#"{"name":"test","version":"1"}"#
+    );
+
+    let line = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"client_identity","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","version":1}}}}"#;
+    let res = client()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "client_identity")
+        .body(line)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(
+        (status, res.text().await.unwrap().as_str()),
+        (
+            400,
+            r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `1`, expected a string at line 1 column 164"}}"#
+        )
     );
 }

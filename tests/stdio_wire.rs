@@ -768,3 +768,114 @@ fn pipes_get_no_terminal_notice() {
         "stderr: {stderr}"
     );
 }
+
+/// 2026 `_meta` of every shape: read, or refused with serde_json's words and columns for
+/// the `_meta` object, exactly as a full parse of it words them (a malformed clientInfo
+/// included: it is checked up front even though it is read only when a handler asks).
+#[test]
+fn modern_meta_of_every_shape_is_read_or_refused_as_before() {
+    let mut s = quickstart();
+    for (id, (meta, expected)) in [
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":5}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `5`, expected struct Implementation at line 1 column 142"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c"}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"invalid _meta: missing field `version` at line 1 column 153"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":1,"version":"1"}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `1`, expected a string at line 1 column 150"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","name":"d","version":"1"}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"error":{"code":-32602,"message":"invalid _meta: duplicate field `name` at line 1 column 159"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1","icons":[{"sizes":[]}]}}"#,
+            r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32602,"message":"invalid _meta: missing field `src` at line 1 column 188"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":[],"x":1}"#,
+            r#"{"jsonrpc":"2.0","id":6,"error":{"code":-32602,"message":"invalid _meta: invalid length 0, expected struct Implementation with 6 elements at line 1 column 143"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":"c","io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"invalid _meta: invalid type: string \"c\", expected struct Implementation at line 1 column 144"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"},"io.modelcontextprotocol/clientInfo":5}"#,
+            r#"{"jsonrpc":"2.0","id":8,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `5`, expected struct Implementation at line 1 column 206"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/client\u0049nfo":7}"#,
+            r#"{"jsonrpc":"2.0","id":9,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `7`, expected struct Implementation at line 1 column 147"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":1.5}"#,
+            r#"{"jsonrpc":"2.0","id":10,"error":{"code":-32602,"message":"invalid _meta: invalid type: floating point `1.5`, expected a string or integer id at line 1 column 123"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":[1]}"#,
+            r#"{"jsonrpc":"2.0","id":11,"error":{"code":-32602,"message":"invalid _meta: invalid type: sequence, expected a string or integer id at line 1 column 121"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":18446744073709551615}"#,
+            r#"{"jsonrpc":"2.0","id":12,"error":{"code":-32602,"message":"invalid _meta: id out of range at line 1 column 140"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":null}"#,
+            r#"{"jsonrpc":"2.0","id":13,"result":{"resultType":"complete","content":[{"type":"text","text":"3"}]}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":["c","1"]}"#,
+            r#"{"jsonrpc":"2.0","id":14,"result":{"resultType":"complete","content":[{"type":"text","text":"3"}]}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":["c"]}"#,
+            r#"{"jsonrpc":"2.0","id":15,"error":{"code":-32602,"message":"invalid _meta: invalid length 1, expected struct Implementation with 6 elements at line 1 column 146"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c\u0041","version":"1","websiteUrl":"https://x"}}"#,
+            r#"{"jsonrpc":"2.0","id":16,"result":{"resultType":"complete","content":[{"type":"text","text":"3"}]}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":7,"io.modelcontextprotocol/clientCapabilities":{}}"#,
+            r#"{"jsonrpc":"2.0","id":17,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"requested":7,"supported":["2026-07-28"]}}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":[]}"#,
+            r#"{"jsonrpc":"2.0","id":18,"error":{"code":-32602,"message":"`_meta[\"io.modelcontextprotocol/clientCapabilities\"]` must be an object"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/logLevel":"loud"}"#,
+            r#"{"jsonrpc":"2.0","id":19,"error":{"code":-32602,"message":"Invalid log level in `_meta[\"io.modelcontextprotocol/logLevel\"]`"}}"#,
+        ),
+        (
+            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-\u0032\u0038","io.modelcontextprotocol/clientCapabilities":{}}"#,
+            r#"{"jsonrpc":"2.0","id":20,"result":{"resultType":"complete","content":[{"type":"text","text":"3"}]}}"#,
+        ),
+        (
+            r#"5"#,
+            r#"{"jsonrpc":"2.0","id":21,"error":{"code":-32602,"message":"invalid _meta: invalid type: integer `5`, expected a `_meta` object at line 1 column 1"}}"#,
+        ),
+        (
+            r#""x""#,
+            r#"{"jsonrpc":"2.0","id":22,"error":{"code":-32602,"message":"invalid _meta: invalid type: string \"x\", expected a `_meta` object at line 1 column 3"}}"#,
+        ),
+        (
+            r#"[]"#,
+            r#"{"jsonrpc":"2.0","id":23,"error":{"code":-32602,"message":"invalid _meta: invalid type: sequence, expected a `_meta` object at line 1 column 0"}}"#,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let line = format!(
+            r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"add","arguments":{{"a":1,"b":2}},"_meta":{meta}}}}}"#,
+            id + 1
+        );
+        assert_eq!(s.peer.exchange_raw(&line).trim_end(), expected, "{meta}");
+    }
+}

@@ -2,7 +2,7 @@
 //! and how results are decorated.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,9 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CacheScope, Connection, MethodResult, Outbound, Session};
 use crate::error::{Error, ErrorKind};
-use crate::extract::RequestScope;
+use crate::extract::{CancelSlot, RequestScope};
 use crate::protocol::jsonrpc::{self, Request, RequestId};
-use crate::protocol::meta::{self, RequestMeta};
+use crate::protocol::meta::{self, ClientInfo, RequestMeta};
 use crate::protocol::types::{Implementation, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
 use crate::server::{ServerConfig, ServerShared};
@@ -41,13 +41,14 @@ impl Common<'_> {
             client_capabilities: client.capabilities,
             client_info: client.info,
             log_level: client.log_level,
-            cancel: self.cancel.map(OnceLock::from).unwrap_or_default(),
+            cancel: CancelSlot::new(self.cancel),
             out: self.out,
             session: client.session,
             server: self.server.clone(),
             last_progress: Mutex::new(None),
             done: AtomicBool::new(false),
             conn: self.conn,
+            may_retry: req.params.is_some() && req.index().may_retry(),
             inputs: OnceLock::new(),
             task: OnceLock::new(),
             auth: self.auth,
@@ -58,7 +59,7 @@ impl Common<'_> {
 /// What is known about the client for one request.
 struct Client {
     capabilities: Arc<Value>,
-    info: Option<Arc<Implementation>>,
+    info: ClientInfo,
     log_level: Option<LoggingLevel>,
     session: Option<Arc<Session>>,
 }
@@ -143,14 +144,10 @@ pub(super) fn sessionless_scope(
         ))
     };
     let mut meta = meta.ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
-    let requested = meta
-        .protocol_version
-        .as_ref()
-        .ok_or_else(|| missing(meta::PROTOCOL_VERSION))?;
-    let version = requested
-        .as_str()
-        .and_then(ProtocolVersion::parse)
-        .filter(|v| v.era() == Era::Sessionless);
+    if !meta.has_protocol_version() {
+        return Err(missing(meta::PROTOCOL_VERSION));
+    }
+    let version = meta.known_version().filter(|v| v.era() == Era::Sessionless);
     let caps = meta
         .client_capabilities
         .take()
@@ -163,11 +160,7 @@ pub(super) fn sessionless_scope(
     }
     let version = match version {
         Some(version) => version,
-        None => {
-            return Err(unsupported_version(
-                meta.protocol_version.as_ref().unwrap_or(&Value::Null),
-            ))
-        }
+        None => return Err(unsupported_version(&meta.requested_version())),
     };
     let log_level = match meta.parsed_log_level() {
         None => None,
@@ -179,14 +172,25 @@ pub(super) fn sessionless_scope(
             )))
         }
     };
-    let info = meta.client_info.take().map(Arc::new);
+    let info = meta.take_client_info();
     let client = Client {
-        capabilities: Arc::new(caps),
+        capabilities: shared_capabilities(caps),
         info,
         log_level,
         session: None,
     };
     Ok(common.scope(req, version, meta, client))
+}
+
+/// `caps` shared: an empty object (what most 2026 clients send on every request) is one
+/// `Arc` for the whole process instead of an allocation per request.
+fn shared_capabilities(caps: Value) -> Arc<Value> {
+    static EMPTY: LazyLock<Arc<Value>> =
+        LazyLock::new(|| Arc::new(Value::Object(Default::default())));
+    match &caps {
+        Value::Object(m) if m.is_empty() => EMPTY.clone(),
+        _ => Arc::new(caps),
+    }
 }
 
 /// `-32022` with the versions this server supports.
@@ -258,7 +262,7 @@ pub(super) fn session_scope(
         }
         let client = Client {
             capabilities: caps,
-            info: Some(info),
+            info: ClientInfo::Known(Some(info)),
             log_level: None,
             session: Some(session),
         };
@@ -266,7 +270,8 @@ pub(super) fn session_scope(
     }
     match session {
         Some(s) => {
-            let (caps, info) = (s.client_capabilities.clone(), Some(s.client_info.clone()));
+            let caps = s.client_capabilities.clone();
+            let info = ClientInfo::Known(Some(s.client_info.clone()));
             Ok(common.scope(
                 req,
                 s.version,
@@ -281,8 +286,8 @@ pub(super) fn session_scope(
         }
         None if &*req.method == "ping" => {
             let client = Client {
-                capabilities: Arc::new(Value::Object(Default::default())),
-                info: None,
+                capabilities: shared_capabilities(Value::Object(Default::default())),
+                info: ClientInfo::default(),
                 log_level: None,
                 session: None,
             };

@@ -11,6 +11,7 @@ use crate::dispatch::{Connection, Outbound, Session};
 use crate::error::Error;
 use crate::input::mrtr::InputScope;
 use crate::protocol::jsonrpc;
+use crate::protocol::meta::ClientInfo;
 use crate::protocol::types::{
     Implementation, LoggingLevel, LoggingMessageParams, ProgressNotificationParams, ProgressToken,
 };
@@ -62,11 +63,12 @@ pub(crate) struct RequestScope {
     pub(crate) meta: serde_json::Map<String, Value>,
     /// Shared with the session (session era) rather than copied per request.
     pub(crate) client_capabilities: Arc<Value>,
-    pub(crate) client_info: Option<Arc<Implementation>>,
+    /// Decoded on first use (2026-07-28: from `_meta`, checked when the request was read).
+    pub(crate) client_info: ClientInfo,
     pub(crate) log_level: Option<LoggingLevel>,
     /// Created on first use: most requests finish without anyone asking about
     /// cancellation, and a token costs an allocation and a locked node per clone and drop.
-    pub(crate) cancel: OnceLock<CancellationToken>,
+    pub(crate) cancel: CancelSlot,
     pub(crate) out: Outbound,
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) server: Arc<ServerShared>,
@@ -74,6 +76,9 @@ pub(crate) struct RequestScope {
     pub(crate) done: AtomicBool,
     /// The connection the request arrived on, for messages that outlive the request.
     pub(crate) conn: Option<Arc<Connection>>,
+    /// The request's params may carry an input round's answers (`inputResponses`,
+    /// `requestState`); false when its params index shows they do not.
+    pub(crate) may_retry: bool,
     /// Answers and pending asks of a 2026-era request that may need input.
     pub(crate) inputs: OnceLock<Arc<InputScope>>,
     /// Set once the call runs as a task: asks then go through the task.
@@ -82,10 +87,39 @@ pub(crate) struct RequestScope {
     pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
+/// A request's cancellation token: the transport's, or one made on first use.
+pub(crate) enum CancelSlot {
+    /// The transport's own (HTTP: the exchange's). Not a `OnceLock` set up front: setting
+    /// one runs its `Once`, on every request.
+    Given(CancellationToken),
+    /// Made when someone asks.
+    Lazy(OnceLock<CancellationToken>),
+}
+
+impl CancelSlot {
+    /// The transport's token, or one made on first use.
+    pub(crate) fn new(given: Option<CancellationToken>) -> CancelSlot {
+        match given {
+            Some(token) => CancelSlot::Given(token),
+            None => CancelSlot::Lazy(OnceLock::new()),
+        }
+    }
+
+    fn get(&self) -> Option<&CancellationToken> {
+        match self {
+            CancelSlot::Given(token) => Some(token),
+            CancelSlot::Lazy(made) => made.get(),
+        }
+    }
+}
+
 impl RequestScope {
     /// This request's cancellation token, created on first use.
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
-        self.cancel.get_or_init(CancellationToken::new)
+        match &self.cancel {
+            CancelSlot::Given(token) => token,
+            CancelSlot::Lazy(made) => made.get_or_init(CancellationToken::new),
+        }
     }
 
     /// True once the request was cancelled (never, if nobody asked for its token).
@@ -112,13 +146,14 @@ impl RequestScope {
             client_capabilities: self.client_capabilities.clone(),
             client_info: self.client_info.clone(),
             log_level: self.log_level,
-            cancel: OnceLock::from(cancel),
+            cancel: CancelSlot::Given(cancel),
             out,
             session: self.session.clone(),
             server: self.server.clone(),
             last_progress: Mutex::new(None),
             done: AtomicBool::new(false),
             conn: self.conn.clone(),
+            may_retry: self.may_retry,
             inputs: OnceLock::new(),
             task: OnceLock::new(),
             auth: self.auth.clone(),
@@ -149,7 +184,7 @@ impl Context {
 
     /// The client's identity (from `initialize`, or the request's `_meta`).
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.scope.client_info.as_deref()
+        self.scope.client_info.get()
     }
 
     /// The client's declared capabilities (per session, or per request from 2026-07-28).

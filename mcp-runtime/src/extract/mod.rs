@@ -9,7 +9,7 @@ pub(crate) mod state;
 
 use std::future::Future;
 
-pub(crate) use context::RequestScope;
+pub(crate) use context::{CancelSlot, RequestScope};
 pub use context::{Context, ProgressAmount, ProgressMessage};
 pub use state::State;
 pub use tokio_util::sync::CancellationToken;

@@ -120,14 +120,14 @@ proptest! {
     fn key_prefilter_never_misses_a_key(params in gen::object(), escape in any::<bool>()) {
         let mut text = Value::Object(params.clone()).to_string();
         if escape {
-            // A key can be spelled with escapes: `\u0072equestState`.
-            text = text.replace("\"requestState\"", "\"\\u0072equestState\"");
+            // A key can be spelled with escapes: `\u005fmeta`.
+            text = text.replace("\"_meta\"", "\"\\u005fmeta\"");
         }
         let holds = |v: &Value| -> bool {
             fn walk(v: &Value, out: &mut bool) {
                 match v {
                     Value::Object(m) => m.iter().for_each(|(k, v)| {
-                        *out |= k == "inputResponses" || k == "requestState";
+                        *out |= k == "_meta";
                         walk(v, out)
                     }),
                     Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
@@ -140,7 +140,7 @@ proptest! {
         };
         let parsed: Map<String, Value> = serde_json::from_str(&text).unwrap();
         if holds(&Value::Object(parsed)) {
-            prop_assert!(scan::may_hold_keys(text.as_bytes(), &*scan::RETRY));
+            prop_assert!(scan::may_hold_keys(text.as_bytes(), &*scan::META));
         }
     }
 }
@@ -162,7 +162,7 @@ fn params_text() -> impl Strategy<Value = String> {
     let ws = prop::sample::select(vec!["", "", " ", "\n\t ", "\r"]);
     let member = (
         prop_oneof![
-            3 => prop::sample::select(vec!["name", "arguments", "task", "uri", "_meta"]).prop_map(str::to_owned),
+            3 => prop::sample::select(vec!["name", "arguments", "task", "uri", "_meta", "requestState", "inputResponses"]).prop_map(str::to_owned),
             1 => gen::key(),
         ],
         any::<bool>(),
@@ -235,6 +235,10 @@ proptest! {
         prop_assert_eq!(index.name(&raw), last("name"));
         prop_assert_eq!(index.uri(&raw), last("uri"));
         prop_assert_eq!(index.meta(&raw), last("_meta"));
+        // An input round's keys are never missed (an index that could not be built says
+        // "maybe").
+        let retry = last("requestState").is_some() || last("inputResponses").is_some();
+        prop_assert!(index.may_retry() || !retry);
         let full = serde_json::from_str::<FullCall<'_>>(raw.get());
         match (index.call(&raw), &full) {
             (Some(call), Ok(full)) => {
@@ -247,5 +251,113 @@ proptest! {
             (None, Ok(full)) => prop_assert!(index.name(&raw).is_some_and(|n| n.contains('\\')), "{}", full.name),
             (None, Err(_)) => {}
         }
+    }
+}
+
+/// `_meta` text with the keys the runtime interprets (some spelled with escapes, some
+/// given twice), other keys, and values of the right and the wrong shapes.
+fn meta_text() -> impl Strategy<Value = String> {
+    use crate::protocol::meta;
+    let key = prop_oneof![
+        4 => prop::sample::select(vec![
+            "progressToken",
+            meta::PROTOCOL_VERSION,
+            meta::CLIENT_CAPABILITIES,
+            meta::CLIENT_INFO,
+            meta::LOG_LEVEL,
+        ])
+        .prop_map(str::to_owned),
+        1 => gen::key(),
+    ];
+    let info = (
+        prop::sample::select(vec![r#""c""#, r#""a\"b""#, "1", "null"]),
+        prop::sample::select(vec![r#","version":"1""#, r#","version":2"#, ""]),
+        prop::sample::select(vec![
+            "",
+            r#","title":"T""#,
+            r#","icons":[{"src":"s"}]"#,
+            r#","icons":[{}]"#,
+            r#","name":"again""#,
+            r#","x":[1,{"y":null}]"#,
+        ]),
+    )
+        .prop_map(|(name, version, more)| format!(r#"{{"name":{name}{version}{more}}}"#));
+    let value = prop_oneof![
+        2 => gen::json().prop_map(|v| v.to_string()),
+        2 => info,
+        1 => prop::sample::select(vec![
+            r#""2026-07-28""#, r#""2025-11-25""#, r#""2026-07-\u0032\u0038""#, r#""x\"y""#,
+            "{}", "{ }", "7", "-3", "1.5", "18446744073709551615", "null", r#"["c","1"]"#,
+            r#"["c"]"#, r#""info""#, r#""loud""#,
+        ])
+        .prop_map(str::to_owned),
+    ];
+    let ws = prop::sample::select(vec!["", " ", "\n"]);
+    (prop::collection::vec((key, any::<bool>(), value, ws), 0..6)).prop_map(|members| {
+        let mut text = String::from("{");
+        for (i, (key, escape, value, ws)) in members.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let mut key = serde_json::to_string(key).unwrap();
+            if *escape && key.len() > 2 && key.as_bytes()[1].is_ascii_alphabetic() {
+                key = format!("\"\\u{:04x}{}", key.as_bytes()[1], &key[2..]);
+            }
+            text.push_str(ws);
+            text.push_str(&key);
+            text.push(':');
+            text.push_str(value);
+            text.push_str(ws);
+        }
+        text.push('}');
+        text
+    })
+}
+
+/// What a `RequestMeta` holds, comparable.
+fn meta_view(m: &crate::protocol::meta::RequestMeta) -> String {
+    format!(
+        "{:?} {:?} {:?} {} {:?} {:?} {:?} {:?}",
+        m.progress_token,
+        m.protocol_version(),
+        m.has_protocol_version(),
+        m.requested_version(),
+        m.client_capabilities,
+        m.client_info(),
+        m.log_level,
+        m.rest
+    )
+}
+
+proptest! {
+    /// `_meta` read from the keys the params walk found (each value parsed alone) is what
+    /// the full parse of `_meta` reads, and every refusal is worded by the full parse.
+    #[test]
+    fn meta_read_agrees_with_a_full_parse(text in meta_text()) {
+        use crate::protocol::meta::RequestMeta;
+        let line = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{{"name":"n","_meta":{text}}}}}"#);
+        let Ok(Message::Request(req)) = jsonrpc::parse(line.as_bytes()) else {
+            panic!("a request: {line}");
+        };
+        let full = serde_json::from_str::<Option<RequestMeta>>(&text)
+            .map_err(|e| format!("invalid _meta: {e}"));
+        match (req.meta(), &full) {
+            (Ok(read), Ok(full)) => {
+                prop_assert_eq!(read.as_ref().map(meta_view), full.as_ref().map(meta_view));
+                prop_assert_eq!(
+                    read.as_ref().is_some_and(RequestMeta::is_modern),
+                    full.as_ref().is_some_and(RequestMeta::is_modern)
+                );
+            }
+            (read, full) => prop_assert_eq!(read.as_ref().err(), full.as_ref().err()),
+        }
+        // The same when something indexed the params first (`_meta` then walked alone).
+        let Ok(Message::Request(again)) = jsonrpc::parse(line.as_bytes()) else {
+            panic!("a request: {line}");
+        };
+        again.index();
+        let read = again.meta().as_ref().map(|m| m.as_ref().map(meta_view));
+        let full = full.as_ref().map(|m| m.as_ref().map(meta_view));
+        prop_assert_eq!(read.as_ref(), full.as_ref());
     }
 }

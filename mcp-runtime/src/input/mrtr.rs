@@ -20,7 +20,7 @@ use crate::dispatch::MethodResult;
 use crate::error::Error;
 use crate::extract::rejection::ConflictingInputResponse;
 use crate::extract::Context;
-use crate::protocol::{scan, Era};
+use crate::protocol::Era;
 
 /// The inputs of one request run: answers available, asks still pending.
 pub(crate) struct InputScope {
@@ -168,13 +168,12 @@ fn install(
     target: &Target<'_>,
 ) -> Result<Arc<InputScope>, Error> {
     let server = &ctx.scope.server;
-    let raw = params.map_or("{}", RawValue::get);
-    // First calls carry neither key: no second pass over their arguments.
-    let retry: RetryParams = if scan::may_hold_keys(raw.as_bytes(), &*scan::RETRY) {
-        serde_json::from_str(raw)
-            .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?
-    } else {
-        RetryParams::default()
+    // First calls carry neither key (the request's params index says so): no second
+    // pass over their arguments.
+    let retry: RetryParams = match params.filter(|_| ctx.scope.may_retry) {
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|e| Error::invalid_params(format!("Invalid params: {e}")))?,
+        None => RetryParams::default(),
     };
     let binding = binding(ctx, target);
     let mut answers = match &retry.request_state {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::meta::RequestMeta;
-use super::params::ParamsIndex;
+use super::params::{MetaKeys, ParamsIndex};
 
 use super::encode;
 
@@ -158,6 +158,22 @@ impl Request {
                 .map(ParamsIndex::build)
                 .unwrap_or_default()
         })
+    }
+
+    /// [`index`](Self::index), and when this call built it, the keys of a plain `_meta`
+    /// its walk recorded (`Some(None)`: `_meta` is absent or not plain; `None`: the index
+    /// was built before).
+    pub(crate) fn index_with_meta_keys(&self) -> (&ParamsIndex, Option<Option<MetaKeys>>) {
+        let mut keys = None;
+        let index = self.index.get_or_init(|| match self.params.as_deref() {
+            Some(params) => {
+                let (index, meta) = ParamsIndex::build_with_meta(params);
+                keys = Some(meta);
+                index
+            }
+            None => ParamsIndex::default(),
+        });
+        (index, keys)
     }
 
     /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.
@@ -740,17 +756,14 @@ mod tests {
         let Ok(Message::Request(mut req)) = parse(line) else {
             panic!("a request")
         };
-        let version = |m: &RequestMeta| m.protocol_version.clone();
+        let version = |m: &RequestMeta| m.protocol_version().map(str::to_owned);
         let first = req.meta().as_ref().unwrap().as_ref().map(version);
-        assert_eq!(first, Some(Some(serde_json::json!("2026-07-28"))));
+        assert_eq!(first, Some(Some("2026-07-28".to_owned())));
         // What the transport read is what the dispatcher gets, even if params changed
         // since (they do not in the runtime: this shows the parse is not repeated).
         req.params = None;
         let taken = req.take_meta().unwrap().unwrap();
-        assert_eq!(
-            taken.protocol_version,
-            Some(serde_json::json!("2026-07-28"))
-        );
+        assert_eq!(taken.protocol_version(), Some("2026-07-28"));
         assert!(taken.progress_token.is_some());
         // Taken once: a second take parses the (now absent) params again.
         assert!(req.take_meta().unwrap().is_none());

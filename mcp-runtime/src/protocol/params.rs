@@ -22,6 +22,9 @@ pub(crate) struct ParamsIndex {
     /// `params` was an object and every member was read (an empty index may also mean
     /// "not indexed": see [`ParamsIndex::call`]).
     indexed: bool,
+    /// `inputResponses` or `requestState` is a member: the request may be an input
+    /// round's retry.
+    retry: bool,
     /// `name`, `arguments` or `task` appears more than once: a call's params then do
     /// not parse (serde's "duplicate field"), and only the full parse words that.
     call_duplicate: bool,
@@ -36,6 +39,7 @@ impl Default for ParamsIndex {
             arguments: At::ABSENT,
             task: At::ABSENT,
             indexed: false,
+            retry: false,
             call_duplicate: false,
         }
     }
@@ -69,6 +73,74 @@ impl At {
     }
 }
 
+/// Where the keys of `_meta` the runtime interprets sit in it, recorded by the walk that
+/// indexes `params` (`_meta` is walked member by member instead of skipped; see
+/// [`ParamsIndex::build_with_meta`]). Only a plain `_meta` has them: anything else (a key
+/// spelled with escapes, a known key given twice, a key the runtime keeps in `rest`, deep
+/// nesting, 64 KiB or more) is left to the full parse of `_meta`. Not part of the index:
+/// only `_meta`'s one reader wants them, and every byte of the index is copied with each
+/// request as it moves.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MetaKeys {
+    pub(crate) progress_token: InMeta,
+    pub(crate) protocol_version: InMeta,
+    pub(crate) client_capabilities: InMeta,
+    pub(crate) client_info: InMeta,
+    pub(crate) log_level: InMeta,
+}
+
+/// A value's offsets from the start of `_meta` (`u16`: a `_meta` of 64 KiB or more is
+/// not plain); `end == 0` when absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InMeta {
+    start: u16,
+    end: u16,
+}
+
+impl InMeta {
+    /// The value's text in `meta` (`None` when absent).
+    pub(crate) fn get<'a>(&self, meta: &'a str) -> Option<&'a str> {
+        if self.end == 0 {
+            return None;
+        }
+        meta.get(self.start as usize..self.end as usize)
+    }
+}
+
+impl MetaKeys {
+    /// Records `key`'s value at `start..end` of `_meta`; false when `key` makes `_meta`
+    /// not plain.
+    fn record(&mut self, key: &str, start: usize, end: usize) -> bool {
+        use super::meta;
+        let slot = match key {
+            "progressToken" => &mut self.progress_token,
+            meta::PROTOCOL_VERSION => &mut self.protocol_version,
+            meta::CLIENT_CAPABILITIES => &mut self.client_capabilities,
+            meta::CLIENT_INFO => &mut self.client_info,
+            meta::LOG_LEVEL => &mut self.log_level,
+            _ => return false,
+        };
+        let (Ok(start), Ok(end)) = (u16::try_from(start), u16::try_from(end)) else {
+            return false;
+        };
+        if slot.end != 0 {
+            return false;
+        }
+        *slot = InMeta { start, end };
+        true
+    }
+}
+
+/// The keys of `meta` (a `_meta` value, valid JSON) when it is plain (see [`MetaKeys`]),
+/// for a request indexed before anyone asked for them.
+pub(crate) fn meta_keys(meta: &str) -> Option<MetaKeys> {
+    if !meta.starts_with('{') {
+        return None;
+    }
+    let (_, keys, plain) = walk::meta_object(meta, 0)?;
+    plain.then_some(keys)
+}
+
 /// The members of a `tools/call` request's params, read from the index.
 pub(crate) struct CallMembers<'a> {
     /// `name`, when it is a string without escapes (the common case).
@@ -88,6 +160,11 @@ impl ParamsIndex {
     /// checking it again (no serde pass), skipping nested values by their brackets and
     /// strings by their quotes.
     pub(crate) fn build(params: &RawValue) -> ParamsIndex {
+        Self::build_with_meta(params).0
+    }
+
+    /// [`build`](Self::build), and the keys of `_meta` when it is plain.
+    pub(crate) fn build_with_meta(params: &RawValue) -> (ParamsIndex, Option<MetaKeys>) {
         walk::index(params.get()).unwrap_or_default()
     }
 
@@ -104,6 +181,12 @@ impl ParamsIndex {
     /// Raw `_meta`.
     pub(crate) fn meta<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
         slice(params, &self.meta)
+    }
+
+    /// `params` may carry an input round's `inputResponses` or `requestState` (false
+    /// only for an indexed object without them: the retry's parse is then skipped).
+    pub(crate) fn may_retry(&self) -> bool {
+        !self.indexed || self.retry
     }
 
     /// The members a `tools/call` reads, when its params certainly parse into them: an
@@ -146,6 +229,10 @@ impl ParamsIndex {
             }
             "uri" => &mut self.uri,
             "_meta" => &mut self.meta,
+            "inputResponses" | "requestState" => {
+                self.retry = true;
+                return;
+            }
             _ => return,
         };
         *slot = at;
@@ -158,6 +245,7 @@ impl ParamsIndex {
 /// whose one key is serde_json's raw-value token and whose value is the text. Safe code
 /// throughout; should a serde_json release change the token, this returns `None` and the
 /// caller reads the member with serde_json (`raw_members_need_no_second_pass` notices).
+#[inline]
 pub(crate) fn raw_member(text: &str) -> Option<&RawValue> {
     use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
     const TOKEN: &str = "$serde_json::private::RawValue";
@@ -174,7 +262,12 @@ fn slice<'a>(params: &'a RawValue, at: &At) -> Option<&'a str> {
 
 /// The top-level walk over valid JSON text.
 mod walk {
-    use super::{At, Cow, Key, ParamsIndex};
+    use super::{At, Cow, Key, MetaKeys, ParamsIndex};
+
+    /// Deeper than this, `_meta` is left to the full parse: serde_json's recursion limit
+    /// counts from the text it parses, and a key's value parsed alone sits one level
+    /// higher than inside `_meta`.
+    const PLAIN_DEPTH: usize = 64;
 
     const fn is_ws(b: u8) -> bool {
         matches!(b, b' ' | b'\n' | b'\t' | b'\r')
@@ -212,10 +305,16 @@ mod walk {
 
     /// The index after the value starting at `b[i]`.
     fn value_end(b: &[u8], i: usize) -> Option<usize> {
+        skip_value::<false>(b, i).map(|(end, _)| end)
+    }
+
+    /// The index after the value starting at `b[i]` and, with `DEPTH`, how deep it
+    /// nests (0 for a scalar; without `DEPTH`, 0 always).
+    fn skip_value<const DEPTH: bool>(b: &[u8], i: usize) -> Option<(usize, usize)> {
         match *b.get(i)? {
-            b'"' => string_end(b, i).map(|(end, _)| end),
+            b'"' => string_end(b, i).map(|(end, _)| (end, 0)),
             b'{' | b'[' => {
-                let mut depth = 0usize;
+                let (mut depth, mut deepest) = (0usize, 0usize);
                 let mut j = i;
                 loop {
                     match *b.get(j)? {
@@ -223,11 +322,16 @@ mod walk {
                             j = string_end(b, j)?.0;
                             continue;
                         }
-                        b'{' | b'[' => depth += 1,
+                        b'{' | b'[' => {
+                            depth += 1;
+                            if DEPTH {
+                                deepest = deepest.max(depth);
+                            }
+                        }
                         b'}' | b']' => {
                             depth -= 1;
                             if depth == 0 {
-                                return Some(j + 1);
+                                return Some((j + 1, deepest));
                             }
                         }
                         _ => {}
@@ -242,14 +346,66 @@ mod walk {
                     .iter()
                     .position(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c))
                     .unwrap_or(rest.len());
-                Some(i + len)
+                Some((i + len, 0))
             }
+        }
+    }
+
+    /// The index after the key starting at `b[i]` (`"`) when it is one the runtime
+    /// interprets, spelled plainly: compared whole instead of scanned byte by byte (they
+    /// are long). A key spelled so ends at its first `"`, so it holds no escapes.
+    fn known_key_end(b: &[u8], i: usize) -> Option<usize> {
+        const NAMESPACE: &[u8] = b"io.modelcontextprotocol/";
+        const NAMES: [&[u8]; 4] = [
+            b"protocolVersion\"",
+            b"clientCapabilities\"",
+            b"clientInfo\"",
+            b"logLevel\"",
+        ];
+        let rest = b.get(i + 1..)?;
+        let name = rest.strip_prefix(NAMESPACE)?;
+        let len = NAMES.iter().find(|n| name.starts_with(n))?.len();
+        Some(i + 1 + NAMESPACE.len() + len)
+    }
+
+    /// Walks the `_meta` object starting at `text[base]` (`{`), recording its interpreted
+    /// keys (offsets from `base`): the index after it, the keys, and whether it is plain
+    /// (every member one of them, spelled plainly, given once, not nested deeply).
+    pub(super) fn meta_object(text: &str, base: usize) -> Option<(usize, MetaKeys, bool)> {
+        let b = text.as_bytes();
+        let (mut keys, mut plain) = (MetaKeys::default(), true);
+        let mut i = base + 1;
+        loop {
+            i = skip_ws(b, i);
+            match *b.get(i)? {
+                b'}' => return Some((i + 1, keys, plain)),
+                b',' => i = skip_ws(b, i + 1),
+                _ => {}
+            }
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let (key_end, escaped) = match known_key_end(b, i) {
+                Some(end) => (end, false),
+                None => string_end(b, i)?,
+            };
+            let key = &text[i + 1..key_end - 1];
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, i + 1);
+            let (end, depth) = skip_value::<true>(b, start)?;
+            if escaped || depth > PLAIN_DEPTH || !keys.record(key, start - base, end - base) {
+                plain = false;
+            }
+            i = end;
         }
     }
 
     /// Indexes the object `text` (valid JSON); `None` for anything else, and for an
     /// object with a key that does not decode.
-    pub(super) fn index(text: &str) -> Option<ParamsIndex> {
+    pub(super) fn index(text: &str) -> Option<(ParamsIndex, Option<MetaKeys>)> {
         let b = text.as_bytes();
         let mut i = skip_ws(b, 0);
         if b.get(i) != Some(&b'{') {
@@ -257,6 +413,7 @@ mod walk {
         }
         i += 1;
         let mut index = ParamsIndex::default();
+        let mut meta_keys = None;
         loop {
             i = skip_ws(b, i);
             match *b.get(i)? {
@@ -281,12 +438,24 @@ mod walk {
                 return None;
             }
             let start = skip_ws(b, i + 1);
-            let end = value_end(b, start)?;
+            let end = if &*key == "_meta" {
+                // The last `_meta` counts: its keys replace any earlier ones.
+                if b.get(start) == Some(&b'{') {
+                    let (end, keys, plain) = meta_object(text, start)?;
+                    meta_keys = plain.then_some(keys);
+                    end
+                } else {
+                    meta_keys = None;
+                    value_end(b, start)?
+                }
+            } else {
+                value_end(b, start)?
+            };
             index.record(&key, At::new(start, end)?);
             i = end;
         }
         index.indexed = true;
-        Some(index)
+        Some((index, meta_keys))
     }
 }
 

@@ -8,9 +8,6 @@ use memchr::memmem::Finder;
 pub(crate) static META: LazyLock<[Finder<'static>; 1]> = LazyLock::new(|| [Finder::new("_meta")]);
 /// A `\u` escape, the only way to spell a key without its own bytes.
 static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("\\u"));
-/// The params keys of a 2026 input-round retry.
-pub(crate) static RETRY: LazyLock<[Finder<'static>; 2]> =
-    LazyLock::new(|| [Finder::new("inputResponses"), Finder::new("requestState")]);
 
 /// False only when `params` is an object that certainly has none of `keys` at any depth,
 /// so a parse looking for them (a whole extra pass over a large argument) can be skipped.

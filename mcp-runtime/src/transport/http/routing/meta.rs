@@ -6,7 +6,6 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use crate::protocol::jsonrpc::{Message, Request};
 use crate::protocol::meta::{self, Key, RequestMeta};
@@ -88,7 +87,7 @@ impl MetaHead {
             Version::Text(text) => Some(text.as_deref()),
             Version::InRequest => {
                 let meta = req.meta().as_ref().ok()?.as_ref()?;
-                meta.protocol_version.as_ref().map(Value::as_str)
+                meta.has_protocol_version().then(|| meta.protocol_version())
             }
         }
     }
@@ -101,7 +100,7 @@ impl MetaHead {
     fn of(meta: &RequestMeta) -> MetaHead {
         MetaHead {
             modern: meta.is_modern(),
-            version: meta.protocol_version.as_ref().map(|_| Version::InRequest),
+            version: meta.has_protocol_version().then_some(Version::InRequest),
             capabilities: meta.client_capabilities.is_some(),
             progress_token: meta.progress_token.is_some(),
         }
