@@ -87,8 +87,10 @@ pub(crate) enum VersionHeader<'a> {
     NotApplicable,
     /// The transport has one and the request did not send it. 2026-07-28 clients
     /// always do, so its absence marks a session-era client (2025-03-26 sent none).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     Absent,
     /// Its value, as sent.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     Present(&'a str),
 }
 

@@ -6,7 +6,9 @@ mod catch;
 mod content;
 pub(crate) use catch::CatchUnwind;
 mod era;
-pub(crate) use era::{classify, EraSignals, VersionHeader};
+#[cfg(feature = "http")]
+pub(crate) use era::classify;
+pub(crate) use era::{EraSignals, VersionHeader};
 mod methods;
 pub(crate) use methods::CORE_METHODS;
 mod outbound;
@@ -19,6 +21,7 @@ use std::task::Poll;
 
 use tokio_util::sync::CancellationToken;
 
+#[cfg(feature = "http")]
 pub(crate) use outbound::OutReceiver;
 pub use outbound::{OutMessage, Outbound};
 pub use session::{ClientReply, Connection, Session, SessionChange, SessionRecord};

@@ -23,6 +23,7 @@ pub struct Outbound {
 enum Tx {
     Channel(mpsc::Sender<OutMessage>),
     /// A channel made on the first send ([`Outbound::lazy`]).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     Lazy(Arc<Lazy>),
 }
 
@@ -85,6 +86,7 @@ impl Outbound {
     /// Like [`channel`](Self::channel), but the channel is only made when the first
     /// message is sent: a request that sends nothing but its response costs one small
     /// allocation instead of a channel.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn lazy(capacity: usize) -> (Outbound, OutReceiver) {
         let shared = Arc::new(Lazy {
             capacity,
@@ -172,6 +174,7 @@ impl Outbound {
 /// The receiving half of [`Outbound::lazy`]: waits for the channel to be made, then
 /// receives from it. Dropping it before the first send makes every send fail, as
 /// dropping a channel's receiver does.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct OutReceiver {
     /// Until the channel is taken: the senders' shared state. Let go of then, so the
@@ -189,6 +192,7 @@ impl From<mpsc::Receiver<OutMessage>> for OutReceiver {
     }
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl OutReceiver {
     /// The channel, once the first send made it (registering `cx` to be woken then).
     fn poll_channel(
@@ -256,6 +260,7 @@ impl Drop for OutReceiver {
 /// instead, a message still being pushed is just not taken yet (the task's waker is left
 /// registered, so at worst it is woken once more than needed), and outside the task's
 /// cooperative budget, so a queue is never reported empty because the budget ran out.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) async fn take_queued<T>(rx: &mut mpsc::Receiver<T>, into: &mut Vec<T>) -> usize {
     let take = std::future::poll_fn(|cx| {
         Poll::Ready(match rx.poll_recv_many(cx, into, usize::MAX) {

@@ -185,6 +185,7 @@ impl Session {
     }
 
     /// True while the server-to-client request `id` waits for the client's answer.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn awaits(&self, id: &RequestId) -> bool {
         self.pending.lock().expect("pending lock").contains_key(id)
     }

@@ -177,6 +177,7 @@ impl Request {
     }
 
     /// `params._meta` ([`RequestMeta::from_request`]), parsed on first use.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn meta(&self) -> &Result<Option<RequestMeta>, String> {
         self.meta
             .get_or_init(|| Box::new(RequestMeta::from_request(self)))
@@ -608,6 +609,7 @@ pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8>
 /// notification, a response). Reads only as far as the id: what [`request`] writes
 /// starts with `{"jsonrpc":"2.0","id":`, which no notification or response of ours does
 /// without also being a response (those go out as replies, not through this check).
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn outgoing_request_id(message: &[u8]) -> Option<RequestId> {
     const PREFIX: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
     let rest = message.strip_prefix(PREFIX)?;

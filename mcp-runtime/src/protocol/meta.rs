@@ -27,6 +27,7 @@ pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// The per-request keys of the 2026-07-28 era: a request whose `_meta` carries any of
 /// them (not `null`) is a 2026 request (`dispatch::classify`).
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) const PER_REQUEST: [&str; 4] = [
     PROTOCOL_VERSION,
     CLIENT_CAPABILITIES,

@@ -169,11 +169,13 @@ impl ParamsIndex {
     }
 
     /// Raw `name`.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn name<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
         slice(params, &self.name)
     }
 
     /// Raw `uri`.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn uri<'a>(&self, params: &'a RawValue) -> Option<&'a str> {
         slice(params, &self.uri)
     }

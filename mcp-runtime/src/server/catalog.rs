@@ -425,6 +425,7 @@ impl ToolCatalog {
     }
 
     /// Every scope a tool declares.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().flat_map(|e| e.scopes.iter())
     }

@@ -34,6 +34,7 @@ pub struct ToolCall {
     pub(crate) args: Option<Box<RawValue>>,
     pub(crate) principal: Option<std::sync::Arc<str>>,
     /// The call runs as a task (a proxied tool then runs as a task on its remote too).
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
     pub(crate) as_task: bool,
 }
 
