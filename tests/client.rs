@@ -436,9 +436,12 @@ async fn an_unreachable_url_is_a_clear_error() {
     );
 }
 
+/// One line a scripted server answers a request with, given its id.
+type Reply = fn(&Value) -> String;
+
 /// A hand-written session-era server on the other end of a pipe: it answers
 /// `initialize`, then answers each request with `reply(id)` (one line).
-fn scripted(reply: fn(&Value) -> String) -> Transport {
+fn scripted(reply: Reply) -> Transport {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (client_io, server_io) = tokio::io::duplex(1 << 16);
     tokio::spawn(async move {
@@ -465,7 +468,7 @@ fn scripted(reply: fn(&Value) -> String) -> Transport {
 #[tokio::test]
 async fn an_answer_that_is_not_json_rpc_fails_its_request_instead_of_leaving_it_waiting() {
     // Shapes a broken server might answer with, each carrying the request's id.
-    let replies: [(fn(&Value) -> String, &str); 4] = [
+    let replies: [(Reply, &str); 4] = [
         (
             |id| json!({"jsonrpc": "1.0", "id": id, "result": {"content": []}}).to_string(),
             r#"Invalid Request: jsonrpc must be "2.0""#,
