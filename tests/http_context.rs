@@ -5,7 +5,7 @@
 
 mod http_common;
 
-use http_common::{client, post, post_2026, Session, SseReader, TestServer};
+use http_common::{client, post, post_2026, post_text, Session, SseReader, TestServer};
 use mcpserve::prelude::*;
 use mcpserve::{Elicit, Elicitation, SamplingOptions};
 use serde_json::{json, Value};
@@ -264,17 +264,12 @@ async fn client_info_over_http_in_both_eras() {
     );
 
     let line = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"client_identity","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"c","version":1}}}}"#;
-    let res = client()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", "client_identity")
-        .body(line)
-        .send()
-        .await
-        .unwrap();
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "client_identity"),
+    ];
+    let res = post_text(&server.url, line, &headers).send().await.unwrap();
     let status = res.status().as_u16();
     assert_eq!(
         (status, res.text().await.unwrap().as_str()),

@@ -138,11 +138,20 @@ pub fn meta() -> Value {
 
 /// A POST with the standard headers plus `extra`.
 pub fn post(url: &str, body: &Value, extra: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    post_text(url, body.to_string(), extra)
+}
+
+/// [`post`] with the body as written (exact bytes, for error positions).
+pub fn post_text(
+    url: &str,
+    body: impl Into<String>,
+    extra: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
     let mut req = client()
         .post(url)
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
-        .body(body.to_string());
+        .body(body.into());
     for (k, v) in extra {
         req = req.header(*k, *v);
     }

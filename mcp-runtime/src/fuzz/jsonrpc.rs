@@ -156,6 +156,16 @@ struct FullCall<'a> {
     task: Option<&'a RawValue>,
 }
 
+/// `key` as a JSON string, its first letter written as a `\u` escape when `escape`
+/// (`"name"` spelled `"\u006eame"`): the same key to serde, not to a byte comparison.
+fn key_text(key: &str, escape: bool) -> String {
+    let key = serde_json::to_string(key).unwrap();
+    if escape && key.len() > 2 && key.as_bytes()[1].is_ascii_alphabetic() {
+        return format!("\"\\u{:04x}{}", key.as_bytes()[1], &key[2..]);
+    }
+    key
+}
+
 /// Params text with members given twice, keys spelled with escapes and whitespace
 /// anywhere JSON allows it: the shapes `gen::object` (a map) cannot produce.
 fn params_text() -> impl Strategy<Value = String> {
@@ -180,11 +190,7 @@ fn params_text() -> impl Strategy<Value = String> {
             if i > 0 {
                 text.push(',');
             }
-            let mut key = serde_json::to_string(key).unwrap();
-            if *escape && key.len() > 2 && key.as_bytes()[1].is_ascii_lowercase() {
-                // `"name"` spelled `"\u006eame"`.
-                key = format!("\"\\u{:04x}{}", key.as_bytes()[1], &key[2..]);
-            }
+            let key = key_text(key, *escape);
             text.push_str(a);
             text.push_str(&key);
             text.push_str(b);
@@ -299,10 +305,7 @@ fn meta_text() -> impl Strategy<Value = String> {
             if i > 0 {
                 text.push(',');
             }
-            let mut key = serde_json::to_string(key).unwrap();
-            if *escape && key.len() > 2 && key.as_bytes()[1].is_ascii_alphabetic() {
-                key = format!("\"\\u{:04x}{}", key.as_bytes()[1], &key[2..]);
-            }
+            let key = key_text(key, *escape);
             text.push_str(ws);
             text.push_str(&key);
             text.push(':');
