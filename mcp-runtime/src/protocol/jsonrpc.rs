@@ -508,12 +508,18 @@ pub(crate) fn result_response_writing<E>(
         write(out)?;
         if !fields.is_empty() {
             debug_assert_eq!(out.get(at), Some(&b'{'));
-            let comma: &[u8] = if is_empty_object(&out[at + 1..]) {
-                b""
-            } else {
-                b","
-            };
-            out.splice(at + 1..at + 1, fields.iter().chain(comma).copied());
+            let comma = !is_empty_object(&out[at + 1..]);
+            // Moved up with one `copy_within`, not `Vec::splice`: splicing an iterator in
+            // copied the bytes one at a time (≈450 instructions a 2026 response).
+            let start = at + 1;
+            let gap = fields.len() + usize::from(comma);
+            let end = out.len();
+            out.resize(end + gap, 0);
+            out.copy_within(start..end, start + gap);
+            out[start..start + fields.len()].copy_from_slice(fields);
+            if comma {
+                out[start + fields.len()] = b',';
+            }
         }
         out.push(b'}');
         Ok(exact_copy(out))

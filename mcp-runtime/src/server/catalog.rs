@@ -337,7 +337,9 @@ fn is_type_bound(format: &str, key: &str, value: &Value) -> bool {
 /// All tools, in a deterministic order, with pre-serialized pages.
 pub(crate) struct ToolCatalog {
     entries: Vec<Arc<ToolEntry>>,
-    by_name: HashMap<Arc<str>, Arc<ToolEntry>>,
+    /// foldhash, not SipHash: the keys are the server's own names (nothing a client
+    /// inserts), and a call's lookup was ≈0.26k instructions of SipHash.
+    by_name: HashMap<Arc<str>, Arc<ToolEntry>, foldhash::fast::RandomState>,
     pages: Vec<Page>,
     /// Some tool decides per request who sees it (a mounted server's predicate).
     filtered: bool,
@@ -362,7 +364,7 @@ impl ToolCatalog {
         entries: Vec<Arc<ToolEntry>>,
         page_size: usize,
     ) -> Result<Self, Error> {
-        let mut by_name: HashMap<Arc<str>, Arc<ToolEntry>> = HashMap::with_capacity(entries.len());
+        let mut by_name = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         for e in &entries {
             if let Some(prev) = by_name.insert(e.name.clone(), e.clone()) {
                 return Err(Error::startup(format!(
