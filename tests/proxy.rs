@@ -356,22 +356,45 @@ async fn cancelling_a_call_cancels_it_remotely() {
         let seen = Seen::default();
         let (url, _h, _t) = remote(&seen, 0).await;
         let proxy = proxy_of(Remote::http(&url).era(remote_era), "").await;
-        let client = TestClient::session(proxy).await.unwrap();
-        client
-            .send(&json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "sleepy", "arguments": {}}}))
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        client
-            .notify("notifications/cancelled", json!({"requestId": 77}))
-            .await
-            .unwrap();
-        let mut waited = 0;
-        while seen.0.lock().unwrap().is_empty() && waited < 50 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            waited += 1;
-        }
+        call_sleepy_then_cancel(proxy, &seen).await;
         assert_eq!(*seen.0.lock().unwrap(), ["cancelled"], "{remote_era:?}");
+    }
+}
+
+/// The remote hears of a cancelled call at once, not when the proxy's grace period for
+/// its handler ends (here longer than the test waits).
+#[tokio::test]
+async fn a_cancelled_call_reaches_the_remote_at_once_not_after_the_grace_period() {
+    let seen = Seen::default();
+    let (url, _h, _t) = remote(&seen, 0).await;
+    let proxy = Server::builder()
+        .without_registry()
+        .proxy("", Remote::http(&url))
+        .configure(|c| c.cancel_grace = Duration::from_secs(60))
+        .build()
+        .unwrap();
+    proxy.ready().await;
+    call_sleepy_then_cancel(proxy, &seen).await;
+    assert_eq!(*seen.0.lock().unwrap(), ["cancelled"]);
+}
+
+/// Calls the remote's `sleepy` through `proxy`, cancels it, and waits up to 5 s for the
+/// remote's handler to see the cancellation.
+async fn call_sleepy_then_cancel(proxy: Server, seen: &Seen) {
+    let client = TestClient::session(proxy).await.unwrap();
+    client
+        .send(&json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "sleepy", "arguments": {}}}))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client
+        .notify("notifications/cancelled", json!({"requestId": 77}))
+        .await
+        .unwrap();
+    let mut waited = 0;
+    while seen.0.lock().unwrap().is_empty() && waited < 50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
     }
 }
 

@@ -174,7 +174,8 @@ impl HttpLink {
         }
     }
 
-    pub(crate) async fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
+    /// Starts a request: spawned, or (`inline`) driven by whoever waits on its exchange.
+    pub(crate) fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
         if self.is_closed() {
             return Err(ClientError::Closed(
                 self.closed_reason()

@@ -410,7 +410,7 @@ impl Link {
     async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         match self {
             Link::Stream(l) => l.start(out).await,
-            Link::Http(l) => l.start(out).await,
+            Link::Http(l) => l.start(out),
         }
     }
 

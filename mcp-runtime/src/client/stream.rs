@@ -22,6 +22,13 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// reading cannot grow the client's memory without bound).
 const MAX_BACKLOG_BYTES: usize = 4 * 1024 * 1024;
 
+/// What became of a line offered to the outbox.
+enum Enqueued {
+    Queued,
+    Full,
+    Closed,
+}
+
 /// A child process to run.
 #[derive(Debug, Clone)]
 pub(crate) struct Command {
@@ -154,56 +161,34 @@ impl StreamLink {
 
     pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         if self.is_closed() {
-            return Err(ClientError::Closed(
-                self.closed_reason()
-                    .unwrap_or_else(|| "the connection closed".into()),
-            ));
+            return Err(self.closed_error());
         }
         let (tx, rx) = super::exchange::events();
         self.pending
             .lock()
             .expect("pending lock")
             .insert(out.id.clone(), tx);
-        if let Err(e) = self.send(out.body).await {
+        let sent = match self.enqueue(&out.body) {
+            Enqueued::Queued => Ok(()),
+            Enqueued::Closed => Err(self.closed_error()),
+            // Boxed: the wait's state would otherwise be part of every request's future.
+            Enqueued::Full => Box::pin(self.send(out.body)).await,
+        };
+        if let Err(e) = sent {
             self.pending.lock().expect("pending lock").remove(&out.id);
             return Err(e);
         }
         Ok(rx)
     }
 
-    pub(crate) async fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
-        loop {
-            // Registered before looking, so a drain in between is not missed.
-            let drained = self.out.drained.notified();
-            {
-                let mut q = self.out.queue.lock().expect("outbox lock");
-                if q.closed {
-                    break;
-                }
-                if q.bytes.len() < MAX_BACKLOG_BYTES {
-                    let wake = q.bytes.is_empty();
-                    q.bytes.extend_from_slice(&line);
-                    q.bytes.push(b'\n');
-                    drop(q);
-                    if wake {
-                        self.out.ready.notify_one();
-                    }
-                    return Ok(());
-                }
-            }
-            drained.await;
-        }
-        Err(ClientError::Closed(
-            self.closed_reason()
-                .unwrap_or_else(|| "the connection closed".into()),
-        ))
-    }
-
-    /// Queues a line without waiting (dropped when the backlog is full).
-    fn try_send(&self, line: &[u8]) {
+    /// Queues `line` if the backlog has room.
+    fn enqueue(&self, line: &[u8]) -> Enqueued {
         let mut q = self.out.queue.lock().expect("outbox lock");
-        if q.closed || q.bytes.len() >= MAX_BACKLOG_BYTES {
-            return;
+        if q.closed {
+            return Enqueued::Closed;
+        }
+        if q.bytes.len() >= MAX_BACKLOG_BYTES {
+            return Enqueued::Full;
         }
         let wake = q.bytes.is_empty();
         q.bytes.extend_from_slice(line);
@@ -212,6 +197,31 @@ impl StreamLink {
         if wake {
             self.out.ready.notify_one();
         }
+        Enqueued::Queued
+    }
+
+    fn closed_error(&self) -> ClientError {
+        ClientError::Closed(
+            self.closed_reason()
+                .unwrap_or_else(|| "the connection closed".into()),
+        )
+    }
+
+    pub(crate) async fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
+        loop {
+            // Registered before looking, so a drain in between is not missed.
+            let drained = self.out.drained.notified();
+            match self.enqueue(&line) {
+                Enqueued::Queued => return Ok(()),
+                Enqueued::Closed => return Err(self.closed_error()),
+                Enqueued::Full => drained.await,
+            }
+        }
+    }
+
+    /// Queues a line without waiting (dropped when the backlog is full).
+    fn try_send(&self, line: &[u8]) {
+        let _ = self.enqueue(line);
     }
 
     /// Stops waiting for `id` and tells the server (`notifications/cancelled`).

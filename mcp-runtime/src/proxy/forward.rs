@@ -196,7 +196,9 @@ pub(crate) async fn forward(
         // every request in one round), then retry with the answers.
         let body: Value =
             serde_json::from_str(raw.get()).map_err(|e| Failure::Local(Error::from(e)))?;
-        let answered = answer_inputs(ctx, body.get("inputRequests")).await?;
+        // Boxed, as are the rare paths of `pump`: a proxied call's future stays small
+        // (see `call_tool`).
+        let answered = Box::pin(answer_inputs(ctx, body.get("inputRequests"))).await?;
         retry = member("inputResponses", &answered);
         if let Some(state) = body.get("requestState") {
             retry.push(',');
@@ -421,14 +423,25 @@ async fn pump(
     exchange: &mut crate::client::Exchange,
     ctx: &Context,
 ) -> Result<Box<RawValue>, Failure> {
-    // One waiter for every event of the request (not one made and dropped per event).
-    let mut cancelled = std::pin::pin!(ctx.scope.cancel_token().cancelled());
     loop {
-        let event = tokio::select! {
-            // The exchange first: a finished call does not look at the cancellation.
-            biased;
-            event = exchange.next() => event,
-            () = &mut cancelled => return Err(Failure::Local(Error::new(ErrorKind::Cancelled, "cancelled"))),
+        // No cancellation waiter of its own (registering and dropping one was ≈0.4k
+        // instructions a call): whoever runs a request polls it again when it is
+        // cancelled (the dispatcher and the task runner give a cancelled handler its
+        // grace period to wind down), and every poll looks. A finished call does not.
+        let event = {
+            let mut next = std::pin::pin!(exchange.next());
+            std::future::poll_fn(|cx| match next.as_mut().poll(cx) {
+                Poll::Ready(event) => Poll::Ready(Some(event)),
+                Poll::Pending if ctx.scope.is_cancelled() => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            })
+            .await
+        };
+        let Some(event) = event else {
+            return Err(Failure::Local(Error::new(
+                ErrorKind::Cancelled,
+                "cancelled",
+            )));
         };
         match event {
             Incoming::Result(Ok(raw)) => return Ok(raw),
@@ -438,16 +451,24 @@ async fn pump(
                 // The remote closed the stream early (SSE polling): so does the proxy.
                 ctx.close_stream();
             }
-            Incoming::Notification { method, params } => relay(ctx, &method, params).await,
+            // The rare paths are boxed: their states (an outbound send, an HTTP request to
+            // the remote) would otherwise be part of every forwarded call's future.
+            Incoming::Notification { method, params } => {
+                Box::pin(relay(ctx, &method, params)).await
+            }
             Incoming::Request { id, method, params } => {
-                let answer = ctx
-                    .client_request(&method, params)
-                    .await
-                    .map_err(|e| e.to_error_object(Era::Session));
-                exchange
-                    .respond(id, answer)
-                    .await
-                    .map_err(|e| Failure::Unavailable(e.to_string()))?;
+                let exchange = &*exchange;
+                Box::pin(async move {
+                    let answer = ctx
+                        .client_request(&method, params)
+                        .await
+                        .map_err(|e| e.to_error_object(Era::Session));
+                    exchange
+                        .respond(id, answer)
+                        .await
+                        .map_err(|e| Failure::Unavailable(e.to_string()))
+                })
+                .await?;
             }
         }
     }

@@ -154,6 +154,13 @@ impl Upstream {
                 return Ok(c);
             }
         }
+        // Boxed: the wait's state (a subscription, a timer) would otherwise be part of
+        // every forwarded call's future.
+        Box::pin(self.wait_for_client()).await
+    }
+
+    /// Waits for the connection (up to the connect timeout).
+    async fn wait_for_client(&self) -> std::result::Result<Client, String> {
         let mut rx = self.status.subscribe();
         let deadline = tokio::time::Instant::now() + self.remote.connect_timeout;
         let mut connecting = 1;
@@ -576,7 +583,10 @@ impl Upstream {
             as_task: false,
         };
         let answer = if as_task {
-            forward_as_task(self, ctx, forwarded).await
+            // Boxed: following a remote task (its polls, input rounds and cancellation)
+            // tripled the size of every proxied call's future, past the sizes glibc's
+            // thread cache serves (3.8 KiB: each call took `malloc`'s slow path).
+            Box::pin(forward_as_task(self, ctx, forwarded)).await
         } else {
             forward(self, ctx, forwarded).await
         };

@@ -349,6 +349,8 @@ pub(crate) struct ToolCatalog {
     gates: Vec<Arc<str>>,
     page_size: usize,
     any_scoped: bool,
+    /// Some tool mirrors parameters in `Mcp-Param-*` headers (most servers: none).
+    any_header_params: bool,
 }
 
 /// The cursor kind of `tools/list` pages (see `pager`).
@@ -398,6 +400,7 @@ impl ToolCatalog {
         Ok(ToolCatalog {
             filtered: entries.iter().any(|e| e.visible.is_some()),
             any_scoped: entries.iter().any(|e| !e.scopes.is_empty()),
+            any_header_params: entries.iter().any(|e| !e.header_params.is_empty()),
             entries,
             by_name,
             pages,
@@ -409,6 +412,11 @@ impl ToolCatalog {
 
     pub(crate) fn get(&self, name: &str) -> Option<&Arc<ToolEntry>> {
         self.by_name.get(name)
+    }
+
+    /// True when some tool has `Mcp-Param-*` header parameters to check.
+    pub(crate) fn any_header_params(&self) -> bool {
+        self.any_header_params
     }
 
     pub(crate) fn len(&self) -> usize {

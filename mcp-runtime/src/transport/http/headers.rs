@@ -69,7 +69,8 @@ pub(super) fn validate(
             body_name.unwrap_or_default()
         ));
     }
-    if &*req.method == "tools/call" {
+    // A second lookup of the tool only when some tool has header parameters.
+    if &*req.method == "tools/call" && tools.any_header_params() {
         if let Some(entry) = body_name.and_then(|n| tools.get(n)) {
             if !entry.header_params.is_empty() {
                 // Only tools with mirrored parameters pay for reading the arguments.
