@@ -350,6 +350,7 @@ pub(crate) struct ToolCatalog {
     page_size: usize,
     any_scoped: bool,
     /// Some tool mirrors parameters in `Mcp-Param-*` headers (most servers: none).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     any_header_params: bool,
 }
 
@@ -415,6 +416,7 @@ impl ToolCatalog {
     }
 
     /// True when some tool has `Mcp-Param-*` header parameters to check.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn any_header_params(&self) -> bool {
         self.any_header_params
     }
