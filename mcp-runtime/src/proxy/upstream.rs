@@ -584,8 +584,8 @@ impl Upstream {
         };
         let answer = if as_task {
             // Boxed: following a remote task (its polls, input rounds and cancellation)
-            // tripled the size of every proxied call's future, past the sizes glibc's
-            // thread cache serves (3.8 KiB: each call took `malloc`'s slow path).
+            // added ~0.65 KiB to every proxied call's future, which was 3.8 KiB, past the
+            // sizes glibc's thread cache serves (each call took `malloc`'s slow path).
             Box::pin(forward_as_task(self, ctx, forwarded)).await
         } else {
             forward(self, ctx, forwarded).await
