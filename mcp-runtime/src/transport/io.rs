@@ -26,6 +26,10 @@ const INLINE_MAX_BYTES: usize = 16 * 1024;
 /// Queued messages the writer takes at once (they share one flush).
 const WRITE_BATCH: usize = 256;
 
+/// Inline replies batched while more input is buffered are queued once they reach this
+/// size (see [`Replies`]).
+const REPLY_BATCH_BYTES: usize = 32 * 1024;
+
 thread_local! {
     /// Set by a request, during a poll, when all it has left to do is wait for another
     /// party and copy its answer (a proxied call waiting for its remote).
@@ -56,6 +60,46 @@ where
         fut.as_mut().poll(cx)
     })
     .await
+}
+
+/// Replies answered on the reading task while more requests are already buffered (a
+/// pipelining client), joined into one queued message: one send, one wake-up of the
+/// writer and one write per batch instead of per reply, and each reply's buffer freed at
+/// once (hundreds queued separately overflowed the allocator's per-thread cache).
+///
+/// Order: a request's own messages (progress, logs) are queued while it runs, so they
+/// still precede its reply. The batch is queued before the loop waits for input, before
+/// a request is left running, before an error reply and before a notification or
+/// response is handled; `initialize`'s reply is never held. What a later request sends
+/// while it runs inline may precede earlier requests' held replies: JSON-RPC orders
+/// nothing between independent requests (concurrent ones interleave the same way).
+#[derive(Default)]
+struct Replies(Vec<u8>);
+
+impl Replies {
+    /// Answers `reply`: batched while `more` input is buffered, else queued with the batch.
+    async fn answer(&mut self, out: &Outbound, reply: Vec<u8>, more: bool) {
+        if self.0.is_empty() && !more {
+            // A lone reply (a client waiting for each answer) is queued as it is, uncopied.
+            out.send(reply).await;
+            return;
+        }
+        if !self.0.is_empty() {
+            // The writer ends each queued message with a newline: one between replies.
+            self.0.push(b'\n');
+        }
+        self.0.extend_from_slice(&reply);
+        if !more || self.0.len() >= REPLY_BATCH_BYTES {
+            self.flush(out).await;
+        }
+    }
+
+    /// Queues the batch, if any.
+    async fn flush(&mut self, out: &Outbound) {
+        if !self.0.is_empty() {
+            out.send(std::mem::take(&mut self.0)).await;
+        }
+    }
 }
 
 /// Serves `server` over a reader/writer pair until the reader reaches end of file, then
@@ -91,11 +135,17 @@ where
     // Requests that only wait (see `only_waits`), polled by this task itself (the type
     // is the request's future below: no box of its own).
     let mut waiting = FuturesUnordered::new();
+    let mut replies = Replies::default();
     // One registration for the whole loop, not one per line.
     let closed = closed.cancelled();
     tokio::pin!(closed);
 
     loop {
+        if !reader.has_line() {
+            // About to wait for input (or to find its end): what was answered goes out
+            // first.
+            replies.flush(&out).await;
+        }
         let next = next_line(&mut reader, &mut bytes, config.max_message_bytes);
         let line = tokio::select! {
             line = driving(&mut waiting, next) => line,
@@ -113,6 +163,7 @@ where
                     ),
                     data: None,
                 };
+                replies.flush(&out).await;
                 out.send(jsonrpc::error_response(None, &error)).await;
                 continue;
             }
@@ -127,9 +178,12 @@ where
         let inline_ok = bytes.len() <= INLINE_MAX_BYTES;
         match jsonrpc::parse(&bytes) {
             Err(rejected) => {
+                replies.flush(&out).await;
                 out.send(rejection_reply(&rejected).bytes).await;
             }
             Ok(Message::Request(req)) => {
+                // The first reply a client waits for is never held.
+                let hold = &*req.method != "initialize";
                 let env = RequestEnv {
                     out: out.clone(),
                     conn: Some(conn.clone()),
@@ -153,12 +207,15 @@ where
                 match first {
                     Poll::Ready(reply) => {
                         if let Some(reply) = reply {
-                            out.send(reply.bytes).await;
+                            let more = hold && reader.has_line();
+                            replies.answer(&out, reply.bytes, more).await;
                         }
                     }
                     Poll::Pending => {
                         // Read before anything else runs on this thread.
                         let only_waits = inline_ok && ONLY_WAITS.get();
+                        // The request may send before this loop looks again.
+                        replies.flush(&out).await;
                         let acquire = permits.clone().acquire_owned();
                         let Ok(permit) = driving(&mut waiting, acquire).await else {
                             break;
@@ -182,8 +239,14 @@ where
                     }
                 }
             }
-            Ok(Message::Notification(n)) => dispatcher.handle_notification(&n, Some(&conn)),
-            Ok(Message::Response(r)) => dispatcher.handle_response(r, &conn),
+            Ok(Message::Notification(n)) => {
+                replies.flush(&out).await;
+                dispatcher.handle_notification(&n, Some(&conn));
+            }
+            Ok(Message::Response(r)) => {
+                replies.flush(&out).await;
+                dispatcher.handle_response(r, &conn);
+            }
         }
     }
 

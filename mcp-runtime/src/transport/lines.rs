@@ -83,6 +83,11 @@ impl<R> InputBuffer<R> {
             pos: 0,
         }
     }
+
+    /// Whether a whole line is already buffered: reading it will not wait for input.
+    pub(crate) fn has_line(&self) -> bool {
+        memchr::memchr(b'\n', &self.buf[self.pos..]).is_some()
+    }
 }
 
 impl<R: AsyncRead + Unpin> AsyncBufRead for InputBuffer<R> {
