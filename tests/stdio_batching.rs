@@ -4,6 +4,10 @@
 //! reply before anything else; closing the input right after the last request must not
 //! lose a batch.
 
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
 use mcpserve::prelude::*;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -111,4 +115,92 @@ async fn pipelined_replies_arrive_whole_once_and_after_their_requests_messages()
         let (progress, reply) = (progress_at[i].unwrap(), reply_at[i].unwrap());
         assert!(progress < reply, "call {i}: its progress after its reply");
     }
+}
+
+/// Pipelined `add` calls, ids `from..to`, as one block of lines.
+fn adds(from: usize, to: usize) -> Vec<u8> {
+    let mut lines = String::new();
+    for i in from..to {
+        let call = json!({
+            "jsonrpc": "2.0", "id": i, "method": "tools/call",
+            "params": {
+                "name": "add",
+                "arguments": { "a": i, "b": 1 },
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {}
+                }
+            }
+        });
+        lines.push_str(&call.to_string());
+        lines.push('\n');
+    }
+    lines.into_bytes()
+}
+
+/// Adds.
+#[tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// A client that stops reading stops the server reading soon after: the batches waiting
+/// for the writer are bounded in bytes, not only in number (1,024 queued batches of up to
+/// 32 KiB each would have taken in every one of these requests). Once the client reads
+/// again, every reply arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_stops_the_server_reading() {
+    const TOTAL: usize = 30_000;
+    const CHUNK: usize = 100;
+    let server = Server::from_registry().build().unwrap();
+    let (client, server_io) = tokio::io::duplex(64 * 1024);
+    let serving = tokio::spawn(async move {
+        let (read, write) = tokio::io::split(server_io);
+        server.serve_io(read, write).await
+    });
+    let (read, mut write) = tokio::io::split(client);
+
+    // Write everything, counting what went in; read nothing until writing stalls (no
+    // progress for half a second): the server stopped taking input.
+    let written = Arc::new(AtomicUsize::new(0));
+    let writing = tokio::spawn({
+        let written = written.clone();
+        async move {
+            for from in (0..TOTAL).step_by(CHUNK) {
+                write.write_all(&adds(from, from + CHUNK)).await.unwrap();
+                written.store(from + CHUNK, SeqCst);
+            }
+            write.shutdown().await.unwrap();
+        }
+    });
+    let mut last = usize::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = written.load(SeqCst);
+        if now == last || now == TOTAL {
+            break;
+        }
+        last = now;
+    }
+    let stalled_at = written.load(SeqCst);
+    assert!(
+        stalled_at < TOTAL / 2,
+        "the server took {stalled_at} of {TOTAL} requests in while nobody read its replies"
+    );
+
+    // Read again: the rest goes in, and every reply comes out.
+    let mut lines = BufReader::new(read).lines();
+    let mut seen = vec![false; TOTAL];
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let reply: Value = serde_json::from_str(&line).unwrap();
+        let id = reply["id"].as_u64().unwrap() as usize;
+        assert_eq!(
+            reply["result"]["content"][0]["text"],
+            json!((id + 1).to_string())
+        );
+        assert!(!std::mem::replace(&mut seen[id], true), "reply {id} twice");
+    }
+    writing.await.unwrap();
+    serving.await.unwrap().unwrap();
+    assert!(seen.iter().all(|s| *s), "a reply is missing");
 }

@@ -4,13 +4,14 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::lines::{next_line, InputBuffer, Line};
@@ -29,6 +30,10 @@ const WRITE_BATCH: usize = 256;
 /// Inline replies batched while more input is buffered are queued once they reach this
 /// size (see [`Replies`]).
 const REPLY_BATCH_BYTES: usize = 32 * 1024;
+
+/// Batches queued and not yet written, at most: the queue's bound counts messages (1,024
+/// by default), and a batch is up to 32 KiB where a reply is typically 100 bytes.
+const MAX_QUEUED_BATCHES: usize = 2;
 
 thread_local! {
     /// Set by a request, during a poll, when all it has left to do is wait for another
@@ -74,31 +79,72 @@ where
 /// while it runs inline may precede earlier requests' held replies: JSON-RPC orders
 /// nothing between independent requests (concurrent ones interleave the same way).
 #[derive(Default)]
-struct Replies(Vec<u8>);
+struct Replies {
+    buf: Vec<u8>,
+    gate: Arc<BatchGate>,
+}
+
+/// How many batches are queued, and a wake-up when one is written (or dropped).
+#[derive(Default)]
+struct BatchGate {
+    queued: AtomicUsize,
+    written: Notify,
+}
+
+/// A queued batch; dropping it (the writer wrote it, or the queue was dropped) makes room
+/// for the next.
+struct Batch {
+    bytes: Vec<u8>,
+    gate: Arc<BatchGate>,
+}
+
+impl AsRef<[u8]> for Batch {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.gate.queued.fetch_sub(1, Ordering::Release);
+        self.gate.written.notify_one();
+    }
+}
 
 impl Replies {
     /// Answers `reply`: batched while `more` input is buffered, else queued with the batch.
     async fn answer(&mut self, out: &Outbound, reply: Vec<u8>, more: bool) {
-        if self.0.is_empty() && !more {
+        if self.buf.is_empty() && !more {
             // A lone reply (a client waiting for each answer) is queued as it is, uncopied.
             out.send(reply).await;
             return;
         }
-        if !self.0.is_empty() {
+        if !self.buf.is_empty() {
             // The writer ends each queued message with a newline: one between replies.
-            self.0.push(b'\n');
+            self.buf.push(b'\n');
         }
-        self.0.extend_from_slice(&reply);
-        if !more || self.0.len() >= REPLY_BATCH_BYTES {
+        self.buf.extend_from_slice(&reply);
+        if !more || self.buf.len() >= REPLY_BATCH_BYTES {
             self.flush(out).await;
         }
     }
 
-    /// Queues the batch, if any.
+    /// Queues the batch, if any, once fewer than [`MAX_QUEUED_BATCHES`] wait for the
+    /// writer: a client that stops reading stops this loop after a bounded number of bytes.
     async fn flush(&mut self, out: &Outbound) {
-        if !self.0.is_empty() {
-            out.send(std::mem::take(&mut self.0)).await;
+        if self.buf.is_empty() {
+            return;
         }
+        while self.gate.queued.load(Ordering::Acquire) >= MAX_QUEUED_BATCHES {
+            // A wake-up from before this wait only makes the loop look again.
+            self.gate.written.notified().await;
+        }
+        self.gate.queued.fetch_add(1, Ordering::AcqRel);
+        let batch = Batch {
+            bytes: std::mem::take(&mut self.buf),
+            gate: self.gate.clone(),
+        };
+        out.send(bytes::Bytes::from_owner(batch)).await;
     }
 }
 
