@@ -4,14 +4,13 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::lines::{next_line, InputBuffer, Line};
@@ -78,24 +77,17 @@ where
 /// response is handled; `initialize`'s reply is never held. What a later request sends
 /// while it runs inline may precede earlier requests' held replies: JSON-RPC orders
 /// nothing between independent requests (concurrent ones interleave the same way).
-#[derive(Default)]
 struct Replies {
     buf: Vec<u8>,
-    gate: Arc<BatchGate>,
+    /// One permit per batch that may wait for the writer.
+    room: Arc<Semaphore>,
 }
 
-/// How many batches are queued, and a wake-up when one is written (or dropped).
-#[derive(Default)]
-struct BatchGate {
-    queued: AtomicUsize,
-    written: Notify,
-}
-
-/// A queued batch; dropping it (the writer wrote it, or the queue was dropped) makes room
-/// for the next.
+/// A queued batch: the writer's drop of it (written, or dropped with the queue) returns
+/// its permit.
 struct Batch {
     bytes: Vec<u8>,
-    gate: Arc<BatchGate>,
+    _room: OwnedSemaphorePermit,
 }
 
 impl AsRef<[u8]> for Batch {
@@ -104,14 +96,18 @@ impl AsRef<[u8]> for Batch {
     }
 }
 
-impl Drop for Batch {
-    fn drop(&mut self) {
-        self.gate.queued.fetch_sub(1, Ordering::Release);
-        self.gate.written.notify_one();
-    }
-}
-
 impl Replies {
+    fn new() -> Self {
+        Replies {
+            buf: Vec::new(),
+            room: Arc::new(Semaphore::new(MAX_QUEUED_BATCHES)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     /// Answers `reply`: batched while `more` input is buffered, else queued with the batch.
     async fn answer(&mut self, out: &Outbound, reply: Vec<u8>, more: bool) {
         if self.buf.is_empty() && !more {
@@ -135,14 +131,11 @@ impl Replies {
         if self.buf.is_empty() {
             return;
         }
-        while self.gate.queued.load(Ordering::Acquire) >= MAX_QUEUED_BATCHES {
-            // A wake-up from before this wait only makes the loop look again.
-            self.gate.written.notified().await;
-        }
-        self.gate.queued.fetch_add(1, Ordering::AcqRel);
+        let room = self.room.clone().acquire_owned().await;
+        let room = room.expect("the batch semaphore is never closed");
         let batch = Batch {
             bytes: std::mem::take(&mut self.buf),
-            gate: self.gate.clone(),
+            _room: room,
         };
         out.send(bytes::Bytes::from_owner(batch)).await;
     }
@@ -181,13 +174,13 @@ where
     // Requests that only wait (see `only_waits`), polled by this task itself (the type
     // is the request's future below: no box of its own).
     let mut waiting = FuturesUnordered::new();
-    let mut replies = Replies::default();
+    let mut replies = Replies::new();
     // One registration for the whole loop, not one per line.
     let closed = closed.cancelled();
     tokio::pin!(closed);
 
     loop {
-        if !reader.has_line() {
+        if !replies.is_empty() && !reader.has_line() {
             // About to wait for input (or to find its end): what was answered goes out
             // first.
             replies.flush(&out).await;
