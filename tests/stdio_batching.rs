@@ -2,7 +2,7 @@
 //! more input is buffered as one queued batch. Every reply must still arrive exactly once,
 //! as a line of its own, after what its request sent while it ran, and `initialize`'s
 //! reply before anything else; closing the input right after the last request must not
-//! lose a batch.
+//! lose a batch. A server whose output breaks stops reading, however fast input comes.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -203,4 +203,77 @@ async fn a_client_that_stops_reading_stops_the_server_reading() {
     writing.await.unwrap();
     serving.await.unwrap().unwrap();
     assert!(seen.iter().all(|s| *s), "a reply is missing");
+}
+
+/// Input that never runs dry: the same call again and again, never `Pending`, until
+/// `LIMIT` lines (then end of input, so a server that never stops still ends the test).
+struct Endless {
+    line: Vec<u8>,
+    at: usize,
+    lines: Arc<AtomicUsize>,
+}
+
+impl tokio::io::AsyncRead for Endless {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        const LIMIT: usize = 1_000_000;
+        while buf.remaining() > 0 && self.lines.load(SeqCst) < LIMIT {
+            let n = buf.remaining().min(self.line.len() - self.at);
+            let at = self.at;
+            buf.put_slice(&self.line[at..at + n]);
+            self.at += n;
+            if self.at == self.line.len() {
+                self.at = 0;
+                self.lines.fetch_add(1, SeqCst);
+            }
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Output whose reader is gone: every write fails.
+struct Broken;
+
+impl tokio::io::AsyncWrite for Broken {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A client that closed the server's output but keeps writing (its input is never
+/// pending): the server stops reading once its writer fails, not at the end of input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_output_breaks_stops_reading_however_fast_input_comes() {
+    let server = Server::from_registry().build().unwrap();
+    let lines = Arc::new(AtomicUsize::new(0));
+    let input = Endless {
+        line: adds(1, 2),
+        at: 0,
+        lines: lines.clone(),
+    };
+    server.serve_io(input, Broken).await.unwrap();
+    let read = lines.load(SeqCst);
+    assert!(
+        read < 100_000,
+        "the server read {read} requests after its output broke"
+    );
 }

@@ -185,8 +185,16 @@ where
             // first.
             replies.flush(&out).await;
         }
+        // The writer gave up (its output closed, the queue's receiver dropped with it):
+        // stop reading. An atomic load per line, where polling `closed` takes two locks
+        // (≈4 of the call's atomic read-modify-writes): `closed` is only polled below
+        // while input is pending.
+        if out.is_closed() {
+            break;
+        }
         let next = next_line(&mut reader, &mut bytes, config.max_message_bytes);
         let line = tokio::select! {
+            biased;
             line = driving(&mut waiting, next) => line,
             _ = &mut closed => break,
         };
