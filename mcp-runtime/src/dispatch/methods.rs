@@ -42,7 +42,7 @@ pub(crate) const CORE_METHODS: &[&str] = &[
 pub(super) async fn route(
     d: &Dispatcher,
     req: &Request,
-    ctx: Context,
+    ctx: &Context,
 ) -> Result<MethodResult, Error> {
     // A proxy answers once it knows what its remotes serve.
     #[cfg(feature = "proxy")]
@@ -56,7 +56,7 @@ pub(super) async fn route(
     if &*req.method == "tools/call" {
         return call_tool(d, req, ctx).await;
     }
-    Box::pin(other_method(d, req, ctx)).await
+    Box::pin(other_method(d, req, ctx.clone())).await
 }
 
 /// Every method but `tools/call` (see [`route`]).
@@ -247,7 +247,7 @@ impl<'a> CallParams<'a> {
     }
 }
 
-async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<MethodResult, Error> {
+async fn call_tool(d: &Dispatcher, req: &Request, ctx: &Context) -> Result<MethodResult, Error> {
     let params = req.params.as_deref();
     let p = CallParams::read(req)?;
     // `arguments` that is not an object fails `CallToolRequest` itself: a protocol error.
@@ -261,17 +261,17 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
     // A tool gated on an extension the client did not declare does not exist for it.
     let entry = catalog
         .get(&p.name)
-        .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(&ctx, e))
+        .filter(|e| e.offered_to(ctx.client_capabilities()) && d.server.is_visible(ctx, e))
         .ok_or_else(|| Error::invalid_params(format!("Unknown tool: {}", p.name)))?;
     if let Some(tasks) = &d.server.tasks {
         if let tasks::Plan::Task { ttl_ms } =
-            tasks::plan(&ctx, &entry.name, entry.task_support, p.task)?
+            tasks::plan(ctx, &entry.name, entry.task_support, p.task)?
         {
             // Boxed: the task path's state would otherwise be part of every plain call's
             // future (see `route`).
             let task = Box::pin(tasks::call_as_task(
                 tasks,
-                &ctx,
+                ctx,
                 entry,
                 params,
                 p.arguments,
@@ -281,16 +281,16 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
                 tasks::TaskCall::Answer(result) => return Ok(result),
                 tasks::TaskCall::Immediate(outcome) => outcome,
             };
-            return finish(tool_outcome(&entry.name, outcome), &ctx);
+            return finish(tool_outcome(&entry.name, outcome), ctx);
         }
     }
     if let Err(message) = entry.validate(p.arguments) {
-        return finish(Ok(CallToolResult::error(message)), &ctx);
+        return finish(Ok(CallToolResult::error(message)), ctx);
     }
     // A proxied tool without layers answers the remote's bytes. Boxed, as above.
     #[cfg(feature = "proxy")]
     if let crate::server::Handler::Forward(remote) = &entry.handler {
-        return Box::pin(call_remote(remote, &ctx, &entry.name, params, &p)).await;
+        return Box::pin(call_remote(remote, ctx, &entry.name, params, &p)).await;
     }
     let call = ToolCall {
         ctx: ctx.clone(),
@@ -305,13 +305,13 @@ async fn call_tool(d: &Dispatcher, req: &Request, ctx: Context) -> Result<Method
         arguments: p.arguments,
     };
     let run = CatchUnwind(entry.call(call));
-    let outcome = match mrtr::drive(&ctx, params, target, run).await? {
+    let outcome = match mrtr::drive(ctx, params, target, run).await? {
         Driven::InputRequired(result) => return Ok(result),
         // Results are shaped as the output schema says ({"result": ..} for non-objects).
         Driven::Done(outcome) => tool_outcome(&entry.name, outcome).map(|r| entry.shape(r)),
     };
     drop(catalog);
-    finish(outcome, &ctx)
+    finish(outcome, ctx)
 }
 
 /// Calls a proxied tool: the remote's result goes out as it came when the eras agree.

@@ -121,7 +121,6 @@ impl Dispatcher {
     /// twice and be copied whole (≈0.9 KB) into its box, then copy the inner future again.
     pub(crate) async fn serve(self, mut req: Request, env: RequestEnv) -> Option<Reply> {
         let id = req.id.clone();
-        let conn = env.conn.clone();
         let scope = match self.prepare(&mut req, env) {
             Ok(scope) => Arc::new(scope),
             Err((era, e)) => return Some(error_reply(&id, era, &e)),
@@ -132,7 +131,7 @@ impl Dispatcher {
         let ctx = Context { scope, home: None };
         let mut work = Box::pin(crate::logging::in_request(
             ctx.clone(),
-            methods::route(&self, &req, ctx.clone()),
+            methods::route(&self, &req, &ctx),
         ));
         // Most requests finish on their first poll, before a `notifications/cancelled` for
         // them could be read: only a request that has to wait is registered with the
@@ -146,12 +145,13 @@ impl Dispatcher {
             // be part of every request's future, which the transports move when they box it.
             Poll::Pending if cancellable => {
                 let cancel = ctx.scope.cancel_token().clone();
-                Box::pin(self.wait_cancellable(work, cancel, &id, conn.as_deref())).await
+                let conn = ctx.scope.conn.as_deref();
+                Box::pin(self.wait_cancellable(work, cancel, &id, conn)).await
             }
             Poll::Pending => Some(work.await),
         };
         ctx.scope.done.store(true, Ordering::Release);
-        if let (Some(conn), Some(Ok(_)), false) = (&conn, &outcome, cancellable) {
+        if let (Some(conn), Some(Ok(_)), false) = (&ctx.scope.conn, &outcome, cancellable) {
             self.server.hub.add_connection(conn);
             if let (Some(every), Some(peer)) = (
                 self.server.config.keepalive,

@@ -130,8 +130,11 @@ pub struct Request {
     pub method: Box<str>,
     /// Raw params, if any.
     pub params: Option<Box<RawValue>>,
-    /// Where `params`' members are, found on first use (see `protocol::params`).
-    index: OnceLock<ParamsIndex>,
+    /// Where `params`' members are, found on first use (see `protocol::params`). A
+    /// `once_cell` cell: [`take_meta`](Self::take_meta), which every request goes through,
+    /// sets it through `&mut` without the synchronization of a first `get_or_init` (two
+    /// atomic read-modify-writes a request).
+    index: once_cell::sync::OnceCell<ParamsIndex>,
     /// `params._meta`, parsed once on first use: the HTTP transport reads it to route
     /// the request, the dispatcher then takes it instead of parsing it again. Boxed: a
     /// `Request` lives in every request's future, which must stay small.
@@ -145,7 +148,7 @@ impl Request {
             id,
             method: method.into(),
             params,
-            index: OnceLock::new(),
+            index: once_cell::sync::OnceCell::new(),
             meta: OnceLock::new(),
         }
     }
@@ -185,10 +188,28 @@ impl Request {
 
     /// `params._meta`, moved out of the request (parsed now if nothing read it yet).
     pub(crate) fn take_meta(&mut self) -> Result<Option<RequestMeta>, String> {
-        match self.meta.take() {
-            Some(meta) => *meta,
-            None => RequestMeta::from_request(self),
+        if let Some(meta) = self.meta.take() {
+            return *meta;
         }
+        let keys = self.index_now();
+        RequestMeta::from_request_indexed(self, keys)
+    }
+
+    /// Builds the index if nothing has, through `&mut` (no synchronization), and returns
+    /// what [`index_with_meta_keys`](Self::index_with_meta_keys) would.
+    fn index_now(&mut self) -> Option<Option<MetaKeys>> {
+        if self.index.get().is_some() {
+            return None;
+        }
+        let (index, keys) = match self.params.as_deref() {
+            Some(params) => {
+                let (index, meta) = ParamsIndex::build_with_meta(params);
+                (index, Some(meta))
+            }
+            None => (ParamsIndex::default(), None),
+        };
+        self.index = once_cell::sync::OnceCell::with_value(index);
+        keys
     }
 }
 

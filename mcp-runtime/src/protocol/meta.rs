@@ -360,6 +360,23 @@ impl RequestMeta {
     ///
     /// [`from_params`]: RequestMeta::from_params
     pub(crate) fn from_request(req: &super::jsonrpc::Request) -> Result<Option<Self>, String> {
+        if !req
+            .params
+            .as_deref()
+            .is_some_and(|p| p.get().starts_with('{'))
+        {
+            return Self::from_request_indexed(req, None);
+        }
+        let (_, keys) = req.index_with_meta_keys();
+        Self::from_request_indexed(req, keys)
+    }
+
+    /// [`from_request`](Self::from_request) for a request whose index is built: `keys`
+    /// are the `_meta` keys its walk found, when the caller built it just now.
+    pub(crate) fn from_request_indexed(
+        req: &super::jsonrpc::Request,
+        keys: Option<Option<super::params::MetaKeys>>,
+    ) -> Result<Option<Self>, String> {
         let Some(params) = req.params.as_deref() else {
             return Ok(None);
         };
@@ -367,7 +384,7 @@ impl RequestMeta {
             // Not an object: the full parse words the error.
             return Self::from_params(Some(params));
         }
-        let (index, keys) = req.index_with_meta_keys();
+        let index = req.index();
         let Some(text) = index.meta(params) else {
             return Ok(None);
         };
