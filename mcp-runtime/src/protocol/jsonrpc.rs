@@ -168,13 +168,10 @@ impl Request {
     /// was built before).
     pub(crate) fn index_with_meta_keys(&self) -> (&ParamsIndex, Option<Option<MetaKeys>>) {
         let mut keys = None;
-        let index = self.index.get_or_init(|| match self.params.as_deref() {
-            Some(params) => {
-                let (index, meta) = ParamsIndex::build_with_meta(params);
-                keys = Some(meta);
-                index
-            }
-            None => ParamsIndex::default(),
+        let index = self.index.get_or_init(|| {
+            let (index, meta) = index_params(self.params.as_deref());
+            keys = meta;
+            index
         });
         (index, keys)
     }
@@ -201,15 +198,21 @@ impl Request {
         if self.index.get().is_some() {
             return None;
         }
-        let (index, keys) = match self.params.as_deref() {
-            Some(params) => {
-                let (index, meta) = ParamsIndex::build_with_meta(params);
-                (index, Some(meta))
-            }
-            None => (ParamsIndex::default(), None),
-        };
+        let (index, keys) = index_params(self.params.as_deref());
         self.index = once_cell::sync::OnceCell::with_value(index);
         keys
+    }
+}
+
+/// The index of a request's params, and the keys of a plain `_meta` its walk found
+/// (`None` without params).
+fn index_params(params: Option<&RawValue>) -> (ParamsIndex, Option<Option<MetaKeys>>) {
+    match params {
+        Some(params) => {
+            let (index, meta) = ParamsIndex::build_with_meta(params);
+            (index, Some(meta))
+        }
+        None => (ParamsIndex::default(), None),
     }
 }
 
