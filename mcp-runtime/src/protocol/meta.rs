@@ -360,13 +360,6 @@ impl RequestMeta {
     ///
     /// [`from_params`]: RequestMeta::from_params
     pub(crate) fn from_request(req: &super::jsonrpc::Request) -> Result<Option<Self>, String> {
-        if !req
-            .params
-            .as_deref()
-            .is_some_and(|p| p.get().starts_with('{'))
-        {
-            return Self::from_request_indexed(req, None);
-        }
         let (_, keys) = req.index_with_meta_keys();
         Self::from_request_indexed(req, keys)
     }
