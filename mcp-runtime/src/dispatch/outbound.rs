@@ -21,7 +21,10 @@ pub struct Outbound {
 
 #[derive(Clone, Debug)]
 enum Tx {
-    Channel(mpsc::Sender<OutMessage>),
+    /// Shared, not cloned: a tokio `Sender`'s clone and drop are two atomic
+    /// read-modify-writes each (its sender count and its `Arc`), and every request on a
+    /// stdio connection clones its connection's sender.
+    Channel(Arc<mpsc::Sender<OutMessage>>),
     /// A channel made on the first send ([`Outbound::lazy`]).
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     Lazy(Arc<Lazy>),
@@ -76,7 +79,7 @@ impl Outbound {
         let (tx, rx) = mpsc::channel(capacity);
         (
             Outbound {
-                tx: Tx::Channel(tx),
+                tx: Tx::Channel(Arc::new(tx)),
                 close: None,
             },
             rx,
