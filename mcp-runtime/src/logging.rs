@@ -110,7 +110,7 @@ impl<S: Subscriber> Layer<S> for McpLogLayer {
             };
             // Layers cannot wait; a full queue drops the message rather than stall.
             ctx.scope
-                .out
+                .out()
                 .try_send(jsonrpc::notification("notifications/message", &params));
         });
     }

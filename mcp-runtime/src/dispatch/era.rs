@@ -8,24 +8,22 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::{CacheScope, Connection, MethodResult, Outbound, Session};
+use super::{CacheScope, MethodResult, Origin, Session};
 use crate::error::{Error, ErrorKind};
 use crate::extract::{CancelSlot, RequestScope};
 use crate::protocol::jsonrpc::{self, Request, RequestId};
 use crate::protocol::meta::{self, ClientInfo, RequestMeta};
 use crate::protocol::types::{Implementation, LoggingLevel};
 use crate::protocol::{Era, ProtocolVersion};
-use crate::server::{ServerConfig, ServerShared};
+use crate::server::ServerConfig;
 
-pub(super) struct Common<'a> {
-    pub(super) server: &'a Arc<ServerShared>,
-    pub(super) out: Outbound,
+pub(super) struct Common {
+    pub(super) origin: Arc<Origin>,
     pub(super) cancel: Option<CancellationToken>,
-    pub(super) conn: Option<Arc<Connection>>,
     pub(super) auth: Option<crate::auth::AuthContext>,
 }
 
-impl Common<'_> {
+impl Common {
     fn scope(
         self,
         req: &Request,
@@ -38,16 +36,13 @@ impl Common<'_> {
             version,
             progress_token: meta.progress_token,
             meta: meta.rest,
-            client_capabilities: client.capabilities,
-            client_info: client.info,
+            client: client.own,
             log_level: client.log_level,
             cancel: CancelSlot::new(self.cancel),
-            out: self.out,
+            origin: self.origin,
             session: client.session,
-            server: self.server.clone(),
             last_progress: Mutex::new(None),
             done: AtomicBool::new(false),
-            conn: self.conn,
             may_retry: req.params.is_some() && req.index().may_retry(),
             inputs: OnceLock::new(),
             task: OnceLock::new(),
@@ -58,9 +53,10 @@ impl Common<'_> {
 
 /// What is known about the client for one request.
 struct Client {
-    capabilities: Arc<Value>,
-    info: ClientInfo,
+    /// Its capabilities and info when they are the request's own (`None`: the session's).
+    own: Option<(Arc<Value>, ClientInfo)>,
     log_level: Option<LoggingLevel>,
+    /// A session the connection does not hold.
     session: Option<Arc<Session>>,
 }
 
@@ -138,7 +134,7 @@ pub(crate) fn classify(s: &EraSignals<'_>) -> Era {
 pub(super) fn sessionless_scope(
     req: &Request,
     meta: Option<RequestMeta>,
-    common: Common<'_>,
+    common: Common,
 ) -> Result<RequestScope, Error> {
     let missing = |key: &str| {
         Error::invalid_params(format!(
@@ -176,8 +172,7 @@ pub(super) fn sessionless_scope(
     };
     let info = meta.take_client_info();
     let client = Client {
-        capabilities: shared_capabilities(caps),
-        info,
+        own: Some((shared_capabilities(caps), info)),
         log_level,
         session: None,
     };
@@ -225,10 +220,11 @@ struct InitializeParams {
 pub(super) fn session_scope(
     req: &Request,
     meta: Option<RequestMeta>,
-    session: Option<Arc<Session>>,
-    common: Common<'_>,
+    common: Common,
 ) -> Result<RequestScope, Error> {
     let meta = meta.unwrap_or_default();
+    let conn = common.origin.conn.as_ref();
+    let session = conn.and_then(|c| c.session());
     if &*req.method == "initialize" {
         if session.is_some() {
             return Err(Error::new(
@@ -254,7 +250,7 @@ pub(super) fn session_scope(
         };
         let (caps, info) = (Arc::new(caps), Arc::new(params.client_info));
         let session = Arc::new(Session::new(version, caps.clone(), info.clone()));
-        if let Some(conn) = &common.conn {
+        if let Some(conn) = conn {
             if conn.session.set(session.clone()).is_err() {
                 return Err(Error::new(
                     ErrorKind::InvalidRequest,
@@ -263,33 +259,26 @@ pub(super) fn session_scope(
             }
         }
         let client = Client {
-            capabilities: caps,
-            info: ClientInfo::Known(Some(info)),
+            own: Some((caps, ClientInfo::Known(Some(info)))),
             log_level: None,
             session: Some(session),
         };
         return Ok(common.scope(req, version, meta, client));
     }
     match session {
+        // The connection's session: read through it, not cloned into the request.
         Some(s) => {
-            let caps = s.client_capabilities.clone();
-            let info = ClientInfo::Known(Some(s.client_info.clone()));
-            Ok(common.scope(
-                req,
-                s.version,
-                meta,
-                Client {
-                    capabilities: caps,
-                    info,
-                    log_level: None,
-                    session: Some(s),
-                },
-            ))
+            let version = s.version;
+            let client = Client {
+                own: None,
+                log_level: None,
+                session: None,
+            };
+            Ok(common.scope(req, version, meta, client))
         }
         None if &*req.method == "ping" => {
             let client = Client {
-                capabilities: shared_capabilities(Value::Object(Default::default())),
-                info: ClientInfo::default(),
+                own: None,
                 log_level: None,
                 session: None,
             };

@@ -125,33 +125,51 @@ impl Dispatcher {
     /// future holds only what the request needs from then on.
     pub(crate) fn serve(
         self,
-        mut req: Request,
+        req: Request,
         env: RequestEnv,
     ) -> impl Future<Output = Option<Reply>> + Send + 'static {
-        let prepared = match self.prepare(&mut req, env) {
+        let origin = Arc::new(Origin {
+            dispatcher: self,
+            out: env.out,
+            conn: env.conn,
+        });
+        Self::serve_from(req, origin, env.era, env.cancel, env.auth)
+    }
+
+    /// [`serve`](Self::serve) for a request from `origin`, which transports that take many
+    /// requests from one connection make once (stdio, sockets) and share.
+    pub(crate) fn serve_from(
+        mut req: Request,
+        origin: Arc<Origin>,
+        era: Option<Era>,
+        cancel: Option<CancellationToken>,
+        auth: Option<crate::auth::AuthContext>,
+    ) -> impl Future<Output = Option<Reply>> + Send + 'static {
+        let prepared = match Self::prepare(&mut req, origin, era, cancel, auth) {
             Ok(scope) => Ok(Arc::new(scope)),
             Err((era, e)) => Err(error_reply(&req.id, era, &e)),
         };
         async move {
             match prepared {
-                Ok(scope) => self.run(&req, scope).await,
+                Ok(scope) => Self::run(&req, scope).await,
                 Err(reply) => Some(reply),
             }
         }
     }
 
     /// Runs a prepared request to its reply.
-    async fn run(&self, req: &Request, scope: Arc<RequestScope>) -> Option<Reply> {
+    async fn run(req: &Request, scope: Arc<RequestScope>) -> Option<Reply> {
         let id = &req.id;
         let era = scope.version.era();
         // `initialize` is never cancellable: a session half set up helps nobody.
         let cancellable = &*req.method != "initialize";
         let ctx = Context { scope, home: None };
+        let this = &ctx.scope.origin.dispatcher;
         // Pinned in this future, not boxed: transports box `serve` already, and a second
         // box per request cost an allocation and a copy of the route's whole future.
         let mut work = std::pin::pin!(crate::logging::in_request(
             ctx.clone(),
-            methods::route(self, req, &ctx),
+            methods::route(this, req, &ctx),
         ));
         // Most requests finish on their first poll, before a `notifications/cancelled` for
         // them could be read: only a request that has to wait is registered with the
@@ -165,24 +183,24 @@ impl Dispatcher {
             // be part of every request's future, which the transports move when they box it.
             Poll::Pending if cancellable => {
                 let cancel = ctx.scope.cancel_token().clone();
-                let conn = ctx.scope.conn.as_deref();
-                Box::pin(self.wait_cancellable(work.as_mut(), cancel, id, conn)).await
+                let conn = ctx.scope.conn().map(|c| &**c);
+                Box::pin(this.wait_cancellable(work.as_mut(), cancel, id, conn)).await
             }
             Poll::Pending => Some(work.await),
         };
         ctx.scope.done.store(true, Ordering::Release);
-        if let (Some(conn), Some(Ok(_)), false) = (&ctx.scope.conn, &outcome, cancellable) {
-            self.server.hub.add_connection(conn);
+        if let (Some(conn), Some(Ok(_)), false) = (ctx.scope.conn(), &outcome, cancellable) {
+            this.server.hub.add_connection(conn);
             if let (Some(every), Some(peer)) = (
-                self.server.config.keepalive,
-                crate::server::Peer::new(conn.clone(), &self.server),
+                this.server.config.keepalive,
+                crate::server::Peer::new(conn.clone(), &this.server),
             ) {
                 peer.keepalive(every);
             }
         }
         match outcome? {
             Ok(result) => Some(Reply {
-                bytes: era::response(id, era, result, &self.server.config),
+                bytes: era::response(id, era, result, &this.server.config),
                 error_code: None,
                 era,
             }),
@@ -289,35 +307,49 @@ impl Dispatcher {
         }
     }
 
-    fn prepare(&self, req: &mut Request, env: RequestEnv) -> Result<RequestScope, (Era, Error)> {
+    fn prepare(
+        req: &mut Request,
+        origin: Arc<Origin>,
+        era: Option<Era>,
+        cancel: Option<CancellationToken>,
+        auth: Option<crate::auth::AuthContext>,
+    ) -> Result<RequestScope, (Era, Error)> {
         // Parsed already when the transport routed the request by it (HTTP).
         let meta = req
             .take_meta()
-            .map_err(|e| (env.era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
-        let session = env.conn.as_ref().and_then(|c| c.session().cloned());
-        let era = env.era.unwrap_or_else(|| {
+            .map_err(|e| (era.unwrap_or(Era::Session), Error::invalid_params(e)))?;
+        let era = era.unwrap_or_else(|| {
             era::classify(&EraSignals {
                 method: Some(&req.method),
                 modern_meta: meta.as_ref().is_some_and(RequestMeta::is_modern),
                 names_session: false,
-                has_session: session.is_some(),
+                has_session: origin.conn.as_ref().is_some_and(|c| c.session().is_some()),
                 version_header: VersionHeader::NotApplicable,
             })
         });
         // The transport's token is this request's own (see `RequestEnv::cancel`): a child
         // token would cost a tree node and two lock round trips per request for nothing.
         let common = era::Common {
-            server: &self.server,
-            out: env.out,
-            cancel: env.cancel,
-            conn: env.conn,
-            auth: env.auth,
+            origin,
+            cancel,
+            auth,
         };
         match era {
             Era::Sessionless => era::sessionless_scope(req, meta, common).map_err(|e| (era, e)),
-            Era::Session => era::session_scope(req, meta, session, common).map_err(|e| (era, e)),
+            Era::Session => era::session_scope(req, meta, common).map_err(|e| (era, e)),
         }
     }
+}
+
+/// What every request from one connection shares: the dispatcher (and through it the
+/// server), the connection, and the queue for what its requests send. A connection that
+/// brings many requests (stdio, sockets) makes it once: a request then costs one
+/// reference count instead of one per part (each an atomic read-modify-write when the
+/// request starts and another when it ends).
+pub(crate) struct Origin {
+    pub(crate) dispatcher: Dispatcher,
+    pub(crate) out: Outbound,
+    pub(crate) conn: Option<Arc<Connection>>,
 }
 
 /// Lists are the same for everyone unless the endpoint hides what each caller may not use.

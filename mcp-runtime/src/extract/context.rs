@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{Connection, Outbound, Session};
+use crate::dispatch::{Connection, Origin, Outbound, Session};
 use crate::error::Error;
 use crate::input::mrtr::InputScope;
 use crate::protocol::jsonrpc;
@@ -61,21 +61,22 @@ pub(crate) struct RequestScope {
     /// fields here and at the transport; keeping the whole `RequestMeta` made every
     /// request's scope ≈200 bytes larger, all of it copied as the scope is built).
     pub(crate) meta: serde_json::Map<String, Value>,
-    /// Shared with the session (session era) rather than copied per request.
-    pub(crate) client_capabilities: Arc<Value>,
-    /// Decoded on first use (2026-07-28: from `_meta`, checked when the request was read).
-    pub(crate) client_info: ClientInfo,
+    /// The client's capabilities and info when they are this request's own (2026-07-28:
+    /// from `_meta`); `None` in the session era, where they are the session's, read
+    /// through it rather than reference-counted again for every request.
+    pub(crate) client: Option<(Arc<Value>, ClientInfo)>,
     pub(crate) log_level: Option<LoggingLevel>,
     /// Created on first use: most requests finish without anyone asking about
     /// cancellation, and a token costs an allocation and a locked node per clone and drop.
     pub(crate) cancel: CancelSlot,
-    pub(crate) out: Outbound,
+    /// The server, the connection and the queue for what the request sends: one
+    /// reference count per request, shared with the connection's other requests.
+    pub(crate) origin: Arc<Origin>,
+    /// A session the connection does not hold (`initialize` over HTTP); otherwise the
+    /// connection's (see [`session`](Self::session)).
     pub(crate) session: Option<Arc<Session>>,
-    pub(crate) server: Arc<ServerShared>,
     pub(crate) last_progress: Mutex<Option<f64>>,
     pub(crate) done: AtomicBool,
-    /// The connection the request arrived on, for messages that outlive the request.
-    pub(crate) conn: Option<Arc<Connection>>,
     /// The request's params may carry an input round's answers (`inputResponses`,
     /// `requestState`); false when its params index shows they do not.
     pub(crate) may_retry: bool,
@@ -114,6 +115,52 @@ impl CancelSlot {
 }
 
 impl RequestScope {
+    /// The server that received the request.
+    pub(crate) fn server(&self) -> &Arc<ServerShared> {
+        &self.origin.dispatcher.server
+    }
+
+    /// Where the request's notifications and questions go.
+    pub(crate) fn out(&self) -> &Outbound {
+        &self.origin.out
+    }
+
+    /// The connection the request arrived on, for messages that outlive the request.
+    pub(crate) fn conn(&self) -> Option<&Arc<Connection>> {
+        self.origin.conn.as_ref()
+    }
+
+    /// The request's session (session era).
+    pub(crate) fn session(&self) -> Option<&Arc<Session>> {
+        match self.version.era() {
+            Era::Sessionless => None,
+            Era::Session => self
+                .session
+                .as_ref()
+                .or_else(|| self.conn().and_then(|c| c.session())),
+        }
+    }
+
+    /// The client's capabilities: the request's own, or its session's.
+    pub(crate) fn client_capabilities(&self) -> &Value {
+        static NONE: std::sync::LazyLock<Value> =
+            std::sync::LazyLock::new(|| Value::Object(Default::default()));
+        match (&self.client, self.session()) {
+            (Some((caps, _)), _) => caps,
+            (None, Some(session)) => &session.client_capabilities,
+            (None, None) => &NONE,
+        }
+    }
+
+    /// The client's name and version: the request's own, or its session's.
+    pub(crate) fn client_info(&self) -> Option<&Implementation> {
+        match (&self.client, self.session()) {
+            (Some((_, info)), _) => info.get(),
+            (None, Some(session)) => Some(&session.client_info),
+            (None, None) => None,
+        }
+    }
+
     /// This request's cancellation token, created on first use.
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
         match &self.cancel {
@@ -134,25 +181,26 @@ impl RequestScope {
     /// session's stream for its notifications, since the request's stream ends with the
     /// `CreateTaskResult`.
     pub(crate) fn for_task(&self, cancel: CancellationToken) -> RequestScope {
-        let out = match (self.version.era(), &self.conn) {
-            (Era::Session, Some(conn)) => conn.out.clone(),
-            _ => self.out.clone(),
+        let origin = match (self.version.era(), self.conn()) {
+            (Era::Session, Some(conn)) => Arc::new(Origin {
+                dispatcher: self.origin.dispatcher.clone(),
+                out: conn.out.clone(),
+                conn: Some(conn.clone()),
+            }),
+            _ => self.origin.clone(),
         };
         RequestScope {
             id: self.id.clone(),
             version: self.version,
             progress_token: self.progress_token.clone(),
             meta: self.meta.clone(),
-            client_capabilities: self.client_capabilities.clone(),
-            client_info: self.client_info.clone(),
+            client: self.client.clone(),
             log_level: self.log_level,
             cancel: CancelSlot::Given(cancel),
-            out,
+            origin,
             session: self.session.clone(),
-            server: self.server.clone(),
             last_progress: Mutex::new(None),
             done: AtomicBool::new(false),
-            conn: self.conn.clone(),
             may_retry: self.may_retry,
             inputs: OnceLock::new(),
             task: OnceLock::new(),
@@ -184,24 +232,24 @@ impl Context {
 
     /// The client's identity (from `initialize`, or the request's `_meta`).
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.scope.client_info.get()
+        self.scope.client_info()
     }
 
     /// The client's declared capabilities (per session, or per request from 2026-07-28).
     pub fn client_capabilities(&self) -> &Value {
-        &self.scope.client_capabilities
+        self.scope.client_capabilities()
     }
 
     /// True when the client declared the named top-level capability, e.g. `"sampling"`.
     pub fn client_supports(&self, capability: &str) -> bool {
-        self.scope.client_capabilities.get(capability).is_some()
+        self.scope.client_capabilities().get(capability).is_some()
     }
 
     /// The settings the client declared for extension `id` (from `initialize` in the
     /// session era, from this request's `_meta` in 2026-07-28); `None` when it did not
     /// declare the extension.
     pub fn client_extension(&self, id: &str) -> Option<&Value> {
-        crate::extension::client_settings(&self.scope.client_capabilities, id)
+        crate::extension::client_settings(self.scope.client_capabilities(), id)
     }
 
     /// The id of the task this call runs as, if it runs as one.
@@ -244,7 +292,7 @@ impl Context {
     /// The server whose handlers run this request: a mounted server for its own tools,
     /// resources and prompts, else the server that received it.
     pub(crate) fn home_server(&self) -> &Arc<ServerShared> {
-        self.home.as_ref().unwrap_or(&self.scope.server)
+        self.home.as_ref().unwrap_or(self.scope.server())
     }
 
     /// This context as seen by a handler of the mounted server `home`.
@@ -283,7 +331,7 @@ impl Context {
         if let (Some(task), Some(text)) = (self.scope.task.get(), &message) {
             // A task's progress message is its `statusMessage` too (2026-07-28 tasks
             // have no progress notifications, but `tasks/get` shows it).
-            if let Some(tasks) = &self.scope.server.tasks {
+            if let Some(tasks) = &self.scope.server().tasks {
                 let update = crate::tasks::TaskUpdate::Message(Some(text.clone()));
                 if let Err(e) = tasks.update(&task.id, update).await {
                     tracing::debug!(error = %e, "recording a task's progress failed");
@@ -308,7 +356,7 @@ impl Context {
             message,
         };
         self.scope
-            .out
+            .out()
             .send(jsonrpc::notification("notifications/progress", &params))
             .await
     }
@@ -323,10 +371,10 @@ impl Context {
         };
         crate::input::round_trip(
             session,
-            &self.scope.out,
+            self.scope.out(),
             "ping",
             &serde_json::json!({}),
-            self.scope.server.config.client_request_timeout,
+            self.scope.server().config.client_request_timeout,
             self.scope.cancel_token(),
             None,
         )
@@ -336,7 +384,7 @@ impl Context {
 
     /// The minimum level the client wants log messages at, if it asked for any.
     pub fn log_level(&self) -> Option<LoggingLevel> {
-        match &self.scope.session {
+        match self.scope.session() {
             Some(session) if self.era() == Era::Session => session.log_level(),
             _ => self.scope.log_level,
         }
@@ -365,7 +413,7 @@ impl Context {
             data: serde_json::to_value(data).unwrap_or(Value::Null),
         };
         self.scope
-            .out
+            .out()
             .send(jsonrpc::notification("notifications/message", &params))
             .await
     }
@@ -382,8 +430,8 @@ impl Context {
     /// The session-era client this request came from, reachable after the request ends
     /// (e.g. to ping it later). `None` in the 2026 era.
     pub fn peer(&self) -> Option<crate::server::Peer> {
-        let conn = self.scope.conn.clone()?;
-        crate::server::Peer::new(conn, &self.scope.server).filter(|_| self.era() == Era::Session)
+        let conn = self.scope.conn()?.clone();
+        crate::server::Peer::new(conn, self.scope.server()).filter(|_| self.era() == Era::Session)
     }
 
     /// Closes this request's response stream early while the request keeps running (SSE
@@ -391,12 +439,12 @@ impl Context {
     /// after the close, including the response. Only resumable streams support this
     /// (session-era Streamable HTTP); returns false, doing nothing, everywhere else.
     pub fn close_stream(&self) -> bool {
-        self.scope.out.close_stream()
+        self.scope.out().close_stream()
     }
 
     /// The legacy session this request belongs to, if any.
     pub(crate) fn session(&self) -> Option<&Arc<Session>> {
-        self.scope.session.as_ref()
+        self.scope.session()
     }
 }
 

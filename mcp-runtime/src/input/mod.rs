@@ -127,10 +127,10 @@ impl<T: Send + 'static> IntoFuture for Ask<T> {
                     })?;
                     round_trip(
                         session,
-                        &ctx.scope.out,
+                        ctx.scope.out(),
                         method,
                         &params,
-                        ctx.scope.server.config.client_request_timeout,
+                        ctx.scope.server().config.client_request_timeout,
                         ctx.scope.cancel_token(),
                         progress,
                     )

@@ -171,7 +171,7 @@ fn install(
     params: Option<&RawValue>,
     target: &Target<'_>,
 ) -> Result<Arc<InputScope>, Error> {
-    let server = &ctx.scope.server;
+    let server = ctx.scope.server();
     // First calls carry neither key (the request's params index says so): no second
     // pass over their arguments.
     let retry: RetryParams = match params.filter(|_| ctx.scope.may_retry) {
@@ -246,7 +246,7 @@ async fn settle<F: Future>(
     mut fut: Pin<&mut F>,
     out: Option<F::Output>,
 ) -> Result<Driven<F::Output>, Error> {
-    let server = &ctx.scope.server;
+    let server = ctx.scope.server();
     let out = match out {
         Some(out) => Some(out),
         None => {

@@ -33,7 +33,7 @@ pub(crate) async fn listen(
     let ack = json!({ "_meta": { SUBSCRIPTION_ID: id }, "notifications": honoured });
     // Registered only after the ack is queued, so nothing on this subscription precedes it.
     ctx.scope
-        .out
+        .out()
         .send(jsonrpc::notification(
             "notifications/subscriptions/acknowledged",
             &ack,
@@ -42,7 +42,7 @@ pub(crate) async fn listen(
     let _guard = d.server.hub.listen(
         id.clone(),
         honoured,
-        ctx.scope.out.clone(),
+        ctx.scope.out().clone(),
         ctx.scope.cancel_token().clone(),
     );
     tokio::select! {

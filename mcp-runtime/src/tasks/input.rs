@@ -33,7 +33,7 @@ pub(crate) async fn ask(
 ) -> Result<Value, Error> {
     let manager = ctx
         .scope
-        .server
+        .server()
         .tasks
         .clone()
         .ok_or_else(|| Error::internal("tasks are not enabled"))?;

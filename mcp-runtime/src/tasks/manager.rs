@@ -126,7 +126,7 @@ impl TaskManager {
             .create(record.clone(), self.config.limits())
             .await?;
         let status_to = match api {
-            TaskApi::Core => ctx.scope.conn.as_ref().map(|c| c.out.clone()),
+            TaskApi::Core => ctx.scope.conn().map(|c| c.out.clone()),
             TaskApi::Extension => None,
         };
         let run = Arc::new(TaskRun {
@@ -256,7 +256,7 @@ impl TaskManager {
         F: Future<Output = Result<ToolOutcome, String>> + Send + 'static,
     {
         let Some(me) = self.me.upgrade() else { return };
-        let grace = ctx.scope.server.config.cancel_grace;
+        let grace = ctx.scope.server().config.cancel_grace;
         self.tracker.spawn(async move {
             let mut fut = std::pin::pin!(crate::logging::in_request(ctx, fut));
             let mut renew = tokio::time::interval((me.config.lease / 3).max(Duration::from_millis(10)));

@@ -55,7 +55,7 @@ struct ListParams {
 
 fn manager(ctx: &Context) -> Result<Arc<TaskManager>, Error> {
     ctx.scope
-        .server
+        .server()
         .tasks
         .clone()
         .ok_or_else(|| Error::internal("tasks are not enabled on this server"))
@@ -143,7 +143,7 @@ async fn core_cancel(ctx: Context, p: ById) -> Result<Output, Error> {
 
 async fn core_list(ctx: Context, p: ListParams) -> Result<Output, Error> {
     let manager = manager(&ctx)?;
-    let page_size = ctx.scope.server.config.page_size;
+    let page_size = ctx.scope.server().config.page_size;
     let page = manager
         .store()
         .list(&owner_of(&ctx), p.cursor.as_deref(), page_size)
@@ -188,7 +188,7 @@ async fn core_result(ctx: Context, p: ById) -> Result<Output, Error> {
                 let Some(message) = question(key, request) else {
                     continue;
                 };
-                if !ctx.scope.out.send(message).await {
+                if !ctx.scope.out().send(message).await {
                     return Err(Error::new(ErrorKind::Cancelled, "the client went away"));
                 }
             }

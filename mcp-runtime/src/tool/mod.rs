@@ -107,8 +107,7 @@ impl ToolCall {
         }
         self.ctx
             .scope
-            .conn
-            .as_ref()
+            .conn()
             .map(|c| std::borrow::Cow::Owned(format!("conn-{}", c.id)))
     }
 

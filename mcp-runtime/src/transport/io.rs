@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::lines::{next_line, InputBuffer, Line};
-use crate::dispatch::{rejection_reply, Connection, OutMessage, Outbound, RequestEnv};
+use crate::dispatch::{rejection_reply, Connection, Dispatcher, Origin, OutMessage, Outbound};
 use crate::error::Result;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::{code, ErrorObject};
@@ -168,6 +168,12 @@ where
     let config = server.shared.config.clone();
     let dispatcher = server.dispatcher();
     let conn = Connection::new(out.clone());
+    // What every request of this connection shares, made once.
+    let origin = Arc::new(Origin {
+        dispatcher: dispatcher.clone(),
+        out: out.clone(),
+        conn: Some(conn.clone()),
+    });
     let permits = Arc::new(Semaphore::new(config.max_in_flight));
     let mut reader = InputBuffer::with_capacity(64 * 1024, reader);
     let mut bytes = Vec::new();
@@ -231,14 +237,13 @@ where
             Ok(Message::Request(req)) => {
                 // The first reply a client waits for is never held.
                 let hold = &*req.method != "initialize";
-                let env = RequestEnv {
-                    out: out.clone(),
-                    conn: Some(conn.clone()),
-                    era: None,
-                    cancel: None,
-                    auth: None,
-                };
-                let mut work = Box::pin(dispatcher.clone().serve(req, env));
+                let mut work = Box::pin(Dispatcher::serve_from(
+                    req,
+                    origin.clone(),
+                    None,
+                    None,
+                    None,
+                ));
                 // Most requests (lists, pings, quick async tools) finish on their first poll:
                 // answer those right here instead of paying for a task, a permit and a
                 // cross-thread wake-up each. A request that has to wait is spawned and

@@ -195,7 +195,7 @@ impl Context {
             Err(Error::missing_capability("elicitation")
                 .with_data(json!({ "requiredCapabilities": { "elicitation": { "url": {} } } })))
         };
-        let conn = self.scope.conn.clone();
+        let conn = self.scope.conn().cloned();
         Ask::new(
             self,
             "elicitation",
