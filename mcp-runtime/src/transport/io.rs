@@ -152,12 +152,13 @@ where
     let (out, rx) = Outbound::channel(config.outbound_capacity);
     let closed = CancellationToken::new();
     // Reading and writing are two futures of one task, not two tasks: a reply produced
-    // while reading wakes the writer on the same thread, and its buffer is freed by the
-    // thread that allocated it (a spawned writer cost a cross-thread wake-up and, with
-    // glibc's allocator, a contended arena lock per message).
+    // while reading is written on the same thread, in the same poll (`duplex`), and its
+    // buffer is freed by the thread that allocated it (a spawned writer cost a
+    // cross-thread wake-up and, with glibc's allocator, a contended arena lock per
+    // message).
     let writing = write_loop(writer, rx, closed.clone());
     let reading = read_loop(server, reader, out, closed);
-    let ((), written) = tokio::join!(reading, writing);
+    let ((), written) = super::duplex::both(reading, writing).await;
     written.map_err(Into::into)
 }
 

@@ -3,6 +3,7 @@
 cfg_http! {
     pub mod http;
 }
+mod duplex;
 mod io;
 pub(crate) mod lines;
 mod stdio;
