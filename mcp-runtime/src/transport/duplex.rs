@@ -1,34 +1,41 @@
-//! A connection's reading and writing halves, polled as one task without the task waking
-//! itself when the reading half hands the writing half a reply.
+//! A connection's reading and writing halves, polled as one task that does not wake
+//! itself when one half hands the other work.
 //!
 //! A reply is queued for the writer, and the queue wakes the waker the writer last polled
 //! with. With the task's own waker (`tokio::join!`) that wakes the running task, which
 //! Tokio's multi-threaded scheduler takes as a yield: the task goes to the back of the run
 //! queue and a parked worker is woken to steal it. A client that sends one request at a
 //! time paid that for every reply: a futex wake-up, and a worker that took over the IO
-//! driver while the other parked (`strace`: two `futex` calls per request). Here the writer
-//! has a waker of its own: woken while the task is in its poll, it only marks the writer
-//! to be polled before the poll ends; woken from anywhere else (a spawned request's reply,
-//! a notification, the output turning writable), it wakes the task.
+//! driver while the other parked (`strace`: two `futex` calls per request). The reading
+//! half wakes itself too: `FuturesUnordered` (its requests that only wait, a proxy's) wakes
+//! the task whenever it has polled every future it holds, and did so for every proxied
+//! call. Here each half has a waker of its own: woken while the task is in its poll, it
+//! marks the half to be polled (again) before the poll ends; woken from anywhere else (the
+//! input turning readable, a spawned request's reply, a notification), it wakes the task.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
 
-/// The writer's waker.
-struct WriterWake {
-    /// The writer asked to be polled.
-    woken: AtomicBool,
+/// The task both halves run in.
+struct Task {
     /// The task is in its poll: a wake-up now is seen before the poll ends.
     polling: AtomicBool,
-    task: AtomicWaker,
+    waker: AtomicWaker,
 }
 
-impl Wake for WriterWake {
+/// One half's waker.
+struct Half {
+    /// The half asked to be polled.
+    woken: AtomicBool,
+    task: Arc<Task>,
+}
+
+impl Wake for Half {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
@@ -37,14 +44,47 @@ impl Wake for WriterWake {
         // Both `SeqCst`: either the poll sees `woken` after clearing `polling`, or this
         // sees `polling` cleared and wakes the task.
         self.woken.store(true, Ordering::SeqCst);
-        if !self.polling.load(Ordering::SeqCst) {
-            self.task.wake();
+        if !self.task.polling.load(Ordering::SeqCst) {
+            self.task.waker.wake();
         }
     }
 }
 
-/// Runs `reading` and `writing` to completion in the calling task, `writing` polled right
-/// after `reading` whenever `reading` woke it.
+impl Half {
+    fn new(task: &Arc<Task>) -> Arc<Half> {
+        Arc::new(Half {
+            woken: AtomicBool::new(true),
+            task: task.clone(),
+        })
+    }
+
+    /// Polls `fut` if this half was woken, and once more if it woke itself meanwhile (a
+    /// half that keeps waking itself, out of budget say, then waits for the task's next
+    /// turn).
+    fn poll<F: Future>(
+        self: &Arc<Self>,
+        waker: &Waker,
+        fut: Pin<&mut F>,
+        out: &mut Option<F::Output>,
+    ) {
+        let mut fut = fut;
+        for _ in 0..2 {
+            if out.is_some() || !self.woken.swap(false, Ordering::SeqCst) {
+                return;
+            }
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(waker)) {
+                *out = Some(v);
+            }
+        }
+    }
+
+    fn pending(&self, out_is_none: bool) -> bool {
+        out_is_none && self.woken.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `reading` and `writing` to completion in the calling task, each polled when it
+/// was woken, `writing` right after `reading` in the same poll.
 pub(super) async fn both<R, W>(reading: R, writing: W) -> (R::Output, W::Output)
 where
     R: Future,
@@ -53,35 +93,19 @@ where
     let mut reading = pin!(reading);
     let mut writing = pin!(writing);
     let (mut read, mut written) = (None, None);
-    let wake = Arc::new(WriterWake {
-        woken: AtomicBool::new(true),
+    let task = Arc::new(Task {
         polling: AtomicBool::new(false),
-        task: AtomicWaker::new(),
+        waker: AtomicWaker::new(),
     });
-    let writer_waker = Waker::from(wake.clone());
+    let (reader, writer) = (Half::new(&task), Half::new(&task));
+    let (reader_waker, writer_waker) = (Waker::from(reader.clone()), Waker::from(writer.clone()));
     std::future::poll_fn(|cx| {
-        wake.task.register(cx.waker());
-        wake.polling.store(true, Ordering::SeqCst);
-        if read.is_none() {
-            if let Poll::Ready(r) = reading.as_mut().poll(cx) {
-                read = Some(r);
-            }
-        }
-        // Twice at most: a writer that wakes itself (a full batch written, more queued)
-        // gets one more turn here, then a turn of its own through the task.
-        for _ in 0..2 {
-            if written.is_some() || !wake.woken.swap(false, Ordering::SeqCst) {
-                break;
-            }
-            if let Poll::Ready(w) = writing
-                .as_mut()
-                .poll(&mut Context::from_waker(&writer_waker))
-            {
-                written = Some(w);
-            }
-        }
-        wake.polling.store(false, Ordering::SeqCst);
-        if written.is_none() && wake.woken.load(Ordering::SeqCst) {
+        task.waker.register(cx.waker());
+        task.polling.store(true, Ordering::SeqCst);
+        reader.poll(&reader_waker, reading.as_mut(), &mut read);
+        writer.poll(&writer_waker, writing.as_mut(), &mut written);
+        task.polling.store(false, Ordering::SeqCst);
+        if reader.pending(read.is_none()) || writer.pending(written.is_none()) {
             // Woken during the poll after its turn (or from another thread meanwhile).
             cx.waker().wake_by_ref();
         }
@@ -170,5 +194,55 @@ mod tests {
         let joined =
             tokio::time::timeout(std::time::Duration::from_secs(5), both(reading, writing));
         assert_eq!(joined.await.expect("a lost wake-up"), (7, 7));
+    }
+
+    /// A reading half that wakes itself on every poll, done at its `done_at`-th poll
+    /// (never if `None`), and how often it was polled.
+    fn self_waking(done_at: Option<usize>) -> (impl Future<Output = ()>, Arc<AtomicUsize>) {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = polls.clone();
+        let reading = std::future::poll_fn(move |cx| {
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            if Some(n) == done_at {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        });
+        (reading, polls)
+    }
+
+    /// Polls `both(reading, pending)` `times` times; the wake-ups of its task.
+    fn poll_both(reading: impl Future<Output = ()>, times: usize) -> usize {
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut both = Box::pin(both(reading, std::future::pending::<()>()));
+        for _ in 0..times {
+            let polled = both.as_mut().poll(&mut Context::from_waker(&waker));
+            assert!(polled.is_pending(), "the writer never ends");
+        }
+        counter.0.load(Ordering::SeqCst)
+    }
+
+    /// A reading half that wakes itself once in its poll (`FuturesUnordered` does, after
+    /// polling all it holds) is polled again in the same poll: no wake-up of the task.
+    #[test]
+    fn a_half_that_woke_itself_once_is_polled_again_without_a_wake_up() {
+        let (reading, polls) = self_waking(Some(2));
+        assert_eq!(poll_both(reading, 1), 0, "no wake-up of the task");
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A half that wakes itself on every poll (out of Tokio's budget) is polled twice a
+    /// turn, then the task yields (is woken) for the next.
+    #[test]
+    fn a_half_that_keeps_waking_itself_yields_the_task() {
+        let (reading, polls) = self_waking(None);
+        assert_eq!(
+            poll_both(reading, 2),
+            2,
+            "the task is woken to yield, each turn"
+        );
+        assert_eq!(polls.load(Ordering::SeqCst), 4);
     }
 }
