@@ -250,30 +250,43 @@ fn stdio_burst(plan: &Plan, report: &mut Report) -> Res<()> {
 
 fn stdio_sequential(plan: &Plan, report: &mut Report) -> Res<()> {
     let old = pin_to(latency_cpu());
-    let result = (|| {
+    let result: Res<()> = (|| {
         for call in [Call::Add, Call::Echo1k] {
             progress(&format!("  stdio sequential {}", call.name()));
-            let t = Template::new(call, false);
-            let res = rounds(plan, &stdio_servers(), |s| {
-                let mut c = StdioConn::spawn(s)?;
-                c.initialize()?;
-                let sample = c.sequential(&t, plan.warmup, plan.sequential, plan.max)?;
-                c.close();
-                Ok(sample)
-            })?;
             report.push(Row::new(
                 format!(
                     "stdio sequential round trips, {} (pinned to 1 CPU)",
                     call.name()
                 ),
                 "stdio_sequential",
-                res,
+                sequential_rounds(plan, call)?,
             ));
         }
         Ok(())
     })();
     restore_affinity(&old);
-    result
+    result?;
+    // Unpinned too, as MCP clients run servers: a server whose reply wakes a second thread
+    // pays for it only here (pinned, Tokio starts a single worker).
+    progress("  stdio sequential add, unpinned");
+    report.push(Row::new(
+        "stdio sequential round trips, add (unpinned)".to_string(),
+        "stdio_sequential_unpinned",
+        sequential_rounds(plan, Call::Add)?,
+    ));
+    Ok(())
+}
+
+/// Every stdio server answering `call` sequentially, in rounds.
+fn sequential_rounds(plan: &Plan, call: Call) -> Res<Vec<(&'static str, Sample)>> {
+    let t = Template::new(call, false);
+    rounds(plan, &stdio_servers(), |s| {
+        let mut c = StdioConn::spawn(s)?;
+        c.initialize()?;
+        let sample = c.sequential(&t, plan.warmup, plan.sequential, plan.max)?;
+        c.close();
+        Ok(sample)
+    })
 }
 
 /// `server`'s `tools/list` result, as the text of its JSON value.
