@@ -265,30 +265,24 @@ pub(super) fn session_scope(
         };
         return Ok(common.scope(req, version, meta, client));
     }
-    match session {
-        // The connection's session: read through it, not cloned into the request.
-        Some(s) => {
-            let version = s.version;
-            let client = Client {
-                own: None,
-                log_level: None,
-                session: None,
-            };
-            Ok(common.scope(req, version, meta, client))
+    // The connection's session (read through it, not cloned into the request), or a
+    // `ping` before any.
+    let version = match session {
+        Some(s) => s.version,
+        None if &*req.method == "ping" => ProtocolVersion::LATEST_SESSION,
+        None => {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "Invalid Request: no session; send `initialize` first",
+            ))
         }
-        None if &*req.method == "ping" => {
-            let client = Client {
-                own: None,
-                log_level: None,
-                session: None,
-            };
-            Ok(common.scope(req, ProtocolVersion::LATEST_SESSION, meta, client))
-        }
-        None => Err(Error::new(
-            ErrorKind::InvalidRequest,
-            "Invalid Request: no session; send `initialize` first",
-        )),
-    }
+    };
+    let client = Client {
+        own: None,
+        log_level: None,
+        session: None,
+    };
+    Ok(common.scope(req, version, meta, client))
 }
 
 /// The response for a result, with what the era requires on every result: nothing for
