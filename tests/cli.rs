@@ -447,3 +447,33 @@ fn card_and_server_json_print_the_servers_identity() {
     assert_eq!(doc["name"], "invalid.example/mcpserve");
     assert!(doc.get("packages").is_none());
 }
+
+#[test]
+fn serving_logs_info_on_stderr_unless_rust_log_says_otherwise() {
+    let init = concat!(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","#,
+        r#""capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#,
+        "\n"
+    );
+    let logged = |env: &[(&str, &Path)]| {
+        let r = run_in("quickstart", &[], init, env);
+        assert_eq!(r.code, Some(0), "{env:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(r#""id":1,"result""#),
+            "{env:?}: {}",
+            r.stdout
+        );
+        r.stderr
+    };
+    // Unset: `info` and above.
+    let stderr = logged(&[]);
+    assert!(
+        stderr.contains(" INFO ") && stderr.contains("session initialized client=c"),
+        "{stderr}"
+    );
+    // Set: `RUST_LOG`'s directives decide, targets included.
+    assert_eq!(logged(&[("RUST_LOG", Path::new("warn"))]), "");
+    assert_eq!(logged(&[("RUST_LOG", Path::new("other_crate=info"))]), "");
+    let stderr = logged(&[("RUST_LOG", Path::new("mcp_runtime::dispatch=info"))]);
+    assert!(stderr.contains("session initialized client=c"), "{stderr}");
+}

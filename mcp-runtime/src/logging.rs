@@ -169,16 +169,32 @@ pub fn init_if_unset() {
 /// (then add `McpLogLayer` to it yourself).
 pub fn init() -> bool {
     use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                .with_filter(filter),
-        )
+        .with(stderr_layer(tracing::Level::INFO))
         .with(McpLogLayer::new())
         .try_init()
         .is_ok()
+}
+
+/// Human-readable events on stderr, filtered by `RUST_LOG`, or at `default` and above
+/// when it is unset or unreadable.
+pub(crate) fn stderr_layer<S>(default: tracing::Level) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+    use tracing_subscriber::layer::{Filter, Layer};
+    // `EnvFilter` only when `RUST_LOG` is set: the usual server runs without it, and
+    // its default is a plain level (parsing "info" into an `EnvFilter` was a
+    // measurable part of a stdio server's start: issue 18's cold-start row).
+    let default = LevelFilter::from_level(default);
+    let filter: Box<dyn Filter<S> + Send + Sync> =
+        match std::env::var("RUST_LOG").map(EnvFilter::try_new) {
+            Ok(Ok(filter)) => Box::new(filter),
+            _ => Box::new(default),
+        };
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(filter)
 }

@@ -32,6 +32,9 @@ use crate::error::Error;
 #[must_use]
 pub struct Auth {
     pub(super) verifier: VerifierSpec,
+    /// Builds the verifier; chosen by the constructor, so a binary links the JWT and
+    /// introspection verifiers (an HTTP client, TLS, JOSE) only if it calls theirs.
+    make: MakeVerifier,
     pub(super) resource: Option<String>,
     pub(super) audiences: Vec<String>,
     pub(super) authorization_servers: Vec<String>,
@@ -52,6 +55,8 @@ pub struct Auth {
     pub(super) misuse: Option<&'static str>,
 }
 
+type MakeVerifier = fn(&Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error>;
+
 #[derive(Clone)]
 pub(super) enum VerifierSpec {
     Jwt {
@@ -71,9 +76,10 @@ pub(super) enum VerifierSpec {
 }
 
 impl Auth {
-    fn with(verifier: VerifierSpec) -> Auth {
+    fn with(verifier: VerifierSpec, make: MakeVerifier) -> Auth {
         Auth {
             verifier,
+            make,
             resource: None,
             audiences: Vec::new(),
             authorization_servers: Vec::new(),
@@ -97,10 +103,13 @@ impl Auth {
     /// JWT access tokens, verified with the issuer's JWKS ([`JwtVerifier`]); set
     /// [`issuer`](Self::issuer) and [`jwks_url`](Self::jwks_url).
     pub fn jwt() -> Auth {
-        Self::with(VerifierSpec::Jwt {
-            issuer: None,
-            jwks_url: None,
-        })
+        Self::with(
+            VerifierSpec::Jwt {
+                issuer: None,
+                jwks_url: None,
+            },
+            make_jwt,
+        )
     }
 
     /// Any tokens, verified by RFC 7662 introspection at `endpoint`, as the client
@@ -110,21 +119,27 @@ impl Auth {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Auth {
-        Self::with(VerifierSpec::Introspection {
-            endpoint: endpoint.into(),
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            issuer: None,
-        })
+        Self::with(
+            VerifierSpec::Introspection {
+                endpoint: endpoint.into(),
+                client_id: client_id.into(),
+                client_secret: client_secret.into(),
+                issuer: None,
+            },
+            make_introspection,
+        )
     }
 
     /// Tokens checked by your own [`TokenVerifier`] (the endpoint still checks the
     /// audience, caches results and applies scopes).
     pub fn verifier(verifier: impl TokenVerifier) -> Auth {
-        Self::with(VerifierSpec::Custom {
-            verifier: Arc::new(verifier),
-            issuer: None,
-        })
+        Self::with(
+            VerifierSpec::Custom {
+                verifier: Arc::new(verifier),
+                issuer: None,
+            },
+            make_custom,
+        )
     }
 
     /// The authorization server's issuer identifier: tokens' `iss` must equal it exactly,
@@ -273,46 +288,63 @@ impl Auth {
     }
 
     pub(super) fn make_verifier(&self) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
-        let bad = |m: &str| Error::startup(format!("Auth: {m}"));
         if let Some(m) = self.misuse {
             return Err(bad(m));
         }
-        Ok(match &self.verifier {
-            VerifierSpec::Jwt { issuer, jwks_url } => {
-                let issuer = issuer
-                    .clone()
-                    .ok_or_else(|| bad("Auth::jwt() needs .issuer(..)"))?;
-                let url = jwks_url
-                    .clone()
-                    .ok_or_else(|| bad("Auth::jwt() needs .jwks_url(..)"))?;
-                check_url(&url).map_err(|e| bad(&format!("jwks_url {e}")))?;
-                let v = JwtVerifier::with_options(
-                    issuer.clone(),
-                    url,
-                    self.timeout,
-                    self.jwks_min_refetch,
-                    self.jwks_max_age,
-                    self.leeway,
-                );
-                (Arc::new(v), Some(issuer))
-            }
-            VerifierSpec::Introspection {
-                endpoint,
-                client_id,
-                client_secret,
-                issuer,
-            } => {
-                check_url(endpoint).map_err(|e| bad(&format!("introspection endpoint {e}")))?;
-                let mut v = IntrospectionVerifier::new(endpoint, client_id, client_secret)
-                    .timeout(self.timeout);
-                if let Some(i) = issuer {
-                    v = v.issuer(i);
-                }
-                (Arc::new(v), issuer.clone())
-            }
-            VerifierSpec::Custom { verifier, issuer } => (verifier.clone(), issuer.clone()),
-        })
+        (self.make)(self)
     }
+}
+
+fn bad(m: &str) -> Error {
+    Error::startup(format!("Auth: {m}"))
+}
+
+fn make_jwt(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
+    let VerifierSpec::Jwt { issuer, jwks_url } = &auth.verifier else {
+        unreachable!("made by Auth::jwt")
+    };
+    let issuer = issuer
+        .clone()
+        .ok_or_else(|| bad("Auth::jwt() needs .issuer(..)"))?;
+    let url = jwks_url
+        .clone()
+        .ok_or_else(|| bad("Auth::jwt() needs .jwks_url(..)"))?;
+    check_url(&url).map_err(|e| bad(&format!("jwks_url {e}")))?;
+    let v = JwtVerifier::with_options(
+        issuer.clone(),
+        url,
+        auth.timeout,
+        auth.jwks_min_refetch,
+        auth.jwks_max_age,
+        auth.leeway,
+    );
+    Ok((Arc::new(v), Some(issuer)))
+}
+
+fn make_introspection(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
+    let VerifierSpec::Introspection {
+        endpoint,
+        client_id,
+        client_secret,
+        issuer,
+    } = &auth.verifier
+    else {
+        unreachable!("made by Auth::introspection")
+    };
+    check_url(endpoint).map_err(|e| bad(&format!("introspection endpoint {e}")))?;
+    let mut v =
+        IntrospectionVerifier::new(endpoint, client_id, client_secret).timeout(auth.timeout);
+    if let Some(i) = issuer {
+        v = v.issuer(i);
+    }
+    Ok((Arc::new(v), issuer.clone()))
+}
+
+fn make_custom(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
+    let VerifierSpec::Custom { verifier, issuer } = &auth.verifier else {
+        unreachable!("made by Auth::verifier")
+    };
+    Ok((verifier.clone(), issuer.clone()))
 }
 
 fn check_url(url: &str) -> Result<(), String> {

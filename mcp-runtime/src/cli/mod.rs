@@ -170,14 +170,7 @@ fn init_quiet_logging() {
     if tracing::dispatcher::has_been_set() {
         return;
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                .with_filter(filter),
-        )
+        .with(crate::logging::stderr_layer(tracing::Level::WARN))
         .try_init();
 }

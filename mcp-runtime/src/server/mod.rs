@@ -1029,15 +1029,18 @@ fn default_crate(tools: &[&'static ToolDescriptor], caller_file: &str) -> Option
         .chain(registry::resources().map(|d| (d.location, d.krate)))
         .chain(registry::prompts().map(|d| (d.location, d.krate)))
         .collect();
-    let exe = executable_name();
-    let in_binary = |l: &Location| {
-        let krate = l.module.split("::").next().unwrap_or_default();
-        same_crate_name(krate, &exe)
-    };
     items
         .iter()
         .find(|(l, _)| l.file == caller_file)
-        .or_else(|| items.iter().find(|(l, _)| in_binary(l)))
+        .or_else(|| {
+            // Asked only when the file does not decide: reading the executable's path
+            // (`/proc/self/exe`) was a measurable part of a server's start.
+            let exe = executable_name();
+            items.iter().find(|(l, _)| {
+                let krate = l.module.split("::").next().unwrap_or_default();
+                same_crate_name(krate, &exe)
+            })
+        })
         .map(|(_, k)| *k)
 }
 
