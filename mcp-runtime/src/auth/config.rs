@@ -31,10 +31,14 @@ use crate::error::Error;
 #[derive(Clone)]
 #[must_use]
 pub struct Auth {
-    pub(super) verifier: VerifierSpec,
-    /// Builds the verifier; chosen by the constructor, so a binary links the JWT and
-    /// introspection verifiers (an HTTP client, TLS, JOSE) only if it calls theirs.
+    /// Which verifier: `jwt`, `introspection` or `custom` (for `Debug` and misuse checks).
+    kind: &'static str,
+    /// Builds the verifier, with what its constructor was given; made by the constructor,
+    /// so a binary links the JWT and introspection verifiers (an HTTP client, TLS, JOSE)
+    /// only if it calls theirs.
     make: MakeVerifier,
+    issuer: Option<String>,
+    jwks_url: Option<String>,
     pub(super) resource: Option<String>,
     pub(super) audiences: Vec<String>,
     pub(super) authorization_servers: Vec<String>,
@@ -55,31 +59,15 @@ pub struct Auth {
     pub(super) misuse: Option<&'static str>,
 }
 
-type MakeVerifier = fn(&Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error>;
-
-#[derive(Clone)]
-pub(super) enum VerifierSpec {
-    Jwt {
-        issuer: Option<String>,
-        jwks_url: Option<String>,
-    },
-    Introspection {
-        endpoint: String,
-        client_id: String,
-        client_secret: String,
-        issuer: Option<String>,
-    },
-    Custom {
-        verifier: Arc<dyn DynVerifier>,
-        issuer: Option<String>,
-    },
-}
+type MakeVerifier = Arc<dyn Fn(&Auth) -> Result<Arc<dyn DynVerifier>, Error> + Send + Sync>;
 
 impl Auth {
-    fn with(verifier: VerifierSpec, make: MakeVerifier) -> Auth {
+    fn with(kind: &'static str, make: MakeVerifier) -> Auth {
         Auth {
-            verifier,
+            kind,
             make,
+            issuer: None,
+            jwks_url: None,
             resource: None,
             audiences: Vec::new(),
             authorization_servers: Vec::new(),
@@ -103,13 +91,7 @@ impl Auth {
     /// JWT access tokens, verified with the issuer's JWKS ([`JwtVerifier`]); set
     /// [`issuer`](Self::issuer) and [`jwks_url`](Self::jwks_url).
     pub fn jwt() -> Auth {
-        Self::with(
-            VerifierSpec::Jwt {
-                issuer: None,
-                jwks_url: None,
-            },
-            make_jwt,
-        )
+        Self::with("jwt", Arc::new(make_jwt))
     }
 
     /// Any tokens, verified by RFC 7662 introspection at `endpoint`, as the client
@@ -119,45 +101,40 @@ impl Auth {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Auth {
+        let (endpoint, client_id, client_secret) =
+            (endpoint.into(), client_id.into(), client_secret.into());
         Self::with(
-            VerifierSpec::Introspection {
-                endpoint: endpoint.into(),
-                client_id: client_id.into(),
-                client_secret: client_secret.into(),
-                issuer: None,
-            },
-            make_introspection,
+            "introspection",
+            Arc::new(move |auth: &Auth| {
+                check_url(&endpoint).map_err(|e| bad(&format!("introspection endpoint {e}")))?;
+                let mut v = IntrospectionVerifier::new(&endpoint, &client_id, &client_secret)
+                    .timeout(auth.timeout);
+                if let Some(i) = &auth.issuer {
+                    v = v.issuer(i);
+                }
+                Ok(Arc::new(v) as Arc<dyn DynVerifier>)
+            }),
         )
     }
 
     /// Tokens checked by your own [`TokenVerifier`] (the endpoint still checks the
     /// audience, caches results and applies scopes).
     pub fn verifier(verifier: impl TokenVerifier) -> Auth {
-        Self::with(
-            VerifierSpec::Custom {
-                verifier: Arc::new(verifier),
-                issuer: None,
-            },
-            make_custom,
-        )
+        let verifier: Arc<dyn DynVerifier> = Arc::new(verifier);
+        Self::with("custom", Arc::new(move |_: &Auth| Ok(verifier.clone())))
     }
 
     /// The authorization server's issuer identifier: tokens' `iss` must equal it exactly,
     /// and it is the default entry of the metadata's `authorization_servers`.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        let issuer = Some(issuer.into());
-        match &mut self.verifier {
-            VerifierSpec::Jwt { issuer: i, .. }
-            | VerifierSpec::Introspection { issuer: i, .. }
-            | VerifierSpec::Custom { issuer: i, .. } => *i = issuer,
-        }
+        self.issuer = Some(issuer.into());
         self
     }
 
     /// Where the issuer publishes its signing keys (JWT only).
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        if let VerifierSpec::Jwt { jwks_url, .. } = &mut self.verifier {
-            *jwks_url = Some(url.into());
+        if self.kind == "jwt" {
+            self.jwks_url = Some(url.into());
         } else {
             self.misuse
                 .get_or_insert("jwks_url applies to Auth::jwt() only");
@@ -291,7 +268,7 @@ impl Auth {
         if let Some(m) = self.misuse {
             return Err(bad(m));
         }
-        (self.make)(self)
+        Ok(((self.make)(self)?, self.issuer.clone()))
     }
 }
 
@@ -299,52 +276,24 @@ fn bad(m: &str) -> Error {
     Error::startup(format!("Auth: {m}"))
 }
 
-fn make_jwt(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
-    let VerifierSpec::Jwt { issuer, jwks_url } = &auth.verifier else {
-        unreachable!("made by Auth::jwt")
-    };
-    let issuer = issuer
+fn make_jwt(auth: &Auth) -> Result<Arc<dyn DynVerifier>, Error> {
+    let issuer = auth
+        .issuer
         .clone()
         .ok_or_else(|| bad("Auth::jwt() needs .issuer(..)"))?;
-    let url = jwks_url
+    let url = auth
+        .jwks_url
         .clone()
         .ok_or_else(|| bad("Auth::jwt() needs .jwks_url(..)"))?;
     check_url(&url).map_err(|e| bad(&format!("jwks_url {e}")))?;
-    let v = JwtVerifier::with_options(
-        issuer.clone(),
+    Ok(Arc::new(JwtVerifier::with_options(
+        issuer,
         url,
         auth.timeout,
         auth.jwks_min_refetch,
         auth.jwks_max_age,
         auth.leeway,
-    );
-    Ok((Arc::new(v), Some(issuer)))
-}
-
-fn make_introspection(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
-    let VerifierSpec::Introspection {
-        endpoint,
-        client_id,
-        client_secret,
-        issuer,
-    } = &auth.verifier
-    else {
-        unreachable!("made by Auth::introspection")
-    };
-    check_url(endpoint).map_err(|e| bad(&format!("introspection endpoint {e}")))?;
-    let mut v =
-        IntrospectionVerifier::new(endpoint, client_id, client_secret).timeout(auth.timeout);
-    if let Some(i) = issuer {
-        v = v.issuer(i);
-    }
-    Ok((Arc::new(v), issuer.clone()))
-}
-
-fn make_custom(auth: &Auth) -> Result<(Arc<dyn DynVerifier>, Option<String>), Error> {
-    let VerifierSpec::Custom { verifier, issuer } = &auth.verifier else {
-        unreachable!("made by Auth::verifier")
-    };
-    Ok((verifier.clone(), issuer.clone()))
+    )))
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -356,13 +305,8 @@ fn check_url(url: &str) -> Result<(), String> {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match &self.verifier {
-            VerifierSpec::Jwt { .. } => "jwt",
-            VerifierSpec::Introspection { .. } => "introspection",
-            VerifierSpec::Custom { .. } => "custom",
-        };
         f.debug_struct("Auth")
-            .field("verifier", &kind)
+            .field("verifier", &self.kind)
             .field("resource", &self.resource)
             .field("authorization_servers", &self.authorization_servers)
             .field("allow_anonymous", &self.allow_anonymous)
