@@ -11,8 +11,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
+use super::closing::Closing;
 use super::pool::{Pool, ResponseBody as Body};
 use super::sse;
 use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
@@ -45,8 +45,7 @@ pub(crate) struct HttpLink {
     session: Mutex<Option<HeaderValue>>,
     version: Mutex<Option<HeaderValue>>,
     router: Arc<Router>,
-    closed: CancellationToken,
-    reason: Mutex<Option<String>>,
+    pub(super) closing: Closing,
     /// Requests in flight: their task, or `None` for one driven by its exchange.
     inflight: Mutex<Inflight>,
     me: Weak<HttpLink>,
@@ -94,8 +93,7 @@ impl HttpLink {
             session: Mutex::default(),
             version: Mutex::default(),
             router,
-            closed: CancellationToken::new(),
-            reason: Mutex::default(),
+            closing: Closing::default(),
             inflight: Mutex::default(),
             me: me.clone(),
         }))
@@ -109,27 +107,6 @@ impl HttpLink {
         if let Ok(v) = HeaderValue::try_from(version) {
             *self.version.lock().expect("version lock") = Some(v);
         }
-    }
-
-    pub(crate) fn closed_token(&self) -> CancellationToken {
-        self.closed.clone()
-    }
-
-    /// True once the link is closed (cheaper than its reason: no lock, no copy).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.is_cancelled()
-    }
-
-    pub(crate) fn closed_reason(&self) -> Option<String> {
-        self.reason.lock().expect("reason lock").clone()
-    }
-
-    fn fail(&self, reason: String) {
-        self.reason
-            .lock()
-            .expect("reason lock")
-            .get_or_insert(reason);
-        self.closed.cancel();
     }
 
     fn request(&self, method: Method, era: Era, body: Option<Vec<u8>>) -> Request<Full<Bytes>> {
@@ -168,17 +145,18 @@ impl HttpLink {
             res = self.pool.send(req) => res.map_err(|e| {
                 ClientError::Transport(format!("{} ({e})", self.uri))
             }),
-            _ = self.closed.cancelled() => Err(ClientError::Closed(
-                self.closed_reason().unwrap_or_else(|| "the client closed".into()),
+            _ = self.closing.token.cancelled() => Err(ClientError::Closed(
+                self.closing.reason().unwrap_or_else(|| "the client closed".into()),
             )),
         }
     }
 
     /// Starts a request: spawned, or (`inline`) driven by whoever waits on its exchange.
     pub(crate) fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
-        if self.is_closed() {
+        if self.closing.is_closed() {
             return Err(ClientError::Closed(
-                self.closed_reason()
+                self.closing
+                    .reason()
                     .unwrap_or_else(|| "the client closed".into()),
             ));
         }
@@ -238,7 +216,7 @@ impl HttpLink {
         }
         if status == StatusCode::NOT_FOUND && sent_session {
             let reason = "the server ended the session (HTTP 404)".to_owned();
-            self.fail(reason.clone());
+            self.closing.close(reason.clone());
             return Err(ClientError::Closed(reason));
         }
         if is_sse(&res) && status.is_success() {
@@ -315,8 +293,8 @@ impl HttpLink {
         loop {
             let frame = tokio::select! {
                 f = body.frame() => f,
-                _ = self.closed.cancelled() => return Err(ClientError::Closed(
-                    self.closed_reason().unwrap_or_else(|| "the client closed".into()),
+                _ = self.closing.token.cancelled() => return Err(ClientError::Closed(
+                    self.closing.reason().unwrap_or_else(|| "the client closed".into()),
                 )),
             };
             let chunk = match frame {
@@ -406,7 +384,7 @@ impl HttpLink {
         if let Some(task) = task {
             task.abort();
         }
-        if era == Era::Session && !self.closed.is_cancelled() {
+        if era == Era::Session && !self.closing.token.is_cancelled() {
             let Some(link) = self.me.upgrade() else {
                 return;
             };
@@ -430,7 +408,7 @@ impl HttpLink {
             let mut backoff = Duration::from_millis(250);
             let mut last: Option<String> = None;
             loop {
-                if link.closed.is_cancelled() {
+                if link.closing.token.is_cancelled() {
                     return;
                 }
                 let mut get = link.request(Method::GET, Era::Session, None);
@@ -444,7 +422,8 @@ impl HttpLink {
                 match link.send(get).await {
                     Ok(res) if res.status() == StatusCode::METHOD_NOT_ALLOWED => return,
                     Ok(res) if res.status() == StatusCode::NOT_FOUND => {
-                        link.fail("the server ended the session (HTTP 404)".into());
+                        link.closing
+                            .close("the server ended the session (HTTP 404)".into());
                         return;
                     }
                     Ok(res) if res.status().is_success() && is_sse(&res) => {
@@ -459,7 +438,7 @@ impl HttpLink {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
-                    _ = link.closed.cancelled() => return,
+                    _ = link.closing.token.cancelled() => return,
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
@@ -470,7 +449,7 @@ impl HttpLink {
         loop {
             let frame = tokio::select! {
                 f = body.frame() => f,
-                _ = self.closed.cancelled() => return,
+                _ = self.closing.token.cancelled() => return,
             };
             let Some(Ok(frame)) = frame else { return };
             let Ok(chunk) = frame.into_data() else {
@@ -511,11 +490,12 @@ impl HttpLink {
     /// Ends the session (`DELETE`) and every request in flight.
     pub(crate) async fn close(&self) {
         let had_session = self.session.lock().expect("session lock").is_some();
-        if had_session && !self.closed.is_cancelled() {
+        if had_session && !self.closing.token.is_cancelled() {
             let req = self.request(Method::DELETE, Era::Session, None);
             let _ = tokio::time::timeout(Duration::from_secs(2), self.pool.send(req)).await;
         }
-        self.fail("the client closed the connection".into());
+        self.closing
+            .close("the client closed the connection".into());
         self.pool.clear();
         // (Requests driven by their exchanges see the link closed.)
         for task in self.inflight.lock().expect("inflight lock").drain() {

@@ -36,6 +36,7 @@
 //!   2026 era's `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` headers are sent as the
 //!   transport requires (tool parameters from the last `tools/list`).
 
+mod closing;
 mod exchange;
 mod http;
 mod pool;
@@ -448,25 +449,10 @@ impl Link {
         }
     }
 
-    pub(crate) fn closed_reason(&self) -> Option<String> {
+    fn closing(&self) -> &closing::Closing {
         match self {
-            Link::Stream(l) => l.closed_reason(),
-            Link::Http(l) => l.closed_reason(),
-        }
-    }
-
-    #[cfg(feature = "proxy")]
-    fn is_closed(&self) -> bool {
-        match self {
-            Link::Stream(l) => l.is_closed(),
-            Link::Http(l) => l.is_closed(),
-        }
-    }
-
-    fn closed_token(&self) -> tokio_util::sync::CancellationToken {
-        match self {
-            Link::Stream(l) => l.closed_token(),
-            Link::Http(l) => l.closed_token(),
+            Link::Stream(l) => &l.closing,
+            Link::Http(l) => &l.closing,
         }
     }
 
@@ -706,21 +692,21 @@ impl Client {
 
     /// Why the connection closed, once it has.
     pub fn closed_reason(&self) -> Option<String> {
-        self.shared.link.closed_reason()
+        self.shared.link.closing().reason()
     }
 
     /// True once the connection is closed (what [`closed_reason`](Self::closed_reason)
     /// tells, without copying the reason).
     #[cfg(feature = "proxy")]
     pub(crate) fn is_closed(&self) -> bool {
-        self.shared.link.is_closed()
+        self.shared.link.closing().is_closed()
     }
 
     /// Resolves when the connection closes (the server exited or ended the session, or
     /// [`close`](Self::close) was called); then [`closed_reason`](Self::closed_reason)
     /// says why.
     pub async fn closed(&self) {
-        self.shared.link.closed_token().cancelled().await
+        self.shared.link.closing().token.cancelled().await
     }
 
     async fn handshake(&self, choice: EraChoice) -> Result<(), ClientError> {

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::closing::Closing;
 use super::{ClientError, EventReceiver, EventSender, Incoming, Outgoing, Router};
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::RequestId;
@@ -99,8 +100,7 @@ pub(crate) struct StreamLink {
     out: Arc<Outbox>,
     pending: Mutex<Pending>,
     router: Arc<Router>,
-    closed: CancellationToken,
-    reason: Mutex<Option<String>>,
+    pub(super) closing: Closing,
     child: tokio::sync::Mutex<Option<tokio::process::Child>>,
 }
 
@@ -142,15 +142,14 @@ impl StreamLink {
             out: out.clone(),
             pending: Mutex::default(),
             router,
-            closed: CancellationToken::new(),
-            reason: Mutex::default(),
+            closing: Closing::default(),
             child: tokio::sync::Mutex::new(child),
         });
-        tokio::spawn(write_loop(io.writer, out, link.closed.clone()));
+        tokio::spawn(write_loop(io.writer, out, link.closing.token.clone()));
         tokio::spawn(read_loop(
             io.reader,
             Arc::downgrade(&link),
-            link.closed.clone(),
+            link.closing.token.clone(),
         ));
         link
     }
@@ -160,7 +159,7 @@ impl StreamLink {
     }
 
     pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
-        if self.is_closed() {
+        if self.closing.is_closed() {
             return Err(self.closed_error());
         }
         let (tx, rx) = super::exchange::events();
@@ -202,7 +201,8 @@ impl StreamLink {
 
     fn closed_error(&self) -> ClientError {
         ClientError::Closed(
-            self.closed_reason()
+            self.closing
+                .reason()
                 .unwrap_or_else(|| "the connection closed".into()),
         )
     }
@@ -242,25 +242,8 @@ impl StreamLink {
         self.try_send(&notice);
     }
 
-    pub(crate) fn closed_token(&self) -> CancellationToken {
-        self.closed.clone()
-    }
-
-    /// True once the connection is closed (cheaper than its reason: no lock, no copy).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.is_cancelled()
-    }
-
-    pub(crate) fn closed_reason(&self) -> Option<String> {
-        self.reason.lock().expect("reason lock").clone()
-    }
-
     fn fail(&self, reason: String) {
-        self.reason
-            .lock()
-            .expect("reason lock")
-            .get_or_insert(reason);
-        self.closed.cancel();
+        self.closing.close(reason);
         // Dropping the senders ends every exchange with `Failed(Closed)`.
         self.pending.lock().expect("pending lock").clear();
     }
@@ -473,7 +456,7 @@ fn spawn_child(mut command: tokio::process::Command) -> std::io::Result<tokio::p
 impl Drop for StreamLink {
     fn drop(&mut self) {
         // Ends the writer (closing the server's input) once nobody can send any more.
-        self.closed.cancel();
+        self.closing.token.cancel();
     }
 }
 

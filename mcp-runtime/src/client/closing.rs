@@ -1,0 +1,33 @@
+//! How a link to a server ends: one token its tasks and waiters watch, and the first
+//! reason given, for the errors of everything that used it.
+
+use std::sync::Mutex;
+
+use tokio_util::sync::CancellationToken;
+
+#[derive(Default)]
+pub(super) struct Closing {
+    /// Cancelled once the link is closed.
+    pub(super) token: CancellationToken,
+    reason: Mutex<Option<String>>,
+}
+
+impl Closing {
+    /// True once the link is closed (cheaper than its reason: no lock, no copy).
+    pub(super) fn is_closed(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    pub(super) fn reason(&self) -> Option<String> {
+        self.reason.lock().expect("reason lock").clone()
+    }
+
+    /// Closes the link; the first reason given is the one reported.
+    pub(super) fn close(&self, reason: String) {
+        self.reason
+            .lock()
+            .expect("reason lock")
+            .get_or_insert(reason);
+        self.token.cancel();
+    }
+}
