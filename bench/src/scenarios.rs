@@ -74,7 +74,7 @@ impl Plan {
             http: 100_000,
             max: Duration::from_secs(3),
             http_conns: vec![1, 16, 64],
-            cold: 20,
+            cold: 100,
             sessions: vec![1_000, 10_000],
             mcpserve_http: cfg!(feature = "mcpserve-http"),
             only: None,
@@ -379,13 +379,15 @@ fn list_1k(plan: &Plan, report: &mut Report) -> Res<()> {
 fn cold_start(plan: &Plan, report: &mut Report) -> Res<()> {
     let init = wire::initialize("2025-11-25");
     let list = Template::new(Call::List, false).bytes(7);
-    let mut out = Vec::new();
-    for s in stdio_servers() {
-        let mut times = Vec::new();
-        let mut rss = Vec::new();
-        for _ in 0..plan.cold {
+    let servers = stdio_servers();
+    let mut times = vec![Vec::with_capacity(plan.cold); servers.len()];
+    let mut rss = vec![Vec::with_capacity(plan.cold); servers.len()];
+    // The servers take turns, one start each per round: a start costs a few ms, and
+    // this VM's pace drifts over seconds, which spawns in a row would charge to one server.
+    for _ in 0..plan.cold {
+        for (i, s) in servers.iter().enumerate() {
             let t0 = Instant::now();
-            let mut c = StdioConn::spawn(&s)?;
+            let mut c = StdioConn::spawn(s)?;
             c.send(&init)?;
             c.send(wire::INITIALIZED)?;
             c.send(&list)?;
@@ -395,10 +397,13 @@ fn cold_start(plan: &Plan, report: &mut Report) -> Res<()> {
                     break;
                 }
             }
-            times.push(t0.elapsed().as_secs_f64() * 1e6);
-            rss.push(c.peak_rss_kib().unwrap_or(0) as f64);
+            times[i].push(t0.elapsed().as_secs_f64() * 1e6);
+            rss[i].push(c.peak_rss_kib().unwrap_or(0) as f64);
             c.close();
         }
+    }
+    let mut out = Vec::new();
+    for ((s, mut times), rss) in servers.iter().zip(times).zip(rss) {
         let p50 = median(times.clone());
         times.sort_by(f64::total_cmp);
         let p99 = times[((times.len() as f64 - 1.0) * 0.99).round() as usize];

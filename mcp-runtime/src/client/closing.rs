@@ -5,6 +5,8 @@ use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
 
+use super::ClientError;
+
 #[derive(Default)]
 pub(super) struct Closing {
     /// Cancelled once the link is closed.
@@ -20,6 +22,11 @@ impl Closing {
 
     pub(super) fn reason(&self) -> Option<String> {
         self.reason.lock().expect("reason lock").clone()
+    }
+
+    /// The error of a use of the closed link: its reason, or `otherwise` if it gave none.
+    pub(super) fn error(&self, otherwise: &str) -> ClientError {
+        ClientError::Closed(self.reason().unwrap_or_else(|| otherwise.into()))
     }
 
     /// Closes the link; the first reason given is the one reported.

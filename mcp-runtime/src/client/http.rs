@@ -145,20 +145,14 @@ impl HttpLink {
             res = self.pool.send(req) => res.map_err(|e| {
                 ClientError::Transport(format!("{} ({e})", self.uri))
             }),
-            _ = self.closing.token.cancelled() => Err(ClientError::Closed(
-                self.closing.reason().unwrap_or_else(|| "the client closed".into()),
-            )),
+            _ = self.closing.token.cancelled() => Err(self.closing.error("the client closed")),
         }
     }
 
     /// Starts a request: spawned, or (`inline`) driven by whoever waits on its exchange.
     pub(crate) fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
         if self.closing.is_closed() {
-            return Err(ClientError::Closed(
-                self.closing
-                    .reason()
-                    .unwrap_or_else(|| "the client closed".into()),
-            ));
+            return Err(self.closing.error("the client closed"));
         }
         let mut req = self.request(Method::POST, out.era, Some(out.body));
         let headers = req.headers_mut();
@@ -293,9 +287,9 @@ impl HttpLink {
         loop {
             let frame = tokio::select! {
                 f = body.frame() => f,
-                _ = self.closing.token.cancelled() => return Err(ClientError::Closed(
-                    self.closing.reason().unwrap_or_else(|| "the client closed".into()),
-                )),
+                _ = self.closing.token.cancelled() => {
+                    return Err(self.closing.error("the client closed"))
+                }
             };
             let chunk = match frame {
                 None => return Ok(false),
@@ -384,7 +378,7 @@ impl HttpLink {
         if let Some(task) = task {
             task.abort();
         }
-        if era == Era::Session && !self.closing.token.is_cancelled() {
+        if era == Era::Session && !self.closing.is_closed() {
             let Some(link) = self.me.upgrade() else {
                 return;
             };
@@ -408,7 +402,7 @@ impl HttpLink {
             let mut backoff = Duration::from_millis(250);
             let mut last: Option<String> = None;
             loop {
-                if link.closing.token.is_cancelled() {
+                if link.closing.is_closed() {
                     return;
                 }
                 let mut get = link.request(Method::GET, Era::Session, None);
@@ -490,7 +484,7 @@ impl HttpLink {
     /// Ends the session (`DELETE`) and every request in flight.
     pub(crate) async fn close(&self) {
         let had_session = self.session.lock().expect("session lock").is_some();
-        if had_session && !self.closing.token.is_cancelled() {
+        if had_session && !self.closing.is_closed() {
             let req = self.request(Method::DELETE, Era::Session, None);
             let _ = tokio::time::timeout(Duration::from_secs(2), self.pool.send(req)).await;
         }

@@ -200,11 +200,7 @@ impl StreamLink {
     }
 
     fn closed_error(&self) -> ClientError {
-        ClientError::Closed(
-            self.closing
-                .reason()
-                .unwrap_or_else(|| "the connection closed".into()),
-        )
+        self.closing.error("the connection closed")
     }
 
     pub(crate) async fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
