@@ -31,8 +31,8 @@ use crate::error::Error;
 #[derive(Clone)]
 #[must_use]
 pub struct Auth {
-    /// Which verifier: `jwt`, `introspection` or `custom` (for `Debug` and misuse checks).
-    kind: &'static str,
+    /// Which verifier (for `Debug` and misuse checks).
+    kind: Kind,
     /// Builds the verifier, with what its constructor was given; made by the constructor,
     /// so a binary links the JWT and introspection verifiers (an HTTP client, TLS, JOSE)
     /// only if it calls theirs.
@@ -61,8 +61,15 @@ pub struct Auth {
 
 type MakeVerifier = Arc<dyn Fn(&Auth) -> Result<Arc<dyn DynVerifier>, Error> + Send + Sync>;
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Jwt,
+    Introspection,
+    Custom,
+}
+
 impl Auth {
-    fn with(kind: &'static str, make: MakeVerifier) -> Auth {
+    fn with(kind: Kind, make: MakeVerifier) -> Auth {
         Auth {
             kind,
             make,
@@ -91,7 +98,7 @@ impl Auth {
     /// JWT access tokens, verified with the issuer's JWKS ([`JwtVerifier`]); set
     /// [`issuer`](Self::issuer) and [`jwks_url`](Self::jwks_url).
     pub fn jwt() -> Auth {
-        Self::with("jwt", Arc::new(make_jwt))
+        Self::with(Kind::Jwt, Arc::new(make_jwt))
     }
 
     /// Any tokens, verified by RFC 7662 introspection at `endpoint`, as the client
@@ -104,7 +111,7 @@ impl Auth {
         let (endpoint, client_id, client_secret) =
             (endpoint.into(), client_id.into(), client_secret.into());
         Self::with(
-            "introspection",
+            Kind::Introspection,
             Arc::new(move |auth: &Auth| {
                 check_url(&endpoint).map_err(|e| bad(&format!("introspection endpoint {e}")))?;
                 let mut v = IntrospectionVerifier::new(&endpoint, &client_id, &client_secret)
@@ -121,7 +128,7 @@ impl Auth {
     /// audience, caches results and applies scopes).
     pub fn verifier(verifier: impl TokenVerifier) -> Auth {
         let verifier: Arc<dyn DynVerifier> = Arc::new(verifier);
-        Self::with("custom", Arc::new(move |_: &Auth| Ok(verifier.clone())))
+        Self::with(Kind::Custom, Arc::new(move |_: &Auth| Ok(verifier.clone())))
     }
 
     /// The authorization server's issuer identifier: tokens' `iss` must equal it exactly,
@@ -133,7 +140,7 @@ impl Auth {
 
     /// Where the issuer publishes its signing keys (JWT only).
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        if self.kind == "jwt" {
+        if self.kind == Kind::Jwt {
             self.jwks_url = Some(url.into());
         } else {
             self.misuse
@@ -306,7 +313,14 @@ fn check_url(url: &str) -> Result<(), String> {
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
-            .field("verifier", &self.kind)
+            .field(
+                "verifier",
+                &match self.kind {
+                    Kind::Jwt => "jwt",
+                    Kind::Introspection => "introspection",
+                    Kind::Custom => "custom",
+                },
+            )
             .field("resource", &self.resource)
             .field("authorization_servers", &self.authorization_servers)
             .field("allow_anonymous", &self.allow_anonymous)
