@@ -109,18 +109,16 @@ impl Exchange {
                 Incoming::Failed(e) => return Err(e),
                 Incoming::Interrupted => {}
                 Incoming::Notification { method, params } => {
-                    if let super::Link::Stream(l) = &self.client.shared.link {
-                        l.router().notify(method, params);
-                    } else if let super::Link::Http(l) = &self.client.shared.link {
-                        l.router().notify(method, params);
-                    }
+                    self.client.shared.link.router().notify(method, params);
                 }
                 Incoming::Request { id, method, params } => {
-                    let router = match &self.client.shared.link {
-                        super::Link::Stream(l) => l.router().clone(),
-                        super::Link::Http(l) => l.router().clone(),
-                    };
-                    let answer = router.answer(method, params).await;
+                    let answer = self
+                        .client
+                        .shared
+                        .link
+                        .router()
+                        .answer(method, params)
+                        .await;
                     self.respond(id, answer).await?;
                 }
             }

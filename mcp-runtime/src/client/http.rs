@@ -462,15 +462,7 @@ impl HttpLink {
                             (r.method.into_string(), raw_value(r.params.as_deref()));
                         tokio::spawn(async move {
                             let answer = link.router.answer(method, params).await;
-                            let body = match answer {
-                                Ok(result) => {
-                                    serde_json::json!({ "jsonrpc": "2.0", "id": id, "result": result })
-                                }
-                                Err(error) => {
-                                    serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error })
-                                }
-                            };
-                            if let Ok(body) = serde_json::to_vec(&body) {
+                            if let Ok(body) = super::response(id, answer) {
                                 let _ = link.post_message(body, Era::Session).await;
                             }
                         });

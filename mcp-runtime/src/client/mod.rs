@@ -380,6 +380,17 @@ impl Router {
     }
 }
 
+/// The JSON-RPC response answering a server's request `id`.
+pub(crate) fn response(
+    id: Value,
+    answer: Result<Value, ErrorObject>,
+) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&match answer {
+        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+        Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
+    })
+}
+
 pub(crate) fn method_not_found(method: &str) -> ErrorObject {
     ErrorObject {
         code: crate::protocol::code::METHOD_NOT_FOUND,
@@ -408,6 +419,14 @@ pub(crate) struct Outgoing {
 }
 
 impl Link {
+    /// The client's callbacks, which answer the server's requests and notifications.
+    pub(crate) fn router(&self) -> &Arc<Router> {
+        match self {
+            Link::Stream(l) => l.router(),
+            Link::Http(l) => l.router(),
+        }
+    }
+
     async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         match self {
             Link::Stream(l) => l.start(out).await,
@@ -431,11 +450,7 @@ impl Link {
         answer: Result<Value, ErrorObject>,
         era: Era,
     ) -> Result<(), ClientError> {
-        let body = match answer {
-            Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-            Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
-        };
-        let body = serde_json::to_vec(&body).map_err(|e| ClientError::Transport(e.to_string()))?;
+        let body = response(id, answer).map_err(|e| ClientError::Transport(e.to_string()))?;
         match self {
             Link::Stream(l) => l.send(body).await,
             Link::Http(l) => l.post_message(body, era).await,

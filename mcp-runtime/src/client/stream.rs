@@ -344,15 +344,7 @@ impl StreamLink {
                 let link = self.clone();
                 tokio::spawn(async move {
                     let answer = link.router.answer(method, params).await;
-                    let body = match answer {
-                        Ok(result) => {
-                            serde_json::json!({ "jsonrpc": "2.0", "id": id, "result": result })
-                        }
-                        Err(error) => {
-                            serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error })
-                        }
-                    };
-                    if let Ok(body) = serde_json::to_vec(&body) {
+                    if let Ok(body) = super::response(id, answer) {
                         let _ = link.send(body).await;
                     }
                 });
