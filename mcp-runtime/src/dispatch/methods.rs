@@ -384,7 +384,7 @@ fn finish(outcome: Result<CallToolResult, Error>, ctx: &Context) -> Result<Metho
     // Encoded straight into the response: no result buffer to allocate and copy.
     let fields = super::era::complete_fields(era);
     let response = jsonrpc::result_response_writing(&ctx.scope.id, fields, |out| {
-        encode::to_writer(out, &result)
+        encode::call_tool_result(out, &result)
     })?;
     Ok(MethodResult::Response(response))
 }

@@ -22,6 +22,37 @@ mod tests;
 
 pub(crate) use ser::{to_vec, to_writer};
 
+use crate::protocol::types::{CallToolResult, Content};
+
+/// Writes a `tools/call` result. The commonest one, a single text block and nothing else,
+/// is written without the serializer: the tagged enum and the optional fields cost it ≈4×
+/// the instructions of the bytes themselves. Same bytes either way (tested).
+pub(crate) fn call_tool_result(
+    out: &mut Vec<u8>,
+    result: &CallToolResult,
+) -> Result<(), serde_json::Error> {
+    if let (
+        [Content::Text {
+            text,
+            annotations: None,
+        }],
+        None,
+        false,
+        None,
+    ) = (
+        &result.content[..],
+        &result.structured_content,
+        result.is_error,
+        &result.meta,
+    ) {
+        out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
+        escape::write_str(out, text);
+        out.extend_from_slice(b"}]}");
+        return Ok(());
+    }
+    to_writer(out, result)
+}
+
 /// A `serde_json::Error` carrying serde_json's message for the same failure.
 fn error(message: &str) -> serde_json::Error {
     serde::ser::Error::custom(message)

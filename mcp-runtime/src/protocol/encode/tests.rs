@@ -781,3 +781,57 @@ mod erased {
         }
     }
 }
+
+/// `call_tool_result` writes what serde_json writes, on its fast path (one plain text
+/// block) and off it (anything else beside or instead of it).
+#[test]
+fn call_tool_results() {
+    #[track_caller]
+    fn same_result(result: &CallToolResult) {
+        let mut ours = b"prefix".to_vec();
+        super::call_tool_result(&mut ours, result).unwrap();
+        assert_eq!(&ours[..6], b"prefix");
+        let theirs = serde_json::to_vec(result).unwrap();
+        assert!(
+            ours[6..] == theirs[..],
+            "output differs\n ours:   {}\n theirs: {}",
+            String::from_utf8_lossy(&ours[6..]),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut texts: Vec<String> = (0..2_000).map(|_| random_string(&mut rng)).collect();
+    texts.extend([
+        "".into(),
+        "42".into(),
+        "\"quoted\" \\ \n".into(),
+        "x".repeat(70_000),
+    ]);
+    for text in &texts {
+        let plain = CallToolResult::success(vec![Content::text(text.clone())]);
+        same_result(&plain);
+        same_result(&CallToolResult::error(text.clone()));
+        let annotated = Content::Text {
+            text: text.clone(),
+            annotations: Some(Annotations {
+                priority: Some(0.5),
+                ..Default::default()
+            }),
+        };
+        same_result(&CallToolResult::success(vec![annotated]));
+        let mut structured = plain.clone();
+        structured.structured_content = Some(json!({ "text": text }));
+        same_result(&structured);
+        let mut with_meta = plain.clone();
+        with_meta.meta = Some(meta());
+        same_result(&with_meta);
+        let two = Content::text(text.clone());
+        same_result(&CallToolResult::success(vec![two.clone(), two]));
+    }
+    same_result(&CallToolResult::success(vec![]));
+    same_result(&CallToolResult::success(vec![Content::Image {
+        data: "aGk=".into(),
+        mime_type: "image/png".into(),
+        annotations: None,
+    }]));
+}
