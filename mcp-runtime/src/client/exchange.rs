@@ -112,13 +112,8 @@ impl Exchange {
                     self.client.shared.link.router().notify(method, params);
                 }
                 Incoming::Request { id, method, params } => {
-                    let answer = self
-                        .client
-                        .shared
-                        .link
-                        .router()
-                        .answer(method, params)
-                        .await;
+                    let answering = self.client.shared.link.router().answer(method, params);
+                    let answer = answering.await;
                     self.respond(id, answer).await?;
                 }
             }
