@@ -118,6 +118,14 @@ where
     .await
 }
 
+/// Runs `fut` alone in the calling task the same way: woken during its own poll (a
+/// hyper connection hands a request's body to the service it polls itself), it is polled
+/// again before the poll ends instead of waking its task.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(super) async fn alone<F: Future>(fut: F) -> F::Output {
+    both(fut, std::future::ready(())).await.0
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
@@ -231,6 +239,26 @@ mod tests {
         let (reading, polls) = self_waking(Some(2));
         assert_eq!(poll_both(reading, 1), 0, "no wake-up of the task");
         assert_eq!(polls.load(Ordering::SeqCst), 2);
+    }
+
+    /// `alone` does the same for one future: woken during its own poll (a hyper
+    /// connection's body handed to the service it polls), it is polled again in that poll
+    /// and its task is not woken (Tokio would take that as a yield and wake a second
+    /// worker to steal the task).
+    #[test]
+    fn a_future_alone_that_woke_itself_is_polled_again_without_a_wake_up() {
+        let (fut, polls) = self_waking(Some(2));
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut alone = Box::pin(alone(fut));
+        let polled = alone.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_ready(), "done in the first poll");
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            0,
+            "no wake-up of the task"
+        );
     }
 
     /// A half that wakes itself on every poll (out of Tokio's budget) is polled twice a
