@@ -93,7 +93,7 @@ impl HttpLink {
             session: Mutex::default(),
             version: Mutex::default(),
             router,
-            closing: Closing::default(),
+            closing: Closing::new("the client closed"),
             inflight: Mutex::default(),
             me: me.clone(),
         }))
@@ -145,14 +145,14 @@ impl HttpLink {
             res = self.pool.send(req) => res.map_err(|e| {
                 ClientError::Transport(format!("{} ({e})", self.uri))
             }),
-            _ = self.closing.token.cancelled() => Err(self.closing.error("the client closed")),
+            _ = self.closing.token.cancelled() => Err(self.closing.error()),
         }
     }
 
     /// Starts a request: spawned, or (`inline`) driven by whoever waits on its exchange.
     pub(crate) fn start(&self, mut out: Outgoing) -> Result<EventReceiver, ClientError> {
         if self.closing.is_closed() {
-            return Err(self.closing.error("the client closed"));
+            return Err(self.closing.error());
         }
         let mut req = self.request(Method::POST, out.era, Some(out.body));
         let headers = req.headers_mut();
@@ -288,7 +288,7 @@ impl HttpLink {
             let frame = tokio::select! {
                 f = body.frame() => f,
                 _ = self.closing.token.cancelled() => {
-                    return Err(self.closing.error("the client closed"))
+                    return Err(self.closing.error())
                 }
             };
             let chunk = match frame {

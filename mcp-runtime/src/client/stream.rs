@@ -142,7 +142,7 @@ impl StreamLink {
             out: out.clone(),
             pending: Mutex::default(),
             router,
-            closing: Closing::default(),
+            closing: Closing::new("the connection closed"),
             child: tokio::sync::Mutex::new(child),
         });
         tokio::spawn(write_loop(io.writer, out, link.closing.token.clone()));
@@ -160,7 +160,7 @@ impl StreamLink {
 
     pub(crate) async fn start(&self, out: Outgoing) -> Result<EventReceiver, ClientError> {
         if self.closing.is_closed() {
-            return Err(self.closed_error());
+            return Err(self.closing.error());
         }
         let (tx, rx) = super::exchange::events();
         self.pending
@@ -169,7 +169,7 @@ impl StreamLink {
             .insert(out.id.clone(), tx);
         let sent = match self.enqueue(&out.body) {
             Enqueued::Queued => Ok(()),
-            Enqueued::Closed => Err(self.closed_error()),
+            Enqueued::Closed => Err(self.closing.error()),
             // Boxed: the wait's state would otherwise be part of every request's future.
             Enqueued::Full => Box::pin(self.send(out.body)).await,
         };
@@ -199,17 +199,13 @@ impl StreamLink {
         Enqueued::Queued
     }
 
-    fn closed_error(&self) -> ClientError {
-        self.closing.error("the connection closed")
-    }
-
     pub(crate) async fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
         loop {
             // Registered before looking, so a drain in between is not missed.
             let drained = self.out.drained.notified();
             match self.enqueue(&line) {
                 Enqueued::Queued => return Ok(()),
-                Enqueued::Closed => return Err(self.closed_error()),
+                Enqueued::Closed => return Err(self.closing.error()),
                 Enqueued::Full => drained.await,
             }
         }
