@@ -59,6 +59,23 @@ async fn wait_for_cancel(ctx: Context, gate: State<Gate>) -> &'static str {
     "finished after cancellation"
 }
 
+/// Never looks at its cancellation; says when it is dropped.
+#[tool]
+async fn ignores_cancel(gate: State<Gate>) -> &'static str {
+    struct Dropped(Option<oneshot::Sender<()>>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            if let Some(tx) = self.0.take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+    let _dropped = Dropped(gate.observed.lock().unwrap().take());
+    gate.started.notify_one();
+    std::future::pending::<()>().await;
+    "never"
+}
+
 fn text(result: &CallToolResult) -> &str {
     result.content[0].as_text().expect("text content")
 }
@@ -226,4 +243,59 @@ async fn cancelled_request_gets_no_response() {
             "result": { "resultType": "complete", "content": [{ "type": "text", "text": "fast done" }] }
         })]
     );
+}
+
+/// A handler that never asks about cancellation is still cancelled: the client's
+/// `notifications/cancelled` wakes the dispatcher, which drops the handler after the
+/// grace period and answers nothing, while the connection stays open.
+#[tokio::test]
+async fn a_handler_that_ignores_cancellation_is_dropped_after_the_grace_period() {
+    let gate = Gate::default();
+    let (dropped_tx, dropped_rx) = oneshot::channel();
+    *gate.observed.lock().unwrap() = Some(dropped_tx);
+    let server = Server::from_registry()
+        .state(gate.clone())
+        .configure(|c| c.cancel_grace = std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let (client, server_io) = tokio::io::duplex(1 << 16);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let serving = tokio::spawn(server.serve_io(server_read, server_write));
+    let (read, mut write) = tokio::io::split(client);
+    let mut lines = BufReader::new(read).lines();
+    let line = |v: Value| format!("{v}\n");
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let call = |id: &str, name: &str| {
+        line(json!({
+            "jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": { "name": name, "_meta": meta }
+        }))
+    };
+    write
+        .write_all(call("long", "ignores_cancel").as_bytes())
+        .await
+        .unwrap();
+    gate.started.notified().await;
+    let cancel = line(json!({
+        "jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": { "requestId": "long" }
+    }));
+    write.write_all(cancel.as_bytes()).await.unwrap();
+    // Dropped while the connection is still open (not by its shutdown).
+    tokio::time::timeout(std::time::Duration::from_secs(10), dropped_rx)
+        .await
+        .expect("the handler was dropped after the grace period")
+        .unwrap();
+    write
+        .write_all(call("after", "fast").as_bytes())
+        .await
+        .unwrap();
+    let next: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    assert_eq!(next["id"], "after", "{next}");
+    write.shutdown().await.unwrap();
+    assert!(lines.next_line().await.unwrap().is_none());
+    serving.await.unwrap().unwrap();
 }

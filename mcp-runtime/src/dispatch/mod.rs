@@ -27,7 +27,7 @@ pub use outbound::{OutMessage, Outbound};
 pub use session::{ClientReply, Connection, Session, SessionChange, SessionRecord};
 
 use crate::error::{Error, ErrorKind};
-use crate::extract::{Context, RequestScope};
+use crate::extract::{Canceller, Context, RequestScope};
 use crate::protocol::jsonrpc::{self, Notification, Request, Response};
 use crate::protocol::meta::RequestMeta;
 use crate::protocol::{Era, ErrorObject, RequestId};
@@ -182,7 +182,7 @@ impl Dispatcher {
             // Boxed: the wait's state (a cancellation waiter, a grace timer) would otherwise
             // be part of every request's future, which the transports move when they box it.
             Poll::Pending if cancellable => {
-                let cancel = ctx.scope.cancel_token().clone();
+                let cancel = ctx.scope.cancel.canceller();
                 let conn = ctx.scope.conn().map(|c| &**c);
                 Box::pin(this.wait_cancellable(work.as_mut(), cancel, id, conn)).await
             }
@@ -215,7 +215,7 @@ impl Dispatcher {
     async fn wait_cancellable<F: Future + Unpin>(
         &self,
         mut work: F,
-        cancel: CancellationToken,
+        cancel: Canceller,
         id: &RequestId,
         conn: Option<&Connection>,
     ) -> Option<F::Output> {
@@ -226,14 +226,18 @@ impl Dispatcher {
         // only registers the cancellation waiter (polling it again at once was a whole
         // walk of the handler's future, wakers re-registered, for nothing).
         let mut just_polled = true;
-        let mut cancelled = std::pin::pin!(cancel.cancelled());
+        let mut token = std::pin::pin!(cancel.token().map(CancellationToken::cancelled));
         let finished = std::future::poll_fn(|cx| {
             if !std::mem::take(&mut just_polled) {
                 if let Poll::Ready(r) = std::pin::Pin::new(&mut work).poll(cx) {
                     return Poll::Ready(Some(r));
                 }
             }
-            cancelled.as_mut().poll(cx).map(|()| None)
+            let cancelled = match token.as_mut().as_pin_mut() {
+                Some(token) => token.poll(cx),
+                None => cancel.poll_flag(cx),
+            };
+            cancelled.map(|()| None)
         })
         .await;
         let outcome = match finished {

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::oneshot;
-use tokio_util::sync::CancellationToken;
 
 use super::Outbound;
+use crate::extract::Canceller;
 use crate::input::progress::ProgressSink;
 use crate::protocol::types::{Implementation, LoggingLevel, ProgressNotificationParams};
 use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
@@ -345,7 +345,7 @@ pub struct Connection {
     /// foldhash (seeded per process), not SipHash: the client picks the ids, but the
     /// map never holds more than the connection's in-flight limit, so a crafted
     /// collision costs a bounded probe; SipHash was ≈0.2k instructions per proxied call.
-    inflight: Mutex<HashMap<RequestId, CancellationToken, foldhash::quality::RandomState>>,
+    inflight: Mutex<HashMap<RequestId, Canceller, foldhash::quality::RandomState>>,
 }
 
 impl Connection {
@@ -365,11 +365,11 @@ impl Connection {
         self.session.get()
     }
 
-    pub(crate) fn track(&self, id: RequestId, token: CancellationToken) {
+    pub(crate) fn track(&self, id: RequestId, canceller: Canceller) {
         self.inflight
             .lock()
             .expect("inflight lock")
-            .insert(id, token);
+            .insert(id, canceller);
     }
 
     pub(crate) fn untrack(&self, id: &RequestId) {
@@ -377,15 +377,15 @@ impl Connection {
     }
 
     pub(crate) fn cancel(&self, id: &RequestId) {
-        if let Some(token) = self.inflight.lock().expect("inflight lock").get(id) {
-            token.cancel();
+        if let Some(canceller) = self.inflight.lock().expect("inflight lock").get(id) {
+            canceller.cancel();
         }
     }
 
     /// Cancels every in-flight request (the peer went away).
     pub fn cancel_all(&self) {
-        for token in self.inflight.lock().expect("inflight lock").values() {
-            token.cancel();
+        for canceller in self.inflight.lock().expect("inflight lock").values() {
+            canceller.cancel();
         }
     }
 }

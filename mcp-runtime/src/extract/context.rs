@@ -19,6 +19,8 @@ use crate::protocol::{Era, ProtocolVersion, RequestId};
 use crate::server::ServerShared;
 use crate::tasks::TaskRun;
 
+use super::cancel::CancelSlot;
+
 /// Everything the runtime knows about one request. Cheap to clone.
 ///
 /// Handlers take it as a parameter (`ctx: Context`); it is never part of the input schema.
@@ -88,32 +90,6 @@ pub(crate) struct RequestScope {
     pub(crate) auth: Option<crate::auth::AuthContext>,
 }
 
-/// A request's cancellation token: the transport's, or one made on first use.
-pub(crate) enum CancelSlot {
-    /// The transport's own (HTTP: the exchange's). Not a `OnceLock` set up front: setting
-    /// one runs its `Once`, on every request.
-    Given(CancellationToken),
-    /// Made when someone asks.
-    Lazy(OnceLock<CancellationToken>),
-}
-
-impl CancelSlot {
-    /// The transport's token, or one made on first use.
-    pub(crate) fn new(given: Option<CancellationToken>) -> CancelSlot {
-        match given {
-            Some(token) => CancelSlot::Given(token),
-            None => CancelSlot::Lazy(OnceLock::new()),
-        }
-    }
-
-    fn get(&self) -> Option<&CancellationToken> {
-        match self {
-            CancelSlot::Given(token) => Some(token),
-            CancelSlot::Lazy(made) => made.get(),
-        }
-    }
-}
-
 impl RequestScope {
     /// The server that received the request.
     pub(crate) fn server(&self) -> &Arc<ServerShared> {
@@ -163,17 +139,12 @@ impl RequestScope {
 
     /// This request's cancellation token, created on first use.
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
-        match &self.cancel {
-            CancelSlot::Given(token) => token,
-            CancelSlot::Lazy(made) => made.get_or_init(CancellationToken::new),
-        }
+        self.cancel.token()
     }
 
-    /// True once the request was cancelled (never, if nobody asked for its token).
+    /// True once the request was cancelled.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancel
-            .get()
-            .is_some_and(CancellationToken::is_cancelled)
+        self.cancel.is_cancelled()
     }
 
     /// The scope a call gets when it runs as a task: the request's client, session and

@@ -3,13 +3,15 @@
 //! Any type implementing [`FromContext`] can appear as a parameter of a `#[tool]`; it is
 //! left out of the input schema and built from the [`Context`] for every call.
 
+mod cancel;
 mod context;
 pub mod rejection;
 pub(crate) mod state;
 
 use std::future::Future;
 
-pub(crate) use context::{CancelSlot, RequestScope};
+pub(crate) use cancel::{CancelSlot, Canceller};
+pub(crate) use context::RequestScope;
 pub use context::{Context, ProgressAmount, ProgressMessage};
 pub use state::State;
 pub use tokio_util::sync::CancellationToken;
