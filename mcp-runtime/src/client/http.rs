@@ -255,7 +255,7 @@ impl HttpLink {
             )));
         }
         let bytes = read_body(res.into_body()).await?;
-        match jsonrpc::parse(&bytes) {
+        match jsonrpc::parse_incoming_reply(&bytes) {
             Ok(Message::Response(r)) => {
                 tx.send(Incoming::Result(r.outcome));
                 Ok(())
@@ -306,7 +306,7 @@ impl HttpLink {
                 if event.data.trim().is_empty() {
                     continue;
                 }
-                match jsonrpc::parse(event.data.as_bytes()) {
+                match jsonrpc::parse_incoming_reply(event.data.as_bytes()) {
                     Ok(Message::Response(r)) if &r.id == id => {
                         tx.send(Incoming::Result(r.outcome));
                         return Ok(true);
@@ -450,7 +450,7 @@ impl HttpLink {
                 continue;
             };
             for event in parser.push(&chunk) {
-                match jsonrpc::parse(event.data.as_bytes()) {
+                match jsonrpc::parse_incoming_reply(event.data.as_bytes()) {
                     Ok(Message::Notification(n)) => {
                         self.router
                             .notify(n.method.into_string(), raw_value(n.params.as_deref()));

@@ -554,10 +554,8 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
 /// Appends a request id as JSON.
 fn push_id(out: &mut String, id: &RequestId) {
     match id {
-        RequestId::Number(n) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{n}");
-        }
+        // Not `write!`: the formatting machinery was ≈0.6k instructions a request.
+        RequestId::Number(n) => out.push_str(itoa::Buffer::new().format(*n)),
         RequestId::String(s) => push_json_str(out, s),
     }
 }

@@ -513,7 +513,7 @@ async fn read_loop(
             continue;
         }
         let Some(link) = link.upgrade() else { return };
-        match jsonrpc::parse(&bytes) {
+        match jsonrpc::parse_incoming_reply(&bytes) {
             Ok(msg) => link.route(msg).await,
             Err(rejected) => {
                 if !link.fail_answered(&bytes, &rejected.error.message) {

@@ -28,6 +28,70 @@ fn id_strategy() -> impl Strategy<Value = (Value, RequestId)> {
     ]
 }
 
+#[cfg(feature = "client")]
+/// Response-like lines: the plain shape a client reads on its own, and near misses, each
+/// part off the shape with a small chance of its own.
+fn response_line() -> impl Strategy<Value = Vec<u8>> {
+    let head = prop_oneof![
+        12 => Just(r#"{"jsonrpc":"2.0","id":"#.to_owned()),
+        1 => Just(r#"{"jsonrpc":"2.0", "id":"#.to_owned()),
+        1 => Just(r#"{"jsonrpc":"1.0","id":"#.to_owned()),
+        1 => Just(r#"{"id":"#.to_owned()),
+    ];
+    let id = prop_oneof![
+        8 => any::<u64>().prop_map(|n| n.to_string()),
+        4 => "[0-9]{1,3}",
+        1 => "0[0-9]{1,3}",
+        1 => "[1-9][0-9]{17,20}",
+        1 => Just("-1".to_owned()),
+        1 => Just("-0".to_owned()),
+        1 => Just("1.0".to_owned()),
+        1 => Just("\"7\"".to_owned()),
+        1 => Just(String::new()),
+    ];
+    let key = prop_oneof![
+        12 => Just(r#","result":"#.to_owned()),
+        1 => Just(r#", "result" : "#.to_owned()),
+        1 => Just(r#","error":"#.to_owned()),
+        1 => Just(r#","method":"#.to_owned()),
+    ];
+    let value = prop_oneof![
+        12 => (gen::json(), any::<bool>()).prop_map(|(v, pretty)| gen::spaced(&v, pretty)),
+        1 => Just(r#"{"code":-32603,"message":"m"}"#.to_owned()),
+        1 => "[ -~]{0,12}",
+    ];
+    let tail = prop_oneof![
+        8 => Just("}".to_owned()),
+        4 => "\\}[ \t\r\n\x0c]{1,3}",
+        1 => Just("}}".to_owned()),
+        1 => Just(r#","error":{"code":1,"message":"m"}}"#.to_owned()),
+        1 => Just(r#","result":2}"#.to_owned()),
+        1 => Just(String::new()),
+    ];
+    let junk = prop_oneof![
+        12 => Just(Vec::new()),
+        1 => prop::collection::vec(any::<u8>(), 1..3),
+    ];
+    (head, id, key, value, tail, junk).prop_map(|(head, id, key, value, tail, junk)| {
+        let mut line = format!("{head}{id}{key}{value}{tail}").into_bytes();
+        line.extend(junk);
+        line
+    })
+}
+
+#[cfg(feature = "client")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    /// A client reads a plain response without the envelope's deserializer: whatever
+    /// the bytes, it decides exactly as the deserializer alone would.
+    #[test]
+    fn plain_responses_parse_as_the_envelope_parser_reads_them(line in response_line()) {
+        let fast = format!("{:?}", jsonrpc::parse_incoming_reply(&line));
+        let general = format!("{:?}", jsonrpc::parse(&line));
+        prop_assert_eq!(fast, general, "{}", String::from_utf8_lossy(&line));
+    }
+}
+
 proptest! {
     #[test]
     fn parse_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {

@@ -138,6 +138,11 @@ impl Upstream {
         self.capabilities.get()
     }
 
+    /// True once the first connection attempt finished.
+    fn is_settled(&self) -> bool {
+        *self.settled.borrow()
+    }
+
     /// Waits for the first connection attempt to finish (at most the connect timeout).
     pub(crate) async fn settled(&self) {
         let mut rx = self.settled.subscribe();
@@ -897,8 +902,24 @@ impl ServerShared {
         }
     }
 
-    /// Waits for every remote mount's first connection attempt.
+    /// Waits for every remote mount's first connection attempt. Every request to a
+    /// proxy asks: once they all settled, the answer costs no subscription nor timer.
     pub(crate) async fn remotes_ready(&self) {
+        if self.remotes_settled() {
+            return;
+        }
+        // Boxed: the waits' state would otherwise be part of every request's future.
+        Box::pin(self.wait_for_remotes()).await
+    }
+
+    fn remotes_settled(&self) -> bool {
+        self.mounts.iter().all(|slot| match &slot.kind {
+            MountKind::Remote(up) => up.is_settled(),
+            MountKind::Local(_) => true,
+        })
+    }
+
+    async fn wait_for_remotes(&self) {
         for slot in &self.mounts {
             if let MountKind::Remote(up) = &slot.kind {
                 up.settled().await;
