@@ -28,10 +28,9 @@ fn id_strategy() -> impl Strategy<Value = (Value, RequestId)> {
     ]
 }
 
-#[cfg(feature = "client")]
-/// Response-like lines: the plain shape a client reads on its own, and near misses, each
-/// part off the shape with a small chance of its own.
-fn response_line() -> impl Strategy<Value = Vec<u8>> {
+/// Request- and response-like lines: the plain shapes `parse` and a client read on their
+/// own, and near misses, each part off the shape with a small chance of its own.
+fn plain_line() -> impl Strategy<Value = Vec<u8>> {
     let head = prop_oneof![
         12 => Just(r#"{"jsonrpc":"2.0","id":"#.to_owned()),
         1 => Just(r#"{"jsonrpc":"2.0", "id":"#.to_owned()),
@@ -41,19 +40,31 @@ fn response_line() -> impl Strategy<Value = Vec<u8>> {
     let id = prop_oneof![
         8 => any::<u64>().prop_map(|n| n.to_string()),
         4 => "[0-9]{1,3}",
+        2 => any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+        2 => "\"[ -~]{0,6}\"",
+        1 => "\"[a-z\\x00-\\x1f]{1,4}\"",
         1 => "0[0-9]{1,3}",
         1 => "[1-9][0-9]{17,20}",
         1 => Just("-1".to_owned()),
         1 => Just("-0".to_owned()),
         1 => Just("1.0".to_owned()),
-        1 => Just("\"7\"".to_owned()),
+        1 => Just("null".to_owned()),
         1 => Just(String::new()),
     ];
-    let key = prop_oneof![
-        12 => Just(r#","result":"#.to_owned()),
-        1 => Just(r#", "result" : "#.to_owned()),
-        1 => Just(r#","error":"#.to_owned()),
-        1 => Just(r#","method":"#.to_owned()),
+    let method = prop_oneof![
+        8 => "[a-z/_]{1,12}".prop_map(|m| format!(r#","method":"{m}""#)),
+        2 => any::<String>().prop_map(|s| format!(r#","method":{}"#, serde_json::to_string(&s).unwrap())),
+        1 => "[ -~]{0,6}".prop_map(|m| format!(r#","method":"{m}""#)),
+        1 => "[a-z\\x00-\\x1f]{1,4}".prop_map(|m| format!(r#","method":"{m}""#)),
+        1 => Just(r#","method":5"#.to_owned()),
+        1 => Just(r#", "method":"m""#.to_owned()),
+    ];
+    // After the id: a request's method and maybe params, or a response's result.
+    let body = prop_oneof![
+        6 => (method, prop::option::of(Just(r#","params":"#.to_owned()))).prop_map(|(m, p)| (m, p)),
+        6 => Just((String::new(), Some(r#","result":"#.to_owned()))),
+        1 => Just((String::new(), Some(r#", "result" : "#.to_owned()))),
+        1 => Just((String::new(), Some(r#","error":"#.to_owned()))),
     ];
     let value = prop_oneof![
         12 => (gen::json(), any::<bool>()).prop_map(|(v, pretty)| gen::spaced(&v, pretty)),
@@ -65,30 +76,36 @@ fn response_line() -> impl Strategy<Value = Vec<u8>> {
         4 => "\\}[ \t\r\n\x0c]{1,3}",
         1 => Just("}}".to_owned()),
         1 => Just(r#","error":{"code":1,"message":"m"}}"#.to_owned()),
-        1 => Just(r#","result":2}"#.to_owned()),
+        1 => Just(r#","id":2}"#.to_owned()),
         1 => Just(String::new()),
     ];
     let junk = prop_oneof![
         12 => Just(Vec::new()),
         1 => prop::collection::vec(any::<u8>(), 1..3),
     ];
-    (head, id, key, value, tail, junk).prop_map(|(head, id, key, value, tail, junk)| {
-        let mut line = format!("{head}{id}{key}{value}{tail}").into_bytes();
+    (head, id, body, value, tail, junk).prop_map(|(head, id, (method, key), value, tail, junk)| {
+        let value = key.map(|k| format!("{k}{value}")).unwrap_or_default();
+        let mut line = format!("{head}{id}{method}{value}{tail}").into_bytes();
         line.extend(junk);
         line
     })
 }
 
-#[cfg(feature = "client")]
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
-    /// A client reads a plain response without the envelope's deserializer: whatever
-    /// the bytes, it decides exactly as the deserializer alone would.
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
+    /// A plain request or response is read without the envelope's deserializer:
+    /// whatever the bytes, `parse` (and a client's `parse_incoming_reply`) decide exactly
+    /// as the deserializer alone would.
     #[test]
-    fn plain_responses_parse_as_the_envelope_parser_reads_them(line in response_line()) {
-        let fast = format!("{:?}", jsonrpc::parse_incoming_reply(&line));
-        let general = format!("{:?}", jsonrpc::parse(&line));
-        prop_assert_eq!(fast, general, "{}", String::from_utf8_lossy(&line));
+    fn plain_messages_parse_as_the_envelope_parser_reads_them(line in plain_line()) {
+        let general = format!("{:?}", jsonrpc::parse_envelope(&line));
+        let fast = format!("{:?}", jsonrpc::parse(&line));
+        prop_assert_eq!(&fast, &general, "{}", String::from_utf8_lossy(&line));
+        #[cfg(feature = "client")]
+        {
+            let reply = format!("{:?}", jsonrpc::parse_incoming_reply(&line));
+            prop_assert_eq!(&reply, &general, "{}", String::from_utf8_lossy(&line));
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! JSON-RPC 2.0 envelopes: parsing incoming messages without copying their
 //! payloads, and writing responses straight into byte buffers.
 
+mod plain;
+
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -389,53 +391,27 @@ impl<'de: 'a, 'a> Deserialize<'de> for MethodField<'a> {
     }
 }
 
+/// Parses one JSON-RPC message. Batches, wrong versions and malformed envelopes are
+/// rejected with the error response the spec prescribes.
+pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
+    match plain::request(bytes) {
+        Some(request) => Ok(request),
+        None => parse_envelope(bytes),
+    }
+}
+
 /// [`parse`] for a client, whose incoming messages are mostly the responses to its
-/// calls: the commonest shape is read without the envelope's deserializer (a server
-/// reading requests would only pay for the look).
+/// calls (a server reading requests would only pay for the look).
 #[cfg(feature = "client")]
 pub(crate) fn parse_incoming_reply(bytes: &[u8]) -> Result<Message, Rejected> {
-    match plain_response(bytes) {
+    match plain::response(bytes) {
         Some(response) => Ok(response),
         None => parse(bytes),
     }
 }
 
-/// The response in the one shape servers write it (`{"jsonrpc":"2.0","id":N,
-/// "result":R}`, `N` a non-negative integer, no whitespace around the members), read
-/// without the envelope's deserializer, which classifies every member in turn (≈1.1k
-/// instructions of a proxied call). Only the result is parsed, as the envelope's pass
-/// would. `None` for any other bytes, which [`parse`] reads as it always did.
-#[cfg(feature = "client")]
-fn plain_response(bytes: &[u8]) -> Option<Message> {
-    let rest = bytes.strip_prefix(b"{\"jsonrpc\":\"2.0\",\"id\":")?;
-    // At most 18 digits (no overflow) and no leading zero (not JSON).
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || digits > 18 || (digits > 1 && rest[0] == b'0') {
-        return None;
-    }
-    let id = rest[..digits]
-        .iter()
-        .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-    let rest = rest[digits..].strip_prefix(b",\"result\":")?;
-    // The object's closing brace, after any trailing whitespace (JSON's four kinds).
-    let end = rest
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
-    if rest[end] != b'}' {
-        return None;
-    }
-    // One value and nothing else, or the general path decides (another member, a
-    // second brace, malformed JSON).
-    let result = serde_json::from_str::<&RawValue>(std::str::from_utf8(&rest[..end]).ok()?).ok()?;
-    Some(Message::Response(Response {
-        id: RequestId::Number(id),
-        outcome: Ok(result.to_owned()),
-    }))
-}
-
-/// Parses one JSON-RPC message. Batches, wrong versions and malformed envelopes are
-/// rejected with the error response the spec prescribes.
-pub fn parse(bytes: &[u8]) -> Result<Message, Rejected> {
+/// [`parse`]'s general path: the envelope read by its deserializer.
+pub(crate) fn parse_envelope(bytes: &[u8]) -> Result<Message, Rejected> {
     let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
     if first == Some(b'[') {
         // Valid JSON is still required before we call it a batch.
@@ -959,17 +935,59 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_request_is_read_without_the_envelope_parser() {
+        use super::{parse, plain, Message, RequestId};
+        for line in [
+            &br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}"#[..],
+            br#"{"jsonrpc":"2.0","id":"a-1","method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":0,"method":"x","params":[1, 2] }"#,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{}}\r\n",
+        ] {
+            assert!(plain::request(line).is_some(), "{}", String::from_utf8_lossy(line));
+        }
+        let Ok(Message::Request(r)) =
+            parse(br#"{"jsonrpc":"2.0","id":"q","method":"m","params": {"a":"\u00e9"} }"#)
+        else {
+            panic!("not a request");
+        };
+        assert_eq!(r.id, RequestId::String("q".into()));
+        assert_eq!(&*r.method, "m");
+        assert_eq!(r.params.unwrap().get(), r#"{"a":"\u00e9"}"#);
+        // Shapes it leaves to the envelope parser.
+        for line in [
+            &br#"{"jsonrpc":"2.0","id":"\u0037","method":"m"}"#[..],
+            br#"{"jsonrpc":"2.0","id":1,"method":"\u006d"}"#,
+            br#"{"jsonrpc":"2.0","id":07,"method":"m"}"#,
+            br#"{"jsonrpc":"2.0","id":-1,"method":"m"}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"m","params":null}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"m","params":3}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"m","params":{},"id":2}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"m","id":2}"#,
+            br#"{"method":"m","jsonrpc":"2.0","id":1}"#,
+            br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}\x0c",
+        ] {
+            assert!(
+                plain::request(line).is_none(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
     #[cfg(feature = "client")]
     fn a_plain_response_is_read_without_the_envelope_parser() {
-        use super::{parse_incoming_reply, plain_response, Message, RequestId};
+        use super::{parse_incoming_reply, plain, Message, RequestId};
         for line in [
             &br#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"42"}]}}"#[..],
             br#"{"jsonrpc":"2.0","id":0,"result":{}}"#,
+            br#"{"jsonrpc":"2.0","id":"s","result":{}}"#,
             br#"{"jsonrpc":"2.0","id":123456789012345678,"result":[1, 2] }"#,
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":null}\r\n",
         ] {
             assert!(
-                plain_response(line).is_some(),
+                plain::response(line).is_some(),
                 "{}",
                 String::from_utf8_lossy(line)
             );
@@ -983,8 +1001,7 @@ mod tests {
         assert_eq!(r.outcome.unwrap().get(), r#"{"a":"\u00e9"}"#);
         // Shapes it leaves to the envelope parser.
         for line in [
-            &br#"{"jsonrpc":"2.0","id":"7","result":{}}"#[..],
-            br#"{"jsonrpc":"2.0","id":07,"result":{}}"#,
+            &br#"{"jsonrpc":"2.0","id":07,"result":{}}"#[..],
             br#"{"jsonrpc":"2.0","id":-1,"result":{}}"#,
             br#"{"jsonrpc":"2.0","id":1234567890123456789,"result":{}}"#,
             br#"{"jsonrpc":"2.0","id":1,"result":{},"error":{}}"#,
@@ -994,7 +1011,7 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":1,"result":{"a":}}"#,
         ] {
             assert!(
-                plain_response(line).is_none(),
+                plain::response(line).is_none(),
                 "{}",
                 String::from_utf8_lossy(line)
             );

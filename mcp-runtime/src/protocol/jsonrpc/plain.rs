@@ -1,0 +1,100 @@
+//! Messages in the one shape SDKs write them, read by their bytes: the envelope's
+//! deserializer classifies every member in turn (≈1.9k instructions of a `tools/call`
+//! over stdio, a fifth of the whole call; ≈1.1k of a response a proxy reads), where the
+//! shape needs only its members' values. Only the values that can hold anything
+//! (`params`, `result`) go through serde_json, as they would in the envelope's pass.
+//!
+//! `None` for any bytes not in the shape (keys in another order, whitespace between
+//! members, escapes in the id or method, another member): [`super::parse`]'s general
+//! path reads them, and reads the bytes taken here the same way (a differential test
+//! holds the two to it).
+
+use serde_json::value::RawValue;
+
+use super::{Message, Request, RequestId};
+
+const HEAD: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":";
+
+/// `{"jsonrpc":"2.0","id":ID,"method":"M"}` or `…,"method":"M","params":P}`, `P` an
+/// object or an array.
+pub(super) fn request(bytes: &[u8]) -> Option<Message> {
+    let (id, rest) = id(bytes.strip_prefix(HEAD)?)?;
+    let (method, rest) = string(rest.strip_prefix(b",\"method\":")?)?;
+    let params = match rest.strip_prefix(b",\"params\":") {
+        Some(rest) => {
+            let params = last_value(rest)?;
+            // `null` is no params, a scalar an error: the general path's to say.
+            if !matches!(params.get().as_bytes()[0], b'{' | b'[') {
+                return None;
+            }
+            Some(params.to_owned())
+        }
+        None if closes(rest) => None,
+        None => return None,
+    };
+    Some(Message::Request(Request::new(id, method, params)))
+}
+
+/// `{"jsonrpc":"2.0","id":ID,"result":R}`: what a client reads for each of its calls.
+#[cfg(feature = "client")]
+pub(super) fn response(bytes: &[u8]) -> Option<Message> {
+    let (id, rest) = id(bytes.strip_prefix(HEAD)?)?;
+    let result = last_value(rest.strip_prefix(b",\"result\":")?)?;
+    Some(Message::Response(super::Response {
+        id,
+        outcome: Ok(result.to_owned()),
+    }))
+}
+
+/// An id at the start of `bytes`: a non-negative integer of at most 18 digits (no
+/// overflow; no leading zero, which is not JSON) or a plain string.
+fn id(bytes: &[u8]) -> Option<(RequestId, &[u8])> {
+    if bytes.first() == Some(&b'"') {
+        let (text, rest) = string(bytes)?;
+        return Some((RequestId::String(text.into()), rest));
+    }
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 || (digits > 1 && bytes[0] == b'0') {
+        return None;
+    }
+    let n = bytes[..digits]
+        .iter()
+        .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+    Some((RequestId::Number(n), &bytes[digits..]))
+}
+
+/// A string without escapes or control characters at the start of `bytes`, and what
+/// follows its closing quote.
+fn string(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let body = bytes.strip_prefix(b"\"")?;
+    let len = body
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if body[len] != b'"' {
+        return None;
+    }
+    let text = std::str::from_utf8(&body[..len]).ok()?;
+    Some((text, &body[len + 1..]))
+}
+
+/// The one JSON value that `bytes` holds before the object's closing brace and any
+/// whitespace after it; `None` if there is more (another member, a second brace) or it
+/// is not JSON.
+fn last_value(bytes: &[u8]) -> Option<&RawValue> {
+    let end = closing_brace(bytes)?;
+    serde_json::from_str::<&RawValue>(std::str::from_utf8(&bytes[..end]).ok()?).ok()
+}
+
+/// `bytes` is the object's closing brace and whitespace.
+fn closes(bytes: &[u8]) -> bool {
+    closing_brace(bytes) == Some(0)
+}
+
+/// Where the last non-whitespace byte of `bytes` is, if it is a closing brace.
+fn closing_brace(bytes: &[u8]) -> Option<usize> {
+    // JSON's four whitespace bytes only (not form feed, as `is_ascii_whitespace` has it).
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+    (bytes[end] == b'}').then_some(end)
+}
