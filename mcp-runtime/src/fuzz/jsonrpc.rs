@@ -28,16 +28,8 @@ fn id_strategy() -> impl Strategy<Value = (Value, RequestId)> {
     ]
 }
 
-/// Request- and response-like lines: the plain shapes `parse` and a client read on their
-/// own, and near misses, each part off the shape with a small chance of its own.
-fn plain_line() -> impl Strategy<Value = Vec<u8>> {
-    let head = prop_oneof![
-        12 => Just(r#"{"jsonrpc":"2.0","id":"#.to_owned()),
-        1 => Just(r#"{"jsonrpc":"2.0", "id":"#.to_owned()),
-        1 => Just(r#"{"jsonrpc":"1.0","id":"#.to_owned()),
-        1 => Just(r#"{"id":"#.to_owned()),
-    ];
-    let id = prop_oneof![
+fn plain_id() -> impl Strategy<Value = String> {
+    prop_oneof![
         8 => any::<u64>().prop_map(|n| n.to_string()),
         4 => "[0-9]{1,3}",
         2 => any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
@@ -50,45 +42,115 @@ fn plain_line() -> impl Strategy<Value = Vec<u8>> {
         1 => Just("1.0".to_owned()),
         1 => Just("null".to_owned()),
         1 => Just(String::new()),
-    ];
-    let method = prop_oneof![
-        8 => "[a-z/_]{1,12}".prop_map(|m| format!(r#","method":"{m}""#)),
-        2 => any::<String>().prop_map(|s| format!(r#","method":{}"#, serde_json::to_string(&s).unwrap())),
-        1 => "[ -~]{0,6}".prop_map(|m| format!(r#","method":"{m}""#)),
-        1 => "[a-z\\x00-\\x1f]{1,4}".prop_map(|m| format!(r#","method":"{m}""#)),
-        1 => Just(r#","method":5"#.to_owned()),
-        1 => Just(r#", "method":"m""#.to_owned()),
-    ];
-    // After the id: a request's method and maybe params, or a response's result.
-    let body = prop_oneof![
-        6 => (method, prop::option::of(Just(r#","params":"#.to_owned()))).prop_map(|(m, p)| (m, p)),
-        6 => Just((String::new(), Some(r#","result":"#.to_owned()))),
-        1 => Just((String::new(), Some(r#", "result" : "#.to_owned()))),
-        1 => Just((String::new(), Some(r#","error":"#.to_owned()))),
-    ];
-    let value = prop_oneof![
+    ]
+}
+
+/// `"M"` and near misses.
+fn plain_method() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => "[a-z/_]{1,12}".prop_map(|m| format!(r#""{m}""#)),
+        2 => any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+        1 => "[ -~]{0,6}".prop_map(|m| format!(r#""{m}""#)),
+        1 => "[a-z\\x00-\\x1f]{1,4}".prop_map(|m| format!(r#""{m}""#)),
+        1 => Just("5".to_owned()),
+        1 => Just(r#" "m""#.to_owned()),
+    ]
+}
+
+fn plain_value() -> impl Strategy<Value = String> {
+    prop_oneof![
         12 => (gen::json(), any::<bool>()).prop_map(|(v, pretty)| gen::spaced(&v, pretty)),
         1 => Just(r#"{"code":-32603,"message":"m"}"#.to_owned()),
         1 => "[ -~]{0,12}",
-    ];
-    let tail = prop_oneof![
+    ]
+}
+
+fn plain_tail() -> impl Strategy<Value = String> {
+    prop_oneof![
         8 => Just("}".to_owned()),
         4 => "\\}[ \t\r\n\x0c]{1,3}",
         1 => Just("}}".to_owned()),
         1 => Just(r#","error":{"code":1,"message":"m"}}"#.to_owned()),
         1 => Just(r#","id":2}"#.to_owned()),
         1 => Just(String::new()),
-    ];
-    let junk = prop_oneof![
+    ]
+}
+
+fn junk() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
         12 => Just(Vec::new()),
         1 => prop::collection::vec(any::<u8>(), 1..3),
+    ]
+}
+
+/// Request- and response-like lines with `jsonrpc` and `id` first: the plain shapes
+/// `parse` and a client read on their own, and near misses, each part off the shape
+/// with a small chance of its own.
+fn leading_id_line() -> impl Strategy<Value = Vec<u8>> {
+    let head = prop_oneof![
+        12 => Just(r#"{"jsonrpc":"2.0","id":"#.to_owned()),
+        1 => Just(r#"{"jsonrpc":"2.0", "id":"#.to_owned()),
+        1 => Just(r#"{"jsonrpc":"1.0","id":"#.to_owned()),
+        1 => Just(r#"{"id":"#.to_owned()),
     ];
-    (head, id, body, value, tail, junk).prop_map(|(head, id, (method, key), value, tail, junk)| {
-        let value = key.map(|k| format!("{k}{value}")).unwrap_or_default();
-        let mut line = format!("{head}{id}{method}{value}{tail}").into_bytes();
-        line.extend(junk);
-        line
-    })
+    // After the id: a request's method and maybe params, or a response's result.
+    let body = prop_oneof![
+        6 => (plain_method(), any::<bool>())
+            .prop_map(|(m, p)| (format!(r#","method":{m}"#), p.then(|| r#","params":"#.to_owned()))),
+        6 => Just((String::new(), Some(r#","result":"#.to_owned()))),
+        1 => Just((String::new(), Some(r#", "result" : "#.to_owned()))),
+        1 => Just((String::new(), Some(r#","error":"#.to_owned()))),
+    ];
+    (head, plain_id(), body, plain_value(), plain_tail(), junk()).prop_map(
+        |(head, id, (method, key), value, tail, junk)| {
+            let value = key.map(|k| format!("{k}{value}")).unwrap_or_default();
+            let mut line = format!("{head}{id}{method}{value}{tail}").into_bytes();
+            line.extend(junk);
+            line
+        },
+    )
+}
+
+/// The same with `jsonrpc` and `id` last (`{"method":"M","params":P,"jsonrpc":"2.0",
+/// "id":ID}`, `{"result":R,"jsonrpc":"2.0","id":ID}`).
+fn trailing_id_line() -> impl Strategy<Value = Vec<u8>> {
+    let head = prop_oneof![
+        6 => plain_method().prop_map(|m| format!(r#"{{"method":{m}"#)),
+        1 => plain_method().prop_map(|m| format!(r#"{{ "method":{m}"#)),
+        6 => Just(r#"{"result":"#.to_owned()),
+        1 => Just(r#"{"error":"#.to_owned()),
+    ];
+    let params = prop_oneof![
+        3 => plain_value().prop_map(|v| format!(r#","params":{v}"#)),
+        1 => plain_value().prop_map(|v| format!(r#","params":{v} "#)),
+        1 => Just(String::new()),
+    ];
+    let tail_key = prop_oneof![
+        12 => Just(r#","jsonrpc":"2.0","id":"#.to_owned()),
+        1 => Just(r#","jsonrpc":"2.0", "id":"#.to_owned()),
+        1 => Just(r#","jsonrpc":"1.0","id":"#.to_owned()),
+        1 => Just(r#","id":"#.to_owned()),
+    ];
+    (
+        head,
+        params,
+        plain_value(),
+        tail_key,
+        plain_id(),
+        plain_tail(),
+        junk(),
+    )
+        .prop_map(|(head, params, value, tail_key, id, tail, junk)| {
+            // A request's params, or a response's result right after its key.
+            let middle = if head.starts_with(r#"{"result""#) || head.starts_with(r#"{"error""#) {
+                value
+            } else {
+                params
+            };
+            let mut line = format!("{head}{middle}{tail_key}{id}{tail}").into_bytes();
+            line.extend(junk);
+            line
+        })
 }
 
 proptest! {
@@ -101,7 +163,9 @@ proptest! {
     /// whatever the bytes, `parse` (and a client's `parse_incoming_reply`) decide exactly
     /// as the deserializer alone would.
     #[test]
-    fn plain_messages_parse_as_the_envelope_parser_reads_them(line in plain_line()) {
+    fn plain_messages_parse_as_the_envelope_parser_reads_them(
+        line in prop_oneof![leading_id_line(), trailing_id_line()]
+    ) {
         let general = format!("{:?}", jsonrpc::parse_envelope(&line));
         let fast = format!("{:?}", jsonrpc::parse(&line));
         prop_assert_eq!(&fast, &general, "{}", String::from_utf8_lossy(&line));

@@ -942,6 +942,9 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":"a-1","method":"ping"}"#,
             br#"{"jsonrpc":"2.0","id":0,"method":"x","params":[1, 2] }"#,
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{}}\r\n",
+            // The TypeScript SDK's order (`{...request, jsonrpc, id}`).
+            br#"{"method":"tools/call","params":{"name":"add"},"jsonrpc":"2.0","id":3}"#,
+            br#"{"method":"ping","jsonrpc":"2.0","id":"p"}"#,
         ] {
             assert!(plain::request(line).is_some(), "{}", String::from_utf8_lossy(line));
         }
@@ -963,8 +966,11 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":1,"method":"m","params":3}"#,
             br#"{"jsonrpc":"2.0","id":1,"method":"m","params":{},"id":2}"#,
             br#"{"jsonrpc":"2.0","id":1,"method":"m","id":2}"#,
-            br#"{"method":"m","jsonrpc":"2.0","id":1}"#,
+            br#"{"method":"m","params":{} ,"jsonrpc":"2.0","id":1}"#,
+            br#"{"method":"m","params":{},"id":1,"jsonrpc":"2.0"}"#,
+            br#"{"method":"m","params":null,"jsonrpc":"2.0","id":1}"#,
             br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            br#"{"method":"notifications/initialized","jsonrpc":"2.0"}"#,
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}\x0c",
         ] {
             assert!(
@@ -985,6 +991,7 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":"s","result":{}}"#,
             br#"{"jsonrpc":"2.0","id":123456789012345678,"result":[1, 2] }"#,
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":null}\r\n",
+            br#"{"result":{"content":[]},"jsonrpc":"2.0","id":4}"#,
         ] {
             assert!(
                 plain::response(line).is_some(),
@@ -1009,6 +1016,8 @@ mod tests {
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\x0c",
             br#"{"jsonrpc":"2.0","id":1,"method":"x"}"#,
             br#"{"jsonrpc":"2.0","id":1,"result":{"a":}}"#,
+            br#"{"result":{},"jsonrpc":"2.0","id":1,"error":{}}"#,
+            br#"{"result":{}"jsonrpc":"2.0","id":1}"#,
         ] {
             assert!(
                 plain::response(line).is_none(),
